@@ -1,0 +1,227 @@
+/*
+ * gatherd's main: options, signals, start-up and tear-down in reverse
+ * order.  Everything runs on one libevent loop in this thread: the
+ * poller, the HTTP API and the signal handlers.  All logic lives in
+ * libgatherd; this file only wires it together.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "api.h"
+#include "cache.h"
+#include "config.h"
+#include "log.h"
+#include "notify.h"
+#include "once.h"
+#include "poller.h"
+
+#ifndef GATHERD_CONF
+#define GATHERD_CONF "/etc/gatherd/gatherd.conf"
+#endif
+
+/* What the running daemon is made of. */
+struct gatherd {
+	struct event_base *g_base;
+	struct config *g_cf;
+	struct cache *g_cache;
+	struct poller *g_poller;
+	struct api *g_api;
+	struct event *g_sigterm;
+	struct event *g_sigint;
+	struct event *g_sighup;
+};
+
+/* Prints usage to f. */
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: gatherd [-c FILE] [-t] [--once] [-v] [-V] [-h]\n"
+	    "  -c, --config FILE     config file (default %s)\n"
+	    "  -t, --check-config    check the config and exit\n"
+	    "      --once            poll every source once, print the stats "
+	    "and exit\n"
+	    "  -v, --verbose         log debugging detail\n"
+	    "  -V, --version         print the version and exit\n"
+	    "  -h, --help            print this help and exit\n",
+	    GATHERD_CONF);
+}
+
+/* SIGTERM and SIGINT: stop the loop; tear-down follows in main. */
+static void
+main_stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct gatherd *g = arg;
+
+	log_info("signal %d: stopping", (int)sig);
+	notify_stopping();
+	event_base_loopbreak(g->g_base);
+}
+
+/* SIGHUP: check the new config; applying it comes with live reload. */
+static void
+main_reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct gatherd *g = arg;
+	char err[CONFIG_ERR_LEN];
+	struct config *cf;
+
+	if ((cf = config_load(g->g_cf->cf_path, err, sizeof err)) == NULL) {
+		log_warnx("reload: %s; keeping the running config", err);
+		return;
+	}
+	log_warnx("reload: %s is valid, but live reload is not supported "
+	    "yet; restart gatherd to apply it", g->g_cf->cf_path);
+	config_free(cf);
+}
+
+/* Lets a daemon with many sources keep many connections open. */
+static void
+main_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit RLIMIT_NOFILE");
+	}
+}
+
+/* Builds the daemon from g->g_cf; 0 or -1 (logged). */
+static int
+main_start(struct gatherd *g)
+{
+	if ((g->g_base = event_base_new()) == NULL) {
+		log_warnx("cannot create the event loop");
+		return -1;
+	}
+	g->g_sigterm = evsignal_new(g->g_base, SIGTERM, main_stop_cb, g);
+	g->g_sigint = evsignal_new(g->g_base, SIGINT, main_stop_cb, g);
+	g->g_sighup = evsignal_new(g->g_base, SIGHUP, main_reload_cb, g);
+	if (g->g_sigterm == NULL || g->g_sigint == NULL ||
+	    g->g_sighup == NULL || evsignal_add(g->g_sigterm, NULL) == -1 ||
+	    evsignal_add(g->g_sigint, NULL) == -1 ||
+	    evsignal_add(g->g_sighup, NULL) == -1) {
+		log_warnx("cannot install signal handlers");
+		return -1;
+	}
+	if ((g->g_cache = cache_new(g->g_cf)) == NULL ||
+	    (g->g_poller = poller_new(g->g_base, g->g_cf,
+	    g->g_cache)) == NULL) {
+		log_warnx("cannot set up polling");
+		return -1;
+	}
+	if ((g->g_api = api_new(g->g_base, g->g_cf, g->g_cache)) == NULL)
+		return -1;
+	return poller_start(g->g_poller, 0);
+}
+
+/* Tears down what main_start built, in reverse order. */
+static void
+main_stop(struct gatherd *g)
+{
+	api_free(g->g_api);
+	poller_free(g->g_poller);
+	cache_free(g->g_cache);
+	if (g->g_sighup != NULL)
+		event_free(g->g_sighup);
+	if (g->g_sigint != NULL)
+		event_free(g->g_sigint);
+	if (g->g_sigterm != NULL)
+		event_free(g->g_sigterm);
+	if (g->g_base != NULL)
+		event_base_free(g->g_base);
+	config_free(g->g_cf);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "once", no_argument, NULL, 'O' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = GATHERD_CONF;
+	char err[CONFIG_ERR_LEN];
+	struct gatherd g;
+	int ch, check = 0, once = 0, rc = 1;
+
+	memset(&g, 0, sizeof g);
+	while ((ch = getopt_long(argc, argv, "c:tvVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'O':
+			once = 1;
+			break;
+		case 'v':
+			log_set_level(LOG_LEVEL_DEBUG);
+			break;
+		case 'V':
+			printf("gatherd %s\n", GATHERD_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	if ((g.g_cf = config_load(path, err, sizeof err)) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (check) {
+		fprintf(stderr, "%s: ok\n", path);
+		config_free(g.g_cf);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "gatherd: cannot initialise libcurl\n");
+		config_free(g.g_cf);
+		return 1;
+	}
+	if (once) {
+		rc = once_run(g.g_cf, stdout) == 0 ? 0 : 1;
+		config_free(g.g_cf);
+		curl_global_cleanup();
+		return rc;
+	}
+	main_raise_nofile();
+	if (main_start(&g) == 0) {
+		log_info("gatherd %s started with %zu sources", GATHERD_VERSION,
+		    g.g_cf->cf_nsources);
+		notify_ready();
+		notify_status("polling %zu sources", g.g_cf->cf_nsources);
+		if (event_base_dispatch(g.g_base) == -1)
+			log_warnx("event loop failed");
+		else
+			rc = 0;
+	}
+	main_stop(&g);
+	curl_global_cleanup();
+	return rc;
+}

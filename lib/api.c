@@ -1,0 +1,471 @@
+/*
+ * The HTTP API on libmicrohttpd, driven by our libevent loop: MHD runs
+ * in external mode with epoll, so its epoll fd is one persistent read
+ * event, and a timer from MHD_get_timeout covers its idle deadlines.
+ *
+ * Each document (all stats, one source's stats, the sources view) is
+ * rendered the first time it is asked for after the cache changed, kept
+ * as one MHD_Response and queued to every request until the next change
+ * (MHD counts the references).  The cache generation is the ETag, so an
+ * unchanged document costs a 304 and no JSON work at all.
+ */
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+#include <microhttpd.h>
+
+#include "api.h"
+#include "log.h"
+#include "render.h"
+#include "timeutil.h"
+
+#define API_CONNECTION_LIMIT 1024
+#define API_CONNECTION_TIMEOUT 30	/* seconds */
+#define API_PREFIX_STATS "/api/v1/stats/"
+
+/* A rendered document and the response that carries it. */
+struct api_doc {
+	struct MHD_Response *d_resp;
+	uint64_t d_generation;		/* 0: not rendered yet */
+	char d_etag[32];
+};
+
+struct api {
+	struct event_base *a_base;
+	const struct config *a_cf;
+	struct cache *a_cache;
+	struct MHD_Daemon *a_mhd;
+	struct event *a_ev;		/* MHD's epoll fd is readable */
+	struct event *a_timer;		/* MHD's next deadline */
+	struct api_doc a_stats;
+	struct api_doc a_sources;
+	struct api_doc *a_source_stats;	/* one per cache entry */
+	struct MHD_Response *a_healthz;
+	uint16_t a_port;
+};
+
+/* Adds the headers every JSON response carries; 0 or -1. */
+static int
+api_json_headers(struct MHD_Response *r)
+{
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "application/json") != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    "no-cache") != MHD_YES ||
+	    MHD_add_response_header(r, "X-Content-Type-Options",
+	    "nosniff") != MHD_YES)
+		return -1;
+	return 0;
+}
+
+/* Returns a response owning the malloc'd body; NULL on error. */
+static struct MHD_Response *
+api_response(char *body, size_t len)
+{
+	struct MHD_Response *r;
+
+	if (body == NULL)
+		return NULL;
+	r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	if (r == NULL) {
+		free(body);
+		return NULL;
+	}
+	if (api_json_headers(r) == -1) {
+		MHD_destroy_response(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Queues a JSON error; extra header name/value may be NULL. */
+static enum MHD_Result
+api_error(struct MHD_Connection *conn, unsigned status, const char *message,
+    const char *hname, const char *hvalue)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t len = 0;
+	char *body;
+
+	body = render_error((int)status, message, &len);
+	if ((r = api_response(body, len)) == NULL)
+		return MHD_NO;
+	if (hname != NULL &&
+	    MHD_add_response_header(r, hname, hvalue) != MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Brings doc up to generation gen with body, the renderer's output. */
+static int
+api_doc_update(struct api_doc *doc, uint64_t gen, char *body, size_t len)
+{
+	struct MHD_Response *r;
+
+	if ((r = api_response(body, len)) == NULL)
+		return -1;
+	snprintf(doc->d_etag, sizeof doc->d_etag, "\"%llu\"",
+	    (unsigned long long)gen);
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG,
+	    doc->d_etag) != MHD_YES) {
+		MHD_destroy_response(r);
+		return -1;
+	}
+	/* Requests still sending the old one keep it alive until done. */
+	if (doc->d_resp != NULL)
+		MHD_destroy_response(doc->d_resp);
+	doc->d_resp = r;
+	doc->d_generation = gen;
+	return 0;
+}
+
+/* Returns 1 if the If-None-Match value names etag (or is "*"). */
+static int
+api_etag_matches(const char *inm, const char *etag)
+{
+	size_t n = strlen(etag);
+	const char *p;
+
+	if (inm == NULL)
+		return 0;
+	if (strcmp(inm, "*") == 0)
+		return 1;
+	for (p = inm; (p = strstr(p, etag)) != NULL; p += n) {
+		if ((p == inm || p[-1] == ' ' || p[-1] == ',' ||
+		    (p - inm >= 2 && p[-2] == 'W' && p[-1] == '/')) &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
+/* Queues doc, or a 304 if the client has this generation already. */
+static enum MHD_Result
+api_send_doc(struct MHD_Connection *conn, const struct api_doc *doc)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	const char *inm;
+
+	inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (!api_etag_matches(inm, doc->d_etag))
+		return MHD_queue_response(conn, MHD_HTTP_OK, doc->d_resp);
+	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG,
+	    doc->d_etag) != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    "no-cache") != MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Serves GET /api/v1/stats. */
+static enum MHD_Result
+api_get_stats(struct api *a, struct MHD_Connection *conn)
+{
+	uint64_t gen = cache_generation(a->a_cache);
+	size_t len = 0;
+	char *body;
+
+	if (a->a_stats.d_generation != gen) {
+		body = render_stats(a->a_cache, timeutil_wall_ms(), &len);
+		if (api_doc_update(&a->a_stats, gen, body, len) == -1)
+			return api_error(conn, 500, "cannot render", NULL,
+			    NULL);
+	}
+	return api_send_doc(conn, &a->a_stats);
+}
+
+/* Serves GET /api/v1/stats/NAME. */
+static enum MHD_Result
+api_get_source_stats(struct api *a, struct MHD_Connection *conn,
+    const char *name)
+{
+	struct cache_entry *e;
+	struct api_doc *doc;
+	size_t len = 0;
+	char *body;
+
+	if ((e = cache_find(a->a_cache, name)) == NULL)
+		return api_error(conn, 404, "no such source", NULL, NULL);
+	doc = &a->a_source_stats[e->ce_index];
+	if (doc->d_generation != e->ce_generation) {
+		body = render_source_stats(e, timeutil_wall_ms(), &len);
+		if (api_doc_update(doc, e->ce_generation, body, len) == -1)
+			return api_error(conn, 500, "cannot render", NULL,
+			    NULL);
+	}
+	return api_send_doc(conn, doc);
+}
+
+/* Serves GET /api/v1/sources. */
+static enum MHD_Result
+api_get_sources(struct api *a, struct MHD_Connection *conn)
+{
+	uint64_t gen = cache_generation(a->a_cache);
+	size_t len = 0;
+	char *body;
+
+	if (a->a_sources.d_generation != gen) {
+		body = render_sources(a->a_cache, timeutil_wall_ms(), &len);
+		if (api_doc_update(&a->a_sources, gen, body, len) == -1)
+			return api_error(conn, 500, "cannot render", NULL,
+			    NULL);
+	}
+	return api_send_doc(conn, &a->a_sources);
+}
+
+/* Returns 1 if the request carries the API token (constant time). */
+static int
+api_authorized(struct api *a, struct MHD_Connection *conn)
+{
+	const char *auth, *token = a->a_cf->cf_api_token;
+	size_t i, n, tn;
+	unsigned char diff = 0;
+
+	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
+		return 0;
+	auth += 7;
+	n = strlen(auth);
+	tn = strlen(token);
+	/* Compare every byte whatever the lengths, so timing tells nothing. */
+	for (i = 0; i < tn; i++)
+		diff |= (unsigned char)(token[i] ^ (i < n ? auth[i] : 0));
+	return diff == 0 && n == tn;
+}
+
+/* MHD's access handler: routes one request. */
+static enum MHD_Result
+api_request_cb(void *arg, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req)
+{
+	static int seen_headers, seen_body;
+	struct api *a = arg;
+
+	/*
+	 * MHD calls us once with the headers, again for each piece of a
+	 * body, and once more at the end.  Answering on the first call
+	 * would make MHD close the connection; we answer on the last.
+	 */
+	if (*req == NULL) {
+		*req = &seen_headers;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		*upload_data_size = 0;
+		*req = &seen_body;
+		return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return api_error(conn, 405, "only GET and HEAD are allowed",
+		    MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (*req == &seen_body)
+		return api_error(conn, 413, "requests must not have a body",
+		    NULL, NULL);
+	if (strcmp(url, "/healthz") == 0)
+		return MHD_queue_response(conn, MHD_HTTP_OK, a->a_healthz);
+	if (a->a_cf->cf_api_token != NULL && !api_authorized(a, conn))
+		return api_error(conn, 401, "missing or wrong bearer token",
+		    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	if (strcmp(url, "/api/v1/stats") == 0)
+		return api_get_stats(a, conn);
+	if (strncmp(url, API_PREFIX_STATS, strlen(API_PREFIX_STATS)) == 0)
+		return api_get_source_stats(a, conn,
+		    url + strlen(API_PREFIX_STATS));
+	if (strcmp(url, "/api/v1/sources") == 0)
+		return api_get_sources(a, conn);
+	return api_error(conn, 404, "not found", NULL, NULL);
+}
+
+/* Re-arms the timer from MHD's next deadline. */
+static void
+api_rearm(struct api *a)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+	struct timeval tv;
+
+	if (MHD_get_timeout(a->a_mhd, &ms) != MHD_YES) {
+		evtimer_del(a->a_timer);
+		return;
+	}
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(a->a_timer, &tv);
+}
+
+/* libevent callback for MHD's epoll fd and deadline timer. */
+static void
+api_run_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *a = arg;
+
+	if (MHD_run(a->a_mhd) != MHD_YES)
+		log_debug("api: MHD_run failed");
+	api_rearm(a);
+}
+
+/* Routes MHD's own messages to our log. */
+static void
+api_log_cb(void *arg, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	vsnprintf(line, sizeof line, fmt, ap);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '.'))
+		line[--n] = '\0';
+	log_debug("api: %s", line);
+}
+
+/* Creates the healthz response, which never changes; 0 or -1. */
+static int
+api_make_static(struct api *a)
+{
+	static const char ok[] = "{\"status\":\"ok\"}\n";
+
+	a->a_healthz = MHD_create_response_from_buffer(sizeof ok - 1,
+	    (void *)ok, MHD_RESPMEM_PERSISTENT);
+	if (a->a_healthz == NULL || api_json_headers(a->a_healthz) == -1)
+		return -1;
+	return 0;
+}
+
+/* Starts MHD on cf's listen address; 0 or -1 (logged). */
+static int
+api_listen(struct api *a)
+{
+	const struct config *cf = a->a_cf;
+	struct addrinfo hints, *ai = NULL;
+	const union MHD_DaemonInfo *info;
+	char port[8];
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	int rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(port, sizeof port, "%u", cf->cf_listen_port);
+	if ((rc = getaddrinfo(cf->cf_listen_host, port, &hints, &ai)) != 0) {
+		log_warnx("listen %s:%s: %s", cf->cf_listen_host, port,
+		    gai_strerror(rc));
+		return -1;
+	}
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	a->a_mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_request_cb, a,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONNECTION_LIMIT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONNECTION_TIMEOUT,
+	    MHD_OPTION_EXTERNAL_LOGGER, api_log_cb, a,
+	    MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (a->a_mhd == NULL) {
+		log_warnx("cannot listen on %s:%s (address in use or not "
+		    "available?)", cf->cf_listen_host, port);
+		return -1;
+	}
+	info = MHD_get_daemon_info(a->a_mhd, MHD_DAEMON_INFO_BIND_PORT);
+	a->a_port = info != NULL ? info->port : cf->cf_listen_port;
+	info = MHD_get_daemon_info(a->a_mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (info == NULL) {
+		log_warnx("libmicrohttpd has no epoll fd");
+		return -1;
+	}
+	a->a_ev = event_new(a->a_base, info->epoll_fd, EV_READ | EV_PERSIST,
+	    api_run_cb, a);
+	a->a_timer = evtimer_new(a->a_base, api_run_cb, a);
+	if (a->a_ev == NULL || a->a_timer == NULL ||
+	    event_add(a->a_ev, NULL) == -1)
+		return -1;
+	api_rearm(a);
+	return 0;
+}
+
+/* Listens on cf's address and serves c on base; NULL on error (logged). */
+struct api *
+api_new(struct event_base *base, const struct config *cf, struct cache *c)
+{
+	struct api *a;
+
+	if ((a = calloc(1, sizeof *a)) == NULL)
+		return NULL;
+	a->a_base = base;
+	a->a_cf = cf;
+	a->a_cache = c;
+	a->a_source_stats = calloc(cache_count(c) ? cache_count(c) : 1,
+	    sizeof *a->a_source_stats);
+	if (a->a_source_stats == NULL || api_make_static(a) == -1 ||
+	    api_listen(a) == -1)
+		goto fail;
+	log_info("listening on http://%s%s%s:%u/", strchr(cf->cf_listen_host,
+	    ':') ? "[" : "", cf->cf_listen_host, strchr(cf->cf_listen_host,
+	    ':') ? "]" : "", a->a_port);
+	return a;
+fail:
+	api_free(a);
+	return NULL;
+}
+
+/* Drops doc's response. */
+static void
+api_doc_clear(struct api_doc *doc)
+{
+	if (doc->d_resp != NULL)
+		MHD_destroy_response(doc->d_resp);
+	doc->d_resp = NULL;
+	doc->d_generation = 0;
+}
+
+/* Stops listening, closes connections and frees a; NULL is allowed. */
+void
+api_free(struct api *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	if (a->a_ev != NULL)
+		event_free(a->a_ev);
+	if (a->a_timer != NULL)
+		event_free(a->a_timer);
+	if (a->a_mhd != NULL)
+		MHD_stop_daemon(a->a_mhd);
+	api_doc_clear(&a->a_stats);
+	api_doc_clear(&a->a_sources);
+	for (i = 0; a->a_source_stats != NULL && i < cache_count(a->a_cache);
+	    i++)
+		api_doc_clear(&a->a_source_stats[i]);
+	free(a->a_source_stats);
+	if (a->a_healthz != NULL)
+		MHD_destroy_response(a->a_healthz);
+	free(a);
+}
+
+/* Returns the bound port (useful when the config asked for port 0). */
+uint16_t
+api_port(const struct api *a)
+{
+	return a->a_port;
+}

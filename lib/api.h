@@ -1,0 +1,27 @@
+/*
+ * The HTTP API: libmicrohttpd in external-loop mode with epoll, its
+ * epoll fd one libevent read event plus a timer from MHD_get_timeout.
+ * Documents are rendered once per cache change and the same response
+ * object is handed to every request; the generation is the ETag.
+ */
+#ifndef GATHERD_API_H
+#define GATHERD_API_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "cache.h"
+#include "config.h"
+
+struct api;
+
+/* Listens on cf's address and serves c on base; NULL on error (logged). */
+struct api *api_new(struct event_base *base, const struct config *cf,
+    struct cache *c);
+/* Stops listening, closes connections and frees a; NULL is allowed. */
+void api_free(struct api *a);
+/* Returns the bound port (useful when the config asked for port 0). */
+uint16_t api_port(const struct api *a);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * The cache of last good values.  Entries are created once from the
+ * config and indexed by name in a json-c linkhash.  A failed poll only
+ * touches the error and counters; the values are replaced only by a
+ * successful poll, so a broken upstream answer never costs a good value.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/linkhash.h>
+
+#include "cache.h"
+
+struct cache {
+	struct cache_entry *c_entries;
+	size_t c_count;
+	struct lh_table *c_by_name;	/* name -> entry, keys borrowed */
+	uint64_t c_generation;
+};
+
+/* Creates an entry per source of cf, all pending; cf must outlive it. */
+struct cache *
+cache_new(const struct config *cf)
+{
+	struct cache *c;
+	size_t i;
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return NULL;
+	c->c_count = cf->cf_nsources;
+	c->c_entries = calloc(c->c_count ? c->c_count : 1, sizeof *c->c_entries);
+	c->c_by_name = lh_kchar_table_new(
+	    (int)(c->c_count < 16 ? 16 : c->c_count * 2), NULL);
+	if (c->c_entries == NULL || c->c_by_name == NULL)
+		goto fail;
+	for (i = 0; i < c->c_count; i++) {
+		c->c_entries[i].ce_src = &cf->cf_sources[i];
+		c->c_entries[i].ce_index = i;
+		c->c_entries[i].ce_url_shown =
+		    config_redact_url(cf->cf_sources[i].src_url);
+		if (c->c_entries[i].ce_url_shown == NULL)
+			goto fail;
+		if (lh_table_insert(c->c_by_name, cf->cf_sources[i].src_name,
+		    &c->c_entries[i]) != 0)
+			goto fail;
+	}
+	c->c_generation = 1;
+	return c;
+fail:
+	cache_free(c);
+	return NULL;
+}
+
+/* Frees c and its values; NULL is allowed. */
+void
+cache_free(struct cache *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; c->c_entries != NULL && i < c->c_count; i++) {
+		json_object_put(c->c_entries[i].ce_values);
+		free(c->c_entries[i].ce_url_shown);
+	}
+	if (c->c_by_name != NULL)
+		lh_table_free(c->c_by_name);
+	free(c->c_entries);
+	free(c);
+}
+
+/* Returns the number of entries. */
+size_t
+cache_count(const struct cache *c)
+{
+	return c->c_count;
+}
+
+/* Returns entry i (0 <= i < cache_count), borrowed. */
+struct cache_entry *
+cache_entry_at(struct cache *c, size_t i)
+{
+	return &c->c_entries[i];
+}
+
+/* Returns the entry of the source called name, or NULL. */
+struct cache_entry *
+cache_find(struct cache *c, const char *name)
+{
+	void *e;
+
+	if (!lh_table_lookup_ex(c->c_by_name, name, &e))
+		return NULL;
+	return e;
+}
+
+/* Returns the generation: it grows by one on every change. */
+uint64_t
+cache_generation(const struct cache *c)
+{
+	return c->c_generation;
+}
+
+/* Marks e changed in a new generation. */
+static void
+cache_touch(struct cache *c, struct cache_entry *e)
+{
+	e->ce_generation = ++c->c_generation;
+}
+
+/* Records a successful poll at wall time now; takes ownership of values. */
+void
+cache_put_ok(struct cache *c, struct cache_entry *e,
+    struct json_object *values, int64_t now)
+{
+	if (values != NULL) {
+		json_object_put(e->ce_values);
+		e->ce_values = values;
+	}
+	e->ce_updated_at = now;
+	e->ce_last_attempt_at = now;
+	e->ce_last_ok = 1;
+	e->ce_polls_total++;
+	e->ce_consecutive_failures = 0;
+	cache_touch(c, e);
+}
+
+/* Records a failed poll; the last good values are left alone. */
+void
+cache_put_error(struct cache *c, struct cache_entry *e,
+    const struct source_error *err)
+{
+	e->ce_error = *err;
+	e->ce_has_error = 1;
+	e->ce_last_attempt_at = err->se_at;
+	e->ce_last_ok = 0;
+	e->ce_polls_total++;
+	e->ce_failures_total++;
+	e->ce_consecutive_failures++;
+	cache_touch(c, e);
+}
+
+/* Records when the next poll of e is due (wall ms). */
+void
+cache_set_next_poll(struct cache *c, struct cache_entry *e, int64_t at)
+{
+	if (e->ce_next_poll_at == at)
+		return;
+	e->ce_next_poll_at = at;
+	cache_touch(c, e);
+}
+
+/* Returns the status derived from e's state. */
+enum cache_status
+cache_entry_status(const struct cache_entry *e)
+{
+	if (e->ce_last_ok)
+		return CACHE_OK;
+	if (e->ce_values != NULL)
+		return CACHE_STALE;	/* failing, or restored and not yet polled */
+	return e->ce_has_error ? CACHE_ERROR : CACHE_PENDING;
+}
+
+/* Returns the API's name of status ("stale"). */
+const char *
+cache_status_name(enum cache_status status)
+{
+	switch (status) {
+	case CACHE_OK:
+		return "ok";
+	case CACHE_STALE:
+		return "stale";
+	case CACHE_ERROR:
+		return "error";
+	case CACHE_PENDING:
+		break;
+	}
+	return "pending";
+}

@@ -1,0 +1,73 @@
+/*
+ * The cache: per source its last good values, when they were fetched,
+ * the last error and the poll counters.  It is owned by the loop thread
+ * and needs no lock.  Every change bumps a generation counter; renderers
+ * use it to know when their output is out of date.
+ */
+#ifndef GATHERD_CACHE_H
+#define GATHERD_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "source.h"
+
+enum cache_status {
+	CACHE_PENDING,		/* nothing finished, nothing restored */
+	CACHE_OK,		/* the last poll succeeded */
+	CACHE_STALE,		/* the last poll failed, old values served */
+	CACHE_ERROR,		/* failing and no good value exists */
+};
+
+/* One source's state.  Read freely; change only through cache_put_*. */
+struct cache_entry {
+	const struct config_source *ce_src;	/* borrowed from the config */
+	size_t ce_index;
+	char *ce_url_shown;		/* the url without credentials */
+	struct json_object *ce_values;	/* {stat: value}, NULL if none yet */
+	int64_t ce_updated_at;		/* wall ms of last success, 0 never */
+	int64_t ce_last_attempt_at;	/* wall ms a poll last ended, 0 never */
+	int64_t ce_next_poll_at;	/* wall ms, 0 if not scheduled */
+	int ce_last_ok;			/* the last finished poll succeeded */
+	int ce_has_error;		/* ce_error holds the last failure */
+	struct source_error ce_error;
+	uint64_t ce_polls_total;
+	uint64_t ce_failures_total;
+	uint64_t ce_consecutive_failures;
+	uint64_t ce_generation;		/* cache generation of last change */
+};
+
+struct cache;
+
+/* Creates an entry per source of cf, all pending; cf must outlive it. */
+struct cache *cache_new(const struct config *cf);
+/* Frees c and its values; NULL is allowed. */
+void cache_free(struct cache *c);
+/* Returns the number of entries. */
+size_t cache_count(const struct cache *c);
+/* Returns entry i (0 <= i < cache_count), borrowed. */
+struct cache_entry *cache_entry_at(struct cache *c, size_t i);
+/* Returns the entry of the source called name, or NULL. */
+struct cache_entry *cache_find(struct cache *c, const char *name);
+/* Returns the generation: it grows by one on every change. */
+uint64_t cache_generation(const struct cache *c);
+/*
+ * Records a successful poll at wall time now.  Takes ownership of values;
+ * NULL keeps the previous values (a 304 Not Modified).
+ */
+void cache_put_ok(struct cache *c, struct cache_entry *e,
+    struct json_object *values, int64_t now);
+/* Records a failed poll; the last good values are left alone. */
+void cache_put_error(struct cache *c, struct cache_entry *e,
+    const struct source_error *err);
+/* Records when the next poll of e is due (wall ms). */
+void cache_set_next_poll(struct cache *c, struct cache_entry *e, int64_t at);
+/* Returns the status derived from e's state. */
+enum cache_status cache_entry_status(const struct cache_entry *e);
+/* Returns the API's name of status ("stale"). */
+const char *cache_status_name(enum cache_status status);
+
+#endif

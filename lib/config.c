@@ -1,0 +1,846 @@
+/*
+ * Reads the INI config with inih and checks every value.  inih does the
+ * tokenising; a small reader around it counts lines so that each error
+ * names FILE:LINE, and remembers where each [section] starts so errors
+ * about a whole section (no url, no stat) point at its header.  Only the
+ * first error is reported, the way compilers lead with the first one.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <ini.h>
+
+#include "config.h"
+
+#define CONFIG_DEFAULT_LISTEN_PORT 8080
+#define CONFIG_DEFAULT_CONCURRENCY 64
+#define CONFIG_DEFAULT_PER_HOST 8
+#define CONFIG_DEFAULT_SPREAD_MS 5000
+#define CONFIG_DEFAULT_MAX_BODY (8u * 1024 * 1024)
+#define CONFIG_DEFAULT_INTERVAL_MS 60000
+#define CONFIG_DEFAULT_TIMEOUT_MS 10000
+#define CONFIG_MAX_DURATION_MS (7ULL * 24 * 3600 * 1000)
+#define CONFIG_MAX_TOKEN 4096
+#define CONFIG_MAX_LINE 65536
+
+#ifndef GATHERD_VERSION
+#define GATHERD_VERSION "0"
+#endif
+#ifndef GATHERD_STATE_DIR
+#define GATHERD_STATE_DIR "/var/lib/gatherd"
+#endif
+#ifndef GATHERD_WEB_ROOT
+#define GATHERD_WEB_ROOT "/usr/share/gatherd/web"
+#endif
+
+/* Keys that may appear once per section, as bits of a "seen" mask. */
+enum config_key {
+	KEY_LISTEN = 1 << 0,
+	KEY_USER_AGENT = 1 << 1,
+	KEY_STATE_DIR = 1 << 2,
+	KEY_WEB_ROOT = 1 << 3,
+	KEY_MAX_CONCURRENCY = 1 << 4,
+	KEY_MAX_PER_HOST = 1 << 5,
+	KEY_INITIAL_SPREAD = 1 << 6,
+	KEY_API_TOKEN_FILE = 1 << 7,
+	KEY_MAX_BODY = 1 << 8,
+	KEY_URL = 1 << 9,
+	KEY_INTERVAL = 1 << 10,
+	KEY_TIMEOUT = 1 << 11,
+	KEY_TOKEN_FILE = 1 << 12,
+};
+
+/* Parser state shared by the line reader and the inih handler. */
+struct config_parse {
+	struct config *cp_cf;
+	const char *cp_name;		/* file name for messages */
+	char *cp_dir;			/* directory for relative token files */
+	FILE *cp_file;			/* source of lines, or */
+	const char *cp_text;		/* text in memory */
+	int cp_line;			/* line being parsed */
+	int cp_at_line_start;
+	int cp_header_line;		/* line of the latest [section] */
+	char *cp_section;		/* section of the previous key */
+	unsigned cp_global_seen;
+	unsigned cp_source_seen;
+	int cp_err_line;		/* 0 while no error */
+	char cp_err[CONFIG_ERR_LEN];
+};
+
+/* Records the first error, at line (0 = the line being parsed). */
+static void __attribute__((format(printf, 3, 4)))
+config_error(struct config_parse *cp, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cp->cp_err_line != 0)
+		return;
+	cp->cp_err_line = line != 0 ? line : cp->cp_line;
+	va_start(ap, fmt);
+	vsnprintf(cp->cp_err, sizeof cp->cp_err, fmt, ap);
+	va_end(ap);
+}
+
+/* Returns 1 if name is 1 to 64 of [A-Za-z0-9_.-], else 0. */
+int
+config_valid_name(const char *name)
+{
+	size_t n;
+
+	for (n = 0; name[n] != '\0'; n++) {
+		if (!isalnum((unsigned char)name[n]) && name[n] != '_' &&
+		    name[n] != '.' && name[n] != '-')
+			return 0;
+	}
+	return n >= 1 && n <= CONFIG_NAME_MAX;
+}
+
+/* Parses an unsigned decimal prefix of text into *v; returns the end. */
+static const char *
+config_parse_number(const char *text, unsigned long long *v)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*text))
+		return NULL;
+	errno = 0;
+	*v = strtoull(text, &end, 10);
+	if (errno != 0)
+		return NULL;
+	return end;
+}
+
+/* Parses "250ms", "30s", "5m", "1h" or bare seconds into *ms; 0 or -1. */
+int
+config_parse_duration(const char *text, uint64_t *ms)
+{
+	unsigned long long v, mult;
+	const char *unit;
+
+	if ((unit = config_parse_number(text, &v)) == NULL)
+		return -1;
+	if (strcmp(unit, "ms") == 0)
+		mult = 1;
+	else if (*unit == '\0' || strcmp(unit, "s") == 0)
+		mult = 1000;
+	else if (strcmp(unit, "m") == 0)
+		mult = 60 * 1000;
+	else if (strcmp(unit, "h") == 0)
+		mult = 3600 * 1000;
+	else
+		return -1;
+	if (v > CONFIG_MAX_DURATION_MS / mult)
+		return -1;
+	*ms = v * mult;
+	return 0;
+}
+
+/* Parses "8M", "512k" or bare bytes into *bytes; 0 or -1. */
+int
+config_parse_size(const char *text, size_t *bytes)
+{
+	unsigned long long v, mult;
+	const char *unit;
+
+	if ((unit = config_parse_number(text, &v)) == NULL)
+		return -1;
+	if (*unit == '\0')
+		mult = 1;
+	else if (strcasecmp(unit, "k") == 0)
+		mult = 1024;
+	else if (strcasecmp(unit, "m") == 0)
+		mult = 1024 * 1024;
+	else if (strcasecmp(unit, "g") == 0)
+		mult = 1024 * 1024 * 1024;
+	else
+		return -1;
+	if (v > SIZE_MAX / mult)
+		return -1;
+	*bytes = (size_t)(v * mult);
+	return 0;
+}
+
+/* Parses a whole number in [min, max] into *out; 0 or -1. */
+static int
+config_parse_uint(const char *text, unsigned min, unsigned max, unsigned *out)
+{
+	unsigned long long v;
+	const char *end;
+
+	if ((end = config_parse_number(text, &v)) == NULL || *end != '\0' ||
+	    v < min || v > max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Parses "host:port" or "[v6]:port" into cf's listen fields; 0 or -1. */
+static int
+config_parse_listen(struct config *cf, const char *text)
+{
+	const char *colon, *host = text;
+	size_t hostlen;
+	unsigned port;
+
+	if (*text == '[') {
+		const char *close = strchr(text, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		host = text + 1;
+		hostlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		if ((colon = strrchr(text, ':')) == NULL)
+			return -1;
+		hostlen = (size_t)(colon - text);
+		if (memchr(text, ':', hostlen) != NULL)
+			return -1;	/* a bare IPv6 needs brackets */
+	}
+	if (hostlen == 0 || config_parse_uint(colon + 1, 0, 65535, &port) == -1)
+		return -1;
+	free(cf->cf_listen_host);
+	if ((cf->cf_listen_host = strndup(host, hostlen)) == NULL)
+		return -1;
+	cf->cf_listen_port = (uint16_t)port;
+	return 0;
+}
+
+/* Checks that url parses and is http or https; NULL or a reason. */
+static const char *
+config_check_url(const char *url)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL;
+	const char *why = NULL;
+
+	if ((u = curl_url()) == NULL)
+		return "out of memory";
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		why = "is not a valid URL";
+	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+		why = "must use http or https";
+	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    *host == '\0')
+		why = "has no host";
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return why;
+}
+
+/* Returns a copy of url without user and password; NULL if out of memory. */
+char *
+config_redact_url(const char *url)
+{
+	CURLU *u;
+	char *shown = NULL, *copy;
+
+	if ((u = curl_url()) == NULL)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &shown, 0) == CURLUE_OK)
+		copy = strdup(shown);
+	else
+		copy = strdup("(invalid url)");
+	curl_free(shown);
+	curl_url_cleanup(u);
+	return copy;
+}
+
+/* Reads a secret from path (relative to the config's directory). */
+static char *
+config_read_token(struct config_parse *cp, const char *path)
+{
+	char buf[CONFIG_MAX_TOKEN + 2], *full = NULL, *start, *end, *tok = NULL;
+	FILE *f = NULL;
+	size_t n;
+
+	if (*path == '\0') {
+		config_error(cp, 0, "token file name is empty");
+		return NULL;
+	}
+	if (*path != '/' && cp->cp_dir != NULL) {
+		if (asprintf(&full, "%s/%s", cp->cp_dir, path) == -1) {
+			full = NULL;
+			goto fail;
+		}
+		path = full;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		config_error(cp, 0, "cannot read token file %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	n = fread(buf, 1, sizeof buf - 1, f);
+	if (ferror(f)) {
+		config_error(cp, 0, "cannot read token file %s", path);
+		goto fail;
+	}
+	if (n > CONFIG_MAX_TOKEN) {
+		config_error(cp, 0, "token file %s is larger than %d bytes",
+		    path, CONFIG_MAX_TOKEN);
+		goto fail;
+	}
+	buf[n] = '\0';
+	for (start = buf; isspace((unsigned char)*start); start++)
+		;
+	for (end = start + strlen(start); end > start &&
+	    isspace((unsigned char)end[-1]); end--)
+		;
+	*end = '\0';
+	if (*start == '\0' || strpbrk(start, "\r\n") != NULL ||
+	    strlen(start) != (size_t)(end - start)) {
+		config_error(cp, 0, "token file %s must hold one non-empty "
+		    "line", path);
+		goto fail;
+	}
+	tok = strdup(start);
+fail:
+	explicit_bzero(buf, sizeof buf);
+	if (f != NULL)
+		fclose(f);
+	free(full);
+	return tok;
+}
+
+/* Sets a once-only key: fails if seen already; 0 or -1. */
+static int
+config_once(struct config_parse *cp, unsigned *seen, unsigned key,
+    const char *name)
+{
+	if (*seen & key) {
+		config_error(cp, 0, "duplicate key \"%s\"", name);
+		return -1;
+	}
+	*seen |= key;
+	return 0;
+}
+
+/* Replaces *dst with a copy of value; 0 or -1. */
+static int
+config_set_string(char **dst, const char *value)
+{
+	char *copy;
+
+	if ((copy = strdup(value)) == NULL)
+		return -1;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+/* Handles one key of the [gatherd] section; 1 or 0 as inih wants. */
+static int
+config_global_key(struct config_parse *cp, const char *name, const char *value)
+{
+	struct config *cf = cp->cp_cf;
+	unsigned *seen = &cp->cp_global_seen;
+
+	if (strcmp(name, "listen") == 0) {
+		if (config_once(cp, seen, KEY_LISTEN, name) == -1)
+			return 0;
+		if (config_parse_listen(cf, value) == -1) {
+			config_error(cp, 0, "listen: expected host:port or "
+			    "[v6]:port, got \"%s\"", value);
+			return 0;
+		}
+	} else if (strcmp(name, "user_agent") == 0) {
+		if (config_once(cp, seen, KEY_USER_AGENT, name) == -1)
+			return 0;
+		if (*value == '\0') {
+			config_error(cp, 0, "user_agent is empty");
+			return 0;
+		}
+		if (config_set_string(&cf->cf_user_agent, value) == -1)
+			return 0;
+	} else if (strcmp(name, "state_dir") == 0) {
+		if (config_once(cp, seen, KEY_STATE_DIR, name) == -1 ||
+		    config_set_string(&cf->cf_state_dir, value) == -1)
+			return 0;
+	} else if (strcmp(name, "web_root") == 0) {
+		if (config_once(cp, seen, KEY_WEB_ROOT, name) == -1 ||
+		    config_set_string(&cf->cf_web_root, value) == -1)
+			return 0;
+	} else if (strcmp(name, "max_concurrency") == 0) {
+		if (config_once(cp, seen, KEY_MAX_CONCURRENCY, name) == -1)
+			return 0;
+		if (config_parse_uint(value, 1, 100000,
+		    &cf->cf_max_concurrency) == -1) {
+			config_error(cp, 0, "max_concurrency: expected a number "
+			    "from 1 to 100000, got \"%s\"", value);
+			return 0;
+		}
+	} else if (strcmp(name, "max_per_host") == 0) {
+		if (config_once(cp, seen, KEY_MAX_PER_HOST, name) == -1)
+			return 0;
+		if (config_parse_uint(value, 1, 100000,
+		    &cf->cf_max_per_host) == -1) {
+			config_error(cp, 0, "max_per_host: expected a number "
+			    "from 1 to 100000, got \"%s\"", value);
+			return 0;
+		}
+	} else if (strcmp(name, "initial_spread") == 0) {
+		if (config_once(cp, seen, KEY_INITIAL_SPREAD, name) == -1)
+			return 0;
+		if (config_parse_duration(value,
+		    &cf->cf_initial_spread_ms) == -1) {
+			config_error(cp, 0, "initial_spread: bad duration \"%s\" "
+			    "(use e.g. 500ms, 5s, 1m)", value);
+			return 0;
+		}
+	} else if (strcmp(name, "api_token_file") == 0) {
+		if (config_once(cp, seen, KEY_API_TOKEN_FILE, name) == -1)
+			return 0;
+		if ((cf->cf_api_token = config_read_token(cp, value)) == NULL)
+			return 0;
+	} else if (strcmp(name, "max_body") == 0) {
+		if (config_once(cp, seen, KEY_MAX_BODY, name) == -1)
+			return 0;
+		if (config_parse_size(value, &cf->cf_max_body) == -1 ||
+		    cf->cf_max_body == 0) {
+			config_error(cp, 0, "max_body: bad size \"%s\" (use e.g. "
+			    "512k, 8M)", value);
+			return 0;
+		}
+	} else {
+		config_error(cp, 0, "unknown key \"%s\" in [gatherd]", name);
+		return 0;
+	}
+	return 1;
+}
+
+/* Returns 1 if line looks like "Name: value" with a valid name. */
+static int
+config_valid_header(const char *line)
+{
+	const char *p;
+
+	for (p = line; *p != ':'; p++) {
+		if (*p == '\0' || strchr("()<>@,;\\\"/[]?={} \t", *p) != NULL ||
+		    (unsigned char)*p <= 32 || (unsigned char)*p >= 127)
+			return 0;
+	}
+	return p != line;
+}
+
+/* Adds a stat called name with pointer value to src; 1 or 0. */
+static int
+config_add_stat(struct config_parse *cp, struct config_source *src,
+    const char *name, const char *value)
+{
+	struct config_stat *stats;
+	size_t i;
+
+	while (*name == ' ' || *name == '\t')
+		name++;
+	if (!config_valid_name(name)) {
+		config_error(cp, 0, "invalid stat name \"%s\" (1 to 64 of "
+		    "A-Z a-z 0-9 _ . -)", name);
+		return 0;
+	}
+	for (i = 0; i < src->src_nstats; i++) {
+		if (strcmp(src->src_stats[i].cs_name, name) == 0) {
+			config_error(cp, 0, "duplicate stat \"%s\"", name);
+			return 0;
+		}
+	}
+	if (*value != '\0' && *value != '/') {
+		config_error(cp, 0, "stat %s: \"%s\" is not a JSON Pointer (it "
+		    "must start with /)", name, value);
+		return 0;
+	}
+	stats = reallocarray(src->src_stats, src->src_nstats + 1, sizeof *stats);
+	if (stats == NULL)
+		return 0;
+	src->src_stats = stats;
+	stats[src->src_nstats].cs_name = strdup(name);
+	stats[src->src_nstats].cs_pointer = strdup(value);
+	src->src_nstats++;
+	return stats[src->src_nstats - 1].cs_name != NULL &&
+	    stats[src->src_nstats - 1].cs_pointer != NULL;
+}
+
+/* Adds a header line to src; 1 or 0. */
+static int
+config_add_header(struct config_parse *cp, struct config_source *src,
+    const char *value)
+{
+	char **headers;
+
+	if (!config_valid_header(value)) {
+		config_error(cp, 0, "header: expected \"Name: value\", got "
+		    "\"%s\"", value);
+		return 0;
+	}
+	headers = reallocarray(src->src_headers, src->src_nheaders + 1,
+	    sizeof *headers);
+	if (headers == NULL)
+		return 0;
+	src->src_headers = headers;
+	if ((headers[src->src_nheaders] = strdup(value)) == NULL)
+		return 0;
+	src->src_nheaders++;
+	return 1;
+}
+
+/* Handles one key of the current source section; 1 or 0. */
+static int
+config_source_key(struct config_parse *cp, struct config_source *src,
+    const char *name, const char *value)
+{
+	unsigned *seen = &cp->cp_source_seen;
+	const char *why;
+
+	if (strcmp(name, "url") == 0) {
+		if (config_once(cp, seen, KEY_URL, name) == -1)
+			return 0;
+		if ((why = config_check_url(value)) != NULL) {
+			config_error(cp, 0, "url %s", why);
+			return 0;
+		}
+		return config_set_string(&src->src_url, value) == 0;
+	} else if (strcmp(name, "interval") == 0) {
+		if (config_once(cp, seen, KEY_INTERVAL, name) == -1)
+			return 0;
+		if (config_parse_duration(value, &src->src_interval_ms) == -1 ||
+		    src->src_interval_ms < 100) {
+			config_error(cp, 0, "interval: bad duration \"%s\" (use "
+			    "e.g. 30s, 5m; at least 100ms)", value);
+			return 0;
+		}
+	} else if (strcmp(name, "timeout") == 0) {
+		if (config_once(cp, seen, KEY_TIMEOUT, name) == -1)
+			return 0;
+		if (config_parse_duration(value, &src->src_timeout_ms) == -1 ||
+		    src->src_timeout_ms < 10) {
+			config_error(cp, 0, "timeout: bad duration \"%s\" (use "
+			    "e.g. 500ms, 5s; at least 10ms)", value);
+			return 0;
+		}
+	} else if (strcmp(name, "token_file") == 0) {
+		if (config_once(cp, seen, KEY_TOKEN_FILE, name) == -1)
+			return 0;
+		return (src->src_token = config_read_token(cp, value)) != NULL;
+	} else if (strcmp(name, "max_body") == 0) {
+		if (config_once(cp, seen, KEY_MAX_BODY, name) == -1)
+			return 0;
+		if (config_parse_size(value, &src->src_max_body) == -1 ||
+		    src->src_max_body == 0) {
+			config_error(cp, 0, "max_body: bad size \"%s\" (use e.g. "
+			    "512k, 8M)", value);
+			return 0;
+		}
+	} else if (strcmp(name, "header") == 0) {
+		return config_add_header(cp, src, value);
+	} else if (strncmp(name, "stat", 4) == 0 &&
+	    (name[4] == ' ' || name[4] == '\t')) {
+		return config_add_stat(cp, src, name + 5, value);
+	} else {
+		config_error(cp, 0, "unknown key \"%s\" in [source %s]", name,
+		    src->src_name);
+		return 0;
+	}
+	return 1;
+}
+
+/* Starts a new [source NAME] section; returns it, or NULL. */
+static struct config_source *
+config_new_source(struct config_parse *cp, const char *name)
+{
+	struct config *cf = cp->cp_cf;
+	struct config_source *sources, *src;
+
+	if (!config_valid_name(name)) {
+		config_error(cp, cp->cp_header_line, "invalid source name \"%s\" "
+		    "(1 to 64 of A-Z a-z 0-9 _ . -)", name);
+		return NULL;
+	}
+	if (config_find_source(cf, name) != NULL) {
+		config_error(cp, cp->cp_header_line, "duplicate source \"%s\"",
+		    name);
+		return NULL;
+	}
+	sources = reallocarray(cf->cf_sources, cf->cf_nsources + 1,
+	    sizeof *sources);
+	if (sources == NULL)
+		return NULL;
+	cf->cf_sources = sources;
+	src = &sources[cf->cf_nsources];
+	memset(src, 0, sizeof *src);
+	src->src_interval_ms = CONFIG_DEFAULT_INTERVAL_MS;
+	src->src_timeout_ms = CONFIG_DEFAULT_TIMEOUT_MS;
+	src->src_line = cp->cp_header_line;
+	if ((src->src_name = strdup(name)) == NULL)
+		return NULL;
+	cf->cf_nsources++;
+	return src;
+}
+
+/* inih's handler: routes each key to its section; 1 or 0. */
+static int
+config_handler_cb(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct config_parse *cp = user;
+	struct config *cf = cp->cp_cf;
+	int new_section;
+
+	if (cp->cp_err_line != 0)
+		return 0;
+	new_section = cp->cp_section == NULL ||
+	    strcmp(cp->cp_section, section) != 0;
+	if (new_section && config_set_string(&cp->cp_section, section) == -1)
+		return 0;
+	if (*section == '\0') {
+		config_error(cp, 0, "key \"%s\" outside of a section", name);
+		return 0;
+	}
+	if (strcmp(section, "gatherd") == 0)
+		return config_global_key(cp, name, value);
+	if (strncmp(section, "source ", 7) != 0) {
+		config_error(cp, cp->cp_header_line, "unknown section [%s] "
+		    "(expected [gatherd] or [source NAME])", section);
+		return 0;
+	}
+	if (new_section) {
+		cp->cp_source_seen = 0;
+		if (config_new_source(cp, section + 7) == NULL)
+			return 0;
+	}
+	return config_source_key(cp, &cf->cf_sources[cf->cf_nsources - 1],
+	    name, value);
+}
+
+/* inih's reader: one fgets-sized piece at a time, counting lines. */
+static char *
+config_reader_cb(char *buf, int size, void *user)
+{
+	struct config_parse *cp = user;
+	const char *p;
+	size_t n;
+
+	if (cp->cp_file != NULL) {
+		if (fgets(buf, size, cp->cp_file) == NULL)
+			return NULL;
+	} else {
+		if (*cp->cp_text == '\0' || size < 2)
+			return NULL;
+		p = strchr(cp->cp_text, '\n');
+		n = p != NULL ? (size_t)(p - cp->cp_text) + 1 :
+		    strlen(cp->cp_text);
+		if (n > (size_t)size - 1)
+			n = (size_t)size - 1;
+		memcpy(buf, cp->cp_text, n);
+		buf[n] = '\0';
+		cp->cp_text += n;
+	}
+	if (cp->cp_at_line_start) {
+		cp->cp_line++;
+		for (p = buf; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '[')
+			cp->cp_header_line = cp->cp_line;
+	}
+	n = strlen(buf);
+	cp->cp_at_line_start = n > 0 && buf[n - 1] == '\n';
+	return buf;
+}
+
+/* Checks what only the whole file can tell; 0 or -1. */
+static int
+config_check_sources(struct config_parse *cp)
+{
+	struct config *cf = cp->cp_cf;
+	struct config_source *src;
+	size_t i;
+
+	for (i = 0; i < cf->cf_nsources; i++) {
+		src = &cf->cf_sources[i];
+		if (src->src_url == NULL) {
+			config_error(cp, src->src_line, "source %s: missing url",
+			    src->src_name);
+			return -1;
+		}
+		if (src->src_nstats == 0) {
+			config_error(cp, src->src_line, "source %s: no stat "
+			    "(add e.g. stat total = /data/total)", src->src_name);
+			return -1;
+		}
+		if (src->src_max_body == 0)
+			src->src_max_body = cf->cf_max_body;
+	}
+	return 0;
+}
+
+/* Sets every default that a key may override; 0 or -1. */
+static int
+config_set_defaults(struct config *cf)
+{
+	const char *state = getenv("STATE_DIRECTORY");
+
+	cf->cf_listen_port = CONFIG_DEFAULT_LISTEN_PORT;
+	cf->cf_max_concurrency = CONFIG_DEFAULT_CONCURRENCY;
+	cf->cf_max_per_host = CONFIG_DEFAULT_PER_HOST;
+	cf->cf_initial_spread_ms = CONFIG_DEFAULT_SPREAD_MS;
+	cf->cf_max_body = CONFIG_DEFAULT_MAX_BODY;
+	/* systemd may pass several directories separated by ':'. */
+	if (state != NULL && *state != '\0')
+		cf->cf_state_dir = strndup(state, strcspn(state, ":"));
+	else
+		cf->cf_state_dir = strdup(GATHERD_STATE_DIR);
+	cf->cf_listen_host = strdup("127.0.0.1");
+	cf->cf_user_agent = strdup("gatherd/" GATHERD_VERSION);
+	cf->cf_web_root = strdup(GATHERD_WEB_ROOT);
+	return cf->cf_state_dir && cf->cf_listen_host && cf->cf_user_agent &&
+	    cf->cf_web_root ? 0 : -1;
+}
+
+/* Parses from cp's file or text; the config, or NULL with err set. */
+static struct config *
+config_parse(struct config_parse *cp, char *err, size_t errlen)
+{
+	struct config *cf;
+	const char *slash;
+	int rc;
+
+	if ((cf = calloc(1, sizeof *cf)) == NULL)
+		goto fail;
+	cp->cp_cf = cf;
+	cp->cp_at_line_start = 1;
+	if ((slash = strrchr(cp->cp_name, '/')) != NULL &&
+	    (cp->cp_dir = strndup(cp->cp_name, (size_t)(slash -
+	    cp->cp_name) + (slash == cp->cp_name))) == NULL)
+		goto fail;
+	if ((cf->cf_path = strdup(cp->cp_name)) == NULL ||
+	    config_set_defaults(cf) == -1)
+		goto fail;
+
+	/* Debian's inih makes these settings; lines may be long URLs. */
+	ini_allow_multiline = false;
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = CONFIG_MAX_LINE;
+
+	rc = ini_parse_stream(config_reader_cb, cp, config_handler_cb, cp);
+	if (rc == -2)
+		config_error(cp, cp->cp_line, "out of memory");
+	else if (rc > 0)
+		config_error(cp, rc, "syntax error (expected [section] or "
+		    "key = value)");
+	if (cp->cp_err_line == 0)
+		config_check_sources(cp);
+	if (cp->cp_err_line != 0)
+		goto fail;
+	free(cp->cp_dir);
+	free(cp->cp_section);
+	return cf;
+fail:
+	if (cp->cp_err_line != 0)
+		snprintf(err, errlen, "%s:%d: %s", cp->cp_name, cp->cp_err_line,
+		    cp->cp_err);
+	else
+		snprintf(err, errlen, "%s: out of memory", cp->cp_name);
+	free(cp->cp_dir);
+	free(cp->cp_section);
+	config_free(cf);
+	return NULL;
+}
+
+/* Parses and validates the file at path; NULL with err filled on error. */
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct config_parse cp;
+	struct config *cf;
+
+	memset(&cp, 0, sizeof cp);
+	cp.cp_name = path;
+	if ((cp.cp_file = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	cf = config_parse(&cp, err, errlen);
+	fclose(cp.cp_file);
+	return cf;
+}
+
+/* Same as config_load for text in memory; name is used in messages. */
+struct config *
+config_load_string(const char *text, const char *name, char *err,
+    size_t errlen)
+{
+	struct config_parse cp;
+
+	memset(&cp, 0, sizeof cp);
+	cp.cp_name = name;
+	cp.cp_text = text;
+	return config_parse(&cp, err, errlen);
+}
+
+/* Frees one source's fields, wiping its secret. */
+static void
+config_free_source(struct config_source *src)
+{
+	size_t i;
+
+	free(src->src_name);
+	free(src->src_url);
+	if (src->src_token != NULL) {
+		explicit_bzero(src->src_token, strlen(src->src_token));
+		free(src->src_token);
+	}
+	for (i = 0; i < src->src_nheaders; i++)
+		free(src->src_headers[i]);
+	free(src->src_headers);
+	for (i = 0; i < src->src_nstats; i++) {
+		free(src->src_stats[i].cs_name);
+		free(src->src_stats[i].cs_pointer);
+	}
+	free(src->src_stats);
+}
+
+/* Frees cf; NULL is allowed. */
+void
+config_free(struct config *cf)
+{
+	size_t i;
+
+	if (cf == NULL)
+		return;
+	for (i = 0; i < cf->cf_nsources; i++)
+		config_free_source(&cf->cf_sources[i]);
+	free(cf->cf_sources);
+	free(cf->cf_path);
+	free(cf->cf_listen_host);
+	free(cf->cf_user_agent);
+	free(cf->cf_state_dir);
+	free(cf->cf_web_root);
+	if (cf->cf_api_token != NULL) {
+		explicit_bzero(cf->cf_api_token, strlen(cf->cf_api_token));
+		free(cf->cf_api_token);
+	}
+	free(cf);
+}
+
+/* Returns the source called name, or NULL. */
+const struct config_source *
+config_find_source(const struct config *cf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cf->cf_nsources; i++) {
+		if (strcmp(cf->cf_sources[i].src_name, name) == 0)
+			return &cf->cf_sources[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,34 @@
+/*
+ * From an upstream body to stat values, with no network in sight.  The
+ * body is parsed with a reused json-c tokener (depth limit, UTF-8
+ * validation, no trailing bytes) and each stat is selected with a JSON
+ * Pointer; any failure is reported as a source_error kind.
+ */
+#ifndef GATHERD_EXTRACT_H
+#define GATHERD_EXTRACT_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "source.h"
+
+#define EXTRACT_MAX_DEPTH 64
+
+struct extract;
+
+/* Creates an extractor with a tokener limited to max_depth. */
+struct extract *extract_new(int max_depth);
+/* Frees ex; NULL is allowed. */
+void extract_free(struct extract *ex);
+/*
+ * Parses body and selects every stat.  On success returns 0 and stores in
+ * *values a new JSON object {stat name: value} that the caller owns.  On
+ * failure returns -1 and fills err's kind and message (not its time).
+ */
+int extract_values(struct extract *ex, const char *body, size_t len,
+    const struct config_stat *stats, size_t nstats,
+    struct json_object **values, struct source_error *err);
+
+#endif

@@ -1,0 +1,713 @@
+/*
+ * Polls every source on its own libevent timer through one curl multi
+ * handle, wired to libevent in the pattern of curl's hiperfifo example:
+ * curl tells us which sockets to watch (poller_socket_cb) and when to
+ * call it back (poller_timer_cb), and we drain curl_multi_info_read
+ * after every action.
+ *
+ * Polls over max_concurrency or a host's max_per_host wait in that
+ * host's FIFO; hosts with waiting polls and room to start one sit in a
+ * ready list served round-robin, so admitting a poll is O(1).  We keep
+ * this queue ourselves rather than use CURLMOPT_MAX_HOST_CONNECTIONS so
+ * a source's timeout measures its upstream, not its wait in line.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <json-c/linkhash.h>
+
+#include "extract.h"
+#include "log.h"
+#include "poller.h"
+#include "timeutil.h"
+
+#define POLLER_BODY_INITIAL 16384
+#define POLLER_BODY_KEEP (256 * 1024)
+#define POLLER_MAX_CONNECTS 4096
+
+struct poll_source;
+
+/* One upstream host (scheme, name, port) and its polls. */
+struct poll_host {
+	char *h_key;
+	unsigned h_in_flight;
+	int h_ready;			/* in p_ready */
+	TAILQ_HEAD(, poll_source) h_waiting;
+	TAILQ_ENTRY(poll_host) h_ready_link;
+};
+
+/* One source's transfer state, easy handle and timer. */
+struct poll_source {
+	struct poller *ps_poller;
+	struct cache_entry *ps_entry;
+	const struct config_source *ps_src;
+	struct poll_host *ps_host;
+	CURL *ps_easy;
+	struct curl_slist *ps_headers;
+	struct event *ps_timer;
+	int64_t ps_first_ms;		/* monotonic time of the first slot */
+	char *ps_body;
+	size_t ps_len;
+	size_t ps_cap;
+	int ps_too_large;
+	int ps_in_flight;
+	int ps_waiting;
+	TAILQ_ENTRY(poll_source) ps_wait_link;
+	char ps_errbuf[CURL_ERROR_SIZE];
+};
+
+struct poller {
+	struct event_base *p_base;
+	const struct config *p_cf;
+	struct cache *p_cache;
+	CURLM *p_multi;
+	struct event *p_timer;		/* curl's timeout */
+	struct extract *p_extract;
+	struct poll_source *p_sources;
+	size_t p_nsources;
+	struct lh_table *p_hosts;	/* key -> struct poll_host */
+	TAILQ_HEAD(, poll_host) p_ready;
+	unsigned p_in_flight;
+	int p_once;
+	int p_curl_init;
+	poller_done_cb p_done_cb;
+	void *p_done_arg;
+};
+
+static void poller_request(struct poll_source *ps);
+static void poller_drain(struct poller *p);
+
+/* Puts h in the ready list if it has a waiting poll and room for it. */
+static void
+poller_host_update(struct poller *p, struct poll_host *h)
+{
+	int ready = !TAILQ_EMPTY(&h->h_waiting) &&
+	    h->h_in_flight < p->p_cf->cf_max_per_host;
+
+	if (ready && !h->h_ready)
+		TAILQ_INSERT_TAIL(&p->p_ready, h, h_ready_link);
+	else if (!ready && h->h_ready)
+		TAILQ_REMOVE(&p->p_ready, h, h_ready_link);
+	h->h_ready = ready;
+}
+
+/* curl's write callback: appends to the body, refusing past the cap. */
+static size_t
+poller_write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct poll_source *ps = arg;
+	size_t n = size * nmemb, cap;
+	char *body;
+
+	if (n > ps->ps_src->src_max_body - ps->ps_len) {
+		ps->ps_too_large = 1;
+		return 0;
+	}
+	if (ps->ps_len + n + 1 > ps->ps_cap) {
+		cap = ps->ps_cap ? ps->ps_cap : POLLER_BODY_INITIAL;
+		while (cap < ps->ps_len + n + 1)
+			cap *= 2;
+		if ((body = realloc(ps->ps_body, cap)) == NULL)
+			return 0;
+		ps->ps_body = body;
+		ps->ps_cap = cap;
+	}
+	memcpy(ps->ps_body + ps->ps_len, data, n);
+	ps->ps_len += n;
+	ps->ps_body[ps->ps_len] = '\0';
+	return n;
+}
+
+/* Maps a failed transfer's result to an error kind. */
+static enum source_err
+poller_curl_kind(const struct poll_source *ps, CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return SOURCE_ERR_DNS;
+	case CURLE_OPERATION_TIMEDOUT:
+		return SOURCE_ERR_TIMEOUT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_USE_SSL_FAILED:
+		return SOURCE_ERR_TLS;
+	case CURLE_FILESIZE_EXCEEDED:
+		return SOURCE_ERR_TOO_LARGE;
+	case CURLE_WRITE_ERROR:
+		return ps->ps_too_large ? SOURCE_ERR_TOO_LARGE :
+		    SOURCE_ERR_INTERNAL;
+	case CURLE_OUT_OF_MEMORY:
+		return SOURCE_ERR_INTERNAL;
+	case CURLE_BAD_CONTENT_ENCODING:
+		return SOURCE_ERR_PARSE;
+	case CURLE_TOO_MANY_REDIRECTS:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return SOURCE_ERR_HTTP_STATUS;
+	default:
+		return SOURCE_ERR_CONNECT;
+	}
+}
+
+/* Works out how a finished transfer went; 0 with *values, or -1 and err. */
+static int
+poller_outcome(struct poll_source *ps, CURLcode rc, struct json_object **values,
+    struct source_error *err)
+{
+	const struct config_source *src = ps->ps_src;
+	long status = 0;
+	enum source_err kind;
+
+	*values = NULL;
+	curl_easy_getinfo(ps->ps_easy, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK) {
+		kind = poller_curl_kind(ps, rc);
+		if (kind == SOURCE_ERR_TOO_LARGE)
+			source_error_set(err, kind, (int)status, 0,
+			    "body larger than %zu bytes", src->src_max_body);
+		else
+			source_error_set(err, kind, (int)status, 0, "%s",
+			    ps->ps_errbuf[0] != '\0' ? ps->ps_errbuf :
+			    curl_easy_strerror(rc));
+		return -1;
+	}
+	if (status == 429) {
+		source_error_set(err, SOURCE_ERR_RATE_LIMITED, 429, 0,
+		    "HTTP 429 Too Many Requests");
+		return -1;
+	}
+	if (status < 200 || status > 299) {
+		source_error_set(err, SOURCE_ERR_HTTP_STATUS, (int)status, 0,
+		    "HTTP %ld", status);
+		return -1;
+	}
+	if (extract_values(ps->ps_poller->p_extract, ps->ps_body ? ps->ps_body :
+	    "", ps->ps_len, src->src_stats, src->src_nstats, values,
+	    err) == -1) {
+		err->se_http_status = (int)status;
+		return -1;
+	}
+	return 0;
+}
+
+/* Arms ps's timer for monotonic time at and publishes it. */
+static void
+poller_arm(struct poll_source *ps, int64_t at)
+{
+	struct poller *p = ps->ps_poller;
+	int64_t now = timeutil_mono_ms(), delay = at > now ? at - now : 0;
+	struct timeval tv;
+
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (suseconds_t)(delay % 1000) * 1000;
+	if (evtimer_add(ps->ps_timer, &tv) == -1)
+		log_warnx("source %s: cannot arm its timer",
+		    ps->ps_src->src_name);
+	cache_set_next_poll(p->p_cache, ps->ps_entry, timeutil_wall_ms() + delay);
+}
+
+/* Arms ps's timer for its next slot after now: first + k * interval. */
+static void
+poller_schedule(struct poll_source *ps)
+{
+	int64_t now = timeutil_mono_ms(), next = ps->ps_first_ms;
+	int64_t interval = (int64_t)ps->ps_src->src_interval_ms;
+
+	if (now >= next)
+		next += ((now - next) / interval + 1) * interval;
+	poller_arm(ps, next);
+}
+
+/* Records a finished poll of ps, logs changes of state, plans the next. */
+static void
+poller_finish(struct poll_source *ps, int ok, struct json_object *values,
+    struct source_error *err)
+{
+	struct poller *p = ps->ps_poller;
+	struct cache_entry *e = ps->ps_entry;
+	const char *name = ps->ps_src->src_name;
+	int was_failing = e->ce_consecutive_failures > 0;
+	int64_t now = timeutil_wall_ms();
+
+	ps->ps_in_flight = 0;
+	p->p_in_flight--;
+	ps->ps_host->h_in_flight--;
+	poller_host_update(p, ps->ps_host);
+	ps->ps_len = 0;
+	ps->ps_too_large = 0;
+	ps->ps_errbuf[0] = '\0';
+	if (ps->ps_cap > POLLER_BODY_KEEP) {
+		free(ps->ps_body);
+		ps->ps_body = NULL;
+		ps->ps_cap = 0;
+	}
+	if (ok) {
+		cache_put_ok(p->p_cache, e, values, now);
+		if (was_failing)
+			log_info("source %s: ok again", name);
+	} else {
+		err->se_at = now;
+		cache_put_error(p->p_cache, e, err);
+		if (!was_failing)
+			log_info("source %s: failing: %s: %s", name,
+			    source_err_name(err->se_kind), err->se_message);
+		else
+			log_debug("source %s: still failing (%llu): %s: %s",
+			    name, (unsigned long long)e->ce_consecutive_failures,
+			    source_err_name(err->se_kind), err->se_message);
+	}
+	if (!p->p_once)
+		poller_schedule(ps);
+	if (p->p_done_cb != NULL)
+		p->p_done_cb(e, ok, p->p_done_arg);
+}
+
+/* Starts ps's transfer now; the caps have been checked. */
+static void
+poller_begin(struct poll_source *ps)
+{
+	struct poller *p = ps->ps_poller;
+	struct source_error err;
+	CURLMcode mc;
+
+	ps->ps_in_flight = 1;
+	p->p_in_flight++;
+	ps->ps_host->h_in_flight++;
+	poller_host_update(p, ps->ps_host);
+	if ((mc = curl_multi_add_handle(p->p_multi, ps->ps_easy)) != CURLM_OK) {
+		source_error_set(&err, SOURCE_ERR_INTERNAL, 0, 0,
+		    "cannot start transfer: %s", curl_multi_strerror(mc));
+		poller_finish(ps, 0, NULL, &err);
+	}
+}
+
+/* Starts ps now if the caps allow, else puts it in its host's queue. */
+static void
+poller_request(struct poll_source *ps)
+{
+	struct poller *p = ps->ps_poller;
+	struct poll_host *h = ps->ps_host;
+
+	if (ps->ps_in_flight || ps->ps_waiting)
+		return;			/* never two polls of one source */
+	if (p->p_in_flight < p->p_cf->cf_max_concurrency &&
+	    h->h_in_flight < p->p_cf->cf_max_per_host &&
+	    TAILQ_EMPTY(&h->h_waiting)) {
+		poller_begin(ps);
+		return;
+	}
+	log_debug("source %s: waiting for a free slot", ps->ps_src->src_name);
+	ps->ps_waiting = 1;
+	TAILQ_INSERT_TAIL(&h->h_waiting, ps, ps_wait_link);
+	poller_host_update(p, h);
+}
+
+/* Starts waiting polls while there is room, one host at a time. */
+static void
+poller_drain(struct poller *p)
+{
+	struct poll_host *h;
+	struct poll_source *ps;
+
+	while (p->p_in_flight < p->p_cf->cf_max_concurrency &&
+	    (h = TAILQ_FIRST(&p->p_ready)) != NULL) {
+		ps = TAILQ_FIRST(&h->h_waiting);
+		TAILQ_REMOVE(&h->h_waiting, ps, ps_wait_link);
+		ps->ps_waiting = 0;
+		/* Round robin: the host goes to the back of the line. */
+		TAILQ_REMOVE(&p->p_ready, h, h_ready_link);
+		h->h_ready = 0;
+		poller_begin(ps);
+		poller_host_update(p, h);
+	}
+}
+
+/* Handles every transfer curl has finished, then admits waiting polls. */
+static void
+poller_check_done(struct poller *p)
+{
+	struct poll_source *ps;
+	struct json_object *values;
+	struct source_error err;
+	CURLMsg *msg;
+	CURLcode rc;
+	CURL *easy;
+	int left, ok;
+
+	while ((msg = curl_multi_info_read(p->p_multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		easy = msg->easy_handle;
+		rc = msg->data.result;
+		ps = NULL;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&ps);
+		curl_multi_remove_handle(p->p_multi, easy);
+		memset(&err, 0, sizeof err);
+		ok = poller_outcome(ps, rc, &values, &err) == 0;
+		poller_finish(ps, ok, values, &err);
+	}
+	poller_drain(p);
+}
+
+/* libevent callback for a socket curl watches. */
+static void
+poller_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct poller *p = arg;
+	int action = 0, running;
+	CURLMcode mc;
+
+	if (what & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	mc = curl_multi_socket_action(p->p_multi, fd, action, &running);
+	if (mc != CURLM_OK)
+		log_warnx("curl_multi_socket_action: %s",
+		    curl_multi_strerror(mc));
+	poller_check_done(p);
+}
+
+/* libevent callback for curl's timeout. */
+static void
+poller_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct poller *p = arg;
+	int running;
+	CURLMcode mc;
+
+	mc = curl_multi_socket_action(p->p_multi, CURL_SOCKET_TIMEOUT, 0,
+	    &running);
+	if (mc != CURLM_OK)
+		log_warnx("curl_multi_socket_action: %s",
+		    curl_multi_strerror(mc));
+	poller_check_done(p);
+}
+
+/* curl's CURLMOPT_SOCKETFUNCTION: (re)registers or drops a socket. */
+static int
+poller_socket_cb(CURL *easy, curl_socket_t s, int what, void *arg,
+    void *socketp)
+{
+	struct poller *p = arg;
+	struct event *ev = socketp;
+	short kind = EV_PERSIST;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (ev != NULL) {
+			event_free(ev);
+			curl_multi_assign(p->p_multi, s, NULL);
+		}
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	if (ev == NULL) {
+		ev = event_new(p->p_base, s, kind, poller_event_cb, p);
+		if (ev == NULL)
+			return -1;
+		if (curl_multi_assign(p->p_multi, s, ev) != CURLM_OK) {
+			event_free(ev);
+			return -1;
+		}
+	} else {
+		event_del(ev);
+		if (event_assign(ev, p->p_base, s, kind, poller_event_cb,
+		    p) == -1)
+			return -1;
+	}
+	return event_add(ev, NULL) == 0 ? 0 : -1;
+}
+
+/* curl's CURLMOPT_TIMERFUNCTION: arms or disarms our one timer. */
+static int
+poller_timer_cb(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct poller *p = arg;
+	struct timeval tv;
+
+	if (timeout_ms < 0)
+		return evtimer_del(p->p_timer);
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	return evtimer_add(p->p_timer, &tv);
+}
+
+/* libevent callback: ps's slot has come. */
+static void
+poller_due_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct poll_source *ps = arg;
+
+	poller_request(ps);
+}
+
+/* Returns the host record for url, creating it; NULL on error. */
+static struct poll_host *
+poller_host_for(struct poller *p, const char *url)
+{
+	struct poll_host *h = NULL;
+	char *scheme = NULL, *host = NULL, *port = NULL, *key = NULL, *c;
+	CURLU *u;
+	void *found;
+
+	if ((u = curl_url()) == NULL)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+	    CURLUE_OK)
+		goto done;
+	for (c = host; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	if (asprintf(&key, "%s://%s:%s", scheme, host, port) == -1) {
+		key = NULL;
+		goto done;
+	}
+	if (lh_table_lookup_ex(p->p_hosts, key, &found)) {
+		h = found;
+		goto done;
+	}
+	if ((h = calloc(1, sizeof *h)) == NULL)
+		goto done;
+	h->h_key = key;
+	key = NULL;
+	TAILQ_INIT(&h->h_waiting);
+	if (lh_table_insert(p->p_hosts, h->h_key, h) != 0) {
+		free(h->h_key);
+		free(h);
+		h = NULL;
+	}
+done:
+	free(key);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return h;
+}
+
+/* Frees a host record when the host table goes. */
+static void
+poller_host_free_cb(struct lh_entry *ent)
+{
+	struct poll_host *h = (struct poll_host *)lh_entry_v(ent);
+
+	free(h->h_key);
+	free(h);
+}
+
+/* Sets every option of ps's easy handle once; 0 or -1. */
+static int
+poller_setup_easy(struct poller *p, struct poll_source *ps)
+{
+	const struct config_source *src = ps->ps_src;
+	struct curl_slist *l;
+	CURL *e = ps->ps_easy;
+	int has_accept = 0;
+	CURLcode rc = CURLE_OK;
+	size_t i;
+
+	for (i = 0; i < src->src_nheaders; i++) {
+		if (strncasecmp(src->src_headers[i], "Accept:", 7) == 0)
+			has_accept = 1;
+		if ((l = curl_slist_append(ps->ps_headers,
+		    src->src_headers[i])) == NULL)
+			return -1;
+		ps->ps_headers = l;
+	}
+	if (!has_accept) {
+		if ((l = curl_slist_append(ps->ps_headers,
+		    "Accept: application/json")) == NULL)
+			return -1;
+		ps->ps_headers = l;
+	}
+#define SET(opt, val)                                             \
+	do {                                                      \
+		if (rc == CURLE_OK)                               \
+			rc = curl_easy_setopt(e, opt, val);       \
+	} while (0)
+	SET(CURLOPT_URL, src->src_url);
+	SET(CURLOPT_PRIVATE, ps);
+	SET(CURLOPT_WRITEFUNCTION, poller_write_cb);
+	SET(CURLOPT_WRITEDATA, ps);
+	SET(CURLOPT_ERRORBUFFER, ps->ps_errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_USERAGENT, p->p_cf->cf_user_agent);
+	SET(CURLOPT_HTTPHEADER, ps->ps_headers);
+	SET(CURLOPT_TIMEOUT_MS, (long)src->src_timeout_ms);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 1L);
+	SET(CURLOPT_MAXREDIRS, 3L);
+	SET(CURLOPT_ACCEPT_ENCODING, "");
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)src->src_max_body);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	if (src->src_token != NULL) {
+		/* curl's own bearer auth: never sent to another host. */
+		SET(CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+		SET(CURLOPT_XOAUTH2_BEARER, src->src_token);
+	}
+#undef SET
+	if (rc != CURLE_OK) {
+		log_warnx("source %s: curl_easy_setopt: %s", src->src_name,
+		    curl_easy_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Creates a poller for cf's sources on base; cf and c must outlive it. */
+struct poller *
+poller_new(struct event_base *base, const struct config *cf, struct cache *c)
+{
+	struct poller *p;
+	struct poll_source *ps;
+	CURLMcode mc = CURLM_OK;
+	size_t i;
+
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return NULL;
+	p->p_base = base;
+	p->p_cf = cf;
+	p->p_cache = c;
+	TAILQ_INIT(&p->p_ready);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		goto fail;
+	p->p_curl_init = 1;
+	p->p_multi = curl_multi_init();
+	p->p_timer = evtimer_new(base, poller_timeout_cb, p);
+	p->p_extract = extract_new(EXTRACT_MAX_DEPTH);
+	p->p_hosts = lh_kchar_table_new(64, poller_host_free_cb);
+	p->p_sources = calloc(cf->cf_nsources ? cf->cf_nsources : 1,
+	    sizeof *p->p_sources);
+	if (p->p_multi == NULL || p->p_timer == NULL ||
+	    p->p_extract == NULL || p->p_hosts == NULL || p->p_sources == NULL)
+		goto fail;
+	if ((mc = curl_multi_setopt(p->p_multi, CURLMOPT_SOCKETFUNCTION,
+	    poller_socket_cb)) != CURLM_OK ||
+	    (mc = curl_multi_setopt(p->p_multi, CURLMOPT_SOCKETDATA,
+	    p)) != CURLM_OK ||
+	    (mc = curl_multi_setopt(p->p_multi, CURLMOPT_TIMERFUNCTION,
+	    poller_timer_cb)) != CURLM_OK ||
+	    (mc = curl_multi_setopt(p->p_multi, CURLMOPT_TIMERDATA,
+	    p)) != CURLM_OK ||
+	    (mc = curl_multi_setopt(p->p_multi, CURLMOPT_MAXCONNECTS,
+	    (long)(cf->cf_nsources < POLLER_MAX_CONNECTS ? cf->cf_nsources + 1 :
+	    POLLER_MAX_CONNECTS))) != CURLM_OK) {
+		log_warnx("curl_multi_setopt: %s", curl_multi_strerror(mc));
+		goto fail;
+	}
+	for (i = 0; i < cf->cf_nsources; i++) {
+		ps = &p->p_sources[i];
+		ps->ps_poller = p;
+		ps->ps_src = &cf->cf_sources[i];
+		ps->ps_entry = cache_find(c, ps->ps_src->src_name);
+		p->p_nsources++;
+		if (ps->ps_entry == NULL ||
+		    (ps->ps_easy = curl_easy_init()) == NULL ||
+		    (ps->ps_timer = evtimer_new(base, poller_due_cb,
+		    ps)) == NULL ||
+		    (ps->ps_host = poller_host_for(p, ps->ps_src->src_url)) ==
+		    NULL ||
+		    poller_setup_easy(p, ps) == -1) {
+			log_warnx("source %s: cannot set up polling",
+			    ps->ps_src->src_name);
+			goto fail;
+		}
+	}
+	return p;
+fail:
+	poller_free(p);
+	return NULL;
+}
+
+/* Frees p, cancelling transfers in flight; NULL is allowed. */
+void
+poller_free(struct poller *p)
+{
+	struct poll_source *ps;
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->p_nsources; i++) {
+		ps = &p->p_sources[i];
+		if (ps->ps_in_flight)
+			curl_multi_remove_handle(p->p_multi, ps->ps_easy);
+	}
+	/* Closing cached connections calls poller_socket_cb and the timer. */
+	if (p->p_multi != NULL)
+		curl_multi_cleanup(p->p_multi);
+	for (i = 0; i < p->p_nsources; i++) {
+		ps = &p->p_sources[i];
+		if (ps->ps_easy != NULL)
+			curl_easy_cleanup(ps->ps_easy);
+		curl_slist_free_all(ps->ps_headers);
+		if (ps->ps_timer != NULL)
+			event_free(ps->ps_timer);
+		free(ps->ps_body);
+	}
+	if (p->p_timer != NULL)
+		event_free(p->p_timer);
+	if (p->p_hosts != NULL)
+		lh_table_free(p->p_hosts);
+	extract_free(p->p_extract);
+	free(p->p_sources);
+	if (p->p_curl_init)
+		curl_global_cleanup();
+	free(p);
+}
+
+/* Sets a callback for every finished poll. */
+void
+poller_set_done_cb(struct poller *p, poller_done_cb cb, void *arg)
+{
+	p->p_done_cb = cb;
+	p->p_done_arg = arg;
+}
+
+/* Starts polling on the spread schedule, or every source once now. */
+int
+poller_start(struct poller *p, int once)
+{
+	struct poll_source *ps;
+	int64_t now = timeutil_mono_ms();
+	size_t i;
+
+	p->p_once = once;
+	for (i = 0; i < p->p_nsources; i++) {
+		ps = &p->p_sources[i];
+		if (once) {
+			poller_request(ps);
+			continue;
+		}
+		ps->ps_first_ms = now + (int64_t)source_phase_ms(
+		    ps->ps_src->src_name, p->p_cf->cf_initial_spread_ms,
+		    ps->ps_src->src_interval_ms);
+		poller_arm(ps, ps->ps_first_ms);
+	}
+	return 0;
+}
+
+/* Returns the number of polls in flight. */
+unsigned
+poller_in_flight(const struct poller *p)
+{
+	return p->p_in_flight;
+}

@@ -1,0 +1,36 @@
+/*
+ * The poller: libcurl's multi socket interface driven by libevent, in
+ * the pattern of curl's hiperfifo example.  Each source has one reused
+ * easy handle and its own timer; polls beyond the global and per-host
+ * caps wait in a queue.  Finished polls go through extract into the
+ * cache.
+ */
+#ifndef GATHERD_POLLER_H
+#define GATHERD_POLLER_H
+
+#include <event2/event.h>
+
+#include "cache.h"
+#include "config.h"
+
+struct poller;
+
+/* Called after every finished poll of e; ok is 1 on success. */
+typedef void (*poller_done_cb)(struct cache_entry *e, int ok, void *arg);
+
+/* Creates a poller for cf's sources on base; cf and c must outlive it. */
+struct poller *poller_new(struct event_base *base, const struct config *cf,
+    struct cache *c);
+/* Frees p, cancelling transfers in flight; NULL is allowed. */
+void poller_free(struct poller *p);
+/* Sets a callback for every finished poll. */
+void poller_set_done_cb(struct poller *p, poller_done_cb cb, void *arg);
+/*
+ * Starts polling: on the spread schedule, or with once set, every source
+ * once and at once (within the caps) and never again.  0 or -1.
+ */
+int poller_start(struct poller *p, int once);
+/* Returns the number of polls in flight. */
+unsigned poller_in_flight(const struct poller *p);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * Renders API documents with json-c, which does the escaping.  Building
+ * a tree per render is fine because the API renders once per cache
+ * change, not once per request.  Values are shared with the cache by
+ * reference count, never copied.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "render.h"
+#include "timeutil.h"
+
+/* Adds key: value to obj, ignoring a NULL value's failure to allocate. */
+static void
+render_add(struct json_object *obj, const char *key, struct json_object *v)
+{
+	if (json_object_object_add(obj, key, v) != 0)
+		json_object_put(v);
+}
+
+/* Returns an RFC 3339 string for wall ms, or JSON null for 0. */
+static struct json_object *
+render_time(int64_t wall_ms)
+{
+	char buf[TIMEUTIL_RFC3339_LEN];
+
+	if (wall_ms == 0)
+		return NULL;
+	timeutil_format_rfc3339(wall_ms, buf, sizeof buf);
+	return json_object_new_string(buf);
+}
+
+/* Returns seconds as a number with one decimal ("2.1"). */
+static struct json_object *
+render_seconds(int64_t ms)
+{
+	char buf[32];
+
+	if (ms < 0)
+		ms = 0;
+	snprintf(buf, sizeof buf, "%.1f", (double)ms / 1000.0);
+	return json_object_new_double_s((double)ms / 1000.0, buf);
+}
+
+/* Returns the API's error object for err. */
+static struct json_object *
+render_source_error(const struct source_error *err)
+{
+	struct json_object *o;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	render_add(o, "kind", json_object_new_string(
+	    source_err_name(err->se_kind)));
+	render_add(o, "message", json_object_new_string(err->se_message));
+	render_add(o, "http_status", err->se_http_status != 0 ?
+	    json_object_new_int(err->se_http_status) : NULL);
+	render_add(o, "at", render_time(err->se_at));
+	return o;
+}
+
+/* Returns the stats object of one source. */
+static struct json_object *
+render_entry_stats(const struct cache_entry *e, int64_t now)
+{
+	struct json_object *o;
+	enum cache_status st = cache_entry_status(e);
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	render_add(o, "status", json_object_new_string(cache_status_name(st)));
+	render_add(o, "updated_at", render_time(e->ce_updated_at));
+	render_add(o, "age_seconds", e->ce_updated_at != 0 ?
+	    render_seconds(now - e->ce_updated_at) : NULL);
+	render_add(o, "values", e->ce_values != NULL ?
+	    json_object_get(e->ce_values) : json_object_new_object());
+	render_add(o, "error", st != CACHE_OK && e->ce_has_error ?
+	    render_source_error(&e->ce_error) : NULL);
+	return o;
+}
+
+/* Serialises root into a new string and releases root. */
+static char *
+render_finish(struct json_object *root, size_t *len)
+{
+	const char *text;
+	char *out = NULL;
+	size_t n;
+
+	if (root == NULL)
+		return NULL;
+	text = json_object_to_json_string_length(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	if (text != NULL && (out = malloc(n + 2)) != NULL) {
+		memcpy(out, text, n);
+		out[n++] = '\n';
+		out[n] = '\0';
+		*len = n;
+	}
+	json_object_put(root);
+	return out;
+}
+
+/* Returns {"generated_at": now} to add to. */
+static struct json_object *
+render_document(int64_t now)
+{
+	struct json_object *root;
+
+	if ((root = json_object_new_object()) != NULL)
+		render_add(root, "generated_at", render_time(now));
+	return root;
+}
+
+/* Renders GET /api/v1/stats as of wall time now; NULL on error. */
+char *
+render_stats(struct cache *c, int64_t now, size_t *len)
+{
+	struct json_object *root, *sources;
+	struct cache_entry *e;
+	size_t i;
+
+	if ((root = render_document(now)) == NULL)
+		return NULL;
+	if ((sources = json_object_new_object()) == NULL)
+		goto fail;
+	render_add(root, "sources", sources);
+	for (i = 0; i < cache_count(c); i++) {
+		e = cache_entry_at(c, i);
+		render_add(sources, e->ce_src->src_name,
+		    render_entry_stats(e, now));
+	}
+	return render_finish(root, len);
+fail:
+	json_object_put(root);
+	return NULL;
+}
+
+/* Renders GET /api/v1/stats/NAME for e as of now; NULL on error. */
+char *
+render_source_stats(const struct cache_entry *e, int64_t now, size_t *len)
+{
+	struct json_object *o;
+
+	if ((o = render_entry_stats(e, now)) == NULL)
+		return NULL;
+	render_add(o, "name", json_object_new_string(e->ce_src->src_name));
+	render_add(o, "generated_at", render_time(now));
+	return render_finish(o, len);
+}
+
+/* Returns the operators' object of one source. */
+static struct json_object *
+render_entry_source(const struct cache_entry *e)
+{
+	const struct config_source *src = e->ce_src;
+	struct json_object *o, *stats;
+	size_t i;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	render_add(o, "name", json_object_new_string(src->src_name));
+	render_add(o, "url", json_object_new_string(e->ce_url_shown));
+	render_add(o, "interval_seconds", render_seconds(
+	    (int64_t)src->src_interval_ms));
+	render_add(o, "timeout_seconds", render_seconds(
+	    (int64_t)src->src_timeout_ms));
+	if ((stats = json_object_new_array()) != NULL) {
+		for (i = 0; i < src->src_nstats; i++)
+			json_object_array_add(stats, json_object_new_string(
+			    src->src_stats[i].cs_name));
+	}
+	render_add(o, "stats", stats);
+	render_add(o, "status", json_object_new_string(
+	    cache_status_name(cache_entry_status(e))));
+	render_add(o, "updated_at", render_time(e->ce_updated_at));
+	render_add(o, "last_attempt_at", render_time(e->ce_last_attempt_at));
+	render_add(o, "next_poll_at", render_time(e->ce_next_poll_at));
+	render_add(o, "consecutive_failures",
+	    json_object_new_uint64(e->ce_consecutive_failures));
+	render_add(o, "polls_total", json_object_new_uint64(e->ce_polls_total));
+	render_add(o, "failures_total",
+	    json_object_new_uint64(e->ce_failures_total));
+	render_add(o, "last_error", e->ce_has_error ?
+	    render_source_error(&e->ce_error) : NULL);
+	return o;
+}
+
+/* Renders GET /api/v1/sources as of now; NULL on error. */
+char *
+render_sources(struct cache *c, int64_t now, size_t *len)
+{
+	struct json_object *root, *list;
+	size_t i;
+
+	if ((root = render_document(now)) == NULL)
+		return NULL;
+	if ((list = json_object_new_array_ext((int)cache_count(c))) == NULL) {
+		json_object_put(root);
+		return NULL;
+	}
+	render_add(root, "sources", list);
+	for (i = 0; i < cache_count(c); i++)
+		json_object_array_add(list,
+		    render_entry_source(cache_entry_at(c, i)));
+	return render_finish(root, len);
+}
+
+/* Renders {"error": {"status": status, "message": message}}. */
+char *
+render_error(int status, const char *message, size_t *len)
+{
+	struct json_object *root, *err;
+
+	if ((root = json_object_new_object()) == NULL)
+		return NULL;
+	if ((err = json_object_new_object()) == NULL) {
+		json_object_put(root);
+		return NULL;
+	}
+	render_add(err, "status", json_object_new_int(status));
+	render_add(err, "message", json_object_new_string(message));
+	render_add(root, "error", err);
+	return render_finish(root, len);
+}

@@ -1,0 +1,25 @@
+/*
+ * Renders the cache into the bytes the HTTP API serves: the stats
+ * document, one source's stats, the operators' sources view and error
+ * bodies.  Each call returns a new NUL-terminated string the caller
+ * frees; callers render once per cache change and reuse the result.
+ */
+#ifndef GATHERD_RENDER_H
+#define GATHERD_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cache.h"
+
+/* Renders GET /api/v1/stats as of wall time now; NULL on error. */
+char *render_stats(struct cache *c, int64_t now, size_t *len);
+/* Renders GET /api/v1/stats/NAME for e as of now; NULL on error. */
+char *render_source_stats(const struct cache_entry *e, int64_t now,
+    size_t *len);
+/* Renders GET /api/v1/sources as of now; NULL on error. */
+char *render_sources(struct cache *c, int64_t now, size_t *len);
+/* Renders {"error": {"status": status, "message": message}}. */
+char *render_error(int status, const char *message, size_t *len);
+
+#endif

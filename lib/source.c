@@ -1,0 +1,66 @@
+/*
+ * Error kinds and the poll phase of a source.  Both are pure: the phase
+ * is an FNV-1a hash of the name, so a source polls at the same offset in
+ * its interval on every start, and no two restarts make a herd.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "source.h"
+
+static const char *const source_err_names[] = {
+	[SOURCE_ERR_NONE] = "none",
+	[SOURCE_ERR_DNS] = "dns",
+	[SOURCE_ERR_CONNECT] = "connect",
+	[SOURCE_ERR_TLS] = "tls",
+	[SOURCE_ERR_TIMEOUT] = "timeout",
+	[SOURCE_ERR_HTTP_STATUS] = "http_status",
+	[SOURCE_ERR_NOT_JSON] = "not_json",
+	[SOURCE_ERR_PARSE] = "parse",
+	[SOURCE_ERR_TOO_LARGE] = "too_large",
+	[SOURCE_ERR_MISSING_STAT] = "missing_stat",
+	[SOURCE_ERR_RATE_LIMITED] = "rate_limited",
+	[SOURCE_ERR_CIRCUIT_OPEN] = "circuit_open",
+	[SOURCE_ERR_INTERNAL] = "internal",
+};
+
+/* Returns the API's one-word name of kind ("timeout"). */
+const char *
+source_err_name(enum source_err kind)
+{
+	if ((unsigned)kind >= sizeof source_err_names / sizeof *source_err_names)
+		return "internal";
+	return source_err_names[kind];
+}
+
+/* Fills err with kind, HTTP status, time and a printf-style message. */
+void
+source_error_set(struct source_error *err, enum source_err kind,
+    int http_status, int64_t at, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->se_kind = kind;
+	err->se_http_status = http_status;
+	err->se_at = at;
+	va_start(ap, fmt);
+	vsnprintf(err->se_message, sizeof err->se_message, fmt, ap);
+	va_end(ap);
+}
+
+/* Returns the offset in ms of name's polls inside min(spread, interval). */
+uint64_t
+source_phase_ms(const char *name, uint64_t spread_ms, uint64_t interval_ms)
+{
+	uint64_t hash = 14695981039346656037ULL;
+	uint64_t window = spread_ms < interval_ms ? spread_ms : interval_ms;
+	const unsigned char *p;
+
+	if (window == 0)
+		return 0;
+	for (p = (const unsigned char *)name; *p != '\0'; p++) {
+		hash ^= *p;
+		hash *= 1099511628211ULL;
+	}
+	return hash % window;
+}
