@@ -28,6 +28,7 @@
 #define CONFIG_MAX_DURATION_MS (7ULL * 24 * 3600 * 1000)
 #define CONFIG_MAX_TOKEN 4096
 #define CONFIG_MAX_LINE 65536
+#define CONFIG_MAX_SECTION 256
 
 #ifndef GATHERD_VERSION
 #define GATHERD_VERSION "0"
@@ -66,7 +67,7 @@ struct config_parse {
 	int cp_line;			/* line being parsed */
 	int cp_at_line_start;
 	int cp_header_line;		/* line of the latest [section] */
-	char *cp_section;		/* section of the previous key */
+	struct config_source *cp_source;	/* current [source], or NULL */
 	unsigned cp_global_seen;
 	unsigned cp_source_seen;
 	int cp_err_line;		/* 0 while no error */
@@ -586,20 +587,30 @@ config_new_source(struct config_parse *cp, const char *name)
 	return src;
 }
 
+/* Starts the section named name, seen by the reader at cp_header_line. */
+static void
+config_begin_section(struct config_parse *cp, const char *name)
+{
+	cp->cp_source = NULL;
+	cp->cp_source_seen = 0;
+	if (strcmp(name, "gatherd") == 0)
+		return;
+	if (strncmp(name, "source ", 7) != 0) {
+		config_error(cp, cp->cp_header_line, "unknown section [%s] "
+		    "(expected [gatherd] or [source NAME])", name);
+		return;
+	}
+	cp->cp_source = config_new_source(cp, name + 7);
+}
+
 /* inih's handler: routes each key to its section; 1 or 0. */
 static int
 config_handler_cb(void *user, const char *section, const char *name,
     const char *value)
 {
 	struct config_parse *cp = user;
-	struct config *cf = cp->cp_cf;
-	int new_section;
 
 	if (cp->cp_err_line != 0)
-		return 0;
-	new_section = cp->cp_section == NULL ||
-	    strcmp(cp->cp_section, section) != 0;
-	if (new_section && config_set_string(&cp->cp_section, section) == -1)
 		return 0;
 	if (*section == '\0') {
 		config_error(cp, 0, "key \"%s\" outside of a section", name);
@@ -607,18 +618,9 @@ config_handler_cb(void *user, const char *section, const char *name,
 	}
 	if (strcmp(section, "gatherd") == 0)
 		return config_global_key(cp, name, value);
-	if (strncmp(section, "source ", 7) != 0) {
-		config_error(cp, cp->cp_header_line, "unknown section [%s] "
-		    "(expected [gatherd] or [source NAME])", section);
-		return 0;
-	}
-	if (new_section) {
-		cp->cp_source_seen = 0;
-		if (config_new_source(cp, section + 7) == NULL)
-			return 0;
-	}
-	return config_source_key(cp, &cf->cf_sources[cf->cf_nsources - 1],
-	    name, value);
+	if (cp->cp_source == NULL)
+		return 0;		/* the section's error is recorded */
+	return config_source_key(cp, cp->cp_source, name, value);
 }
 
 /* inih's reader: one fgets-sized piece at a time, counting lines. */
@@ -648,8 +650,20 @@ config_reader_cb(char *buf, int size, void *user)
 		cp->cp_line++;
 		for (p = buf; *p == ' ' || *p == '\t'; p++)
 			;
-		if (*p == '[')
+		/*
+		 * inih calls the handler only for keys, so a section is
+		 * noticed here, where empty and repeated ones show too.
+		 * The name ends at ']' as in inih; without one, inih
+		 * reports the syntax error.
+		 */
+		if (*p == '[' && (n = strcspn(p + 1, "]")) < strlen(p + 1)) {
+			char name[CONFIG_MAX_SECTION];
+
 			cp->cp_header_line = cp->cp_line;
+			snprintf(name, sizeof name, "%.*s", (int)n, p + 1);
+			if (cp->cp_err_line == 0)
+				config_begin_section(cp, name);
+		}
 	}
 	n = strlen(buf);
 	cp->cp_at_line_start = n > 0 && buf[n - 1] == '\n';
@@ -742,7 +756,6 @@ config_parse(struct config_parse *cp, char *err, size_t errlen)
 	if (cp->cp_err_line != 0)
 		goto fail;
 	free(cp->cp_dir);
-	free(cp->cp_section);
 	return cf;
 fail:
 	if (cp->cp_err_line != 0)
@@ -751,7 +764,6 @@ fail:
 	else
 		snprintf(err, errlen, "%s: out of memory", cp->cp_name);
 	free(cp->cp_dir);
-	free(cp->cp_section);
 	config_free(cf);
 	return NULL;
 }

@@ -81,7 +81,7 @@ extract_parse(struct extract *ex, const char *body, size_t len,
 		    "empty body (%zu bytes)", len);
 		return NULL;
 	}
-	if (strchr("{[\"-0123456789tfn", *start) == NULL) {
+	if (*start == '\0' || strchr("{[\"-0123456789tfn", *start) == NULL) {
 		extract_snippet(start, len - (size_t)(start - body), snippet,
 		    sizeof snippet);
 		source_error_set(err, SOURCE_ERR_NOT_JSON, 0, 0,
@@ -96,6 +96,11 @@ extract_parse(struct extract *ex, const char *body, size_t len,
 	json_tokener_reset(ex->ex_tok);
 	doc = json_tokener_parse_ex(ex->ex_tok, body, (int)len);
 	jerr = json_tokener_get_error(ex->ex_tok);
+	if (doc == NULL && jerr == json_tokener_continue) {
+		/* A bare number ends only at end of input: say it ended. */
+		if ((doc = json_tokener_parse_ex(ex->ex_tok, "", 1)) != NULL)
+			return doc;
+	}
 	if (doc == NULL) {
 		if (jerr == json_tokener_continue)
 			source_error_set(err, SOURCE_ERR_PARSE, 0, 0,

@@ -33,15 +33,18 @@ render_time(int64_t wall_ms)
 	return json_object_new_string(buf);
 }
 
-/* Returns seconds as a number with one decimal ("2.1"). */
+/* Returns ms as seconds with at least one decimal ("2.1", "0.25"). */
 static struct json_object *
 render_seconds(int64_t ms)
 {
 	char buf[32];
+	size_t n;
 
 	if (ms < 0)
 		ms = 0;
-	snprintf(buf, sizeof buf, "%.1f", (double)ms / 1000.0);
+	n = (size_t)snprintf(buf, sizeof buf, "%.3f", (double)ms / 1000.0);
+	while (n > 0 && buf[n - 1] == '0' && buf[n - 2] != '.')
+		buf[--n] = '\0';
 	return json_object_new_double_s((double)ms / 1000.0, buf);
 }
 

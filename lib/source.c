@@ -33,6 +33,23 @@ source_err_name(enum source_err kind)
 	return source_err_names[kind];
 }
 
+/* Drops an incomplete UTF-8 character at the end of s (length n). */
+static void
+source_trim_utf8(char *s, size_t n)
+{
+	size_t lead = n, need;
+	unsigned char c;
+
+	while (lead > 0 && ((unsigned char)s[lead - 1] & 0xC0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return;
+	c = (unsigned char)s[lead - 1];
+	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (lead - 1 + need > n)
+		s[lead - 1] = '\0';
+}
+
 /* Fills err with kind, HTTP status, time and a printf-style message. */
 void
 source_error_set(struct source_error *err, enum source_err kind,
@@ -43,9 +60,14 @@ source_error_set(struct source_error *err, enum source_err kind,
 	err->se_kind = kind;
 	err->se_http_status = http_status;
 	err->se_at = at;
+	size_t n;
+
 	va_start(ap, fmt);
-	vsnprintf(err->se_message, sizeof err->se_message, fmt, ap);
+	n = (size_t)vsnprintf(err->se_message, sizeof err->se_message, fmt, ap);
 	va_end(ap);
+	/* Cut short: never leave half a UTF-8 character at the end. */
+	if (n >= sizeof err->se_message)
+		source_trim_utf8(err->se_message, sizeof err->se_message - 1);
 }
 
 /* Returns the offset in ms of name's polls inside min(spread, interval). */

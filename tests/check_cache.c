@@ -1,1 +1,360 @@
-int main(void){return 0;}
+/*
+ * Tests of the cache: entries made from a three-source config, lookup by
+ * index and name, and the status machine pending -> error -> ok -> stale
+ * -> ok (304) with exact counters after every step.  The last good values
+ * must survive failures as the very same object, and the generation must
+ * grow by one on every change and only on a change.  Times are fixed.
+ */
+#include <string.h>
+
+#include <check.h>
+#include <json-c/json.h>
+
+#include "cache.h"
+#include "log.h"
+
+/* A fixed wall time in ms: 2026-11-18T11:06:40Z. */
+#define T0 1795000000000LL
+
+/* Three sources: one with credentials, one all defaults, one fast. */
+static const char conf_text[] =
+    "[source signups]\n"
+    "url = https://user:secret@api.example.com/v1/signups?x=1\n"
+    "interval = 30s\n"
+    "timeout = 5s\n"
+    "stat total = /data/total\n"
+    "stat active = /data/active\n"
+    "\n"
+    "[source orders]\n"
+    "url = http://orders.example.net/stats\n"
+    "stat count = /count\n"
+    "\n"
+    "[source errors]\n"
+    "url = https://errors.example.org/\n"
+    "interval = 1500ms\n"
+    "stat rate = /rate\n";
+
+/* Loads conf_text, failing the test if it does not parse. */
+static struct config *
+load_config(void)
+{
+	char err[CONFIG_ERR_LEN] = "";
+	struct config *cf;
+
+	cf = config_load_string(conf_text, "cache.conf", err, sizeof err);
+	ck_assert_msg(cf != NULL, "config: %s", err);
+	return cf;
+}
+
+/* Returns {"total": total, "active": active}. */
+static struct json_object *
+make_values(int total, int active)
+{
+	struct json_object *v;
+
+	v = json_object_new_object();
+	ck_assert_ptr_nonnull(v);
+	json_object_object_add(v, "total", json_object_new_int(total));
+	json_object_object_add(v, "active", json_object_new_int(active));
+	return v;
+}
+
+/* Asserts e's counters. */
+static void
+expect_counters(const struct cache_entry *e, uint64_t polls,
+    uint64_t failures, uint64_t consecutive)
+{
+	ck_assert_msg(e->ce_polls_total == polls, "polls_total %llu, want "
+	    "%llu", (unsigned long long)e->ce_polls_total,
+	    (unsigned long long)polls);
+	ck_assert_msg(e->ce_failures_total == failures, "failures_total "
+	    "%llu, want %llu", (unsigned long long)e->ce_failures_total,
+	    (unsigned long long)failures);
+	ck_assert_msg(e->ce_consecutive_failures == consecutive,
+	    "consecutive_failures %llu, want %llu",
+	    (unsigned long long)e->ce_consecutive_failures,
+	    (unsigned long long)consecutive);
+}
+
+/* Asserts that c's generation is want and e was changed in it. */
+static void
+expect_generation(const struct cache *c, const struct cache_entry *e,
+    uint64_t want)
+{
+	ck_assert_msg(cache_generation(c) == want, "generation %llu, want "
+	    "%llu", (unsigned long long)cache_generation(c),
+	    (unsigned long long)want);
+	ck_assert_msg(e->ce_generation == want, "entry generation %llu, want "
+	    "%llu", (unsigned long long)e->ce_generation,
+	    (unsigned long long)want);
+}
+
+/* A new cache has one pending entry per source, in config order. */
+START_TEST(test_new_all_pending)
+{
+	struct config *cf = load_config();
+	struct cache *c;
+	struct cache_entry *e;
+	size_t i;
+
+	c = cache_new(cf);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(cache_count(c), 3);
+	for (i = 0; i < cache_count(c); i++) {
+		e = cache_entry_at(c, i);
+		ck_assert_ptr_eq(e->ce_src, &cf->cf_sources[i]);
+		ck_assert_uint_eq(e->ce_index, i);
+		ck_assert_int_eq(cache_entry_status(e), CACHE_PENDING);
+		ck_assert_ptr_null(e->ce_values);
+		ck_assert_int_eq(e->ce_updated_at, 0);
+		ck_assert_int_eq(e->ce_last_attempt_at, 0);
+		ck_assert_int_eq(e->ce_next_poll_at, 0);
+		ck_assert_int_eq(e->ce_has_error, 0);
+		ck_assert_int_eq(e->ce_last_ok, 0);
+		expect_counters(e, 0, 0, 0);
+	}
+	ck_assert_str_eq(cache_entry_at(c, 0)->ce_src->src_name, "signups");
+	ck_assert_str_eq(cache_entry_at(c, 1)->ce_src->src_name, "orders");
+	ck_assert_str_eq(cache_entry_at(c, 2)->ce_src->src_name, "errors");
+	cache_free(c);
+	config_free(cf);
+}
+END_TEST
+
+/* cache_find returns each entry by name and NULL for others. */
+START_TEST(test_find)
+{
+	struct config *cf = load_config();
+	struct cache *c = cache_new(cf);
+
+	ck_assert_ptr_eq(cache_find(c, "signups"), cache_entry_at(c, 0));
+	ck_assert_ptr_eq(cache_find(c, "orders"), cache_entry_at(c, 1));
+	ck_assert_ptr_eq(cache_find(c, "errors"), cache_entry_at(c, 2));
+	ck_assert_ptr_null(cache_find(c, "unknown"));
+	ck_assert_ptr_null(cache_find(c, "Signups"));
+	ck_assert_ptr_null(cache_find(c, ""));
+	cache_free(c);
+	config_free(cf);
+}
+END_TEST
+
+/* Each entry shows its URL without user and password. */
+START_TEST(test_url_shown)
+{
+	struct config *cf = load_config();
+	struct cache *c = cache_new(cf);
+
+	ck_assert_str_eq(cache_find(c, "signups")->ce_url_shown,
+	    "https://api.example.com/v1/signups?x=1");
+	ck_assert_str_eq(cache_find(c, "orders")->ce_url_shown,
+	    "http://orders.example.net/stats");
+	ck_assert_str_eq(cache_find(c, "errors")->ce_url_shown,
+	    "https://errors.example.org/");
+	/* The config itself keeps the credentials for the poller. */
+	ck_assert_str_eq(cf->cf_sources[0].src_url,
+	    "https://user:secret@api.example.com/v1/signups?x=1");
+	cache_free(c);
+	config_free(cf);
+}
+END_TEST
+
+/* pending -> error -> ok -> stale -> stale -> ok (304) -> ok (new). */
+START_TEST(test_transitions)
+{
+	struct config *cf = load_config();
+	struct cache *c = cache_new(cf);
+	struct cache_entry *e = cache_find(c, "signups");
+	struct json_object *v1, *v2;
+	struct source_error err;
+	uint64_t g = cache_generation(c);
+
+	/* A failure with nothing good yet is "error", with no values. */
+	source_error_set(&err, SOURCE_ERR_TIMEOUT, 0, T0, "timed out after "
+	    "%d ms", 5000);
+	cache_put_error(c, e, &err);
+	ck_assert_int_eq(cache_entry_status(e), CACHE_ERROR);
+	ck_assert_ptr_null(e->ce_values);
+	ck_assert_int_eq(e->ce_updated_at, 0);
+	ck_assert_int_eq(e->ce_last_attempt_at, T0);
+	ck_assert_int_eq(e->ce_has_error, 1);
+	ck_assert_int_eq(e->ce_error.se_kind, SOURCE_ERR_TIMEOUT);
+	ck_assert_str_eq(e->ce_error.se_message, "timed out after 5000 ms");
+	expect_counters(e, 1, 1, 1);
+	expect_generation(c, e, ++g);
+
+	/* A success stores the values (ownership moves) and the time. */
+	v1 = make_values(12345, 678);
+	json_object_get(v1);	/* our own reference, to watch it */
+	cache_put_ok(c, e, v1, T0 + 1000);
+	ck_assert_int_eq(cache_entry_status(e), CACHE_OK);
+	ck_assert_ptr_eq(e->ce_values, v1);
+	ck_assert_int_eq(e->ce_updated_at, T0 + 1000);
+	ck_assert_int_eq(e->ce_last_attempt_at, T0 + 1000);
+	expect_counters(e, 2, 1, 0);
+	expect_generation(c, e, ++g);
+
+	/* A failure after a success is "stale": the same values object. */
+	source_error_set(&err, SOURCE_ERR_HTTP_STATUS, 503, T0 + 2000,
+	    "HTTP 503");
+	cache_put_error(c, e, &err);
+	ck_assert_int_eq(cache_entry_status(e), CACHE_STALE);
+	ck_assert_ptr_eq(e->ce_values, v1);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(
+	    e->ce_values, "total")), 12345);
+	ck_assert_int_eq(e->ce_updated_at, T0 + 1000);
+	ck_assert_int_eq(e->ce_last_attempt_at, T0 + 2000);
+	ck_assert_int_eq(e->ce_error.se_kind, SOURCE_ERR_HTTP_STATUS);
+	ck_assert_int_eq(e->ce_error.se_http_status, 503);
+	expect_counters(e, 3, 2, 1);
+	expect_generation(c, e, ++g);
+
+	/* A second failure counts on; the values still stand. */
+	source_error_set(&err, SOURCE_ERR_PARSE, 0, T0 + 3000, "bad JSON");
+	cache_put_error(c, e, &err);
+	ck_assert_int_eq(cache_entry_status(e), CACHE_STALE);
+	ck_assert_ptr_eq(e->ce_values, v1);
+	ck_assert_int_eq(e->ce_updated_at, T0 + 1000);
+	ck_assert_int_eq(e->ce_error.se_kind, SOURCE_ERR_PARSE);
+	expect_counters(e, 4, 3, 2);
+	expect_generation(c, e, ++g);
+
+	/* A 304 (NULL values) keeps the values and refreshes the time. */
+	cache_put_ok(c, e, NULL, T0 + 4000);
+	ck_assert_int_eq(cache_entry_status(e), CACHE_OK);
+	ck_assert_ptr_eq(e->ce_values, v1);
+	ck_assert_int_eq(e->ce_updated_at, T0 + 4000);
+	ck_assert_int_eq(e->ce_last_attempt_at, T0 + 4000);
+	expect_counters(e, 5, 3, 0);
+	expect_generation(c, e, ++g);
+
+	/* New values replace the old, whose reference is released. */
+	v2 = make_values(12400, 680);
+	cache_put_ok(c, e, v2, T0 + 5000);
+	ck_assert_ptr_eq(e->ce_values, v2);
+	ck_assert_int_eq(e->ce_updated_at, T0 + 5000);
+	expect_counters(e, 6, 3, 0);
+	expect_generation(c, e, ++g);
+	ck_assert_msg(json_object_put(v1) == 1, "cache kept v1");
+
+	/* The other entries were never touched. */
+	ck_assert_int_eq(cache_entry_status(cache_find(c, "orders")),
+	    CACHE_PENDING);
+	ck_assert_uint_eq(cache_find(c, "orders")->ce_generation, 0);
+	expect_counters(cache_find(c, "errors"), 0, 0, 0);
+	cache_free(c);
+	config_free(cf);
+}
+END_TEST
+
+/* A 304 before any values is "ok" with no values. */
+START_TEST(test_not_modified_first)
+{
+	struct config *cf = load_config();
+	struct cache *c = cache_new(cf);
+	struct cache_entry *e = cache_find(c, "orders");
+
+	cache_put_ok(c, e, NULL, T0);
+	ck_assert_int_eq(cache_entry_status(e), CACHE_OK);
+	ck_assert_ptr_null(e->ce_values);
+	ck_assert_int_eq(e->ce_updated_at, T0);
+	expect_counters(e, 1, 0, 0);
+	cache_free(c);
+	config_free(cf);
+}
+END_TEST
+
+/* The next poll time bumps the generation only when it changes. */
+START_TEST(test_next_poll_generation)
+{
+	struct config *cf = load_config();
+	struct cache *c = cache_new(cf);
+	struct cache_entry *e = cache_find(c, "errors");
+	uint64_t g = cache_generation(c);
+
+	cache_set_next_poll(c, e, T0 + 30000);
+	ck_assert_int_eq(e->ce_next_poll_at, T0 + 30000);
+	expect_generation(c, e, ++g);
+	cache_set_next_poll(c, e, T0 + 30000);
+	ck_assert_uint_eq(cache_generation(c), g);
+	cache_set_next_poll(c, e, T0 + 60000);
+	ck_assert_int_eq(e->ce_next_poll_at, T0 + 60000);
+	expect_generation(c, e, ++g);
+	/* Another entry's change is a change of the cache too. */
+	cache_set_next_poll(c, cache_find(c, "orders"), T0 + 60000);
+	ck_assert_uint_eq(cache_generation(c), g + 1);
+	ck_assert_uint_eq(e->ce_generation, g);
+	/* Polling does not change status or counters. */
+	ck_assert_int_eq(cache_entry_status(e), CACHE_PENDING);
+	expect_counters(e, 0, 0, 0);
+	cache_free(c);
+	config_free(cf);
+}
+END_TEST
+
+/* Every status has its API name. */
+START_TEST(test_status_names)
+{
+	ck_assert_str_eq(cache_status_name(CACHE_PENDING), "pending");
+	ck_assert_str_eq(cache_status_name(CACHE_OK), "ok");
+	ck_assert_str_eq(cache_status_name(CACHE_STALE), "stale");
+	ck_assert_str_eq(cache_status_name(CACHE_ERROR), "error");
+}
+END_TEST
+
+/* A config with no source gives an empty cache. */
+START_TEST(test_empty)
+{
+	char err[CONFIG_ERR_LEN] = "";
+	struct config *cf;
+	struct cache *c;
+
+	cf = config_load_string("[gatherd]\nmax_per_host = 1\n", "e.conf",
+	    err, sizeof err);
+	ck_assert_msg(cf != NULL, "config: %s", err);
+	c = cache_new(cf);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(cache_count(c), 0);
+	ck_assert_ptr_null(cache_find(c, "signups"));
+	cache_free(c);
+	cache_free(NULL);
+	config_free(cf);
+}
+END_TEST
+
+/* Builds the suite: construction, lookup and the status machine. */
+static Suite *
+cache_suite(void)
+{
+	Suite *s = suite_create("cache");
+	TCase *tc;
+
+	tc = tcase_create("entries");
+	tcase_add_test(tc, test_new_all_pending);
+	tcase_add_test(tc, test_find);
+	tcase_add_test(tc, test_url_shown);
+	tcase_add_test(tc, test_empty);
+	tcase_add_test(tc, test_status_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("changes");
+	tcase_add_test(tc, test_transitions);
+	tcase_add_test(tc, test_not_modified_first);
+	tcase_add_test(tc, test_next_poll_generation);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* Runs the suite; exits 0 only if every test passed. */
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	log_set_level(LOG_LEVEL_QUIET);
+	sr = srunner_create(cache_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

@@ -1,1 +1,296 @@
+/*
+ * The integration-test harness.  gatherd's event loop runs in its own
+ * thread exactly as in the daemon; the test thread makes blocking
+ * libcurl requests against its API and waits for states by polling with
+ * a bounded number of tries, never by sleeping for a fixed time and
+ * hoping.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include <curl/curl.h>
+#include <event2/thread.h>
+#include <json-c/json_pointer.h>
+
+#include "harness.h"
+#include "log.h"
+
+/* Once per test process: libcurl, libevent threads, quiet logs. */
+void
+harness_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    evthread_use_pthreads() != 0) {
+		fprintf(stderr, "harness: cannot initialise\n");
+		abort();
+	}
+	log_set_level(getenv("HARNESS_VERBOSE") ? LOG_LEVEL_DEBUG :
+	    LOG_LEVEL_QUIET);
+}
+
+/* Replaces every "@UP@" in text with up; the caller frees. */
+char *
+harness_subst(const char *text, const char *up)
+{
+	size_t n = 0, uplen = strlen(up);
+	const char *p;
+	char *out, *o;
+
+	for (p = text; (p = strstr(p, "@UP@")) != NULL; p += 4)
+		n++;
+	if ((out = malloc(strlen(text) + n * uplen + 1)) == NULL)
+		abort();
+	for (o = out, p = text; *p != '\0';) {
+		if (strncmp(p, "@UP@", 4) == 0) {
+			memcpy(o, up, uplen);
+			o += uplen;
+			p += 4;
+		} else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The loop thread: runs gatherd until harness_stop breaks the loop. */
+static void *
+harness_loop(void *arg)
+{
+	struct harness *h = arg;
+
+	event_base_dispatch(h->h_base);
+	return NULL;
+}
+
+/* Starts a fake upstream and gatherd with the given config parts. */
+struct harness *
+harness_start(const char *global, const char *sources)
+{
+	struct harness *h;
+	char err[CONFIG_ERR_LEN], *text, *full;
+
+	if ((h = calloc(1, sizeof *h)) == NULL)
+		abort();
+	if ((h->h_fu = fake_upstream_start(0)) == NULL) {
+		fprintf(stderr, "harness: cannot start the fake upstream\n");
+		abort();
+	}
+	snprintf(h->h_up, sizeof h->h_up, "http://127.0.0.1:%u",
+	    fake_upstream_port(h->h_fu));
+	if (asprintf(&text, "[gatherd]\nlisten = 127.0.0.1:0\n"
+	    "initial_spread = 0\n%s\n%s", global ? global : "",
+	    sources ? sources : "") == -1)
+		abort();
+	full = harness_subst(text, h->h_up);
+	free(text);
+	if ((h->h_cf = config_load_string(full, "test.conf", err,
+	    sizeof err)) == NULL) {
+		fprintf(stderr, "harness: %s\n", err);
+		abort();
+	}
+	free(full);
+	if ((h->h_base = event_base_new()) == NULL ||
+	    (h->h_cache = cache_new(h->h_cf)) == NULL ||
+	    (h->h_poller = poller_new(h->h_base, h->h_cf, h->h_cache)) ==
+	    NULL || (h->h_api = api_new(h->h_base, h->h_cf, h->h_cache)) ==
+	    NULL || poller_start(h->h_poller, 0) == -1) {
+		fprintf(stderr, "harness: cannot start gatherd\n");
+		abort();
+	}
+	snprintf(h->h_base_url, sizeof h->h_base_url, "http://127.0.0.1:%u",
+	    api_port(h->h_api));
+	if (pthread_create(&h->h_thread, NULL, harness_loop, h) != 0)
+		abort();
+	h->h_running = 1;
+	return h;
+}
+
+/* Stops gatherd's loop and frees everything, the upstream last. */
+void
+harness_stop(struct harness *h)
+{
+	if (h == NULL)
+		return;
+	if (h->h_running) {
+		event_base_loopbreak(h->h_base);
+		pthread_join(h->h_thread, NULL);
+	}
+	api_free(h->h_api);
+	poller_free(h->h_poller);
+	cache_free(h->h_cache);
+	if (h->h_base != NULL)
+		event_base_free(h->h_base);
+	config_free(h->h_cf);
+	fake_upstream_stop(h->h_fu);
+	free(h);
+}
+
+/* A growing buffer for libcurl's write callbacks. */
+struct harness_buf {
+	char *b_data;
+	size_t b_len;
+};
+
+/* libcurl write callback: appends to a harness_buf. */
+static size_t
+harness_write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct harness_buf *b = arg;
+	size_t n = size * nmemb;
+	char *grown;
+
+	if ((grown = realloc(b->b_data, b->b_len + n + 1)) == NULL)
+		return 0;
+	b->b_data = grown;
+	memcpy(b->b_data + b->b_len, data, n);
+	b->b_len += n;
+	b->b_data[b->b_len] = '\0';
+	return n;
+}
+
+/* Makes one request to gatherd with an optional extra header line. */
+struct harness_resp *
+harness_request(struct harness *h, const char *method, const char *path,
+    const char *header)
+{
+	struct harness_buf body = { NULL, 0 }, head = { NULL, 0 };
+	struct curl_slist *hdrs = NULL;
+	struct harness_resp *r;
+	char url[512];
+	CURL *c;
+
+	if ((r = calloc(1, sizeof *r)) == NULL || (c = curl_easy_init()) ==
+	    NULL)
+		abort();
+	snprintf(url, sizeof url, "%s%s", h->h_base_url, path);
+	if (header != NULL)
+		hdrs = curl_slist_append(NULL, header);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, harness_write_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &head);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->r_status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	r->r_body = body.b_data ? body.b_data : strdup("");
+	r->r_len = body.b_len;
+	r->r_headers = head.b_data ? head.b_data : strdup("");
+	return r;
+}
+
+/* Frees a response; NULL is allowed. */
+void
+harness_resp_free(struct harness_resp *r)
+{
+	if (r == NULL)
+		return;
+	free(r->r_body);
+	free(r->r_headers);
+	free(r);
+}
+
+/* Returns the value of header name in r (a copy), or NULL. */
+char *
+harness_resp_header(const struct harness_resp *r, const char *name)
+{
+	size_t n = strlen(name);
+	const char *line, *end;
+
+	for (line = r->r_headers; line != NULL && *line != '\0';
+	    line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
+			line += n + 1;
+			while (*line == ' ')
+				line++;
+			end = line + strcspn(line, "\r\n");
+			return strndup(line, (size_t)(end - line));
+		}
+	}
+	return NULL;
+}
+
+/* GETs path and parses the JSON body; NULL unless status 200. */
+struct json_object *
+harness_get_json(struct harness *h, const char *path)
+{
+	struct harness_resp *r = harness_request(h, "GET", path, NULL);
+	struct json_object *doc = NULL;
+
+	if (r->r_status == 200)
+		doc = json_tokener_parse(r->r_body);
+	harness_resp_free(r);
+	return doc;
+}
+
+/* Polls one source until the string at ptr is want, or times out. */
+static struct json_object *
+harness_wait_for(struct harness *h, const char *name, const char *ptr,
+    const char *want, int timeout_ms)
+{
+	struct json_object *doc;
+	const char *got;
+	char path[256];
+	int tries;
+
+	snprintf(path, sizeof path, "/api/v1/stats/%s", name);
+	for (tries = 0; tries <= timeout_ms / 20; tries++) {
+		if ((doc = harness_get_json(h, path)) != NULL) {
+			got = harness_str(doc, ptr);
+			if (got != NULL && strcmp(got, want) == 0)
+				return doc;
+			json_object_put(doc);
+		}
+		usleep(20 * 1000);
+	}
+	return NULL;
+}
+
+/* Polls /api/v1/stats/NAME until its status is status; NULL on timeout. */
+struct json_object *
+harness_wait_status(struct harness *h, const char *name, const char *status,
+    int timeout_ms)
+{
+	return harness_wait_for(h, name, "/status", status, timeout_ms);
+}
+
+/* Like harness_wait_status, until error.kind is kind. */
+struct json_object *
+harness_wait_error(struct harness *h, const char *name, const char *kind,
+    int timeout_ms)
+{
+	return harness_wait_for(h, name, "/error/kind", kind, timeout_ms);
+}
+
+/* Returns the string at JSON Pointer ptr in doc, or NULL (borrowed). */
+const char *
+harness_str(struct json_object *doc, const char *ptr)
+{
+	struct json_object *v;
+
+	if (doc == NULL || json_pointer_get(doc, ptr, &v) != 0 ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Returns the integer at JSON Pointer ptr in doc, or -1. */
+long long
+harness_int(struct json_object *doc, const char *ptr)
+{
+	struct json_object *v;
+
+	if (doc == NULL || json_pointer_get(doc, ptr, &v) != 0 ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	return (long long)json_object_get_int64(v);
+}

@@ -1,1 +1,78 @@
-/* placeholder */
+/*
+ * Test harness for in-process integration tests: a fake upstream on
+ * 127.0.0.1:0, a config pointing at it, and gatherd's loop (cache,
+ * poller, API on 127.0.0.1:0) running in a second thread.  The test
+ * thread talks to gatherd only over HTTP, as a dashboard would.
+ */
+#ifndef GATHERD_HARNESS_H
+#define GATHERD_HARNESS_H
+
+#include <pthread.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "api.h"
+#include "cache.h"
+#include "config.h"
+#include "fake_upstream.h"
+#include "poller.h"
+
+/* A running gatherd and its fake upstream. */
+struct harness {
+	struct fake_upstream *h_fu;
+	struct config *h_cf;
+	struct event_base *h_base;
+	struct cache *h_cache;
+	struct poller *h_poller;
+	struct api *h_api;
+	pthread_t h_thread;
+	int h_running;
+	char h_up[64];			/* "http://127.0.0.1:PORT" upstream */
+	char h_base_url[64];		/* "http://127.0.0.1:PORT" gatherd */
+};
+
+/* One HTTP response as the test client saw it. */
+struct harness_resp {
+	long r_status;
+	char *r_body;			/* NUL-terminated, never NULL */
+	size_t r_len;
+	char *r_headers;		/* raw header block */
+};
+
+/* Once per test process: libcurl, libevent threads, quiet logs. */
+void harness_init(void);
+/* Replaces every "@UP@" in text with up; the caller frees. */
+char *harness_subst(const char *text, const char *up);
+/*
+ * Starts a fake upstream and gatherd with a config made of "[gatherd]",
+ * listen on 127.0.0.1:0, initial_spread = 0, the lines of global, then
+ * sources; "@UP@" in either becomes the upstream's base URL.
+ */
+struct harness *harness_start(const char *global, const char *sources);
+/* Stops gatherd's loop and frees everything, the upstream last. */
+void harness_stop(struct harness *h);
+/* GETs path from gatherd with an optional extra header line. */
+struct harness_resp *harness_request(struct harness *h, const char *method,
+    const char *path, const char *header);
+/* Frees a response; NULL is allowed. */
+void harness_resp_free(struct harness_resp *r);
+/* Returns the value of header name in r (a copy), or NULL. */
+char *harness_resp_header(const struct harness_resp *r, const char *name);
+/* GETs path and parses the JSON body; NULL unless status 200. */
+struct json_object *harness_get_json(struct harness *h, const char *path);
+/*
+ * Polls /api/v1/stats/NAME every 20 ms until its status is status, for
+ * at most timeout_ms; returns the document (caller puts) or NULL.
+ */
+struct json_object *harness_wait_status(struct harness *h, const char *name,
+    const char *status, int timeout_ms);
+/* Like harness_wait_status, until error.kind is kind. */
+struct json_object *harness_wait_error(struct harness *h, const char *name,
+    const char *kind, int timeout_ms);
+/* Returns the string at JSON Pointer ptr in doc, or NULL (borrowed). */
+const char *harness_str(struct json_object *doc, const char *ptr);
+/* Returns the integer at JSON Pointer ptr in doc, or -1. */
+long long harness_int(struct json_object *doc, const char *ptr);
+
+#endif
