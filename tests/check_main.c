@@ -1,1 +1,818 @@
-int main(void){return 0;}
+/*
+ * Tests of the gatherd program itself: the built binary is run with
+ * fork and execve, its stdout and stderr read through pipes, and every
+ * wait is bounded (a child still alive after CHILD_WAIT_MS is killed and
+ * the test fails).  The options, config checking, --once and the daemon's
+ * clean exit on SIGTERM and SIGINT are checked; under ASan a leak at exit
+ * makes the exit status non-zero, so a clean exit means a clean tear-down.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "fake_upstream.h"
+#include "harness.h"
+
+/* Bound on every wait for the child, in milliseconds. */
+#define CHILD_WAIT_MS 20000
+
+extern char **environ;
+
+/* A running child and what it has written so far. */
+struct proc {
+	pid_t p_pid;
+	int p_fd[2];			/* read ends: stdout, stderr */
+	char *p_buf[2];			/* NUL-terminated, never NULL */
+	size_t p_len[2];
+};
+
+/* A temporary directory for config files. */
+struct tmpdir {
+	char t_path[64];
+	char *t_files[4];
+	size_t t_nfiles;
+};
+
+/* Returns the monotonic time in milliseconds. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Returns environ without the variables that change how gatherd logs. */
+static char **
+child_env(void)
+{
+	static const char *drop[] = { "ASAN_OPTIONS=", "JOURNAL_STREAM=",
+	    "NOTIFY_SOCKET=" };
+	static char asan[] = "ASAN_OPTIONS=detect_leaks=1";
+	size_t i, j, n = 0;
+	char **env;
+
+	while (environ[n] != NULL)
+		n++;
+	env = calloc(n + 2, sizeof *env);
+	ck_assert_ptr_nonnull(env);
+	for (i = 0, j = 0; i < n; i++) {
+		if (strncmp(environ[i], drop[0], strlen(drop[0])) != 0 &&
+		    strncmp(environ[i], drop[1], strlen(drop[1])) != 0 &&
+		    strncmp(environ[i], drop[2], strlen(drop[2])) != 0)
+			env[j++] = environ[i];
+	}
+	/* A leak at exit must make the exit status non-zero. */
+	env[j] = asan;
+	return env;
+}
+
+/* Starts GATHERD_BIN with the arguments in ap (up to a NULL). */
+static void
+proc_vstart(struct proc *p, va_list ap)
+{
+	const char *argv[16];
+	char **env = child_env();
+	int out[2], err[2], devnull;
+	pid_t parent = getpid();
+	size_t n = 0;
+
+	argv[n++] = GATHERD_BIN;
+	while ((argv[n] = va_arg(ap, const char *)) != NULL) {
+		n++;
+		ck_assert_uint_lt(n, sizeof argv / sizeof argv[0]);
+	}
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(devnull, 0);
+	p->p_pid = fork();
+	ck_assert_int_ge(p->p_pid, 0);
+	if (p->p_pid == 0) {
+		/* Only async-signal-safe calls: the parent has threads. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() != parent || dup2(devnull, 0) == -1 ||
+		    dup2(out[1], 1) == -1 || dup2(err[1], 2) == -1)
+			_exit(127);
+		execve(GATHERD_BIN, (char *const *)argv, env);
+		_exit(127);
+	}
+	close(devnull);
+	close(out[1]);
+	close(err[1]);
+	free(env);
+	p->p_fd[0] = out[0];
+	p->p_fd[1] = err[0];
+	p->p_buf[0] = strdup("");
+	p->p_buf[1] = strdup("");
+	p->p_len[0] = p->p_len[1] = 0;
+	ck_assert(p->p_buf[0] != NULL && p->p_buf[1] != NULL);
+}
+
+/* Starts GATHERD_BIN with the arguments that follow, up to a NULL. */
+static void
+proc_start(struct proc *p, ...)
+{
+	va_list ap;
+
+	va_start(ap, p);
+	proc_vstart(p, ap);
+	va_end(ap);
+}
+
+/* Reads what the child has written within timeout_ms; 0 once both EOF. */
+static int
+proc_read(struct proc *p, int timeout_ms)
+{
+	struct pollfd pfd[2];
+	char chunk[4096];
+	ssize_t got;
+	int i, n = 0, idx[2];
+
+	for (i = 0; i < 2; i++) {
+		if (p->p_fd[i] == -1)
+			continue;
+		pfd[n].fd = p->p_fd[i];
+		pfd[n].events = POLLIN;
+		idx[n++] = i;
+	}
+	if (n == 0)
+		return 0;
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	if (poll(pfd, (nfds_t)n, timeout_ms) == -1) {
+		ck_assert_int_eq(errno, EINTR);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		got = read(pfd[i].fd, chunk, sizeof chunk);
+		if (got <= 0) {
+			close(p->p_fd[idx[i]]);
+			p->p_fd[idx[i]] = -1;
+			continue;
+		}
+		p->p_buf[idx[i]] = realloc(p->p_buf[idx[i]],
+		    p->p_len[idx[i]] + (size_t)got + 1);
+		ck_assert_ptr_nonnull(p->p_buf[idx[i]]);
+		memcpy(p->p_buf[idx[i]] + p->p_len[idx[i]], chunk, (size_t)got);
+		p->p_len[idx[i]] += (size_t)got;
+		p->p_buf[idx[i]][p->p_len[idx[i]]] = '\0';
+	}
+	return 1;
+}
+
+/* Kills the child if it is still running and reaps it. */
+static void
+proc_kill(struct proc *p)
+{
+	if (p->p_pid > 0) {
+		kill(p->p_pid, SIGKILL);
+		waitpid(p->p_pid, NULL, 0);
+		p->p_pid = -1;
+	}
+}
+
+/* Reads the child's output to the end and returns its wait status. */
+static int
+proc_finish(struct proc *p)
+{
+	long long deadline = now_ms() + CHILD_WAIT_MS;
+	int status = 0;
+	pid_t w = 0;
+
+	while (proc_read(p, (int)(deadline - now_ms())) != 0 &&
+	    now_ms() < deadline)
+		;
+	/* Bounded polling: the child may take a moment after closing. */
+	while ((w = waitpid(p->p_pid, &status, WNOHANG)) == 0 &&
+	    now_ms() < deadline)
+		usleep(10 * 1000);
+	if (w != p->p_pid) {
+		proc_kill(p);
+		ck_abort_msg("gatherd did not exit within %d ms; stderr: %s",
+		    CHILD_WAIT_MS, p->p_buf[1]);
+	}
+	p->p_pid = -1;
+	return status;
+}
+
+/* Frees what proc_start made; the child must have been reaped. */
+static void
+proc_free(struct proc *p)
+{
+	int i;
+
+	proc_kill(p);
+	for (i = 0; i < 2; i++) {
+		if (p->p_fd[i] != -1)
+			close(p->p_fd[i]);
+		free(p->p_buf[i]);
+	}
+}
+
+/* Reads stderr until a whole line holds needle; returns it, or fails. */
+static const char *
+proc_wait_stderr(struct proc *p, const char *needle)
+{
+	long long deadline = now_ms() + CHILD_WAIT_MS;
+	const char *at;
+
+	while ((at = strstr(p->p_buf[1], needle)) == NULL ||
+	    strchr(at, '\n') == NULL) {
+		if (now_ms() >= deadline || proc_read(p, (int)(deadline -
+		    now_ms())) == 0) {
+			proc_kill(p);
+			ck_abort_msg("no \"%s\" on stderr: %s", needle,
+			    p->p_buf[1]);
+		}
+	}
+	return at;
+}
+
+/* Runs gatherd with the arguments after rc to the end; asserts exit rc. */
+static void
+run(struct proc *p, int rc, ...)
+{
+	va_list ap;
+	int status;
+
+	va_start(ap, rc);
+	proc_vstart(p, ap);
+	va_end(ap);
+	status = proc_finish(p);
+	ck_assert_msg(WIFEXITED(status), "gatherd did not exit: status %#x, "
+	    "stderr: %s", (unsigned)status, p->p_buf[1]);
+	ck_assert_msg(WEXITSTATUS(status) == rc, "exit %d, not %d; stderr: "
+	    "%s", WEXITSTATUS(status), rc, p->p_buf[1]);
+}
+
+/* Makes a new temporary directory. */
+static void
+tmpdir_make(struct tmpdir *t)
+{
+	memset(t, 0, sizeof *t);
+	snprintf(t->t_path, sizeof t->t_path, "/tmp/gatherd-check-main-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(t->t_path));
+}
+
+/* Writes text as file name in t; returns its path (owned by t). */
+static const char *
+tmpdir_write(struct tmpdir *t, const char *name, const char *text)
+{
+	char *path;
+	FILE *f;
+
+	ck_assert_uint_lt(t->t_nfiles,
+	    sizeof t->t_files / sizeof t->t_files[0]);
+	ck_assert_int_gt(asprintf(&path, "%s/%s", t->t_path, name), 0);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	t->t_files[t->t_nfiles++] = path;
+	return path;
+}
+
+/* Removes t's files and t itself. */
+static void
+tmpdir_remove(struct tmpdir *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->t_nfiles; i++) {
+		ck_assert_int_eq(unlink(t->t_files[i]), 0);
+		free(t->t_files[i]);
+	}
+	ck_assert_int_eq(rmdir(t->t_path), 0);
+}
+
+/* Writes a config for fu with the given global lines and source url path. */
+static const char *
+write_config(struct tmpdir *t, struct fake_upstream *fu, const char *global,
+    const char *path)
+{
+	const char *file;
+	char *text;
+
+	ck_assert_int_gt(asprintf(&text,
+	    "[gatherd]\n"
+	    "%s"
+	    "initial_spread = 0\n"
+	    "\n"
+	    "[source main]\n"
+	    "url = http://127.0.0.1:%u%s\n"
+	    "interval = 1h\n"
+	    "timeout = 5s\n"
+	    "stat total = /data/total\n"
+	    "stat active = /data/active\n",
+	    global, fake_upstream_port(fu), path), 0);
+	file = tmpdir_write(t, "gatherd.conf", text);
+	free(text);
+	return file;
+}
+
+/* libcurl write callback: appends to a malloc'd string. */
+static size_t
+body_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	char **body = arg;
+	size_t old = strlen(*body), n = size * nmemb;
+	char *grown;
+
+	if ((grown = realloc(*body, old + n + 1)) == NULL)
+		return 0;
+	memcpy(grown + old, data, n);
+	grown[old + n] = '\0';
+	*body = grown;
+	return n;
+}
+
+/* GETs path from gatherd on port; returns the status, *body malloc'd. */
+static long
+http_get(unsigned port, const char *path, char **body)
+{
+	char url[256];
+	long status = 0;
+	CURL *c;
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
+	*body = strdup("");
+	c = curl_easy_init();
+	ck_assert(c != NULL && *body != NULL);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+/* -V prints "gatherd VERSION" on stdout and exits 0. */
+START_TEST(test_version)
+{
+	struct proc p;
+
+	run(&p, 0, "-V", NULL);
+	ck_assert_msg(strncmp(p.p_buf[0], "gatherd ", 8) == 0, "stdout: %s",
+	    p.p_buf[0]);
+	ck_assert_uint_gt(p.p_len[0], 9);
+	ck_assert_int_eq(p.p_buf[0][p.p_len[0] - 1], '\n');
+	/* One line. */
+	ck_assert_ptr_eq(strchr(p.p_buf[0], '\n'), p.p_buf[0] + p.p_len[0] - 1);
+	ck_assert_str_eq(p.p_buf[1], "");
+	proc_free(&p);
+	run(&p, 0, "--version", NULL);
+	ck_assert(strncmp(p.p_buf[0], "gatherd ", 8) == 0);
+	proc_free(&p);
+}
+END_TEST
+
+/* -h prints the usage, which mentions --once, and exits 0. */
+START_TEST(test_help)
+{
+	struct proc p;
+
+	run(&p, 0, "-h", NULL);
+	ck_assert_msg(strstr(p.p_buf[0], "--once") != NULL, "stdout: %s",
+	    p.p_buf[0]);
+	ck_assert_ptr_nonnull(strstr(p.p_buf[0], "-c"));
+	ck_assert_str_eq(p.p_buf[1], "");
+	proc_free(&p);
+	run(&p, 0, "--help", NULL);
+	ck_assert_ptr_nonnull(strstr(p.p_buf[0], "--once"));
+	proc_free(&p);
+}
+END_TEST
+
+/* An unknown option or a stray argument exits 1 with the usage. */
+START_TEST(test_bad_usage)
+{
+	struct proc p;
+
+	run(&p, 1, "--bogus", NULL);
+	ck_assert_ptr_nonnull(strstr(p.p_buf[1], "usage:"));
+	ck_assert_str_eq(p.p_buf[0], "");
+	proc_free(&p);
+	run(&p, 1, "-x", NULL);
+	ck_assert_ptr_nonnull(strstr(p.p_buf[1], "usage:"));
+	proc_free(&p);
+	run(&p, 1, "-t", "stray", NULL);
+	ck_assert_ptr_nonnull(strstr(p.p_buf[1], "usage:"));
+	proc_free(&p);
+	run(&p, 1, "-c", NULL);
+	ck_assert_ptr_nonnull(strstr(p.p_buf[1], "usage:"));
+	proc_free(&p);
+}
+END_TEST
+
+/* -t on a good config prints exactly "PATH: ok" and exits 0. */
+START_TEST(test_check_good)
+{
+	struct tmpdir t;
+	struct proc p;
+	const char *path;
+	char *want;
+
+	tmpdir_make(&t);
+	path = tmpdir_write(&t, "good.conf",
+	    "[gatherd]\n"
+	    "listen = 127.0.0.1:0\n"
+	    "\n"
+	    "[source signups]\n"
+	    "url = http://127.0.0.1:1/stats\n"
+	    "stat total = /data/total\n");
+	ck_assert_int_gt(asprintf(&want, "%s: ok\n", path), 0);
+	run(&p, 0, "-t", "-c", path, NULL);
+	ck_assert_str_eq(p.p_buf[1], want);
+	ck_assert_str_eq(p.p_buf[0], "");
+	proc_free(&p);
+	run(&p, 0, "--check-config", "-c", path, NULL);
+	ck_assert_str_eq(p.p_buf[1], want);
+	proc_free(&p);
+	free(want);
+	tmpdir_remove(&t);
+}
+END_TEST
+
+/* -t on a config with an unknown key on line 3 prints PATH:3: and exits 1. */
+START_TEST(test_check_bad)
+{
+	struct tmpdir t;
+	struct proc p;
+	const char *path;
+	char *want;
+
+	tmpdir_make(&t);
+	path = tmpdir_write(&t, "bad.conf",
+	    "[gatherd]\n"
+	    "listen = 127.0.0.1:0\n"
+	    "bogus = 1\n"
+	    "\n"
+	    "[source signups]\n"
+	    "url = http://127.0.0.1:1/stats\n"
+	    "stat total = /data/total\n");
+	ck_assert_int_gt(asprintf(&want, "%s:3: ", path), 0);
+	run(&p, 1, "-t", "-c", path, NULL);
+	ck_assert_msg(strncmp(p.p_buf[1], want, strlen(want)) == 0,
+	    "stderr: %s", p.p_buf[1]);
+	ck_assert_ptr_nonnull(strstr(p.p_buf[1], "bogus"));
+	/* One line, the error. */
+	ck_assert_ptr_eq(strchr(p.p_buf[1], '\n'), p.p_buf[1] + p.p_len[1] - 1);
+	ck_assert_str_eq(p.p_buf[0], "");
+	proc_free(&p);
+	free(want);
+	tmpdir_remove(&t);
+}
+END_TEST
+
+/* A config file that does not exist is an error naming it, exit 1. */
+START_TEST(test_missing_config)
+{
+	struct tmpdir t;
+	struct proc p;
+	char *path, *want;
+
+	tmpdir_make(&t);
+	ck_assert_int_gt(asprintf(&path, "%s/missing.conf", t.t_path), 0);
+	ck_assert_int_gt(asprintf(&want, "%s: ", path), 0);
+	run(&p, 1, "-c", path, NULL);
+	ck_assert_msg(strncmp(p.p_buf[1], want, strlen(want)) == 0,
+	    "stderr: %s", p.p_buf[1]);
+	proc_free(&p);
+	run(&p, 1, "-t", "-c", path, NULL);
+	ck_assert_msg(strncmp(p.p_buf[1], want, strlen(want)) == 0,
+	    "stderr: %s", p.p_buf[1]);
+	proc_free(&p);
+	free(want);
+	free(path);
+	tmpdir_remove(&t);
+}
+END_TEST
+
+/* --once against a good upstream prints the stats document, exit 0. */
+START_TEST(test_once_ok)
+{
+	struct fake_upstream *fu = fake_upstream_start(0);
+	struct json_object *doc;
+	struct tmpdir t;
+	struct proc p;
+	const char *path;
+
+	ck_assert_ptr_nonnull(fu);
+	tmpdir_make(&t);
+	path = write_config(&t, fu, "", "/stats?name=main");
+	run(&p, 0, "--once", "-c", path, NULL);
+	doc = json_tokener_parse(p.p_buf[0]);
+	ck_assert_msg(doc != NULL, "stdout: %s", p.p_buf[0]);
+	ck_assert_str_eq(harness_str(doc, "/sources/main/status"), "ok");
+	ck_assert_int_eq(harness_int(doc, "/sources/main/values/total"), 1000);
+	ck_assert_int_eq(harness_int(doc, "/sources/main/values/active"), 1);
+	ck_assert_ptr_nonnull(harness_str(doc, "/generated_at"));
+	ck_assert_uint_eq(fake_upstream_requests(fu), 1);
+	json_object_put(doc);
+	proc_free(&p);
+	tmpdir_remove(&t);
+	fake_upstream_stop(fu);
+}
+END_TEST
+
+/* --once with a failing source still prints the document, exit 1. */
+START_TEST(test_once_failing)
+{
+	struct fake_upstream *fu = fake_upstream_start(0);
+	struct json_object *doc;
+	struct tmpdir t;
+	struct proc p;
+	const char *path;
+
+	ck_assert_ptr_nonnull(fu);
+	tmpdir_make(&t);
+	path = write_config(&t, fu, "", "/status/500");
+	run(&p, 1, "--once", "-c", path, NULL);
+	doc = json_tokener_parse(p.p_buf[0]);
+	ck_assert_msg(doc != NULL, "stdout: %s", p.p_buf[0]);
+	ck_assert_str_eq(harness_str(doc, "/sources/main/status"), "error");
+	ck_assert_str_eq(harness_str(doc, "/sources/main/error/kind"),
+	    "http_status");
+	ck_assert_int_eq(harness_int(doc, "/sources/main/error/http_status"),
+	    500);
+	json_object_put(doc);
+	proc_free(&p);
+	tmpdir_remove(&t);
+	fake_upstream_stop(fu);
+}
+END_TEST
+
+/* Waits for the "listening on" line and returns the port it names. */
+static unsigned
+wait_listening(struct proc *p)
+{
+	static const char prefix[] = "listening on http://127.0.0.1:";
+	const char *line;
+	unsigned port = 0;
+	char slash = 0;
+
+	line = proc_wait_stderr(p, prefix);
+	ck_assert_int_eq(sscanf(line + strlen(prefix), "%u%c", &port, &slash),
+	    2);
+	ck_assert_int_eq(slash, '/');
+	ck_assert(port > 0 && port < 65536);
+	return port;
+}
+
+/* Polls /api/v1/stats/main on port until it is ok (bounded). */
+static void
+wait_source_ok(unsigned port)
+{
+	struct json_object *doc;
+	const char *status;
+	char *body;
+	int tries, ok = 0;
+
+	for (tries = 0; !ok && tries < CHILD_WAIT_MS / 20; tries++) {
+		if (http_get(port, "/api/v1/stats/main", &body) == 200 &&
+		    (doc = json_tokener_parse(body)) != NULL) {
+			status = harness_str(doc, "/status");
+			ok = status != NULL && strcmp(status, "ok") == 0;
+			json_object_put(doc);
+		}
+		free(body);
+		if (!ok)
+			usleep(20 * 1000);
+	}
+	ck_assert_msg(ok, "source main never became ok");
+}
+
+/* A daemon under test, its upstream and its config directory. */
+struct daemon {
+	struct fake_upstream *d_fu;
+	struct tmpdir d_dir;
+	const char *d_conf;
+	struct proc d_proc;
+	unsigned d_port;
+};
+
+/* Starts gatherd polling path on a new fake upstream, until it listens. */
+static void
+daemon_start(struct daemon *d, const char *path)
+{
+	char *body;
+
+	d->d_fu = fake_upstream_start(0);
+	ck_assert_ptr_nonnull(d->d_fu);
+	tmpdir_make(&d->d_dir);
+	d->d_conf = write_config(&d->d_dir, d->d_fu, "listen = 127.0.0.1:0\n",
+	    path);
+	proc_start(&d->d_proc, "-c", d->d_conf, NULL);
+	d->d_port = wait_listening(&d->d_proc);
+	ck_assert_int_eq(http_get(d->d_port, "/healthz", &body), 200);
+	ck_assert_str_eq(body, "{\"status\":\"ok\"}\n");
+	free(body);
+}
+
+/* Sends sig to the daemon, expects exit status 0 and frees d. */
+static void
+daemon_stop(struct daemon *d, int sig)
+{
+	struct proc *p = &d->d_proc;
+	int status;
+
+	ck_assert_int_eq(kill(p->p_pid, sig), 0);
+	status = proc_finish(p);
+	ck_assert_msg(WIFEXITED(status), "gatherd did not exit: status %#x, "
+	    "stderr: %s", (unsigned)status, p->p_buf[1]);
+	ck_assert_msg(WEXITSTATUS(status) == 0, "exit %d; stderr: %s",
+	    WEXITSTATUS(status), p->p_buf[1]);
+	ck_assert_str_eq(p->p_buf[0], "");
+	proc_free(p);
+	tmpdir_remove(&d->d_dir);
+	fake_upstream_stop(d->d_fu);
+}
+
+/* The daemon serves /healthz and its source, and exits 0 on SIGTERM. */
+START_TEST(test_daemon_sigterm)
+{
+	struct daemon d;
+
+	daemon_start(&d, "/stats?name=main");
+	wait_source_ok(d.d_port);
+	daemon_stop(&d, SIGTERM);
+}
+END_TEST
+
+/* The daemon exits 0 on SIGINT. */
+START_TEST(test_daemon_sigint)
+{
+	struct daemon d;
+
+	daemon_start(&d, "/stats?name=main");
+	wait_source_ok(d.d_port);
+	daemon_stop(&d, SIGINT);
+}
+END_TEST
+
+/* SIGTERM during a poll and with an idle API connection open: exit 0. */
+START_TEST(test_daemon_sigterm_busy)
+{
+	struct daemon d;
+	char url[64], *body = strdup("");
+	long status = 0;
+	int tries;
+	CURL *c;
+
+	daemon_start(&d, "/stats?name=main&delay_ms=60000");
+	/* The upstream holds the first poll for a minute. */
+	for (tries = 0; fake_upstream_inflight(d.d_fu) == 0 &&
+	    tries < CHILD_WAIT_MS / 20; tries++)
+		usleep(20 * 1000);
+	ck_assert_uint_eq(fake_upstream_inflight(d.d_fu), 1);
+	/* A kept-alive client connection, still open at the signal. */
+	snprintf(url, sizeof url, "http://127.0.0.1:%u/api/v1/stats",
+	    d.d_port);
+	c = curl_easy_init();
+	ck_assert(c != NULL && body != NULL);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(strstr(body, "\"pending\""));
+	daemon_stop(&d, SIGTERM);
+	curl_easy_cleanup(c);
+	free(body);
+}
+END_TEST
+
+/* After SIGHUP with a valid config the daemon runs on, then exits 0. */
+START_TEST(test_daemon_sighup)
+{
+	struct daemon d;
+	char *body;
+
+	daemon_start(&d, "/stats?name=main");
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	proc_wait_stderr(&d.d_proc, "reload: ");
+	ck_assert_int_eq(http_get(d.d_port, "/healthz", &body), 200);
+	free(body);
+	wait_source_ok(d.d_port);
+	daemon_stop(&d, SIGTERM);
+}
+END_TEST
+
+/* SIGHUP with a broken config keeps the running one; exit 0 after. */
+START_TEST(test_daemon_sighup_bad_config)
+{
+	struct daemon d;
+	char *body, *want;
+	FILE *f;
+
+	daemon_start(&d, "/stats?name=main");
+	f = fopen(d.d_conf, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs("[gatherd]\nbogus = 1\n", f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	ck_assert_int_gt(asprintf(&want, "reload: %s:2: ", d.d_conf), 0);
+	proc_wait_stderr(&d.d_proc, want);
+	free(want);
+	proc_wait_stderr(&d.d_proc, "keeping the running config");
+	ck_assert_int_eq(http_get(d.d_port, "/healthz", &body), 200);
+	free(body);
+	wait_source_ok(d.d_port);
+	daemon_stop(&d, SIGTERM);
+}
+END_TEST
+
+/* A daemon that cannot listen exits 1. */
+START_TEST(test_daemon_listen_fails)
+{
+	struct fake_upstream *fu = fake_upstream_start(0);
+	struct tmpdir t;
+	struct proc p;
+	const char *path;
+	char *global;
+
+	ck_assert_ptr_nonnull(fu);
+	tmpdir_make(&t);
+	/* The fake upstream's port is taken. */
+	ck_assert_int_gt(asprintf(&global, "listen = 127.0.0.1:%u\n",
+	    fake_upstream_port(fu)), 0);
+	path = write_config(&t, fu, global, "/stats?name=main");
+	run(&p, 1, "-c", path, NULL);
+	ck_assert_ptr_nonnull(strstr(p.p_buf[1], "listen"));
+	proc_free(&p);
+	free(global);
+	tmpdir_remove(&t);
+	fake_upstream_stop(fu);
+}
+END_TEST
+
+/* Builds the suite. */
+static Suite *
+main_suite(void)
+{
+	Suite *s = suite_create("main");
+	TCase *tc;
+
+	tc = tcase_create("options");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_version);
+	tcase_add_test(tc, test_help);
+	tcase_add_test(tc, test_bad_usage);
+	tcase_add_test(tc, test_check_good);
+	tcase_add_test(tc, test_check_bad);
+	tcase_add_test(tc, test_missing_config);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("once");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_once_ok);
+	tcase_add_test(tc, test_once_failing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("daemon");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_daemon_sigterm);
+	tcase_add_test(tc, test_daemon_sigint);
+	tcase_add_test(tc, test_daemon_sigterm_busy);
+	tcase_add_test(tc, test_daemon_sighup);
+	tcase_add_test(tc, test_daemon_sighup_bad_config);
+	tcase_add_test(tc, test_daemon_listen_fails);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	harness_init();
+	sr = srunner_create(main_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

@@ -88,11 +88,13 @@ struct fake_upstream {
 	char *last_path;
 	struct fu_header *last_headers;
 	size_t last_nheaders;
+	char *rewrite;			/* "/path?k=v" every request gets */
 };
 
 /* Per-request state kept in MHD's request pointer. */
 struct fu_request {
 	bool counted;
+	char *rewrite;			/* this request's copy of the rewrite */
 };
 
 /* A generated body for /huge and /drip. */
@@ -119,8 +121,8 @@ struct fu_hjson {
 /* A route: exact path and handler. */
 struct fu_route {
 	const char *path;
-	enum MHD_Result (*fn)(struct fake_upstream *fu,
-	    struct MHD_Connection *conn);
+	enum MHD_Result (*fn)(
+	    struct fake_upstream *fu, struct MHD_Connection *conn);
 };
 
 /* Frame of generated bodies; the pad string goes between head and tail. */
@@ -168,6 +170,7 @@ fu_free(struct fake_upstream *fu)
 		lh_table_free(fu->flaky_names);
 	fu_headers_free(fu->last_headers, fu->last_nheaders);
 	free(fu->last_path);
+	free(fu->rewrite);
 	if (fu->have_wake)
 		pthread_cond_destroy(&fu->wake);
 	if (fu->have_lock)
@@ -235,44 +238,30 @@ fu_sleep(struct fake_upstream *fu, int fd, uint64_t ms)
 	struct timespec deadline;
 	struct timespec now;
 	struct timespec slice;
-	int ret = 0;
 
 	if (ms == 0)
 		return atomic_load(&fu->stopping) ? -1 : 0;
 	if (clock_gettime(CLOCK_MONOTONIC, &deadline) != 0)
 		return -1;
 	fu_ts_add_ms(&deadline, ms);
-	pthread_mutex_lock(&fu->lock);
 	for (;;) {
-		if (atomic_load(&fu->stopping)) {
-			ret = -1;
-			break;
-		}
-		if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) {
-			ret = -1;
-			break;
-		}
+		if (atomic_load(&fu->stopping) || fu_peer_gone(fd))
+			return -1;
+		if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+			return -1;
 		if (fu_ts_reached(&now, &deadline))
-			break;
+			return 0;
 		slice = now;
 		fu_ts_add_ms(&slice, FU_SLICE_MS);
 		if (fu_ts_reached(&slice, &deadline))
 			slice = deadline;
-		(void)pthread_cond_timedwait(&fu->wake, &fu->lock, &slice);
-		if (atomic_load(&fu->stopping)) {
-			ret = -1;
-			break;
-		}
-		pthread_mutex_unlock(&fu->lock);
-		if (fu_peer_gone(fd)) {
-			pthread_mutex_lock(&fu->lock);
-			ret = -1;
-			break;
-		}
+		/* stop sets stopping under the lock, so no wakeup is lost. */
 		pthread_mutex_lock(&fu->lock);
+		if (!atomic_load(&fu->stopping))
+			(void)pthread_cond_timedwait(
+			    &fu->wake, &fu->lock, &slice);
+		pthread_mutex_unlock(&fu->lock);
 	}
-	pthread_mutex_unlock(&fu->lock);
-	return ret;
 }
 
 /* Returns the socket of CONN, or -1 if MHD does not say. */
@@ -281,8 +270,7 @@ fu_conn_fd(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info;
 
-	info = MHD_get_connection_info(conn,
-	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (info == NULL)
 		return -1;
 	return info->connect_fd;
@@ -321,12 +309,12 @@ fu_reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
 	struct MHD_Response *resp;
 	enum MHD_Result ret = MHD_NO;
 
-	resp = MHD_create_response_from_buffer(len, (void *)body,
-	    MHD_RESPMEM_MUST_COPY);
+	resp = MHD_create_response_from_buffer(
+	    len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return MHD_NO;
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    ctype) != MHD_YES)
+	if (MHD_add_response_header(
+	        resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES)
 		goto fail;
 	if (hname != NULL && hvalue != NULL &&
 	    MHD_add_response_header(resp, hname, hvalue) != MHD_YES)
@@ -360,11 +348,12 @@ fu_stats_reply(struct MHD_Connection *conn, unsigned long total)
 	n = snprintf(body, sizeof(body),
 	    "{\"data\":{\"total\":%lu,\"active\":%lu,\"ratio\":0.25,"
 	    "\"label\":\"fake\",\"flag\":true,\"nothing\":null},"
-	    "\"source\":\"fake-upstream\"}", total, total % 100 + 1);
+	    "\"source\":\"fake-upstream\"}",
+	    total, total % 100 + 1);
 	if (n < 0 || (size_t)n >= sizeof(body))
 		return MHD_NO;
-	return fu_reply(conn, MHD_HTTP_OK, FU_JSON, body, (size_t)n, NULL,
-	    NULL);
+	return fu_reply(
+	    conn, MHD_HTTP_OK, FU_JSON, body, (size_t)n, NULL, NULL);
 }
 
 /* Finds or adds series NAME in TABLE; call with the lock held. */
@@ -403,14 +392,13 @@ fu_series_next(struct fake_upstream *fu, struct MHD_Connection *conn,
 	const char *name;
 	int ret = -1;
 
-	name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "name");
+	name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "name");
 	pthread_mutex_lock(&fu->lock);
 	if (name == NULL)
 		s = flaky ? &fu->flaky : &fu->stats;
 	else
-		s = fu_series_get(flaky ? fu->flaky_names : fu->stats_names,
-		    name);
+		s = fu_series_get(
+		    flaky ? fu->flaky_names : fu->stats_names, name);
 	if (s == NULL)
 		goto fail;
 	*cycle = s->cycle++;
@@ -434,8 +422,8 @@ fu_route_stats(struct fake_upstream *fu, struct MHD_Connection *conn)
 	unsigned long cycle;
 
 	if (fu_series_next(fu, conn, false, &total, &cycle) != 0)
-		return fu_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "too many names");
+		return fu_error(
+		    conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "too many names");
 	return fu_stats_reply(conn, total);
 }
 
@@ -447,8 +435,8 @@ fu_route_flaky(struct fake_upstream *fu, struct MHD_Connection *conn)
 	unsigned long cycle;
 
 	if (fu_series_next(fu, conn, true, &total, &cycle) != 0)
-		return fu_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "too many names");
+		return fu_error(
+		    conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "too many names");
 	switch (cycle % 10) {
 	case 3:
 		return fu_reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, FU_JSON,
@@ -484,12 +472,12 @@ fu_route_status(struct MHD_Connection *conn, const char *code)
 	if (status < 100 || status > 599)
 		return fu_error(conn, MHD_HTTP_NOT_FOUND, "not found");
 	if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND,
-	    "retry_after", strlen("retry_after"), &given, NULL) == MHD_YES)
+	        "retry_after", strlen("retry_after"), &given, NULL) == MHD_YES)
 		retry = (given != NULL && *given != '\0') ? given : NULL;
 	if (status != 429 && status != 503)
 		retry = NULL;
-	n = snprintf(body, sizeof(body), "{\"error\":\"fake status %u\"}",
-	    status);
+	n = snprintf(
+	    body, sizeof(body), "{\"error\":\"fake status %u\"}", status);
 	if (n < 0 || (size_t)n >= sizeof(body))
 		return MHD_NO;
 	return fu_reply(conn, status, FU_JSON, body, (size_t)n,
@@ -519,8 +507,8 @@ fu_route_trailing(struct fake_upstream *fu, struct MHD_Connection *conn)
 	static const char body[] =
 	    "{\"data\":{\"total\":1,\"active\":2}} trailing garbage";
 
-	return fu_reply(conn, MHD_HTTP_OK, FU_JSON, body, strlen(body), NULL,
-	    NULL);
+	return fu_reply(
+	    conn, MHD_HTTP_OK, FU_JSON, body, strlen(body), NULL, NULL);
 }
 
 /* Route /deep: objects nested FU_DEEP_LEVELS deep. */
@@ -544,14 +532,14 @@ fu_route_deep(struct fake_upstream *fu, struct MHD_Connection *conn)
 		memcpy(p, open, olen);
 	*p++ = '1';
 	memset(p, '}', FU_DEEP_LEVELS);
-	resp = MHD_create_response_from_buffer(len, body,
-	    MHD_RESPMEM_MUST_FREE);
+	resp =
+	    MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(body);
 		return MHD_NO;
 	}
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    FU_JSON) != MHD_YES)
+	if (MHD_add_response_header(
+	        resp, MHD_HTTP_HEADER_CONTENT_TYPE, FU_JSON) != MHD_YES)
 		goto fail;
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 fail:
@@ -564,11 +552,10 @@ static enum MHD_Result
 fu_route_badutf8(struct fake_upstream *fu, struct MHD_Connection *conn)
 {
 	static const char body[] =
-	    "{\"data\":{\"total\":1,\"active\":2,\"label\":\"\xC3" "("
-	    "\"}}";
+	    "{\"data\":{\"total\":1,\"active\":2,\"label\":\"\xC3\x28\"}}";
 
-	return fu_reply(conn, MHD_HTTP_OK, FU_JSON, body, strlen(body), NULL,
-	    NULL);
+	return fu_reply(
+	    conn, MHD_HTTP_OK, FU_JSON, body, strlen(body), NULL, NULL);
 }
 
 /* Route /missing: valid JSON without the expected fields. */
@@ -577,8 +564,8 @@ fu_route_missing(struct fake_upstream *fu, struct MHD_Connection *conn)
 {
 	static const char body[] = "{\"data\":{\"other\":1}}";
 
-	return fu_reply(conn, MHD_HTTP_OK, FU_JSON, body, strlen(body), NULL,
-	    NULL);
+	return fu_reply(
+	    conn, MHD_HTTP_OK, FU_JSON, body, strlen(body), NULL, NULL);
 }
 
 /* Route /empty: status 200 with no body. */
@@ -678,15 +665,15 @@ fu_generated(struct fake_upstream *fu, struct MHD_Connection *conn,
 	b->size = size;
 	b->every_ms = every_ms;
 	b->fd = fu_conn_fd(conn);
-	resp = MHD_create_response_from_callback(
-	    chunked ? MHD_SIZE_UNKNOWN : size, FU_BLOCK_SIZE, cb, b,
-	    fu_body_free_cb);
+	resp =
+	    MHD_create_response_from_callback(chunked ? MHD_SIZE_UNKNOWN : size,
+	        FU_BLOCK_SIZE, cb, b, fu_body_free_cb);
 	if (resp == NULL) {
 		free(b);
 		return MHD_NO;
 	}
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    FU_JSON) != MHD_YES)
+	if (MHD_add_response_header(
+	        resp, MHD_HTTP_HEADER_CONTENT_TYPE, FU_JSON) != MHD_YES)
 		goto fail;
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 fail:
@@ -701,11 +688,10 @@ fu_route_huge(struct fake_upstream *fu, struct MHD_Connection *conn)
 	const char *chunked;
 	uint64_t size;
 
-	if (fu_arg_num(conn, "bytes", FU_HUGE_DEFAULT, FU_HUGE_MAX,
-	    &size) != 0)
+	if (fu_arg_num(conn, "bytes", FU_HUGE_DEFAULT, FU_HUGE_MAX, &size) != 0)
 		return fu_error(conn, MHD_HTTP_BAD_REQUEST, "bad bytes");
-	chunked = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "chunked");
+	chunked =
+	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "chunked");
 	return fu_generated(fu, conn, size,
 	    chunked != NULL && strcmp(chunked, "1") == 0, 0, fu_huge_cb);
 }
@@ -717,19 +703,18 @@ fu_route_drip(struct fake_upstream *fu, struct MHD_Connection *conn)
 	uint64_t size;
 	uint64_t every;
 
-	if (fu_arg_num(conn, "bytes", FU_DRIP_DEFAULT, FU_HUGE_MAX,
-	    &size) != 0)
+	if (fu_arg_num(conn, "bytes", FU_DRIP_DEFAULT, FU_HUGE_MAX, &size) != 0)
 		return fu_error(conn, MHD_HTTP_BAD_REQUEST, "bad bytes");
-	if (fu_arg_num(conn, "every_ms", FU_DRIP_EVERY_DEFAULT,
-	    FU_MAX_DELAY_MS, &every) != 0)
+	if (fu_arg_num(conn, "every_ms", FU_DRIP_EVERY_DEFAULT, FU_MAX_DELAY_MS,
+	        &every) != 0)
 		return fu_error(conn, MHD_HTTP_BAD_REQUEST, "bad every_ms");
 	return fu_generated(fu, conn, size, false, every, fu_drip_cb);
 }
 
 /* Adds one request header to the JSON object in CLS; MHD_NO on failure. */
 static enum MHD_Result
-fu_header_json_cb(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *value)
+fu_header_json_cb(
+    void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct fu_hjson *hj = cls;
 	struct json_object *v;
@@ -760,8 +745,8 @@ fu_route_headers(struct fake_upstream *fu, struct MHD_Connection *conn)
 	hj.obj = json_object_new_object();
 	if (hj.obj == NULL)
 		return MHD_NO;
-	(void)MHD_get_connection_values(conn, MHD_HEADER_KIND,
-	    fu_header_json_cb, &hj);
+	(void)MHD_get_connection_values(
+	    conn, MHD_HEADER_KIND, fu_header_json_cb, &hj);
 	if (hj.failed)
 		goto fail;
 	body = json_object_to_json_string_length(hj.obj,
@@ -790,35 +775,35 @@ fu_route_counters(struct fake_upstream *fu, struct MHD_Connection *conn)
 	max_inflight = fu->max_inflight;
 	pthread_mutex_unlock(&fu->lock);
 	n = snprintf(body, sizeof(body),
-	    "{\"requests\":%lu,\"inflight\":%u,\"max_inflight\":%u}",
-	    requests, inflight, max_inflight);
+	    "{\"requests\":%lu,\"inflight\":%u,\"max_inflight\":%u}", requests,
+	    inflight, max_inflight);
 	if (n < 0 || (size_t)n >= sizeof(body))
 		return MHD_NO;
-	return fu_reply(conn, MHD_HTTP_OK, FU_JSON, body, (size_t)n, NULL,
-	    NULL);
+	return fu_reply(
+	    conn, MHD_HTTP_OK, FU_JSON, body, (size_t)n, NULL, NULL);
 }
 
 /* The routes matched by exact path. */
 static const struct fu_route fu_routes[] = {
-	{ "/stats", fu_route_stats },
-	{ "/html", fu_route_html },
-	{ "/truncated", fu_route_truncated },
-	{ "/trailing", fu_route_trailing },
-	{ "/deep", fu_route_deep },
-	{ "/badutf8", fu_route_badutf8 },
-	{ "/missing", fu_route_missing },
-	{ "/empty", fu_route_empty },
-	{ "/huge", fu_route_huge },
-	{ "/drip", fu_route_drip },
-	{ "/headers", fu_route_headers },
-	{ "/flaky", fu_route_flaky },
-	{ "/counters", fu_route_counters },
+    {"/stats", fu_route_stats},
+    {"/html", fu_route_html},
+    {"/truncated", fu_route_truncated},
+    {"/trailing", fu_route_trailing},
+    {"/deep", fu_route_deep},
+    {"/badutf8", fu_route_badutf8},
+    {"/missing", fu_route_missing},
+    {"/empty", fu_route_empty},
+    {"/huge", fu_route_huge},
+    {"/drip", fu_route_drip},
+    {"/headers", fu_route_headers},
+    {"/flaky", fu_route_flaky},
+    {"/counters", fu_route_counters},
 };
 
 /* Answers a complete GET or HEAD request for URL. */
 static enum MHD_Result
-fu_dispatch(struct fake_upstream *fu, struct MHD_Connection *conn,
-    const char *url)
+fu_dispatch(
+    struct fake_upstream *fu, struct MHD_Connection *conn, const char *url)
 {
 	static const char status_prefix[] = "/status/";
 	size_t i;
@@ -833,8 +818,8 @@ fu_dispatch(struct fake_upstream *fu, struct MHD_Connection *conn,
 
 /* Copies one request header into the list in CLS; MHD_NO on failure. */
 static enum MHD_Result
-fu_header_copy_cb(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *value)
+fu_header_copy_cb(
+    void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct fu_hcopy *hc = cls;
 	struct fu_header *h;
@@ -858,10 +843,10 @@ fail:
 
 /* Counts a new request and records it as the most recent; -1 on failure. */
 static int
-fu_record(struct fake_upstream *fu, struct MHD_Connection *conn,
-    const char *url)
+fu_record(
+    struct fake_upstream *fu, struct MHD_Connection *conn, const char *url)
 {
-	struct fu_hcopy hc = { NULL, 0, false };
+	struct fu_hcopy hc = {NULL, 0, false};
 	struct fu_header *old_list;
 	size_t old_n;
 	char *old_path;
@@ -871,8 +856,8 @@ fu_record(struct fake_upstream *fu, struct MHD_Connection *conn,
 	path = strdup(url);
 	if (path == NULL)
 		goto fail;
-	(void)MHD_get_connection_values(conn, MHD_HEADER_KIND,
-	    fu_header_copy_cb, &hc);
+	(void)MHD_get_connection_values(
+	    conn, MHD_HEADER_KIND, fu_header_copy_cb, &hc);
 	if (hc.failed)
 		goto fail;
 	pthread_mutex_lock(&fu->lock);
@@ -896,6 +881,47 @@ fail:
 	fu_headers_free(hc.list, hc.n);
 	free(path);
 	return ret;
+}
+
+/* Serves the request as fu's rewrite target, if one is set; 0 or -1. */
+static int
+fu_apply_rewrite(struct fake_upstream *fu, struct MHD_Connection *conn,
+    struct fu_request *req, const char **url)
+{
+	char *query, *arg, *save, *eq;
+
+	pthread_mutex_lock(&fu->lock);
+	req->rewrite = fu->rewrite != NULL ? strdup(fu->rewrite) : NULL;
+	pthread_mutex_unlock(&fu->lock);
+	if (req->rewrite == NULL)
+		return 0;
+	if ((query = strchr(req->rewrite, '?')) != NULL) {
+		*query++ = '\0';
+		/* The target's arguments come after the request's own. */
+		for (arg = strtok_r(query, "&", &save); arg != NULL;
+		    arg = strtok_r(NULL, "&", &save)) {
+			if ((eq = strchr(arg, '=')) != NULL)
+				*eq++ = '\0';
+			if (MHD_set_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+			    arg, eq != NULL ? eq : "") != MHD_YES)
+				return -1;
+		}
+	}
+	*url = req->rewrite;
+	return 0;
+}
+
+/* Makes every later request be served as target ("/html", NULL: off). */
+void
+fake_upstream_rewrite(struct fake_upstream *fu, const char *target)
+{
+	char *copy = target != NULL ? strdup(target) : NULL, *old;
+
+	pthread_mutex_lock(&fu->lock);
+	old = fu->rewrite;
+	fu->rewrite = copy;
+	pthread_mutex_unlock(&fu->lock);
+	free(old);
 }
 
 /* MHD access handler: counts, waits delay_ms, then routes the request. */
@@ -924,6 +950,9 @@ fu_access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (req->rewrite == NULL && strcmp(url, "/counters") != 0 &&
+	    fu_apply_rewrite(fu, conn, req, &url) != 0)
+		return MHD_NO;
 	if (fu_arg_num(conn, "delay_ms", 0, FU_MAX_DELAY_MS, &delay) != 0)
 		return fu_error(conn, MHD_HTTP_BAD_REQUEST, "bad delay_ms");
 	if (fu_sleep(fu, fu_conn_fd(conn), delay) != 0)
@@ -952,6 +981,7 @@ fu_completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
 		fu->inflight--;
 		pthread_mutex_unlock(&fu->lock);
 	}
+	free(req->rewrite);
 	free(req);
 	*req_cls = NULL;
 }
@@ -996,13 +1026,12 @@ fake_upstream_start(unsigned short port)
 	/* poll() rather than select() so that fds above 1023 work. */
 	flags = MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
-	fu->daemon = MHD_start_daemon(flags, port, NULL, NULL, fu_access_cb,
-	    fu, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	fu->daemon = MHD_start_daemon(flags, port, NULL, NULL, fu_access_cb, fu,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_CONNECTION_LIMIT, FU_CONN_LIMIT,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, FU_BACKLOG,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 0U,
-	    MHD_OPTION_NOTIFY_COMPLETED, fu_completed_cb, fu,
-	    MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_TIMEOUT, 0U, MHD_OPTION_NOTIFY_COMPLETED,
+	    fu_completed_cb, fu, MHD_OPTION_END);
 	if (fu->daemon == NULL)
 		goto fail;
 	info = MHD_get_daemon_info(fu->daemon, MHD_DAEMON_INFO_BIND_PORT);

@@ -37,4 +37,10 @@ char *fake_upstream_last_header(struct fake_upstream *fu, const char *name);
 /* Returns a copy (caller frees) of the last request's path or NULL. */
 char *fake_upstream_last_path(struct fake_upstream *fu);
 
+/*
+ * Serves every later request as target, a path with optional arguments
+ * ("/huge?bytes=100000"), whatever it asked for; NULL switches back.
+ */
+void fake_upstream_rewrite(struct fake_upstream *fu, const char *target);
+
 #endif /* FAKE_UPSTREAM_H */

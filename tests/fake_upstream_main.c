@@ -21,9 +21,11 @@
 static void
 usage(FILE *stream)
 {
-	fprintf(stream, "usage: fake-upstream [-p PORT] [-h]\n"
+	fprintf(stream,
+	    "usage: fake-upstream [-p PORT] [-h]\n"
 	    "  -p PORT  listen on 127.0.0.1:PORT (default %d, 0 = any)\n"
-	    "  -h       show this help\n", FU_DEFAULT_PORT);
+	    "  -h       show this help\n",
+	    FU_DEFAULT_PORT);
 }
 
 /* Parses decimal port S into *OUT; returns 0 on success, -1 if invalid. */
@@ -87,8 +89,10 @@ main(int argc, char **argv)
 	}
 	fu = fake_upstream_start(port);
 	if (fu == NULL) {
-		fprintf(stderr, "fake-upstream: cannot listen on "
-		    "127.0.0.1:%u\n", (unsigned)port);
+		fprintf(stderr,
+		    "fake-upstream: cannot listen on "
+		    "127.0.0.1:%u\n",
+		    (unsigned)port);
 		return 1;
 	}
 	printf("fake-upstream: listening on http://127.0.0.1:%u\n",
