@@ -1,1 +1,281 @@
-int main(void){return 0;}
+/*
+ * Integration tests for the poller, in process against the fake
+ * upstream: polls really run concurrently, the global and per-host caps
+ * hold without dropping polls, one source never has two polls in
+ * flight, the configured headers arrive, and every failure mode yields
+ * its error kind while the last good value is still served.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "harness.h"
+
+/* Builds n [source sN] sections polling path with extra query args. */
+static char *
+sources_text(int n, const char *args, const char *extra)
+{
+	char *text = NULL, *grown;
+	int i, k;
+
+	for (i = 0; i < n; i++) {
+		k = asprintf(&grown, "%s[source s%d]\nurl = @UP@/stats?name=s%d"
+		    "%s\ninterval = 1h\ntimeout = 10s\nstat total = /data/total\n"
+		    "%s\n", text ? text : "", i, i, args, extra);
+		ck_assert_int_gt(k, 0);
+		free(text);
+		text = grown;
+	}
+	return text;
+}
+
+/* Waits until every source s0..s(n-1) is ok. */
+static void
+wait_all_ok(struct harness *h, int n)
+{
+	struct json_object *doc;
+	char name[16];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "s%d", i);
+		doc = harness_wait_status(h, name, "ok", 20000);
+		ck_assert_msg(doc != NULL, "source %s never became ok", name);
+		json_object_put(doc);
+	}
+}
+
+/* Twenty slow polls are all in flight at the same time. */
+START_TEST(test_concurrent)
+{
+	char *src = sources_text(20, "&delay_ms=700", "");
+	struct harness *h = harness_start("max_concurrency = 64\n"
+	    "max_per_host = 64\n", src);
+
+	wait_all_ok(h, 20);
+	ck_assert_uint_eq(fake_upstream_max_inflight(h->h_fu), 20);
+	ck_assert_uint_eq(fake_upstream_requests(h->h_fu), 20);
+	harness_stop(h);
+	free(src);
+}
+END_TEST
+
+/* max_concurrency caps polls in flight; the excess waits, none is lost. */
+START_TEST(test_global_cap)
+{
+	char *src = sources_text(12, "&delay_ms=300", "");
+	struct harness *h = harness_start("max_concurrency = 4\n"
+	    "max_per_host = 64\n", src);
+
+	wait_all_ok(h, 12);
+	ck_assert_uint_eq(fake_upstream_max_inflight(h->h_fu), 4);
+	ck_assert_uint_eq(fake_upstream_requests(h->h_fu), 12);
+	harness_stop(h);
+	free(src);
+}
+END_TEST
+
+/* max_per_host caps polls to one host; the excess waits, none is lost. */
+START_TEST(test_per_host_cap)
+{
+	char *src = sources_text(9, "&delay_ms=300", "");
+	struct harness *h = harness_start("max_concurrency = 64\n"
+	    "max_per_host = 3\n", src);
+
+	wait_all_ok(h, 9);
+	ck_assert_uint_eq(fake_upstream_max_inflight(h->h_fu), 3);
+	ck_assert_uint_eq(fake_upstream_requests(h->h_fu), 9);
+	harness_stop(h);
+	free(src);
+}
+END_TEST
+
+/* A source slower than its interval never has two polls in flight. */
+START_TEST(test_one_poll_per_source)
+{
+	struct harness *h = harness_start(NULL, "[source slow]\n"
+	    "url = @UP@/stats?delay_ms=450\ninterval = 100ms\ntimeout = 5s\n"
+	    "stat total = /data/total\n");
+	struct json_object *doc = NULL;
+	int tries;
+
+	for (tries = 0; tries < 500; tries++) {
+		json_object_put(doc);
+		doc = harness_get_json(h, "/api/v1/sources");
+		if (harness_int(doc, "/sources/0/polls_total") >= 3)
+			break;
+		usleep(20 * 1000);
+	}
+	ck_assert_int_ge(harness_int(doc, "/sources/0/polls_total"), 3);
+	ck_assert_uint_eq(fake_upstream_max_inflight(h->h_fu), 1);
+	json_object_put(doc);
+	harness_stop(h);
+}
+END_TEST
+
+/* User-Agent, the bearer token and extra headers reach the upstream. */
+START_TEST(test_headers)
+{
+	char dir[] = "/tmp/gatherd-test.XXXXXX", path[64], *src, *v;
+	struct harness *h;
+	struct json_object *doc;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/token", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("  s3cret-token\n", f);
+	fclose(f);
+	ck_assert_int_gt(asprintf(&src, "[source h]\nurl = @UP@/headers\n"
+	    "interval = 1h\ntoken_file = %s\nheader = X-Custom: yes please\n"
+	    "stat ua = /User-Agent\n", path), 0);
+	h = harness_start("user_agent = TestAgent/9.1\n", src);
+	doc = harness_wait_status(h, "h", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(harness_str(doc, "/values/ua"), "TestAgent/9.1");
+	json_object_put(doc);
+	v = fake_upstream_last_header(h->h_fu, "Authorization");
+	ck_assert_str_eq(v, "Bearer s3cret-token");
+	free(v);
+	v = fake_upstream_last_header(h->h_fu, "X-Custom");
+	ck_assert_str_eq(v, "yes please");
+	free(v);
+	v = fake_upstream_last_header(h->h_fu, "Accept");
+	ck_assert_str_eq(v, "application/json");
+	free(v);
+	harness_stop(h);
+	free(src);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/* One failure mode: what the upstream turns into, and what we expect. */
+struct failure {
+	const char *f_target;		/* the fake upstream's route */
+	const char *f_kind;		/* error.kind */
+	int f_http_status;		/* error.http_status, 0 for null */
+};
+
+static const struct failure failures[] = {
+	{ "/status/503", "http_status", 503 },
+	{ "/status/500", "http_status", 500 },
+	{ "/status/404", "http_status", 404 },
+	{ "/status/429", "rate_limited", 429 },
+	{ "/html", "not_json", 200 },
+	{ "/empty", "not_json", 200 },
+	{ "/truncated", "parse", 200 },
+	{ "/trailing", "parse", 200 },
+	{ "/deep", "parse", 200 },
+	{ "/badutf8", "parse", 200 },
+	{ "/missing", "missing_stat", 200 },
+	{ "/huge?bytes=300000", "too_large", 200 },
+	{ "/huge?bytes=300000&chunked=1", "too_large", 200 },
+	{ "/stats?delay_ms=3000", "timeout", 0 },
+	{ "/drip?bytes=64&every_ms=100", "timeout", 200 },
+};
+
+/* Each failure mode gives its kind and keeps the last good value. */
+START_TEST(test_failure_keeps_value)
+{
+	const struct failure *f = &failures[_i];
+	struct harness *h = harness_start("max_body = 64k\n",
+	    "[source f]\nurl = @UP@/stats?name=f\ninterval = 100ms\n"
+	    "timeout = 600ms\nstat total = /data/total\n");
+	struct json_object *doc;
+	long long good;
+
+	doc = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_msg(doc != NULL, "%s: never ok", f->f_target);
+	good = harness_int(doc, "/values/total");
+	ck_assert_int_ge(good, 1000);
+	json_object_put(doc);
+
+	fake_upstream_rewrite(h->h_fu, f->f_target);
+	doc = harness_wait_error(h, "f", f->f_kind, 15000);
+	ck_assert_msg(doc != NULL, "%s: never %s", f->f_target, f->f_kind);
+	ck_assert_str_eq(harness_str(doc, "/status"), "stale");
+	ck_assert_int_ge(harness_int(doc, "/values/total"), good);
+	ck_assert_ptr_nonnull(harness_str(doc, "/updated_at"));
+	ck_assert_ptr_nonnull(harness_str(doc, "/error/message"));
+	ck_assert_ptr_nonnull(harness_str(doc, "/error/at"));
+	if (f->f_http_status != 0)
+		ck_assert_int_eq(harness_int(doc, "/error/http_status"),
+		    f->f_http_status);
+	else
+		ck_assert_int_eq(harness_int(doc, "/error/http_status"), -1);
+	json_object_put(doc);
+
+	/* And it recovers by itself once the upstream does. */
+	fake_upstream_rewrite(h->h_fu, NULL);
+	doc = harness_wait_status(h, "f", "ok", 15000);
+	ck_assert_msg(doc != NULL, "%s: never recovered", f->f_target);
+	ck_assert_int_gt(harness_int(doc, "/values/total"), good);
+	json_object_put(doc);
+	harness_stop(h);
+}
+END_TEST
+
+/* A refused connection is kind connect, and status error with no value. */
+START_TEST(test_connect_refused)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	struct harness *h;
+	struct json_object *doc;
+	char *src;
+	int fd;
+
+	/* Take a free port, then close it so nothing listens there. */
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	ck_assert_int_gt(asprintf(&src, "[source c]\n"
+	    "url = http://127.0.0.1:%u/stats\ninterval = 1h\n"
+	    "stat total = /data/total\n", ntohs(sa.sin_port)), 0);
+	h = harness_start(NULL, src);
+	doc = harness_wait_error(h, "c", "connect", 10000);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(harness_str(doc, "/status"), "error");
+	ck_assert_int_eq(json_object_object_length(json_object_object_get(doc,
+	    "values")), 0);
+	json_object_put(doc);
+	harness_stop(h);
+	free(src);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("poller");
+	TCase *tc = tcase_create("poller");
+	SRunner *sr;
+	int failed;
+
+	harness_init();
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, test_concurrent);
+	tcase_add_test(tc, test_global_cap);
+	tcase_add_test(tc, test_per_host_cap);
+	tcase_add_test(tc, test_one_poll_per_source);
+	tcase_add_test(tc, test_headers);
+	tcase_add_loop_test(tc, test_failure_keeps_value, 0,
+	    (int)(sizeof failures / sizeof failures[0]));
+	tcase_add_test(tc, test_connect_refused);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
