@@ -7,7 +7,9 @@
  * rendered the first time it is asked for after the cache changed, kept
  * as one MHD_Response and queued to every request until the next change
  * (MHD counts the references).  The cache generation is the ETag, so an
- * unchanged document costs a 304 and no JSON work at all.
+ * unchanged document costs a 304 and no JSON work at all.  So that ages
+ * stay true, a document asked for more than a second after it was
+ * rendered is rendered again; its weak ETag stays, as its data did.
  */
 #include <netdb.h>
 #include <stdio.h>
@@ -27,11 +29,22 @@
 #define API_CONNECTION_TIMEOUT 30	/* seconds */
 #define API_PREFIX_STATS "/api/v1/stats/"
 
+#define API_AGE_REFRESH_MS 1000
+
+/* The documents the API renders. */
+enum api_doc_kind {
+	API_DOC_STATS,
+	API_DOC_SOURCE_STATS,
+	API_DOC_SOURCES,
+};
+
 /* A rendered document and the response that carries it. */
 struct api_doc {
 	struct MHD_Response *d_resp;
 	uint64_t d_generation;		/* 0: not rendered yet */
-	char d_etag[32];
+	int64_t d_rendered_at;		/* monotonic ms */
+	char d_etag[32];		/* "generation", as clients send it */
+	char d_etag_header[36];		/* W/"generation" */
 };
 
 struct api {
@@ -105,9 +118,10 @@ api_error(struct MHD_Connection *conn, unsigned status, const char *message,
 	return ret;
 }
 
-/* Brings doc up to generation gen with body, the renderer's output. */
+/* Brings doc up to generation gen with body, rendered at monotonic now. */
 static int
-api_doc_update(struct api_doc *doc, uint64_t gen, char *body, size_t len)
+api_doc_update(struct api_doc *doc, uint64_t gen, int64_t now, char *body,
+    size_t len)
 {
 	struct MHD_Response *r;
 
@@ -115,8 +129,10 @@ api_doc_update(struct api_doc *doc, uint64_t gen, char *body, size_t len)
 		return -1;
 	snprintf(doc->d_etag, sizeof doc->d_etag, "\"%llu\"",
 	    (unsigned long long)gen);
+	snprintf(doc->d_etag_header, sizeof doc->d_etag_header, "W/%s",
+	    doc->d_etag);
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG,
-	    doc->d_etag) != MHD_YES) {
+	    doc->d_etag_header) != MHD_YES) {
 		MHD_destroy_response(r);
 		return -1;
 	}
@@ -125,6 +141,7 @@ api_doc_update(struct api_doc *doc, uint64_t gen, char *body, size_t len)
 		MHD_destroy_response(doc->d_resp);
 	doc->d_resp = r;
 	doc->d_generation = gen;
+	doc->d_rendered_at = now;
 	return 0;
 }
 
@@ -164,7 +181,7 @@ api_send_doc(struct MHD_Connection *conn, const struct api_doc *doc)
 	if (r == NULL)
 		return MHD_NO;
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG,
-	    doc->d_etag) != MHD_YES ||
+	    doc->d_etag_header) != MHD_YES ||
 	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "no-cache") != MHD_YES) {
 		MHD_destroy_response(r);
@@ -175,21 +192,45 @@ api_send_doc(struct MHD_Connection *conn, const struct api_doc *doc)
 	return ret;
 }
 
-/* Serves GET /api/v1/stats. */
-static enum MHD_Result
-api_get_stats(struct api *a, struct MHD_Connection *conn)
+/* Renders the document of kind as of now (e: the source of one's stats). */
+static char *
+api_render(struct api *a, enum api_doc_kind kind, const struct cache_entry *e,
+    size_t *len)
 {
-	uint64_t gen = cache_generation(a->a_cache);
+	int64_t now = timeutil_wall_ms();
+
+	switch (kind) {
+	case API_DOC_STATS:
+		return render_stats(a->a_cache, now, len);
+	case API_DOC_SOURCE_STATS:
+		return render_source_stats(e, now, len);
+	case API_DOC_SOURCES:
+		break;
+	}
+	return render_sources(a->a_cache, now, len);
+}
+
+/*
+ * Serves doc, first rendering it again if the cache moved past gen, or
+ * if its ages are over a second old: the same generation then gets the
+ * same weak ETag, as only the ages moved on.
+ */
+static enum MHD_Result
+api_serve_doc(struct api *a, struct MHD_Connection *conn, struct api_doc *doc,
+    uint64_t gen, enum api_doc_kind kind, const struct cache_entry *e)
+{
+	int64_t now = timeutil_mono_ms();
 	size_t len = 0;
 	char *body;
 
-	if (a->a_stats.d_generation != gen) {
-		body = render_stats(a->a_cache, timeutil_wall_ms(), &len);
-		if (api_doc_update(&a->a_stats, gen, body, len) == -1)
+	if (doc->d_generation != gen ||
+	    now - doc->d_rendered_at >= API_AGE_REFRESH_MS) {
+		body = api_render(a, kind, e, &len);
+		if (api_doc_update(doc, gen, now, body, len) == -1)
 			return api_error(conn, 500, "cannot render", NULL,
 			    NULL);
 	}
-	return api_send_doc(conn, &a->a_stats);
+	return api_send_doc(conn, doc);
 }
 
 /* Serves GET /api/v1/stats/NAME. */
@@ -198,37 +239,11 @@ api_get_source_stats(struct api *a, struct MHD_Connection *conn,
     const char *name)
 {
 	struct cache_entry *e;
-	struct api_doc *doc;
-	size_t len = 0;
-	char *body;
 
 	if ((e = cache_find(a->a_cache, name)) == NULL)
 		return api_error(conn, 404, "no such source", NULL, NULL);
-	doc = &a->a_source_stats[e->ce_index];
-	if (doc->d_generation != e->ce_generation) {
-		body = render_source_stats(e, timeutil_wall_ms(), &len);
-		if (api_doc_update(doc, e->ce_generation, body, len) == -1)
-			return api_error(conn, 500, "cannot render", NULL,
-			    NULL);
-	}
-	return api_send_doc(conn, doc);
-}
-
-/* Serves GET /api/v1/sources. */
-static enum MHD_Result
-api_get_sources(struct api *a, struct MHD_Connection *conn)
-{
-	uint64_t gen = cache_generation(a->a_cache);
-	size_t len = 0;
-	char *body;
-
-	if (a->a_sources.d_generation != gen) {
-		body = render_sources(a->a_cache, timeutil_wall_ms(), &len);
-		if (api_doc_update(&a->a_sources, gen, body, len) == -1)
-			return api_error(conn, 500, "cannot render", NULL,
-			    NULL);
-	}
-	return api_send_doc(conn, &a->a_sources);
+	return api_serve_doc(a, conn, &a->a_source_stats[e->ce_index],
+	    e->ce_generation, API_DOC_SOURCE_STATS, e);
 }
 
 /* Returns 1 if the request carries the API token (constant time). */
@@ -288,12 +303,14 @@ api_request_cb(void *arg, struct MHD_Connection *conn, const char *url,
 		return api_error(conn, 401, "missing or wrong bearer token",
 		    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	if (strcmp(url, "/api/v1/stats") == 0)
-		return api_get_stats(a, conn);
+		return api_serve_doc(a, conn, &a->a_stats,
+		    cache_generation(a->a_cache), API_DOC_STATS, NULL);
 	if (strncmp(url, API_PREFIX_STATS, strlen(API_PREFIX_STATS)) == 0)
 		return api_get_source_stats(a, conn,
 		    url + strlen(API_PREFIX_STATS));
 	if (strcmp(url, "/api/v1/sources") == 0)
-		return api_get_sources(a, conn);
+		return api_serve_doc(a, conn, &a->a_sources,
+		    cache_generation(a->a_cache), API_DOC_SOURCES, NULL);
 	return api_error(conn, 404, "not found", NULL, NULL);
 }
 

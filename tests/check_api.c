@@ -428,8 +428,9 @@ START_TEST(test_etag_not_modified)
 		ck_assert_int_eq(r->r_status, 200);
 		etag = harness_resp_header(r, "ETag");
 		ck_assert_msg(etag != NULL, "%s: no ETag", paths[i]);
-		ck_assert_uint_ge(strlen(etag), 3);
-		ck_assert_int_eq(etag[0], '"');
+		/* Weak: ages inside may move on, the data does not. */
+		ck_assert_uint_ge(strlen(etag), 5);
+		ck_assert_int_eq(strncmp(etag, "W/\"", 3), 0);
 		ck_assert_int_eq(etag[strlen(etag) - 1], '"');
 		harness_resp_free(r);
 		snprintf(hdr, sizeof hdr, "If-None-Match: %s", etag);
@@ -447,7 +448,7 @@ START_TEST(test_etag_not_modified)
 }
 END_TEST
 
-/* Weak and listed ETags match; other ETags do not. */
+/* Weak, strong and listed forms of the ETag match; other ETags do not. */
 START_TEST(test_etag_forms)
 {
 	struct harness *h = harness_start(NULL, two_sources);
@@ -461,8 +462,8 @@ START_TEST(test_etag_forms)
 	etag = harness_resp_header(r, "ETag");
 	ck_assert_ptr_nonnull(etag);
 	harness_resp_free(r);
-	snprintf(inm, sizeof inm, "W/%s", etag);
-	assert_conditional(h, "/api/v1/stats", inm, 304);
+	ck_assert_int_eq(strncmp(etag, "W/\"", 3), 0);
+	assert_conditional(h, "/api/v1/stats", etag + 2, 304);
 	snprintf(inm, sizeof inm, "\"a\", %s", etag);
 	assert_conditional(h, "/api/v1/stats", inm, 304);
 	snprintf(inm, sizeof inm, "\"a\",%s", etag);
@@ -473,7 +474,7 @@ START_TEST(test_etag_forms)
 	assert_conditional(h, "/api/v1/stats", "\"a\"", 200);
 	assert_conditional(h, "/api/v1/stats", "\"a\", W/\"b\"", 200);
 	/* The ETag without its quotes names a different tag. */
-	snprintf(inm, sizeof inm, "%.*s", (int)strlen(etag) - 2, etag + 1);
+	snprintf(inm, sizeof inm, "%.*s", (int)strlen(etag) - 4, etag + 3);
 	assert_conditional(h, "/api/v1/stats", inm, 200);
 	free(etag);
 	harness_stop(h);
@@ -796,6 +797,49 @@ START_TEST(test_error_source)
 }
 END_TEST
 
+/* With no new poll, ages still move on and the weak ETag stays. */
+START_TEST(test_age_advances)
+{
+	struct harness *h = harness_start(NULL, "[source idle]\n"
+	    "url = @UP@/stats\ninterval = 1h\nstat total = /data/total\n");
+	struct harness_resp *r;
+	struct json_object *first, *later = NULL;
+	char *etag1, *etag2 = NULL;
+	int tries;
+
+	first = harness_wait_status(h, "idle", "ok", 10000);
+	ck_assert_ptr_nonnull(first);
+	r = harness_request(h, "GET", "/api/v1/stats/idle", NULL);
+	etag1 = harness_resp_header(r, "ETag");
+	harness_resp_free(r);
+	for (tries = 0; tries < 250; tries++) {
+		r = harness_request(h, "GET", "/api/v1/stats/idle", NULL);
+		later = json_tokener_parse(r->r_body);
+		free(etag2);
+		etag2 = harness_resp_header(r, "ETag");
+		harness_resp_free(r);
+		if (strcmp(harness_str(later, "/generated_at"),
+		    harness_str(first, "/generated_at")) != 0)
+			break;
+		json_object_put(later);
+		later = NULL;
+		usleep(20 * 1000);
+	}
+	ck_assert_msg(later != NULL, "generated_at never moved on");
+	ck_assert_double_gt(json_object_get_double(json_object_object_get(
+	    later, "age_seconds")), json_object_get_double(
+	    json_object_object_get(first, "age_seconds")));
+	ck_assert_str_eq(harness_str(later, "/updated_at"),
+	    harness_str(first, "/updated_at"));
+	ck_assert_str_eq(etag2, etag1);
+	free(etag1);
+	free(etag2);
+	json_object_put(first);
+	json_object_put(later);
+	harness_stop(h);
+}
+END_TEST
+
 /* Builds the suite. */
 static Suite *
 api_suite(void)
@@ -819,6 +863,7 @@ api_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_etag_not_modified);
 	tcase_add_test(tc, test_etag_forms);
+	tcase_add_test(tc, test_age_advances);
 	tcase_add_test(tc, test_etag_changes);
 	tcase_add_test(tc, test_head);
 	tcase_add_test(tc, test_method_not_allowed);

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -213,7 +212,7 @@ proc_finish(struct proc *p)
 	return status;
 }
 
-/* Frees what proc_start made; the child must have been reaped. */
+/* Kills the child if it still runs and frees what proc_start made. */
 static void
 proc_free(struct proc *p)
 {
