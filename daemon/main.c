@@ -78,7 +78,8 @@ main_reload_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_warnx("reload: %s is valid, but live reload is not supported "
-	    "yet; restart gatherd to apply it", g->g_cf->cf_path);
+	          "yet; restart gatherd to apply it",
+	    g->g_cf->cf_path);
 	config_free(cf);
 }
 
@@ -114,8 +115,8 @@ main_start(struct gatherd *g)
 		return -1;
 	}
 	if ((g->g_cache = cache_new(g->g_cf)) == NULL ||
-	    (g->g_poller = poller_new(g->g_base, g->g_cf,
-	    g->g_cache)) == NULL) {
+	    (g->g_poller = poller_new(g->g_base, g->g_cf, g->g_cache)) ==
+	        NULL) {
 		log_warnx("cannot set up polling");
 		return -1;
 	}
@@ -146,13 +147,13 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", no_argument, NULL, 't' },
-		{ "once", no_argument, NULL, 'O' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"config", required_argument, NULL, 'c'},
+	    {"check-config", no_argument, NULL, 't'},
+	    {"once", no_argument, NULL, 'O'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *path = GATHERD_CONF;
 	char err[CONFIG_ERR_LEN];

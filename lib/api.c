@@ -26,7 +26,7 @@
 #include "timeutil.h"
 
 #define API_CONNECTION_LIMIT 1024
-#define API_CONNECTION_TIMEOUT 30	/* seconds */
+#define API_CONNECTION_TIMEOUT 30 /* seconds */
 #define API_PREFIX_STATS "/api/v1/stats/"
 
 #define API_AGE_REFRESH_MS 1000
@@ -41,10 +41,10 @@ enum api_doc_kind {
 /* A rendered document and the response that carries it. */
 struct api_doc {
 	struct MHD_Response *d_resp;
-	uint64_t d_generation;		/* 0: not rendered yet */
-	int64_t d_rendered_at;		/* monotonic ms */
-	char d_etag[32];		/* "generation", as clients send it */
-	char d_etag_header[36];		/* W/"generation" */
+	uint64_t d_generation; /* 0: not rendered yet */
+	int64_t d_rendered_at; /* monotonic ms */
+	char d_etag[32]; /* "generation", as clients send it */
+	char d_etag_header[36]; /* W/"generation" */
 };
 
 struct api {
@@ -52,11 +52,11 @@ struct api {
 	const struct config *a_cf;
 	struct cache *a_cache;
 	struct MHD_Daemon *a_mhd;
-	struct event *a_ev;		/* MHD's epoll fd is readable */
-	struct event *a_timer;		/* MHD's next deadline */
+	struct event *a_ev; /* MHD's epoll fd is readable */
+	struct event *a_timer; /* MHD's next deadline */
 	struct api_doc a_stats;
 	struct api_doc a_sources;
-	struct api_doc *a_source_stats;	/* one per cache entry */
+	struct api_doc *a_source_stats; /* one per cache entry */
 	struct MHD_Response *a_healthz;
 	uint16_t a_port;
 };
@@ -66,11 +66,11 @@ static int
 api_json_headers(struct MHD_Response *r)
 {
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/json") != MHD_YES ||
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-	    "no-cache") != MHD_YES ||
-	    MHD_add_response_header(r, "X-Content-Type-Options",
-	    "nosniff") != MHD_YES)
+	        "application/json") != MHD_YES ||
+	    MHD_add_response_header(
+	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
+	    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") !=
+	        MHD_YES)
 		return -1;
 	return 0;
 }
@@ -120,8 +120,8 @@ api_error(struct MHD_Connection *conn, unsigned status, const char *message,
 
 /* Brings doc up to generation gen with body, rendered at monotonic now. */
 static int
-api_doc_update(struct api_doc *doc, uint64_t gen, int64_t now, char *body,
-    size_t len)
+api_doc_update(
+    struct api_doc *doc, uint64_t gen, int64_t now, char *body, size_t len)
 {
 	struct MHD_Response *r;
 
@@ -129,10 +129,10 @@ api_doc_update(struct api_doc *doc, uint64_t gen, int64_t now, char *body,
 		return -1;
 	snprintf(doc->d_etag, sizeof doc->d_etag, "\"%llu\"",
 	    (unsigned long long)gen);
-	snprintf(doc->d_etag_header, sizeof doc->d_etag_header, "W/%s",
-	    doc->d_etag);
-	if (MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG,
-	    doc->d_etag_header) != MHD_YES) {
+	snprintf(
+	    doc->d_etag_header, sizeof doc->d_etag_header, "W/%s", doc->d_etag);
+	if (MHD_add_response_header(
+	        r, MHD_HTTP_HEADER_ETAG, doc->d_etag_header) != MHD_YES) {
 		MHD_destroy_response(r);
 		return -1;
 	}
@@ -158,7 +158,7 @@ api_etag_matches(const char *inm, const char *etag)
 		return 1;
 	for (p = inm; (p = strstr(p, etag)) != NULL; p += n) {
 		if ((p == inm || p[-1] == ' ' || p[-1] == ',' ||
-		    (p - inm >= 2 && p[-2] == 'W' && p[-1] == '/')) &&
+		        (p - inm >= 2 && p[-2] == 'W' && p[-1] == '/')) &&
 		    (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
 			return 1;
 	}
@@ -173,17 +173,17 @@ api_send_doc(struct MHD_Connection *conn, const struct api_doc *doc)
 	enum MHD_Result ret;
 	const char *inm;
 
-	inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	inm = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	if (!api_etag_matches(inm, doc->d_etag))
 		return MHD_queue_response(conn, MHD_HTTP_OK, doc->d_resp);
 	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
-	if (MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG,
-	    doc->d_etag_header) != MHD_YES ||
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-	    "no-cache") != MHD_YES) {
+	if (MHD_add_response_header(
+	        r, MHD_HTTP_HEADER_ETAG, doc->d_etag_header) != MHD_YES ||
+	    MHD_add_response_header(
+	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
@@ -227,16 +227,16 @@ api_serve_doc(struct api *a, struct MHD_Connection *conn, struct api_doc *doc,
 	    now - doc->d_rendered_at >= API_AGE_REFRESH_MS) {
 		body = api_render(a, kind, e, &len);
 		if (api_doc_update(doc, gen, now, body, len) == -1)
-			return api_error(conn, 500, "cannot render", NULL,
-			    NULL);
+			return api_error(
+			    conn, 500, "cannot render", NULL, NULL);
 	}
 	return api_send_doc(conn, doc);
 }
 
 /* Serves GET /api/v1/stats/NAME. */
 static enum MHD_Result
-api_get_source_stats(struct api *a, struct MHD_Connection *conn,
-    const char *name)
+api_get_source_stats(
+    struct api *a, struct MHD_Connection *conn, const char *name)
 {
 	struct cache_entry *e;
 
@@ -254,8 +254,8 @@ api_authorized(struct api *a, struct MHD_Connection *conn)
 	size_t i, n, tn;
 	unsigned char diff = 0;
 
-	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_AUTHORIZATION);
+	auth = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0)
 		return 0;
 	auth += 7;
@@ -295,8 +295,8 @@ api_request_cb(void *arg, struct MHD_Connection *conn, const char *url,
 		return api_error(conn, 405, "only GET and HEAD are allowed",
 		    MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	if (*req == &seen_body)
-		return api_error(conn, 413, "requests must not have a body",
-		    NULL, NULL);
+		return api_error(
+		    conn, 413, "requests must not have a body", NULL, NULL);
 	if (strcmp(url, "/healthz") == 0)
 		return MHD_queue_response(conn, MHD_HTTP_OK, a->a_healthz);
 	if (a->a_cf->cf_api_token != NULL && !api_authorized(a, conn))
@@ -306,8 +306,8 @@ api_request_cb(void *arg, struct MHD_Connection *conn, const char *url,
 		return api_serve_doc(a, conn, &a->a_stats,
 		    cache_generation(a->a_cache), API_DOC_STATS, NULL);
 	if (strncmp(url, API_PREFIX_STATS, strlen(API_PREFIX_STATS)) == 0)
-		return api_get_source_stats(a, conn,
-		    url + strlen(API_PREFIX_STATS));
+		return api_get_source_stats(
+		    a, conn, url + strlen(API_PREFIX_STATS));
 	if (strcmp(url, "/api/v1/sources") == 0)
 		return api_serve_doc(a, conn, &a->a_sources,
 		    cache_generation(a->a_cache), API_DOC_SOURCES, NULL);
@@ -361,8 +361,8 @@ api_make_static(struct api *a)
 {
 	static const char ok[] = "{\"status\":\"ok\"}\n";
 
-	a->a_healthz = MHD_create_response_from_buffer(sizeof ok - 1,
-	    (void *)ok, MHD_RESPMEM_PERSISTENT);
+	a->a_healthz = MHD_create_response_from_buffer(
+	    sizeof ok - 1, (void *)ok, MHD_RESPMEM_PERSISTENT);
 	if (a->a_healthz == NULL || api_json_headers(a->a_healthz) == -1)
 		return -1;
 	return 0;
@@ -392,15 +392,15 @@ api_listen(struct api *a)
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	a->a_mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_request_cb, a,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONNECTION_LIMIT,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONNECTION_TIMEOUT,
-	    MHD_OPTION_EXTERNAL_LOGGER, api_log_cb, a,
-	    MHD_OPTION_END);
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)API_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)API_CONNECTION_TIMEOUT, MHD_OPTION_EXTERNAL_LOGGER,
+	    api_log_cb, a, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (a->a_mhd == NULL) {
 		log_warnx("cannot listen on %s:%s (address in use or not "
-		    "available?)", cf->cf_listen_host, port);
+		          "available?)",
+		    cf->cf_listen_host, port);
 		return -1;
 	}
 	info = MHD_get_daemon_info(a->a_mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -410,8 +410,8 @@ api_listen(struct api *a)
 		log_warnx("libmicrohttpd has no epoll fd");
 		return -1;
 	}
-	a->a_ev = event_new(a->a_base, info->epoll_fd, EV_READ | EV_PERSIST,
-	    api_run_cb, a);
+	a->a_ev = event_new(
+	    a->a_base, info->epoll_fd, EV_READ | EV_PERSIST, api_run_cb, a);
 	a->a_timer = evtimer_new(a->a_base, api_run_cb, a);
 	if (a->a_ev == NULL || a->a_timer == NULL ||
 	    event_add(a->a_ev, NULL) == -1)
@@ -431,14 +431,14 @@ api_new(struct event_base *base, const struct config *cf, struct cache *c)
 	a->a_base = base;
 	a->a_cf = cf;
 	a->a_cache = c;
-	a->a_source_stats = calloc(cache_count(c) ? cache_count(c) : 1,
-	    sizeof *a->a_source_stats);
+	a->a_source_stats = calloc(
+	    cache_count(c) ? cache_count(c) : 1, sizeof *a->a_source_stats);
 	if (a->a_source_stats == NULL || api_make_static(a) == -1 ||
 	    api_listen(a) == -1)
 		goto fail;
-	log_info("listening on http://%s%s%s:%u/", strchr(cf->cf_listen_host,
-	    ':') ? "[" : "", cf->cf_listen_host, strchr(cf->cf_listen_host,
-	    ':') ? "]" : "", a->a_port);
+	log_info("listening on http://%s%s%s:%u/",
+	    strchr(cf->cf_listen_host, ':') ? "[" : "", cf->cf_listen_host,
+	    strchr(cf->cf_listen_host, ':') ? "]" : "", a->a_port);
 	return a;
 fail:
 	api_free(a);
@@ -472,7 +472,7 @@ api_free(struct api *a)
 	api_doc_clear(&a->a_stats);
 	api_doc_clear(&a->a_sources);
 	for (i = 0; a->a_source_stats != NULL && i < cache_count(a->a_cache);
-	    i++)
+	     i++)
 		api_doc_clear(&a->a_source_stats[i]);
 	free(a->a_source_stats);
 	if (a->a_healthz != NULL)

@@ -17,8 +17,8 @@
 struct api;
 
 /* Listens on cf's address and serves c on base; NULL on error (logged). */
-struct api *api_new(struct event_base *base, const struct config *cf,
-    struct cache *c);
+struct api *
+api_new(struct event_base *base, const struct config *cf, struct cache *c);
 /* Stops listening, closes connections and frees a; NULL is allowed. */
 void api_free(struct api *a);
 /* Returns the bound port (useful when the config asked for port 0). */

@@ -14,7 +14,7 @@
 struct cache {
 	struct cache_entry *c_entries;
 	size_t c_count;
-	struct lh_table *c_by_name;	/* name -> entry, keys borrowed */
+	struct lh_table *c_by_name; /* name -> entry, keys borrowed */
 	uint64_t c_generation;
 };
 
@@ -28,7 +28,8 @@ cache_new(const struct config *cf)
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return NULL;
 	c->c_count = cf->cf_nsources;
-	c->c_entries = calloc(c->c_count ? c->c_count : 1, sizeof *c->c_entries);
+	c->c_entries =
+	    calloc(c->c_count ? c->c_count : 1, sizeof *c->c_entries);
 	c->c_by_name = lh_kchar_table_new(
 	    (int)(c->c_count < 16 ? 16 : c->c_count * 2), NULL);
 	if (c->c_entries == NULL || c->c_by_name == NULL)
@@ -41,7 +42,7 @@ cache_new(const struct config *cf)
 		if (c->c_entries[i].ce_url_shown == NULL)
 			goto fail;
 		if (lh_table_insert(c->c_by_name, cf->cf_sources[i].src_name,
-		    &c->c_entries[i]) != 0)
+		        &c->c_entries[i]) != 0)
 			goto fail;
 	}
 	c->c_generation = 1;
@@ -110,8 +111,8 @@ cache_touch(struct cache *c, struct cache_entry *e)
 
 /* Records a successful poll at wall time now; takes ownership of values. */
 void
-cache_put_ok(struct cache *c, struct cache_entry *e,
-    struct json_object *values, int64_t now)
+cache_put_ok(struct cache *c, struct cache_entry *e, struct json_object *values,
+    int64_t now)
 {
 	if (values != NULL) {
 		json_object_put(e->ce_values);
@@ -127,8 +128,8 @@ cache_put_ok(struct cache *c, struct cache_entry *e,
 
 /* Records a failed poll; the last good values are left alone. */
 void
-cache_put_error(struct cache *c, struct cache_entry *e,
-    const struct source_error *err)
+cache_put_error(
+    struct cache *c, struct cache_entry *e, const struct source_error *err)
 {
 	e->ce_error = *err;
 	e->ce_has_error = 1;
@@ -157,7 +158,8 @@ cache_entry_status(const struct cache_entry *e)
 	if (e->ce_last_ok)
 		return CACHE_OK;
 	if (e->ce_values != NULL)
-		return CACHE_STALE;	/* failing, or restored and not yet polled */
+		return CACHE_STALE; /* failing, or restored and not yet polled
+		                     */
 	return e->ce_has_error ? CACHE_ERROR : CACHE_PENDING;
 }
 

@@ -16,28 +16,28 @@
 #include "source.h"
 
 enum cache_status {
-	CACHE_PENDING,		/* nothing finished, nothing restored */
-	CACHE_OK,		/* the last poll succeeded */
-	CACHE_STALE,		/* the last poll failed, old values served */
-	CACHE_ERROR,		/* failing and no good value exists */
+	CACHE_PENDING, /* nothing finished, nothing restored */
+	CACHE_OK, /* the last poll succeeded */
+	CACHE_STALE, /* the last poll failed, old values served */
+	CACHE_ERROR, /* failing and no good value exists */
 };
 
 /* One source's state.  Read freely; change only through cache_put_*. */
 struct cache_entry {
-	const struct config_source *ce_src;	/* borrowed from the config */
+	const struct config_source *ce_src; /* borrowed from the config */
 	size_t ce_index;
-	char *ce_url_shown;		/* the url without credentials */
-	struct json_object *ce_values;	/* {stat: value}, NULL if none yet */
-	int64_t ce_updated_at;		/* wall ms of last success, 0 never */
-	int64_t ce_last_attempt_at;	/* wall ms a poll last ended, 0 never */
-	int64_t ce_next_poll_at;	/* wall ms, 0 if not scheduled */
-	int ce_last_ok;			/* the last finished poll succeeded */
-	int ce_has_error;		/* ce_error holds the last failure */
+	char *ce_url_shown; /* the url without credentials */
+	struct json_object *ce_values; /* {stat: value}, NULL if none yet */
+	int64_t ce_updated_at; /* wall ms of last success, 0 never */
+	int64_t ce_last_attempt_at; /* wall ms a poll last ended, 0 never */
+	int64_t ce_next_poll_at; /* wall ms, 0 if not scheduled */
+	int ce_last_ok; /* the last finished poll succeeded */
+	int ce_has_error; /* ce_error holds the last failure */
 	struct source_error ce_error;
 	uint64_t ce_polls_total;
 	uint64_t ce_failures_total;
 	uint64_t ce_consecutive_failures;
-	uint64_t ce_generation;		/* cache generation of last change */
+	uint64_t ce_generation; /* cache generation of last change */
 };
 
 struct cache;
@@ -61,8 +61,8 @@ uint64_t cache_generation(const struct cache *c);
 void cache_put_ok(struct cache *c, struct cache_entry *e,
     struct json_object *values, int64_t now);
 /* Records a failed poll; the last good values are left alone. */
-void cache_put_error(struct cache *c, struct cache_entry *e,
-    const struct source_error *err);
+void cache_put_error(
+    struct cache *c, struct cache_entry *e, const struct source_error *err);
 /* Records when the next poll of e is due (wall ms). */
 void cache_set_next_poll(struct cache *c, struct cache_entry *e, int64_t at);
 /* Returns the status derived from e's state. */

@@ -60,17 +60,17 @@ enum config_key {
 /* Parser state shared by the line reader and the inih handler. */
 struct config_parse {
 	struct config *cp_cf;
-	const char *cp_name;		/* file name for messages */
-	char *cp_dir;			/* directory for relative token files */
-	FILE *cp_file;			/* source of lines, or */
-	const char *cp_text;		/* text in memory */
-	int cp_line;			/* line being parsed */
+	const char *cp_name; /* file name for messages */
+	char *cp_dir; /* directory for relative token files */
+	FILE *cp_file; /* source of lines, or */
+	const char *cp_text; /* text in memory */
+	int cp_line; /* line being parsed */
 	int cp_at_line_start;
-	int cp_header_line;		/* line of the latest [section] */
-	struct config_source *cp_source;	/* current [source], or NULL */
+	int cp_header_line; /* line of the latest [section] */
+	struct config_source *cp_source; /* current [source], or NULL */
 	unsigned cp_global_seen;
 	unsigned cp_source_seen;
-	int cp_err_line;		/* 0 while no error */
+	int cp_err_line; /* 0 while no error */
 	char cp_err[CONFIG_ERR_LEN];
 };
 
@@ -202,7 +202,7 @@ config_parse_listen(struct config *cf, const char *text)
 			return -1;
 		hostlen = (size_t)(colon - text);
 		if (memchr(text, ':', hostlen) != NULL)
-			return -1;	/* a bare IPv6 needs brackets */
+			return -1; /* a bare IPv6 needs brackets */
 	}
 	if (hostlen == 0 || config_parse_uint(colon + 1, 0, 65535, &port) == -1)
 		return -1;
@@ -295,14 +295,16 @@ config_read_token(struct config_parse *cp, const char *path)
 	buf[n] = '\0';
 	for (start = buf; isspace((unsigned char)*start); start++)
 		;
-	for (end = start + strlen(start); end > start &&
-	    isspace((unsigned char)end[-1]); end--)
+	for (end = start + strlen(start);
+	     end > start && isspace((unsigned char)end[-1]); end--)
 		;
 	*end = '\0';
 	if (*start == '\0' || strpbrk(start, "\r\n") != NULL ||
 	    strlen(start) != (size_t)(end - start)) {
-		config_error(cp, 0, "token file %s must hold one non-empty "
-		    "line", path);
+		config_error(cp, 0,
+		    "token file %s must hold one non-empty "
+		    "line",
+		    path);
 		goto fail;
 	}
 	tok = strdup(start);
@@ -316,8 +318,8 @@ fail:
 
 /* Sets a once-only key: fails if seen already; 0 or -1. */
 static int
-config_once(struct config_parse *cp, unsigned *seen, unsigned key,
-    const char *name)
+config_once(
+    struct config_parse *cp, unsigned *seen, unsigned key, const char *name)
 {
 	if (*seen & key) {
 		config_error(cp, 0, "duplicate key \"%s\"", name);
@@ -351,8 +353,10 @@ config_global_key(struct config_parse *cp, const char *name, const char *value)
 		if (config_once(cp, seen, KEY_LISTEN, name) == -1)
 			return 0;
 		if (config_parse_listen(cf, value) == -1) {
-			config_error(cp, 0, "listen: expected host:port or "
-			    "[v6]:port, got \"%s\"", value);
+			config_error(cp, 0,
+			    "listen: expected host:port or "
+			    "[v6]:port, got \"%s\"",
+			    value);
 			return 0;
 		}
 	} else if (strcmp(name, "user_agent") == 0) {
@@ -375,28 +379,34 @@ config_global_key(struct config_parse *cp, const char *name, const char *value)
 	} else if (strcmp(name, "max_concurrency") == 0) {
 		if (config_once(cp, seen, KEY_MAX_CONCURRENCY, name) == -1)
 			return 0;
-		if (config_parse_uint(value, 1, 100000,
-		    &cf->cf_max_concurrency) == -1) {
-			config_error(cp, 0, "max_concurrency: expected a number "
-			    "from 1 to 100000, got \"%s\"", value);
+		if (config_parse_uint(
+		        value, 1, 100000, &cf->cf_max_concurrency) == -1) {
+			config_error(cp, 0,
+			    "max_concurrency: expected a number "
+			    "from 1 to 100000, got \"%s\"",
+			    value);
 			return 0;
 		}
 	} else if (strcmp(name, "max_per_host") == 0) {
 		if (config_once(cp, seen, KEY_MAX_PER_HOST, name) == -1)
 			return 0;
-		if (config_parse_uint(value, 1, 100000,
-		    &cf->cf_max_per_host) == -1) {
-			config_error(cp, 0, "max_per_host: expected a number "
-			    "from 1 to 100000, got \"%s\"", value);
+		if (config_parse_uint(value, 1, 100000, &cf->cf_max_per_host) ==
+		    -1) {
+			config_error(cp, 0,
+			    "max_per_host: expected a number "
+			    "from 1 to 100000, got \"%s\"",
+			    value);
 			return 0;
 		}
 	} else if (strcmp(name, "initial_spread") == 0) {
 		if (config_once(cp, seen, KEY_INITIAL_SPREAD, name) == -1)
 			return 0;
-		if (config_parse_duration(value,
-		    &cf->cf_initial_spread_ms) == -1) {
-			config_error(cp, 0, "initial_spread: bad duration \"%s\" "
-			    "(use e.g. 500ms, 5s, 1m)", value);
+		if (config_parse_duration(value, &cf->cf_initial_spread_ms) ==
+		    -1) {
+			config_error(cp, 0,
+			    "initial_spread: bad duration \"%s\" "
+			    "(use e.g. 500ms, 5s, 1m)",
+			    value);
 			return 0;
 		}
 	} else if (strcmp(name, "api_token_file") == 0) {
@@ -409,8 +419,10 @@ config_global_key(struct config_parse *cp, const char *name, const char *value)
 			return 0;
 		if (config_parse_size(value, &cf->cf_max_body) == -1 ||
 		    cf->cf_max_body == 0) {
-			config_error(cp, 0, "max_body: bad size \"%s\" (use e.g. "
-			    "512k, 8M)", value);
+			config_error(cp, 0,
+			    "max_body: bad size \"%s\" (use e.g. "
+			    "512k, 8M)",
+			    value);
 			return 0;
 		}
 	} else {
@@ -445,8 +457,10 @@ config_add_stat(struct config_parse *cp, struct config_source *src,
 	while (*name == ' ' || *name == '\t')
 		name++;
 	if (!config_valid_name(name)) {
-		config_error(cp, 0, "invalid stat name \"%s\" (1 to 64 of "
-		    "A-Z a-z 0-9 _ . -)", name);
+		config_error(cp, 0,
+		    "invalid stat name \"%s\" (1 to 64 of "
+		    "A-Z a-z 0-9 _ . -)",
+		    name);
 		return 0;
 	}
 	for (i = 0; i < src->src_nstats; i++) {
@@ -456,11 +470,14 @@ config_add_stat(struct config_parse *cp, struct config_source *src,
 		}
 	}
 	if (*value != '\0' && *value != '/') {
-		config_error(cp, 0, "stat %s: \"%s\" is not a JSON Pointer (it "
-		    "must start with /)", name, value);
+		config_error(cp, 0,
+		    "stat %s: \"%s\" is not a JSON Pointer (it "
+		    "must start with /)",
+		    name, value);
 		return 0;
 	}
-	stats = reallocarray(src->src_stats, src->src_nstats + 1, sizeof *stats);
+	stats =
+	    reallocarray(src->src_stats, src->src_nstats + 1, sizeof *stats);
 	if (stats == NULL)
 		return 0;
 	src->src_stats = stats;
@@ -473,18 +490,20 @@ config_add_stat(struct config_parse *cp, struct config_source *src,
 
 /* Adds a header line to src; 1 or 0. */
 static int
-config_add_header(struct config_parse *cp, struct config_source *src,
-    const char *value)
+config_add_header(
+    struct config_parse *cp, struct config_source *src, const char *value)
 {
 	char **headers;
 
 	if (!config_valid_header(value)) {
-		config_error(cp, 0, "header: expected \"Name: value\", got "
-		    "\"%s\"", value);
+		config_error(cp, 0,
+		    "header: expected \"Name: value\", got "
+		    "\"%s\"",
+		    value);
 		return 0;
 	}
-	headers = reallocarray(src->src_headers, src->src_nheaders + 1,
-	    sizeof *headers);
+	headers = reallocarray(
+	    src->src_headers, src->src_nheaders + 1, sizeof *headers);
 	if (headers == NULL)
 		return 0;
 	src->src_headers = headers;
@@ -515,8 +534,10 @@ config_source_key(struct config_parse *cp, struct config_source *src,
 			return 0;
 		if (config_parse_duration(value, &src->src_interval_ms) == -1 ||
 		    src->src_interval_ms < 100) {
-			config_error(cp, 0, "interval: bad duration \"%s\" (use "
-			    "e.g. 30s, 5m; at least 100ms)", value);
+			config_error(cp, 0,
+			    "interval: bad duration \"%s\" (use "
+			    "e.g. 30s, 5m; at least 100ms)",
+			    value);
 			return 0;
 		}
 	} else if (strcmp(name, "timeout") == 0) {
@@ -524,8 +545,10 @@ config_source_key(struct config_parse *cp, struct config_source *src,
 			return 0;
 		if (config_parse_duration(value, &src->src_timeout_ms) == -1 ||
 		    src->src_timeout_ms < 10) {
-			config_error(cp, 0, "timeout: bad duration \"%s\" (use "
-			    "e.g. 500ms, 5s; at least 10ms)", value);
+			config_error(cp, 0,
+			    "timeout: bad duration \"%s\" (use "
+			    "e.g. 500ms, 5s; at least 10ms)",
+			    value);
 			return 0;
 		}
 	} else if (strcmp(name, "token_file") == 0) {
@@ -537,8 +560,10 @@ config_source_key(struct config_parse *cp, struct config_source *src,
 			return 0;
 		if (config_parse_size(value, &src->src_max_body) == -1 ||
 		    src->src_max_body == 0) {
-			config_error(cp, 0, "max_body: bad size \"%s\" (use e.g. "
-			    "512k, 8M)", value);
+			config_error(cp, 0,
+			    "max_body: bad size \"%s\" (use e.g. "
+			    "512k, 8M)",
+			    value);
 			return 0;
 		}
 	} else if (strcmp(name, "header") == 0) {
@@ -562,17 +587,19 @@ config_new_source(struct config_parse *cp, const char *name)
 	struct config_source *sources, *src;
 
 	if (!config_valid_name(name)) {
-		config_error(cp, cp->cp_header_line, "invalid source name \"%s\" "
-		    "(1 to 64 of A-Z a-z 0-9 _ . -)", name);
-		return NULL;
-	}
-	if (config_find_source(cf, name) != NULL) {
-		config_error(cp, cp->cp_header_line, "duplicate source \"%s\"",
+		config_error(cp, cp->cp_header_line,
+		    "invalid source name \"%s\" "
+		    "(1 to 64 of A-Z a-z 0-9 _ . -)",
 		    name);
 		return NULL;
 	}
-	sources = reallocarray(cf->cf_sources, cf->cf_nsources + 1,
-	    sizeof *sources);
+	if (config_find_source(cf, name) != NULL) {
+		config_error(
+		    cp, cp->cp_header_line, "duplicate source \"%s\"", name);
+		return NULL;
+	}
+	sources =
+	    reallocarray(cf->cf_sources, cf->cf_nsources + 1, sizeof *sources);
 	if (sources == NULL)
 		return NULL;
 	cf->cf_sources = sources;
@@ -596,8 +623,10 @@ config_begin_section(struct config_parse *cp, const char *name)
 	if (strcmp(name, "gatherd") == 0)
 		return;
 	if (strncmp(name, "source ", 7) != 0) {
-		config_error(cp, cp->cp_header_line, "unknown section [%s] "
-		    "(expected [gatherd] or [source NAME])", name);
+		config_error(cp, cp->cp_header_line,
+		    "unknown section [%s] "
+		    "(expected [gatherd] or [source NAME])",
+		    name);
 		return;
 	}
 	cp->cp_source = config_new_source(cp, name + 7);
@@ -605,8 +634,8 @@ config_begin_section(struct config_parse *cp, const char *name)
 
 /* inih's handler: routes each key to its section; 1 or 0. */
 static int
-config_handler_cb(void *user, const char *section, const char *name,
-    const char *value)
+config_handler_cb(
+    void *user, const char *section, const char *name, const char *value)
 {
 	struct config_parse *cp = user;
 
@@ -619,7 +648,7 @@ config_handler_cb(void *user, const char *section, const char *name,
 	if (strcmp(section, "gatherd") == 0)
 		return config_global_key(cp, name, value);
 	if (cp->cp_source == NULL)
-		return 0;		/* the section's error is recorded */
+		return 0; /* the section's error is recorded */
 	return config_source_key(cp, cp->cp_source, name, value);
 }
 
@@ -638,8 +667,8 @@ config_reader_cb(char *buf, int size, void *user)
 		if (*cp->cp_text == '\0' || size < 2)
 			return NULL;
 		p = strchr(cp->cp_text, '\n');
-		n = p != NULL ? (size_t)(p - cp->cp_text) + 1 :
-		    strlen(cp->cp_text);
+		n = p != NULL ? (size_t)(p - cp->cp_text) + 1
+		              : strlen(cp->cp_text);
 		if (n > (size_t)size - 1)
 			n = (size_t)size - 1;
 		memcpy(buf, cp->cp_text, n);
@@ -681,13 +710,15 @@ config_check_sources(struct config_parse *cp)
 	for (i = 0; i < cf->cf_nsources; i++) {
 		src = &cf->cf_sources[i];
 		if (src->src_url == NULL) {
-			config_error(cp, src->src_line, "source %s: missing url",
-			    src->src_name);
+			config_error(cp, src->src_line,
+			    "source %s: missing url", src->src_name);
 			return -1;
 		}
 		if (src->src_nstats == 0) {
-			config_error(cp, src->src_line, "source %s: no stat "
-			    "(add e.g. stat total = /data/total)", src->src_name);
+			config_error(cp, src->src_line,
+			    "source %s: no stat "
+			    "(add e.g. stat total = /data/total)",
+			    src->src_name);
 			return -1;
 		}
 		if (src->src_max_body == 0)
@@ -716,7 +747,9 @@ config_set_defaults(struct config *cf)
 	cf->cf_user_agent = strdup("gatherd/" GATHERD_VERSION);
 	cf->cf_web_root = strdup(GATHERD_WEB_ROOT);
 	return cf->cf_state_dir && cf->cf_listen_host && cf->cf_user_agent &&
-	    cf->cf_web_root ? 0 : -1;
+	        cf->cf_web_root
+	    ? 0
+	    : -1;
 }
 
 /* Parses from cp's file or text; the config, or NULL with err set. */
@@ -732,8 +765,9 @@ config_parse(struct config_parse *cp, char *err, size_t errlen)
 	cp->cp_cf = cf;
 	cp->cp_at_line_start = 1;
 	if ((slash = strrchr(cp->cp_name, '/')) != NULL &&
-	    (cp->cp_dir = strndup(cp->cp_name, (size_t)(slash -
-	    cp->cp_name) + (slash == cp->cp_name))) == NULL)
+	    (cp->cp_dir = strndup(cp->cp_name,
+	         (size_t)(slash - cp->cp_name) + (slash == cp->cp_name))) ==
+	        NULL)
 		goto fail;
 	if ((cf->cf_path = strdup(cp->cp_name)) == NULL ||
 	    config_set_defaults(cf) == -1)
@@ -749,7 +783,8 @@ config_parse(struct config_parse *cp, char *err, size_t errlen)
 	if (rc == -2)
 		config_error(cp, cp->cp_line, "out of memory");
 	else if (rc > 0)
-		config_error(cp, rc, "syntax error (expected [section] or "
+		config_error(cp, rc,
+		    "syntax error (expected [section] or "
 		    "key = value)");
 	if (cp->cp_err_line == 0)
 		config_check_sources(cp);
@@ -788,8 +823,7 @@ config_load(const char *path, char *err, size_t errlen)
 
 /* Same as config_load for text in memory; name is used in messages. */
 struct config *
-config_load_string(const char *text, const char *name, char *err,
-    size_t errlen)
+config_load_string(const char *text, const char *name, char *err, size_t errlen)
 {
 	struct config_parse cp;
 

@@ -25,19 +25,19 @@ struct config_source {
 	char *src_url;
 	uint64_t src_interval_ms;
 	uint64_t src_timeout_ms;
-	size_t src_max_body;		/* bytes */
-	char *src_token;		/* secret from token_file, or NULL */
-	char **src_headers;		/* "Name: value" lines */
+	size_t src_max_body; /* bytes */
+	char *src_token; /* secret from token_file, or NULL */
+	char **src_headers; /* "Name: value" lines */
 	size_t src_nheaders;
 	struct config_stat *src_stats;
 	size_t src_nstats;
-	int src_line;			/* line of the section header */
+	int src_line; /* line of the section header */
 };
 
 /* The whole file. */
 struct config {
 	char *cf_path;
-	char *cf_listen_host;		/* "127.0.0.1", "::1" */
+	char *cf_listen_host; /* "127.0.0.1", "::1" */
 	uint16_t cf_listen_port;
 	char *cf_user_agent;
 	char *cf_state_dir;
@@ -45,8 +45,8 @@ struct config {
 	unsigned cf_max_concurrency;
 	unsigned cf_max_per_host;
 	uint64_t cf_initial_spread_ms;
-	size_t cf_max_body;		/* default for sources */
-	char *cf_api_token;		/* secret from api_token_file, or NULL */
+	size_t cf_max_body; /* default for sources */
+	char *cf_api_token; /* secret from api_token_file, or NULL */
 	struct config_source *cf_sources;
 	size_t cf_nsources;
 };
@@ -54,13 +54,13 @@ struct config {
 /* Parses and validates the file at path; NULL with err filled on error. */
 struct config *config_load(const char *path, char *err, size_t errlen);
 /* Same as config_load for text in memory; name is used in messages. */
-struct config *config_load_string(const char *text, const char *name,
-    char *err, size_t errlen);
+struct config *config_load_string(
+    const char *text, const char *name, char *err, size_t errlen);
 /* Frees cf; NULL is allowed. */
 void config_free(struct config *cf);
 /* Returns the source called name, or NULL. */
-const struct config_source *config_find_source(const struct config *cf,
-    const char *name);
+const struct config_source *
+config_find_source(const struct config *cf, const char *name);
 /* Parses "250ms", "30s", "5m", "1h" or bare seconds into *ms; 0 or -1. */
 int config_parse_duration(const char *text, uint64_t *ms);
 /* Parses "8M", "512k" or bare bytes into *bytes; 0 or -1. */

@@ -29,8 +29,8 @@ extract_new(int max_depth)
 		free(ex);
 		return NULL;
 	}
-	json_tokener_set_flags(ex->ex_tok,
-	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_tokener_set_flags(
+	    ex->ex_tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	return ex;
 }
 
@@ -68,8 +68,8 @@ extract_snippet(const char *p, size_t len, char *out, size_t outlen)
 
 /* Parses body into one JSON value; NULL with err filled on failure. */
 static struct json_object *
-extract_parse(struct extract *ex, const char *body, size_t len,
-    struct source_error *err)
+extract_parse(
+    struct extract *ex, const char *body, size_t len, struct source_error *err)
 {
 	struct json_object *doc;
 	enum json_tokener_error jerr;
@@ -114,8 +114,8 @@ extract_parse(struct extract *ex, const char *body, size_t len,
 	}
 	rest = body + json_tokener_get_parse_end(ex->ex_tok);
 	if (extract_skip_space(rest, body + len) != NULL) {
-		extract_snippet(rest, len - (size_t)(rest - body), snippet,
-		    sizeof snippet);
+		extract_snippet(
+		    rest, len - (size_t)(rest - body), snippet, sizeof snippet);
 		source_error_set(err, SOURCE_ERR_PARSE, 0, 0,
 		    "trailing bytes after JSON at byte %zu: \"%s\"",
 		    (size_t)(rest - body), snippet);
@@ -128,8 +128,8 @@ extract_parse(struct extract *ex, const char *body, size_t len,
 /* Parses body and selects every stat into a new {name: value} object. */
 int
 extract_values(struct extract *ex, const char *body, size_t len,
-    const struct config_stat *stats, size_t nstats,
-    struct json_object **values, struct source_error *err)
+    const struct config_stat *stats, size_t nstats, struct json_object **values,
+    struct source_error *err)
 {
 	struct json_object *doc, *out = NULL, *v;
 	size_t i;
@@ -147,8 +147,8 @@ extract_values(struct extract *ex, const char *body, size_t len,
 			goto fail;
 		}
 		/* The document goes away; the value stays with the cache. */
-		if (json_object_object_add(out, stats[i].cs_name,
-		    json_object_get(v)) != 0) {
+		if (json_object_object_add(
+		        out, stats[i].cs_name, json_object_get(v)) != 0) {
 			json_object_put(v);
 			goto oom;
 		}

@@ -28,7 +28,7 @@ void extract_free(struct extract *ex);
  * failure returns -1 and fills err's kind and message (not its time).
  */
 int extract_values(struct extract *ex, const char *body, size_t len,
-    const struct config_stat *stats, size_t nstats,
-    struct json_object **values, struct source_error *err);
+    const struct config_stat *stats, size_t nstats, struct json_object **values,
+    struct source_error *err);
 
 #endif

@@ -30,8 +30,8 @@ log_get_level(void)
 
 /* Writes one line at syslog priority prio, with an optional errno text. */
 static void
-log_vwrite(int prio, enum log_level level, const char *errtext,
-    const char *fmt, va_list ap)
+log_vwrite(int prio, enum log_level level, const char *errtext, const char *fmt,
+    va_list ap)
 {
 	char line[1024];
 	int journal;

@@ -29,10 +29,9 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Logs a debugging line. */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Logs an error with strerror(errno) and exits 1. */
-noreturn void fatal(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Logs an error and exits 1. */
-noreturn void fatalx(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+noreturn void
+fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

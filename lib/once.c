@@ -38,7 +38,7 @@ once_done_cb(struct cache_entry *e, int ok, void *arg)
 int
 once_run(const struct config *cf, FILE *out)
 {
-	struct once_state os = { NULL, cf->cf_nsources, 0 };
+	struct once_state os = {NULL, cf->cf_nsources, 0};
 	struct cache *c = NULL;
 	struct poller *p = NULL;
 	char *doc = NULL;

@@ -35,7 +35,7 @@ struct poll_source;
 struct poll_host {
 	char *h_key;
 	unsigned h_in_flight;
-	int h_ready;			/* in p_ready */
+	int h_ready; /* in p_ready */
 	TAILQ_HEAD(, poll_source) h_waiting;
 	TAILQ_ENTRY(poll_host) h_ready_link;
 };
@@ -49,7 +49,7 @@ struct poll_source {
 	CURL *ps_easy;
 	struct curl_slist *ps_headers;
 	struct event *ps_timer;
-	int64_t ps_first_ms;		/* monotonic time of the first slot */
+	int64_t ps_first_ms; /* monotonic time of the first slot */
 	char *ps_body;
 	size_t ps_len;
 	size_t ps_cap;
@@ -65,11 +65,11 @@ struct poller {
 	const struct config *p_cf;
 	struct cache *p_cache;
 	CURLM *p_multi;
-	struct event *p_timer;		/* curl's timeout */
+	struct event *p_timer; /* curl's timeout */
 	struct extract *p_extract;
 	struct poll_source *p_sources;
 	size_t p_nsources;
-	struct lh_table *p_hosts;	/* key -> struct poll_host */
+	struct lh_table *p_hosts; /* key -> struct poll_host */
 	TAILQ_HEAD(, poll_host) p_ready;
 	unsigned p_in_flight;
 	int p_once;
@@ -147,8 +147,8 @@ poller_curl_kind(const struct poll_source *ps, CURLcode rc)
 	case CURLE_FILESIZE_EXCEEDED:
 		return SOURCE_ERR_TOO_LARGE;
 	case CURLE_WRITE_ERROR:
-		return ps->ps_too_large ? SOURCE_ERR_TOO_LARGE :
-		    SOURCE_ERR_INTERNAL;
+		return ps->ps_too_large ? SOURCE_ERR_TOO_LARGE
+		                        : SOURCE_ERR_INTERNAL;
 	case CURLE_OUT_OF_MEMORY:
 		return SOURCE_ERR_INTERNAL;
 	case CURLE_BAD_CONTENT_ENCODING:
@@ -179,8 +179,8 @@ poller_outcome(struct poll_source *ps, CURLcode rc, struct json_object **values,
 			    "body larger than %zu bytes", src->src_max_body);
 		else
 			source_error_set(err, kind, (int)status, 0, "%s",
-			    ps->ps_errbuf[0] != '\0' ? ps->ps_errbuf :
-			    curl_easy_strerror(rc));
+			    ps->ps_errbuf[0] != '\0' ? ps->ps_errbuf
+			                             : curl_easy_strerror(rc));
 		return -1;
 	}
 	if (status == 429) {
@@ -193,9 +193,9 @@ poller_outcome(struct poll_source *ps, CURLcode rc, struct json_object **values,
 		    "HTTP %ld", status);
 		return -1;
 	}
-	if (extract_values(ps->ps_poller->p_extract, ps->ps_body ? ps->ps_body :
-	    "", ps->ps_len, src->src_stats, src->src_nstats, values,
-	    err) == -1) {
+	if (extract_values(ps->ps_poller->p_extract,
+	        ps->ps_body ? ps->ps_body : "", ps->ps_len, src->src_stats,
+	        src->src_nstats, values, err) == -1) {
 		err->se_http_status = (int)status;
 		return -1;
 	}
@@ -213,9 +213,10 @@ poller_arm(struct poll_source *ps, int64_t at)
 	tv.tv_sec = delay / 1000;
 	tv.tv_usec = (suseconds_t)(delay % 1000) * 1000;
 	if (evtimer_add(ps->ps_timer, &tv) == -1)
-		log_warnx("source %s: cannot arm its timer",
-		    ps->ps_src->src_name);
-	cache_set_next_poll(p->p_cache, ps->ps_entry, timeutil_wall_ms() + delay);
+		log_warnx(
+		    "source %s: cannot arm its timer", ps->ps_src->src_name);
+	cache_set_next_poll(
+	    p->p_cache, ps->ps_entry, timeutil_wall_ms() + delay);
 }
 
 /* Arms ps's timer for its next slot after now: first + k * interval. */
@@ -265,7 +266,8 @@ poller_finish(struct poll_source *ps, int ok, struct json_object *values,
 			    source_err_name(err->se_kind), err->se_message);
 		else
 			log_debug("source %s: still failing (%llu): %s: %s",
-			    name, (unsigned long long)e->ce_consecutive_failures,
+			    name,
+			    (unsigned long long)e->ce_consecutive_failures,
 			    source_err_name(err->se_kind), err->se_message);
 	}
 	if (!p->p_once)
@@ -301,7 +303,7 @@ poller_request(struct poll_source *ps)
 	struct poll_host *h = ps->ps_host;
 
 	if (ps->ps_in_flight || ps->ps_waiting)
-		return;			/* never two polls of one source */
+		return; /* never two polls of one source */
 	if (p->p_in_flight < p->p_cf->cf_max_concurrency &&
 	    h->h_in_flight < p->p_cf->cf_max_per_host &&
 	    TAILQ_EMPTY(&h->h_waiting)) {
@@ -375,8 +377,8 @@ poller_event_cb(evutil_socket_t fd, short what, void *arg)
 		action |= CURL_CSELECT_OUT;
 	mc = curl_multi_socket_action(p->p_multi, fd, action, &running);
 	if (mc != CURLM_OK)
-		log_warnx("curl_multi_socket_action: %s",
-		    curl_multi_strerror(mc));
+		log_warnx(
+		    "curl_multi_socket_action: %s", curl_multi_strerror(mc));
 	poller_check_done(p);
 }
 
@@ -388,18 +390,18 @@ poller_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	int running;
 	CURLMcode mc;
 
-	mc = curl_multi_socket_action(p->p_multi, CURL_SOCKET_TIMEOUT, 0,
-	    &running);
+	mc = curl_multi_socket_action(
+	    p->p_multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	if (mc != CURLM_OK)
-		log_warnx("curl_multi_socket_action: %s",
-		    curl_multi_strerror(mc));
+		log_warnx(
+		    "curl_multi_socket_action: %s", curl_multi_strerror(mc));
 	poller_check_done(p);
 }
 
 /* curl's CURLMOPT_SOCKETFUNCTION: (re)registers or drops a socket. */
 static int
-poller_socket_cb(CURL *easy, curl_socket_t s, int what, void *arg,
-    void *socketp)
+poller_socket_cb(
+    CURL *easy, curl_socket_t s, int what, void *arg, void *socketp)
 {
 	struct poller *p = arg;
 	struct event *ev = socketp;
@@ -426,8 +428,8 @@ poller_socket_cb(CURL *easy, curl_socket_t s, int what, void *arg,
 		}
 	} else {
 		event_del(ev);
-		if (event_assign(ev, p->p_base, s, kind, poller_event_cb,
-		    p) == -1)
+		if (event_assign(ev, p->p_base, s, kind, poller_event_cb, p) ==
+		    -1)
 			return -1;
 	}
 	return event_add(ev, NULL) == 0 ? 0 : -1;
@@ -471,7 +473,7 @@ poller_host_for(struct poller *p, const char *url)
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
-	    CURLUE_OK)
+	        CURLUE_OK)
 		goto done;
 	for (c = host; *c != '\0'; c++)
 		*c = (char)tolower((unsigned char)*c);
@@ -526,21 +528,21 @@ poller_setup_easy(struct poller *p, struct poll_source *ps)
 	for (i = 0; i < src->src_nheaders; i++) {
 		if (strncasecmp(src->src_headers[i], "Accept:", 7) == 0)
 			has_accept = 1;
-		if ((l = curl_slist_append(ps->ps_headers,
-		    src->src_headers[i])) == NULL)
+		if ((l = curl_slist_append(
+		         ps->ps_headers, src->src_headers[i])) == NULL)
 			return -1;
 		ps->ps_headers = l;
 	}
 	if (!has_accept) {
-		if ((l = curl_slist_append(ps->ps_headers,
-		    "Accept: application/json")) == NULL)
+		if ((l = curl_slist_append(
+		         ps->ps_headers, "Accept: application/json")) == NULL)
 			return -1;
 		ps->ps_headers = l;
 	}
-#define SET(opt, val)                                             \
-	do {                                                      \
-		if (rc == CURLE_OK)                               \
-			rc = curl_easy_setopt(e, opt, val);       \
+#define SET(opt, val)                                                          \
+	do {                                                                   \
+		if (rc == CURLE_OK)                                            \
+			rc = curl_easy_setopt(e, opt, val);                    \
 	} while (0)
 	SET(CURLOPT_URL, src->src_url);
 	SET(CURLOPT_PRIVATE, ps);
@@ -594,22 +596,23 @@ poller_new(struct event_base *base, const struct config *cf, struct cache *c)
 	p->p_timer = evtimer_new(base, poller_timeout_cb, p);
 	p->p_extract = extract_new(EXTRACT_MAX_DEPTH);
 	p->p_hosts = lh_kchar_table_new(64, poller_host_free_cb);
-	p->p_sources = calloc(cf->cf_nsources ? cf->cf_nsources : 1,
-	    sizeof *p->p_sources);
-	if (p->p_multi == NULL || p->p_timer == NULL ||
-	    p->p_extract == NULL || p->p_hosts == NULL || p->p_sources == NULL)
+	p->p_sources =
+	    calloc(cf->cf_nsources ? cf->cf_nsources : 1, sizeof *p->p_sources);
+	if (p->p_multi == NULL || p->p_timer == NULL || p->p_extract == NULL ||
+	    p->p_hosts == NULL || p->p_sources == NULL)
 		goto fail;
 	if ((mc = curl_multi_setopt(p->p_multi, CURLMOPT_SOCKETFUNCTION,
-	    poller_socket_cb)) != CURLM_OK ||
-	    (mc = curl_multi_setopt(p->p_multi, CURLMOPT_SOCKETDATA,
-	    p)) != CURLM_OK ||
+	         poller_socket_cb)) != CURLM_OK ||
+	    (mc = curl_multi_setopt(p->p_multi, CURLMOPT_SOCKETDATA, p)) !=
+	        CURLM_OK ||
 	    (mc = curl_multi_setopt(p->p_multi, CURLMOPT_TIMERFUNCTION,
-	    poller_timer_cb)) != CURLM_OK ||
-	    (mc = curl_multi_setopt(p->p_multi, CURLMOPT_TIMERDATA,
-	    p)) != CURLM_OK ||
+	         poller_timer_cb)) != CURLM_OK ||
+	    (mc = curl_multi_setopt(p->p_multi, CURLMOPT_TIMERDATA, p)) !=
+	        CURLM_OK ||
 	    (mc = curl_multi_setopt(p->p_multi, CURLMOPT_MAXCONNECTS,
-	    (long)(cf->cf_nsources < POLLER_MAX_CONNECTS ? cf->cf_nsources + 1 :
-	    POLLER_MAX_CONNECTS))) != CURLM_OK) {
+	         (long)(cf->cf_nsources < POLLER_MAX_CONNECTS
+	                 ? cf->cf_nsources + 1
+	                 : POLLER_MAX_CONNECTS))) != CURLM_OK) {
 		log_warnx("curl_multi_setopt: %s", curl_multi_strerror(mc));
 		goto fail;
 	}
@@ -621,10 +624,10 @@ poller_new(struct event_base *base, const struct config *cf, struct cache *c)
 		p->p_nsources++;
 		if (ps->ps_entry == NULL ||
 		    (ps->ps_easy = curl_easy_init()) == NULL ||
-		    (ps->ps_timer = evtimer_new(base, poller_due_cb,
-		    ps)) == NULL ||
+		    (ps->ps_timer = evtimer_new(base, poller_due_cb, ps)) ==
+		        NULL ||
 		    (ps->ps_host = poller_host_for(p, ps->ps_src->src_url)) ==
-		    NULL ||
+		        NULL ||
 		    poller_setup_easy(p, ps) == -1) {
 			log_warnx("source %s: cannot set up polling",
 			    ps->ps_src->src_name);
@@ -697,9 +700,10 @@ poller_start(struct poller *p, int once)
 			poller_request(ps);
 			continue;
 		}
-		ps->ps_first_ms = now + (int64_t)source_phase_ms(
-		    ps->ps_src->src_name, p->p_cf->cf_initial_spread_ms,
-		    ps->ps_src->src_interval_ms);
+		ps->ps_first_ms = now +
+		    (int64_t)source_phase_ms(ps->ps_src->src_name,
+		        p->p_cf->cf_initial_spread_ms,
+		        ps->ps_src->src_interval_ms);
 		poller_arm(ps, ps->ps_first_ms);
 	}
 	return 0;

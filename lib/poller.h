@@ -19,8 +19,8 @@ struct poller;
 typedef void (*poller_done_cb)(struct cache_entry *e, int ok, void *arg);
 
 /* Creates a poller for cf's sources on base; cf and c must outlive it. */
-struct poller *poller_new(struct event_base *base, const struct config *cf,
-    struct cache *c);
+struct poller *
+poller_new(struct event_base *base, const struct config *cf, struct cache *c);
 /* Frees p, cancelling transfers in flight; NULL is allowed. */
 void poller_free(struct poller *p);
 /* Sets a callback for every finished poll. */

@@ -56,11 +56,12 @@ render_source_error(const struct source_error *err)
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
-	render_add(o, "kind", json_object_new_string(
-	    source_err_name(err->se_kind)));
+	render_add(
+	    o, "kind", json_object_new_string(source_err_name(err->se_kind)));
 	render_add(o, "message", json_object_new_string(err->se_message));
-	render_add(o, "http_status", err->se_http_status != 0 ?
-	    json_object_new_int(err->se_http_status) : NULL);
+	render_add(o, "http_status",
+	    err->se_http_status != 0 ? json_object_new_int(err->se_http_status)
+	                             : NULL);
 	render_add(o, "at", render_time(err->se_at));
 	return o;
 }
@@ -76,12 +77,16 @@ render_entry_stats(const struct cache_entry *e, int64_t now)
 		return NULL;
 	render_add(o, "status", json_object_new_string(cache_status_name(st)));
 	render_add(o, "updated_at", render_time(e->ce_updated_at));
-	render_add(o, "age_seconds", e->ce_updated_at != 0 ?
-	    render_seconds(now - e->ce_updated_at) : NULL);
-	render_add(o, "values", e->ce_values != NULL ?
-	    json_object_get(e->ce_values) : json_object_new_object());
-	render_add(o, "error", st != CACHE_OK && e->ce_has_error ?
-	    render_source_error(&e->ce_error) : NULL);
+	render_add(o, "age_seconds",
+	    e->ce_updated_at != 0 ? render_seconds(now - e->ce_updated_at)
+	                          : NULL);
+	render_add(o, "values",
+	    e->ce_values != NULL ? json_object_get(e->ce_values)
+	                         : json_object_new_object());
+	render_add(o, "error",
+	    st != CACHE_OK && e->ce_has_error
+	        ? render_source_error(&e->ce_error)
+	        : NULL);
 	return o;
 }
 
@@ -95,8 +100,8 @@ render_finish(struct json_object *root, size_t *len)
 
 	if (root == NULL)
 		return NULL;
-	text = json_object_to_json_string_length(root,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	text = json_object_to_json_string_length(
+	    root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 	if (text != NULL && (out = malloc(n + 2)) != NULL) {
 		memcpy(out, text, n);
 		out[n++] = '\n';
@@ -133,8 +138,8 @@ render_stats(struct cache *c, int64_t now, size_t *len)
 	render_add(root, "sources", sources);
 	for (i = 0; i < cache_count(c); i++) {
 		e = cache_entry_at(c, i);
-		render_add(sources, e->ce_src->src_name,
-		    render_entry_stats(e, now));
+		render_add(
+		    sources, e->ce_src->src_name, render_entry_stats(e, now));
 	}
 	return render_finish(root, len);
 fail:
@@ -167,28 +172,28 @@ render_entry_source(const struct cache_entry *e)
 		return NULL;
 	render_add(o, "name", json_object_new_string(src->src_name));
 	render_add(o, "url", json_object_new_string(e->ce_url_shown));
-	render_add(o, "interval_seconds", render_seconds(
-	    (int64_t)src->src_interval_ms));
-	render_add(o, "timeout_seconds", render_seconds(
-	    (int64_t)src->src_timeout_ms));
+	render_add(o, "interval_seconds",
+	    render_seconds((int64_t)src->src_interval_ms));
+	render_add(
+	    o, "timeout_seconds", render_seconds((int64_t)src->src_timeout_ms));
 	if ((stats = json_object_new_array()) != NULL) {
 		for (i = 0; i < src->src_nstats; i++)
-			json_object_array_add(stats, json_object_new_string(
-			    src->src_stats[i].cs_name));
+			json_object_array_add(stats,
+			    json_object_new_string(src->src_stats[i].cs_name));
 	}
 	render_add(o, "stats", stats);
-	render_add(o, "status", json_object_new_string(
-	    cache_status_name(cache_entry_status(e))));
+	render_add(o, "status",
+	    json_object_new_string(cache_status_name(cache_entry_status(e))));
 	render_add(o, "updated_at", render_time(e->ce_updated_at));
 	render_add(o, "last_attempt_at", render_time(e->ce_last_attempt_at));
 	render_add(o, "next_poll_at", render_time(e->ce_next_poll_at));
 	render_add(o, "consecutive_failures",
 	    json_object_new_uint64(e->ce_consecutive_failures));
 	render_add(o, "polls_total", json_object_new_uint64(e->ce_polls_total));
-	render_add(o, "failures_total",
-	    json_object_new_uint64(e->ce_failures_total));
-	render_add(o, "last_error", e->ce_has_error ?
-	    render_source_error(&e->ce_error) : NULL);
+	render_add(
+	    o, "failures_total", json_object_new_uint64(e->ce_failures_total));
+	render_add(o, "last_error",
+	    e->ce_has_error ? render_source_error(&e->ce_error) : NULL);
 	return o;
 }
 
@@ -207,8 +212,8 @@ render_sources(struct cache *c, int64_t now, size_t *len)
 	}
 	render_add(root, "sources", list);
 	for (i = 0; i < cache_count(c); i++)
-		json_object_array_add(list,
-		    render_entry_source(cache_entry_at(c, i)));
+		json_object_array_add(
+		    list, render_entry_source(cache_entry_at(c, i)));
 	return render_finish(root, len);
 }
 

@@ -15,8 +15,8 @@
 /* Renders GET /api/v1/stats as of wall time now; NULL on error. */
 char *render_stats(struct cache *c, int64_t now, size_t *len);
 /* Renders GET /api/v1/stats/NAME for e as of now; NULL on error. */
-char *render_source_stats(const struct cache_entry *e, int64_t now,
-    size_t *len);
+char *
+render_source_stats(const struct cache_entry *e, int64_t now, size_t *len);
 /* Renders GET /api/v1/sources as of now; NULL on error. */
 char *render_sources(struct cache *c, int64_t now, size_t *len);
 /* Renders {"error": {"status": status, "message": message}}. */

@@ -9,26 +9,27 @@
 #include "source.h"
 
 static const char *const source_err_names[] = {
-	[SOURCE_ERR_NONE] = "none",
-	[SOURCE_ERR_DNS] = "dns",
-	[SOURCE_ERR_CONNECT] = "connect",
-	[SOURCE_ERR_TLS] = "tls",
-	[SOURCE_ERR_TIMEOUT] = "timeout",
-	[SOURCE_ERR_HTTP_STATUS] = "http_status",
-	[SOURCE_ERR_NOT_JSON] = "not_json",
-	[SOURCE_ERR_PARSE] = "parse",
-	[SOURCE_ERR_TOO_LARGE] = "too_large",
-	[SOURCE_ERR_MISSING_STAT] = "missing_stat",
-	[SOURCE_ERR_RATE_LIMITED] = "rate_limited",
-	[SOURCE_ERR_CIRCUIT_OPEN] = "circuit_open",
-	[SOURCE_ERR_INTERNAL] = "internal",
+    [SOURCE_ERR_NONE] = "none",
+    [SOURCE_ERR_DNS] = "dns",
+    [SOURCE_ERR_CONNECT] = "connect",
+    [SOURCE_ERR_TLS] = "tls",
+    [SOURCE_ERR_TIMEOUT] = "timeout",
+    [SOURCE_ERR_HTTP_STATUS] = "http_status",
+    [SOURCE_ERR_NOT_JSON] = "not_json",
+    [SOURCE_ERR_PARSE] = "parse",
+    [SOURCE_ERR_TOO_LARGE] = "too_large",
+    [SOURCE_ERR_MISSING_STAT] = "missing_stat",
+    [SOURCE_ERR_RATE_LIMITED] = "rate_limited",
+    [SOURCE_ERR_CIRCUIT_OPEN] = "circuit_open",
+    [SOURCE_ERR_INTERNAL] = "internal",
 };
 
 /* Returns the API's one-word name of kind ("timeout"). */
 const char *
 source_err_name(enum source_err kind)
 {
-	if ((unsigned)kind >= sizeof source_err_names / sizeof *source_err_names)
+	if ((unsigned)kind >=
+	    sizeof source_err_names / sizeof *source_err_names)
 		return "internal";
 	return source_err_names[kind];
 }

@@ -30,8 +30,8 @@ enum source_err {
 /* One failed poll, as the API shows it. */
 struct source_error {
 	enum source_err se_kind;
-	int se_http_status;		/* 0 when there was no response */
-	int64_t se_at;			/* wall ms */
+	int se_http_status; /* 0 when there was no response */
+	int64_t se_at; /* wall ms */
 	char se_message[SOURCE_ERR_MSG_LEN];
 };
 
@@ -42,7 +42,7 @@ void source_error_set(struct source_error *err, enum source_err kind,
     int http_status, int64_t at, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 /* Returns the offset in ms of name's polls inside min(spread, interval). */
-uint64_t source_phase_ms(const char *name, uint64_t spread_ms,
-    uint64_t interval_ms);
+uint64_t
+source_phase_ms(const char *name, uint64_t spread_ms, uint64_t interval_ms);
 
 #endif

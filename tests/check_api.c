@@ -24,28 +24,26 @@
 #define API_TOKEN "s3cret-Token.42"
 
 /* Two sources on the fake upstream's /stats, polled once an hour. */
-static const char two_sources[] =
-    "[source alpha]\n"
-    "url = @UP@/stats?name=alpha\n"
-    "interval = 1h\n"
-    "timeout = 5s\n"
-    "stat total = /data/total\n"
-    "stat active = /data/active\n"
-    "\n"
-    "[source beta]\n"
-    "url = @UP@/stats?name=beta\n"
-    "interval = 1h\n"
-    "timeout = 5s\n"
-    "stat total = /data/total\n"
-    "stat ratio = /data/ratio\n";
+static const char two_sources[] = "[source alpha]\n"
+                                  "url = @UP@/stats?name=alpha\n"
+                                  "interval = 1h\n"
+                                  "timeout = 5s\n"
+                                  "stat total = /data/total\n"
+                                  "stat active = /data/active\n"
+                                  "\n"
+                                  "[source beta]\n"
+                                  "url = @UP@/stats?name=beta\n"
+                                  "interval = 1h\n"
+                                  "timeout = 5s\n"
+                                  "stat total = /data/total\n"
+                                  "stat ratio = /data/ratio\n";
 
 /* One source on /stats, polled every 200 ms. */
-static const char fast_source[] =
-    "[source fast]\n"
-    "url = @UP@/stats?name=fast\n"
-    "interval = 200ms\n"
-    "timeout = 5s\n"
-    "stat total = /data/total\n";
+static const char fast_source[] = "[source fast]\n"
+                                  "url = @UP@/stats?name=fast\n"
+                                  "interval = 200ms\n"
+                                  "timeout = 5s\n"
+                                  "stat total = /data/total\n";
 
 /* Returns 1 if s looks like "2026-11-22T10:00:00Z", else 0. */
 static int
@@ -96,8 +94,10 @@ assert_object_len(struct json_object *doc, const char *ptr, int n)
 {
 	struct json_object *v = at(doc, ptr);
 
-	ck_assert_msg(json_object_is_type(v, json_type_object), "%s: not an "
-	    "object", ptr);
+	ck_assert_msg(json_object_is_type(v, json_type_object),
+	    "%s: not an "
+	    "object",
+	    ptr);
 	ck_assert_int_eq(json_object_object_length(v), n);
 }
 
@@ -108,7 +108,8 @@ number_at(struct json_object *doc, const char *ptr)
 	struct json_object *v = at(doc, ptr);
 
 	ck_assert_msg(json_object_is_type(v, json_type_double) ||
-	    json_object_is_type(v, json_type_int), "%s is not a number", ptr);
+	        json_object_is_type(v, json_type_int),
+	    "%s is not a number", ptr);
 	return json_object_get_double(v);
 }
 
@@ -152,8 +153,8 @@ assert_json_error(const struct harness_resp *r, long status)
 
 /* Makes a request with one extra header and returns its parsed body. */
 static struct json_object *
-request_json(struct harness *h, const char *path, const char *header,
-    long status)
+request_json(
+    struct harness *h, const char *path, const char *header, long status)
 {
 	struct harness_resp *r = harness_request(h, "GET", path, header);
 	struct json_object *doc;
@@ -241,10 +242,10 @@ START_TEST(test_stats_document)
 	ck_assert_int_eq(harness_int(doc, "/sources/alpha/values/active"), 1);
 	assert_object_len(doc, "/sources/beta", 5);
 	assert_ok_entry(doc, "/sources/beta", 2);
-	ck_assert(json_object_is_type(at(doc, "/sources/beta/values/ratio"),
-	    json_type_double));
-	ck_assert(json_object_get_double(at(doc, "/sources/beta/values/ratio"))
-	    == 0.25);
+	ck_assert(json_object_is_type(
+	    at(doc, "/sources/beta/values/ratio"), json_type_double));
+	ck_assert(json_object_get_double(
+	              at(doc, "/sources/beta/values/ratio")) == 0.25);
 	json_object_put(doc);
 	harness_resp_free(r);
 	harness_stop(h);
@@ -266,8 +267,8 @@ START_TEST(test_source_document)
 	assert_ok_entry(one, "", 2);
 	ck_assert_int_eq(harness_int(one, "/values/active"), 1);
 	all = request_json(h, "/api/v1/stats", NULL, 200);
-	ck_assert(json_object_equal(at(one, "/values"),
-	    at(all, "/sources/alpha/values")));
+	ck_assert(json_object_equal(
+	    at(one, "/values"), at(all, "/sources/alpha/values")));
 	ck_assert_str_eq(harness_str(one, "/updated_at"),
 	    harness_str(all, "/sources/alpha/updated_at"));
 	json_object_put(all);
@@ -349,19 +350,19 @@ START_TEST(test_sources_redact_credentials)
 	r = harness_request(h, "GET", "/api/v1/sources", NULL);
 	ck_assert_int_eq(r->r_status, 200);
 	ck_assert_msg(strstr(r->r_body, "pw") == NULL, "leak: %s", r->r_body);
-	ck_assert_msg(strstr(r->r_body, "user:") == NULL, "leak: %s",
-	    r->r_body);
+	ck_assert_msg(
+	    strstr(r->r_body, "user:") == NULL, "leak: %s", r->r_body);
 	doc = json_tokener_parse(r->r_body);
 	ck_assert_ptr_nonnull(doc);
-	ck_assert_str_eq(harness_str(doc, "/sources/0/url"),
-	    "http://127.0.0.1:1/x");
+	ck_assert_str_eq(
+	    harness_str(doc, "/sources/0/url"), "http://127.0.0.1:1/x");
 	ck_assert_str_eq(harness_str(doc, "/sources/0/status"), "error");
-	ck_assert_str_eq(harness_str(doc, "/sources/0/last_error/kind"),
-	    "connect");
+	ck_assert_str_eq(
+	    harness_str(doc, "/sources/0/last_error/kind"), "connect");
 	ck_assert_int_eq(harness_int(doc, "/sources/0/polls_total"), 1);
 	ck_assert_int_eq(harness_int(doc, "/sources/0/failures_total"), 1);
-	ck_assert_int_eq(harness_int(doc, "/sources/0/consecutive_failures"),
-	    1);
+	ck_assert_int_eq(
+	    harness_int(doc, "/sources/0/consecutive_failures"), 1);
 	json_object_put(doc);
 	harness_resp_free(r);
 	r = harness_request(h, "GET", "/api/v1/stats", NULL);
@@ -394,8 +395,8 @@ END_TEST
 
 /* Sends If-None-Match: inm to path and asserts the status. */
 static void
-assert_conditional(struct harness *h, const char *path, const char *inm,
-    long status)
+assert_conditional(
+    struct harness *h, const char *path, const char *inm, long status)
 {
 	struct harness_resp *r;
 	char hdr[256];
@@ -414,8 +415,8 @@ assert_conditional(struct harness *h, const char *path, const char *inm,
 /* A repeated GET with the ETag in If-None-Match is a 304, no body. */
 START_TEST(test_etag_not_modified)
 {
-	static const char *paths[] = { "/api/v1/stats", "/api/v1/stats/alpha",
-	    "/api/v1/sources" };
+	static const char *paths[] = {
+	    "/api/v1/stats", "/api/v1/stats/alpha", "/api/v1/sources"};
 	struct harness *h = harness_start(NULL, two_sources);
 	struct harness_resp *r;
 	char *etag, *etag304, hdr[256];
@@ -517,8 +518,8 @@ END_TEST
 /* HEAD is a 200 without a body and with GET's Content-Length. */
 START_TEST(test_head)
 {
-	static const char *paths[] = { "/api/v1/stats", "/api/v1/stats/beta",
-	    "/api/v1/sources", "/healthz" };
+	static const char *paths[] = {"/api/v1/stats", "/api/v1/stats/beta",
+	    "/api/v1/sources", "/healthz"};
 	struct harness *h = harness_start(NULL, two_sources);
 	struct harness_resp *get, *head;
 	char *len, want[32];
@@ -534,8 +535,8 @@ START_TEST(test_head)
 		ck_assert_int_eq(head->r_status, 200);
 		ck_assert_uint_eq(head->r_len, 0);
 		len = harness_resp_header(head, "Content-Length");
-		ck_assert_msg(len != NULL, "%s: HEAD without Content-Length",
-		    paths[i]);
+		ck_assert_msg(
+		    len != NULL, "%s: HEAD without Content-Length", paths[i]);
 		snprintf(want, sizeof want, "%zu", get->r_len);
 		ck_assert_str_eq(len, want);
 		assert_header(head, "Content-Type", "application/json");
@@ -550,7 +551,7 @@ END_TEST
 /* POST, DELETE and PUT get 405 with Allow: GET, HEAD and a JSON error. */
 START_TEST(test_method_not_allowed)
 {
-	static const char *methods[] = { "POST", "DELETE", "PUT" };
+	static const char *methods[] = {"POST", "DELETE", "PUT"};
 	struct harness *h = harness_start(NULL, two_sources);
 	struct harness_resp *r;
 	size_t i;
@@ -596,7 +597,7 @@ body_cb(char *data, size_t size, size_t nmemb, void *arg)
 START_TEST(test_get_with_body)
 {
 	struct harness *h = harness_start(NULL, two_sources);
-	struct body b = { NULL, 0 };
+	struct body b = {NULL, 0};
 	struct curl_slist *hdrs;
 	char url[256], *ctype = NULL;
 	long status = 0;
@@ -632,16 +633,16 @@ END_TEST
 /* Unknown paths are a 404 with the JSON error body. */
 START_TEST(test_unknown_path)
 {
-	static const char *paths[] = { "/nope", "/api/v1/statsx",
-	    "/api/v1/stats/alpha/extra", "/api/v2/stats", "/api/v1/source" };
+	static const char *paths[] = {"/nope", "/api/v1/statsx",
+	    "/api/v1/stats/alpha/extra", "/api/v2/stats", "/api/v1/source"};
 	struct harness *h = harness_start(NULL, two_sources);
 	struct harness_resp *r;
 	size_t i;
 
 	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		r = harness_request(h, "GET", paths[i], NULL);
-		ck_assert_msg(r->r_status == 404, "%s gave %ld", paths[i],
-		    r->r_status);
+		ck_assert_msg(
+		    r->r_status == 404, "%s gave %ld", paths[i], r->r_status);
 		assert_json_error(r, 404);
 		harness_resp_free(r);
 	}
@@ -736,21 +737,21 @@ START_TEST(test_api_token)
 	assert_unauthorized(h, "/api/v1/stats/alpha", NULL);
 	assert_unauthorized(h, "/api/v1/sources", NULL);
 	assert_unauthorized(h, "/api/v1/stats", "Authorization: Bearer wrong");
-	assert_unauthorized(h, "/api/v1/stats",
-	    "Authorization: Bearer " API_TOKEN "x");
-	assert_unauthorized(h, "/api/v1/stats",
-	    "Authorization: Bearer s3cret-Token.4");
+	assert_unauthorized(
+	    h, "/api/v1/stats", "Authorization: Bearer " API_TOKEN "x");
+	assert_unauthorized(
+	    h, "/api/v1/stats", "Authorization: Bearer s3cret-Token.4");
 	assert_unauthorized(h, "/api/v1/stats", "Authorization: Bearer ");
 	assert_unauthorized(h, "/api/v1/stats", "Authorization: " API_TOKEN);
-	assert_unauthorized(h, "/api/v1/stats",
-	    "Authorization: Basic " API_TOKEN);
-	doc = request_json(h, "/api/v1/stats",
-	    "Authorization: Bearer " API_TOKEN, 200);
+	assert_unauthorized(
+	    h, "/api/v1/stats", "Authorization: Basic " API_TOKEN);
+	doc = request_json(
+	    h, "/api/v1/stats", "Authorization: Bearer " API_TOKEN, 200);
 	assert_time(doc, "/generated_at");
 	assert_object_len(doc, "/sources", 2);
 	json_object_put(doc);
-	r = harness_request(h, "GET", "/api/v1/sources",
-	    "Authorization: Bearer " API_TOKEN);
+	r = harness_request(
+	    h, "GET", "/api/v1/sources", "Authorization: Bearer " API_TOKEN);
 	ck_assert_int_eq(r->r_status, 200);
 	ck_assert_msg(strstr(r->r_body, API_TOKEN) == NULL, "token shown");
 	harness_resp_free(r);
@@ -787,10 +788,10 @@ START_TEST(test_error_source)
 	assert_time(doc, "/error/at");
 	json_object_put(doc);
 	doc = request_json(h, "/api/v1/sources", NULL, 200);
-	ck_assert_str_eq(harness_str(doc, "/sources/0/last_error/kind"),
-	    "http_status");
-	ck_assert_int_eq(harness_int(doc, "/sources/0/last_error/http_status"),
-	    503);
+	ck_assert_str_eq(
+	    harness_str(doc, "/sources/0/last_error/kind"), "http_status");
+	ck_assert_int_eq(
+	    harness_int(doc, "/sources/0/last_error/http_status"), 503);
 	ck_assert_int_eq(harness_int(doc, "/sources/0/failures_total"), 1);
 	json_object_put(doc);
 	harness_stop(h);
@@ -800,7 +801,8 @@ END_TEST
 /* With no new poll, ages still move on and the weak ETag stays. */
 START_TEST(test_age_advances)
 {
-	struct harness *h = harness_start(NULL, "[source idle]\n"
+	struct harness *h = harness_start(NULL,
+	    "[source idle]\n"
 	    "url = @UP@/stats\ninterval = 1h\nstat total = /data/total\n");
 	struct harness_resp *r;
 	struct json_object *first, *later = NULL;
@@ -819,16 +821,17 @@ START_TEST(test_age_advances)
 		etag2 = harness_resp_header(r, "ETag");
 		harness_resp_free(r);
 		if (strcmp(harness_str(later, "/generated_at"),
-		    harness_str(first, "/generated_at")) != 0)
+		        harness_str(first, "/generated_at")) != 0)
 			break;
 		json_object_put(later);
 		later = NULL;
 		usleep(20 * 1000);
 	}
 	ck_assert_msg(later != NULL, "generated_at never moved on");
-	ck_assert_double_gt(json_object_get_double(json_object_object_get(
-	    later, "age_seconds")), json_object_get_double(
-	    json_object_object_get(first, "age_seconds")));
+	ck_assert_double_gt(json_object_get_double(
+	                        json_object_object_get(later, "age_seconds")),
+	    json_object_get_double(
+	        json_object_object_get(first, "age_seconds")));
 	ck_assert_str_eq(harness_str(later, "/updated_at"),
 	    harness_str(first, "/updated_at"));
 	ck_assert_str_eq(etag2, etag1);

@@ -61,14 +61,17 @@ make_values(int total, int active)
 
 /* Asserts e's counters. */
 static void
-expect_counters(const struct cache_entry *e, uint64_t polls,
-    uint64_t failures, uint64_t consecutive)
+expect_counters(const struct cache_entry *e, uint64_t polls, uint64_t failures,
+    uint64_t consecutive)
 {
-	ck_assert_msg(e->ce_polls_total == polls, "polls_total %llu, want "
-	    "%llu", (unsigned long long)e->ce_polls_total,
-	    (unsigned long long)polls);
-	ck_assert_msg(e->ce_failures_total == failures, "failures_total "
-	    "%llu, want %llu", (unsigned long long)e->ce_failures_total,
+	ck_assert_msg(e->ce_polls_total == polls,
+	    "polls_total %llu, want "
+	    "%llu",
+	    (unsigned long long)e->ce_polls_total, (unsigned long long)polls);
+	ck_assert_msg(e->ce_failures_total == failures,
+	    "failures_total "
+	    "%llu, want %llu",
+	    (unsigned long long)e->ce_failures_total,
 	    (unsigned long long)failures);
 	ck_assert_msg(e->ce_consecutive_failures == consecutive,
 	    "consecutive_failures %llu, want %llu",
@@ -78,15 +81,17 @@ expect_counters(const struct cache_entry *e, uint64_t polls,
 
 /* Asserts that c's generation is want and e was changed in it. */
 static void
-expect_generation(const struct cache *c, const struct cache_entry *e,
-    uint64_t want)
+expect_generation(
+    const struct cache *c, const struct cache_entry *e, uint64_t want)
 {
-	ck_assert_msg(cache_generation(c) == want, "generation %llu, want "
-	    "%llu", (unsigned long long)cache_generation(c),
-	    (unsigned long long)want);
-	ck_assert_msg(e->ce_generation == want, "entry generation %llu, want "
-	    "%llu", (unsigned long long)e->ce_generation,
-	    (unsigned long long)want);
+	ck_assert_msg(cache_generation(c) == want,
+	    "generation %llu, want "
+	    "%llu",
+	    (unsigned long long)cache_generation(c), (unsigned long long)want);
+	ck_assert_msg(e->ce_generation == want,
+	    "entry generation %llu, want "
+	    "%llu",
+	    (unsigned long long)e->ce_generation, (unsigned long long)want);
 }
 
 /* A new cache has one pending entry per source, in config order. */
@@ -169,8 +174,10 @@ START_TEST(test_transitions)
 	uint64_t g = cache_generation(c);
 
 	/* A failure with nothing good yet is "error", with no values. */
-	source_error_set(&err, SOURCE_ERR_TIMEOUT, 0, T0, "timed out after "
-	    "%d ms", 5000);
+	source_error_set(&err, SOURCE_ERR_TIMEOUT, 0, T0,
+	    "timed out after "
+	    "%d ms",
+	    5000);
 	cache_put_error(c, e, &err);
 	ck_assert_int_eq(cache_entry_status(e), CACHE_ERROR);
 	ck_assert_ptr_null(e->ce_values);
@@ -184,7 +191,7 @@ START_TEST(test_transitions)
 
 	/* A success stores the values (ownership moves) and the time. */
 	v1 = make_values(12345, 678);
-	json_object_get(v1);	/* our own reference, to watch it */
+	json_object_get(v1); /* our own reference, to watch it */
 	cache_put_ok(c, e, v1, T0 + 1000);
 	ck_assert_int_eq(cache_entry_status(e), CACHE_OK);
 	ck_assert_ptr_eq(e->ce_values, v1);
@@ -194,13 +201,14 @@ START_TEST(test_transitions)
 	expect_generation(c, e, ++g);
 
 	/* A failure after a success is "stale": the same values object. */
-	source_error_set(&err, SOURCE_ERR_HTTP_STATUS, 503, T0 + 2000,
-	    "HTTP 503");
+	source_error_set(
+	    &err, SOURCE_ERR_HTTP_STATUS, 503, T0 + 2000, "HTTP 503");
 	cache_put_error(c, e, &err);
 	ck_assert_int_eq(cache_entry_status(e), CACHE_STALE);
 	ck_assert_ptr_eq(e->ce_values, v1);
-	ck_assert_int_eq(json_object_get_int(json_object_object_get(
-	    e->ce_values, "total")), 12345);
+	ck_assert_int_eq(
+	    json_object_get_int(json_object_object_get(e->ce_values, "total")),
+	    12345);
 	ck_assert_int_eq(e->ce_updated_at, T0 + 1000);
 	ck_assert_int_eq(e->ce_last_attempt_at, T0 + 2000);
 	ck_assert_int_eq(e->ce_error.se_kind, SOURCE_ERR_HTTP_STATUS);
@@ -237,8 +245,8 @@ START_TEST(test_transitions)
 	ck_assert_msg(json_object_put(v1) == 1, "cache kept v1");
 
 	/* The other entries were never touched. */
-	ck_assert_int_eq(cache_entry_status(cache_find(c, "orders")),
-	    CACHE_PENDING);
+	ck_assert_int_eq(
+	    cache_entry_status(cache_find(c, "orders")), CACHE_PENDING);
 	ck_assert_uint_eq(cache_find(c, "orders")->ce_generation, 0);
 	expect_counters(cache_find(c, "errors"), 0, 0, 0);
 	cache_free(c);
@@ -308,8 +316,8 @@ START_TEST(test_empty)
 	struct config *cf;
 	struct cache *c;
 
-	cf = config_load_string("[gatherd]\nmax_per_host = 1\n", "e.conf",
-	    err, sizeof err);
+	cf = config_load_string(
+	    "[gatherd]\nmax_per_host = 1\n", "e.conf", err, sizeof err);
 	ck_assert_msg(cf != NULL, "config: %s", err);
 	c = cache_new(cf);
 	ck_assert_ptr_nonnull(c);

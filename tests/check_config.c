@@ -21,9 +21,9 @@
 #define NAME "t.conf"
 
 /* A minimal valid source, appended where a test needs one. */
-#define GOOD_SOURCE \
-	"[source a]\n" \
-	"url = http://a.example/\n" \
+#define GOOD_SOURCE                                                            \
+	"[source a]\n"                                                         \
+	"url = http://a.example/\n"                                            \
 	"stat x = /x\n"
 
 /* Loads text as NAME and asserts it is rejected with prefix and phrase. */
@@ -81,10 +81,10 @@ expect_size(const char *text, size_t want)
 {
 	size_t bytes = 12345;
 
-	ck_assert_msg(config_parse_size(text, &bytes) == 0,
-	    "size \"%s\" rejected", text);
-	ck_assert_msg(bytes == want, "size \"%s\" = %zu, want %zu", text,
-	    bytes, want);
+	ck_assert_msg(
+	    config_parse_size(text, &bytes) == 0, "size \"%s\" rejected", text);
+	ck_assert_msg(
+	    bytes == want, "size \"%s\" = %zu, want %zu", text, bytes, want);
 }
 
 /* Asserts that text is rejected as a size. */
@@ -173,8 +173,8 @@ START_TEST(test_valid_name)
 	ck_assert_msg(config_valid_name("a b") == 0, "\"a b\" accepted");
 	ck_assert_msg(config_valid_name("a/b") == 0, "\"a/b\" accepted");
 	ck_assert_msg(config_valid_name("a:b") == 0, "\"a:b\" accepted");
-	ck_assert_msg(config_valid_name("A-z_0.9") == 1,
-	    "\"A-z_0.9\" rejected");
+	ck_assert_msg(
+	    config_valid_name("A-z_0.9") == 1, "\"A-z_0.9\" rejected");
 	ck_assert_msg(config_valid_name("x") == 1, "\"x\" rejected");
 }
 END_TEST
@@ -230,8 +230,8 @@ START_TEST(test_full_config)
 
 	s = &cf->cf_sources[0];
 	ck_assert_str_eq(s->src_name, "signups");
-	ck_assert_str_eq(s->src_url,
-	    "https://api.example.com/v1/signups?period=day");
+	ck_assert_str_eq(
+	    s->src_url, "https://api.example.com/v1/signups?period=day");
 	ck_assert_uint_eq(s->src_interval_ms, 30000);
 	ck_assert_uint_eq(s->src_timeout_ms, 5000);
 	ck_assert_uint_eq(s->src_max_body, 512 * 1024);
@@ -276,8 +276,8 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(cf->cf_listen_host, "127.0.0.1");
 	ck_assert_uint_eq(cf->cf_listen_port, 8080);
 	ck_assert_msg(strncmp(cf->cf_user_agent, "gatherd/", 8) == 0 &&
-	    cf->cf_user_agent[8] != '\0', "user_agent \"%s\"",
-	    cf->cf_user_agent);
+	        cf->cf_user_agent[8] != '\0',
+	    "user_agent \"%s\"", cf->cf_user_agent);
 	ck_assert_uint_eq(cf->cf_max_concurrency, 64);
 	ck_assert_uint_eq(cf->cf_max_per_host, 8);
 	ck_assert_uint_eq(cf->cf_initial_spread_ms, 5000);
@@ -332,15 +332,21 @@ END_TEST
 START_TEST(test_listen_bad)
 {
 	static const char *const bad[] = {
-		"8080", "::1:80", "host:", "host:70000", ":80", "[::1]9000",
-		"[::1]:", "host:-1",
+	    "8080",
+	    "::1:80",
+	    "host:",
+	    "host:70000",
+	    ":80",
+	    "[::1]9000",
+	    "[::1]:",
+	    "host:-1",
 	};
 	char text[256];
 	size_t i;
 
 	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
-		snprintf(text, sizeof text, "[gatherd]\nlisten = %s\n"
-		    GOOD_SOURCE, bad[i]);
+		snprintf(text, sizeof text,
+		    "[gatherd]\nlisten = %s\n" GOOD_SOURCE, bad[i]);
 		expect_error(text, NAME ":2: ", "listen: expected host:port");
 	}
 }
@@ -357,8 +363,10 @@ END_TEST
 /* An unknown key in [gatherd] fails at its line. */
 START_TEST(test_err_unknown_global_key)
 {
-	expect_error("[gatherd]\nlisten = 127.0.0.1:1\nlisten_port = 80\n"
-	    GOOD_SOURCE, NAME ":3: ", "unknown key \"listen_port\" in "
+	expect_error(
+	    "[gatherd]\nlisten = 127.0.0.1:1\nlisten_port = 80\n" GOOD_SOURCE,
+	    NAME ":3: ",
+	    "unknown key \"listen_port\" in "
 	    "[gatherd]");
 }
 END_TEST
@@ -366,8 +374,8 @@ END_TEST
 /* An unknown key in a source fails at its line. */
 START_TEST(test_err_unknown_source_key)
 {
-	expect_error(GOOD_SOURCE "intervall = 5s\n", NAME ":4: ",
-	    "unknown key \"intervall\" in [source a]");
+	expect_error(GOOD_SOURCE "intervall = 5s\n",
+	    NAME ":4: ", "unknown key \"intervall\" in [source a]");
 }
 END_TEST
 
@@ -375,9 +383,11 @@ END_TEST
 START_TEST(test_err_bad_duration)
 {
 	expect_error("[source a]\nurl = http://a.example/\ninterval = 5x\n"
-	    "stat x = /x\n", NAME ":3: ", "interval: bad duration \"5x\"");
+	             "stat x = /x\n",
+	    NAME ":3: ", "interval: bad duration \"5x\"");
 	expect_error("[source a]\nurl = http://a.example/\ntimeout = 1.5s\n"
-	    "stat x = /x\n", NAME ":3: ", "timeout: bad duration \"1.5s\"");
+	             "stat x = /x\n",
+	    NAME ":3: ", "timeout: bad duration \"1.5s\"");
 	expect_error("[gatherd]\ninitial_spread = soon\n" GOOD_SOURCE,
 	    NAME ":2: ", "initial_spread: bad duration \"soon\"");
 }
@@ -403,8 +413,8 @@ END_TEST
 START_TEST(test_err_missing_url)
 {
 	expect_error("[gatherd]\nmax_per_host = 2\n\n[source a]\n"
-	    "interval = 5s\n; no url\nstat x = /x\n", NAME ":4: ",
-	    "source a: missing url");
+	             "interval = 5s\n; no url\nstat x = /x\n",
+	    NAME ":4: ", "source a: missing url");
 }
 END_TEST
 
@@ -412,16 +422,19 @@ END_TEST
 START_TEST(test_err_no_stat)
 {
 	expect_error(GOOD_SOURCE "[source b]\nurl = http://b.example/\n"
-	    "interval = 5s\n", NAME ":4: ", "source b: no stat");
+	                         "interval = 5s\n",
+	    NAME ":4: ", "source b: no stat");
 }
 END_TEST
 
 /* A second source of the same name fails at its header line. */
 START_TEST(test_err_duplicate_source)
 {
-	expect_error(GOOD_SOURCE "[source b]\nurl = http://b.example/\n"
+	expect_error(GOOD_SOURCE
+	    "[source b]\nurl = http://b.example/\n"
 	    "stat y = /y\n\n[source a]\nurl = http://c.example/\n"
-	    "stat z = /z\n", NAME ":8: ", "duplicate source \"a\"");
+	    "stat z = /z\n",
+	    NAME ":8: ", "duplicate source \"a\"");
 }
 END_TEST
 
@@ -429,8 +442,8 @@ END_TEST
 START_TEST(test_err_duplicate_key)
 {
 	expect_error("[source a]\nurl = http://a.example/\ninterval = 5s\n"
-	    "stat x = /x\ninterval = 10s\n", NAME ":5: ",
-	    "duplicate key \"interval\"");
+	             "stat x = /x\ninterval = 10s\n",
+	    NAME ":5: ", "duplicate key \"interval\"");
 	expect_error("[gatherd]\nmax_body = 1M\nmax_body = 2M\n" GOOD_SOURCE,
 	    NAME ":3: ", "duplicate key \"max_body\"");
 }
@@ -440,8 +453,8 @@ END_TEST
 START_TEST(test_err_invalid_source_name)
 {
 	expect_error("[gatherd]\nmax_per_host = 2\n[source a b]\n"
-	    "url = http://a.example/\nstat x = /x\n", NAME ":3: ",
-	    "invalid source name \"a b\"");
+	             "url = http://a.example/\nstat x = /x\n",
+	    NAME ":3: ", "invalid source name \"a b\"");
 }
 END_TEST
 
@@ -456,8 +469,8 @@ END_TEST
 /* The same stat name twice in a source fails at the second one. */
 START_TEST(test_err_duplicate_stat)
 {
-	expect_error(GOOD_SOURCE "stat y = /y\nstat x = /z\n", NAME ":5: ",
-	    "duplicate stat \"x\"");
+	expect_error(GOOD_SOURCE "stat y = /y\nstat x = /z\n",
+	    NAME ":5: ", "duplicate stat \"x\"");
 }
 END_TEST
 
@@ -465,8 +478,8 @@ END_TEST
 START_TEST(test_err_stat_pointer)
 {
 	expect_error("[source a]\nurl = http://a.example/\n"
-	    "stat x = data/total\n", NAME ":3: ",
-	    "\"data/total\" is not a JSON Pointer");
+	             "stat x = data/total\n",
+	    NAME ":3: ", "\"data/total\" is not a JSON Pointer");
 }
 END_TEST
 
@@ -481,16 +494,16 @@ END_TEST
 /* A key before any section fails at line 1. */
 START_TEST(test_err_key_outside_section)
 {
-	expect_error("listen = 127.0.0.1:80\n" GOOD_SOURCE, NAME ":1: ",
-	    "key \"listen\" outside of a section");
+	expect_error("listen = 127.0.0.1:80\n" GOOD_SOURCE,
+	    NAME ":1: ", "key \"listen\" outside of a section");
 }
 END_TEST
 
 /* A line that is not INI is a syntax error at its line. */
 START_TEST(test_err_syntax)
 {
-	expect_error(GOOD_SOURCE "this is not ini\n", NAME ":4: ",
-	    "syntax error");
+	expect_error(
+	    GOOD_SOURCE "this is not ini\n", NAME ":4: ", "syntax error");
 	expect_error("this is not ini\n", NAME ":1: ", "syntax error");
 }
 END_TEST
@@ -499,11 +512,10 @@ END_TEST
 START_TEST(test_err_token_unreadable)
 {
 	expect_error(GOOD_SOURCE "token_file = " TEST_DATA "/no-such.token\n",
-	    NAME ":4: ", "cannot read token file " TEST_DATA
-	    "/no-such.token");
+	    NAME ":4: ", "cannot read token file " TEST_DATA "/no-such.token");
 	expect_error("[gatherd]\napi_token_file = " TEST_DATA
-	    "/no-such.token\n" GOOD_SOURCE, NAME ":2: ",
-	    "cannot read token file");
+	             "/no-such.token\n" GOOD_SOURCE,
+	    NAME ":2: ", "cannot read token file");
 }
 END_TEST
 
@@ -520,9 +532,8 @@ END_TEST
 /* A token file of two lines fails: a token is one line. */
 START_TEST(test_err_token_two_lines)
 {
-	expect_error(GOOD_SOURCE "token_file = " TEST_DATA
-	    "/two-lines.token\n", NAME ":4: ",
-	    "must hold one non-empty line");
+	expect_error(GOOD_SOURCE "token_file = " TEST_DATA "/two-lines.token\n",
+	    NAME ":4: ", "must hold one non-empty line");
 }
 END_TEST
 
@@ -531,9 +542,9 @@ START_TEST(test_token_absolute)
 {
 	struct config *cf;
 
-	cf = expect_ok("[gatherd]\napi_token_file = " TEST_DATA
-	    "/token.txt\n" GOOD_SOURCE "token_file = " TEST_DATA
-	    "/token.txt\n");
+	cf = expect_ok(
+	    "[gatherd]\napi_token_file = " TEST_DATA "/token.txt\n" GOOD_SOURCE
+	    "token_file = " TEST_DATA "/token.txt\n");
 	ck_assert_str_eq(cf->cf_api_token, "s3cret-Token.42");
 	ck_assert_str_eq(cf->cf_sources[0].src_token, "s3cret-Token.42");
 	config_free(cf);
@@ -558,8 +569,9 @@ START_TEST(test_token_relative)
 	write_file(tok, "\t  abc.DEF-123 \r\n");
 	write_file(api, "api-secret\n");
 	write_file(subtok, "bee\n");
-	write_file(conf, "[gatherd]\napi_token_file = api.token\n"
-	    GOOD_SOURCE "token_file = source.token\n"
+	write_file(conf,
+	    "[gatherd]\napi_token_file = api.token\n" GOOD_SOURCE
+	    "token_file = source.token\n"
 	    "[source b]\nurl = http://b.example/\nstat y = /y\n"
 	    "token_file = tokens/b.token\n");
 
@@ -593,13 +605,16 @@ START_TEST(test_load_file_errors)
 	ck_assert_ptr_null(cf);
 	snprintf(want, sizeof want, "%s: ", conf);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0 &&
-	    strstr(err, "No such file") != NULL, "error \"%s\"", err);
+	        strstr(err, "No such file") != NULL,
+	    "error \"%s\"", err);
 
 	write_file(conf, GOOD_SOURCE "token_file = missing.token\n");
 	cf = config_load(conf, err, sizeof err);
 	ck_assert_ptr_null(cf);
-	snprintf(want, sizeof want, "%s:4: cannot read token file %s/"
-	    "missing.token", conf, dir);
+	snprintf(want, sizeof want,
+	    "%s:4: cannot read token file %s/"
+	    "missing.token",
+	    conf, dir);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
 	    "error \"%s\", want prefix \"%s\"", err, want);
 
@@ -618,16 +633,20 @@ START_TEST(test_long_line)
 	n = (size_t)snprintf(url, sizeof url, "https://long.example/");
 	memset(url + n, 'p', 1000 - n);
 	url[1000] = '\0';
-	snprintf(text, sizeof text, "[source long]\nurl = %s\n"
-	    "stat x = /x\n", url);
+	snprintf(text, sizeof text,
+	    "[source long]\nurl = %s\n"
+	    "stat x = /x\n",
+	    url);
 	cf = expect_ok(text);
 	ck_assert_uint_eq(strlen(cf->cf_sources[0].src_url), 1000);
 	ck_assert_str_eq(cf->cf_sources[0].src_url, url);
 	ck_assert_str_eq(cf->cf_sources[0].src_stats[0].cs_pointer, "/x");
 	config_free(cf);
 
-	snprintf(text, sizeof text, "[source long]\nurl = %s\n"
-	    "stat x = /x\nbogus = 1\n", url);
+	snprintf(text, sizeof text,
+	    "[source long]\nurl = %s\n"
+	    "stat x = /x\nbogus = 1\n",
+	    url);
 	expect_error(text, NAME ":4: ", "unknown key \"bogus\"");
 }
 END_TEST
@@ -661,7 +680,7 @@ START_TEST(test_find_source)
 	const struct config_source *s;
 
 	cf = expect_ok(GOOD_SOURCE "[source b]\nurl = http://b.example/\n"
-	    "stat y = /y\n");
+	                           "stat y = /y\n");
 	s = config_find_source(cf, "a");
 	ck_assert_ptr_eq(s, &cf->cf_sources[0]);
 	s = config_find_source(cf, "b");
@@ -698,8 +717,8 @@ END_TEST
  */
 START_TEST(test_bug_adjacent_duplicate_source)
 {
-	expect_error(GOOD_SOURCE "[source a]\nstat y = /y\n", NAME ":4: ",
-	    "duplicate source \"a\"");
+	expect_error(GOOD_SOURCE "[source a]\nstat y = /y\n",
+	    NAME ":4: ", "duplicate source \"a\"");
 }
 END_TEST
 
@@ -709,16 +728,16 @@ END_TEST
  */
 START_TEST(test_bug_empty_source_section)
 {
-	expect_error(GOOD_SOURCE "[source b]\n", NAME ":4: ",
-	    "source b: missing url");
+	expect_error(
+	    GOOD_SOURCE "[source b]\n", NAME ":4: ", "source b: missing url");
 }
 END_TEST
 
 /* BUG: an unknown section with no key in it is silently accepted. */
 START_TEST(test_bug_empty_unknown_section)
 {
-	expect_error("[sources]\n" GOOD_SOURCE, NAME ":1: ",
-	    "unknown section [sources]");
+	expect_error("[sources]\n" GOOD_SOURCE,
+	    NAME ":1: ", "unknown section [sources]");
 }
 END_TEST
 

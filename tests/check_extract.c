@@ -16,7 +16,10 @@
 #include "log.h"
 
 /* A config_stat from literals; extract never writes through them. */
-#define STAT(name, pointer) { (char *)(name), (char *)(pointer) }
+#define STAT(name, pointer)                                                    \
+	{                                                                      \
+		(char *)(name), (char *)(pointer)                              \
+	}
 
 /* A body with one value of each JSON type. */
 static const char body_all[] =
@@ -29,24 +32,24 @@ static const char body_all[] =
 
 /* Stats selecting each type and each escape. */
 static const struct config_stat stats_all[] = {
-	STAT("total", "/data/total"),
-	STAT("ratio", "/data/ratio"),
-	STAT("label", "/data/label"),
-	STAT("on", "/data/on"),
-	STAT("off", "/data/off"),
-	STAT("none", "/data/none"),
-	STAT("nested", "/data/nested"),
-	STAT("item", "/items/1"),
-	STAT("item_id", "/items/1/id"),
-	STAT("deep", "/data/nested/x/1/y"),
-	STAT("slash", "/a~1b"),
-	STAT("tilde", "/m~0n"),
-	STAT("emptykey", "/"),
-	STAT("big", "/big"),
-	STAT("neg", "/neg"),
+    STAT("total", "/data/total"),
+    STAT("ratio", "/data/ratio"),
+    STAT("label", "/data/label"),
+    STAT("on", "/data/on"),
+    STAT("off", "/data/off"),
+    STAT("none", "/data/none"),
+    STAT("nested", "/data/nested"),
+    STAT("item", "/items/1"),
+    STAT("item_id", "/items/1/id"),
+    STAT("deep", "/data/nested/x/1/y"),
+    STAT("slash", "/a~1b"),
+    STAT("tilde", "/m~0n"),
+    STAT("emptykey", "/"),
+    STAT("big", "/big"),
+    STAT("neg", "/neg"),
 };
 
-#define NSTATS(a) (sizeof (a) / sizeof *(a))
+#define NSTATS(a) (sizeof(a) / sizeof *(a))
 
 /* Returns member name of obj, failing the test if it is absent. */
 static struct json_object *
@@ -91,8 +94,8 @@ expect_ok(struct extract *ex, const char *body, size_t len,
 
 	memset(&err, 0, sizeof err);
 	rc = extract_values(ex, body, len, stats, nstats, &values, &err);
-	ck_assert_msg(rc == 0, "body \"%.*s\" rejected: %s: %s", (int)len,
-	    body, source_err_name(err.se_kind), err.se_message);
+	ck_assert_msg(rc == 0, "body \"%.*s\" rejected: %s: %s", (int)len, body,
+	    source_err_name(err.se_kind), err.se_message);
 	ck_assert_ptr_nonnull(values);
 	ck_assert_msg(json_object_is_type(values, json_type_object),
 	    "values is not an object");
@@ -101,10 +104,10 @@ expect_ok(struct extract *ex, const char *body, size_t len,
 }
 
 /* One stat "v" selecting the whole document. */
-static const struct config_stat stat_root[] = { STAT("v", "") };
+static const struct config_stat stat_root[] = {STAT("v", "")};
 /* One stat "total" at /data/total. */
 static const struct config_stat stat_total[] = {
-	STAT("total", "/data/total"),
+    STAT("total", "/data/total"),
 };
 
 /* Every JSON type comes back with the same type and value. */
@@ -115,8 +118,8 @@ START_TEST(test_types)
 
 	ex = extract_new(EXTRACT_MAX_DEPTH);
 	ck_assert_ptr_nonnull(ex);
-	values = expect_ok(ex, body_all, strlen(body_all), stats_all,
-	    NSTATS(stats_all));
+	values = expect_ok(
+	    ex, body_all, strlen(body_all), stats_all, NSTATS(stats_all));
 
 	v = member(values, "total");
 	ck_assert_msg(json_object_is_type(v, json_type_int), "total type");
@@ -148,12 +151,12 @@ START_TEST(test_types)
 	ck_assert_int_eq(json_object_object_length(v), 1);
 	ck_assert_int_eq(json_object_get_int(member(values, "item_id")), 7);
 	ck_assert_str_eq(json_object_get_string(member(values, "deep")), "z");
-	ck_assert_str_eq(json_object_get_string(member(values, "slash")),
-	    "slash");
-	ck_assert_str_eq(json_object_get_string(member(values, "tilde")),
-	    "tilde");
-	ck_assert_str_eq(json_object_get_string(member(values, "emptykey")),
-	    "empty key");
+	ck_assert_str_eq(
+	    json_object_get_string(member(values, "slash")), "slash");
+	ck_assert_str_eq(
+	    json_object_get_string(member(values, "tilde")), "tilde");
+	ck_assert_str_eq(
+	    json_object_get_string(member(values, "emptykey")), "empty key");
 	v = member(values, "big");
 	ck_assert_msg(json_object_is_type(v, json_type_int), "big type");
 	ck_assert_msg(json_object_get_int64(v) == 9007199254740993LL,
@@ -169,17 +172,20 @@ END_TEST
 START_TEST(test_values_serialise)
 {
 	static const struct config_stat stats[] = {
-		STAT("n", "/n"), STAT("s", "/s"), STAT("a", "/a"),
+	    STAT("n", "/n"),
+	    STAT("s", "/s"),
+	    STAT("a", "/a"),
 	};
 	static const char body[] = "{\"n\":1,\"s\":\"x\",\"a\":[true,null],"
-	    "\"skip\":{}}";
+	                           "\"skip\":{}}";
 	struct extract *ex;
 	struct json_object *values;
 
 	ex = extract_new(EXTRACT_MAX_DEPTH);
 	values = expect_ok(ex, body, strlen(body), stats, NSTATS(stats));
-	ck_assert_str_eq(json_object_to_json_string_ext(values,
-	    JSON_C_TO_STRING_PLAIN), "{\"n\":1,\"s\":\"x\",\"a\":[true,null]}");
+	ck_assert_str_eq(
+	    json_object_to_json_string_ext(values, JSON_C_TO_STRING_PLAIN),
+	    "{\"n\":1,\"s\":\"x\",\"a\":[true,null]}");
 	json_object_put(values);
 	extract_free(ex);
 }
@@ -217,12 +223,12 @@ END_TEST
 START_TEST(test_html_body)
 {
 	static const char html[] = "\n<!DOCTYPE html>\n<html><head><title>502 "
-	    "Bad Gateway</title></head></html>\n";
+	                           "Bad Gateway</title></head></html>\n";
 	struct extract *ex;
 
 	ex = extract_new(EXTRACT_MAX_DEPTH);
-	expect_fail(ex, html, strlen(html), stat_total, 1,
-	    SOURCE_ERR_NOT_JSON, "body is not JSON: \"<!DOCTYPE html>.<html>");
+	expect_fail(ex, html, strlen(html), stat_total, 1, SOURCE_ERR_NOT_JSON,
+	    "body is not JSON: \"<!DOCTYPE html>.<html>");
 	expect_fail(ex, "Service Unavailable", 19, stat_total, 1,
 	    SOURCE_ERR_NOT_JSON, "Service Unavailable");
 	extract_free(ex);
@@ -238,8 +244,8 @@ START_TEST(test_truncated)
 	ex = extract_new(EXTRACT_MAX_DEPTH);
 	expect_fail(ex, body, strlen(body), stat_total, 1, SOURCE_ERR_PARSE,
 	    "ends early");
-	expect_fail(ex, "[1, 2", 5, stat_root, 1, SOURCE_ERR_PARSE,
-	    "ends early");
+	expect_fail(
+	    ex, "[1, 2", 5, stat_root, 1, SOURCE_ERR_PARSE, "ends early");
 	expect_fail(ex, "{\"a\": \"unterminated", 19, stat_root, 1,
 	    SOURCE_ERR_PARSE, "ends early");
 	extract_free(ex);
@@ -250,15 +256,15 @@ END_TEST
 START_TEST(test_trailing)
 {
 	static const char body[] = "{\"a\":1} xyz";
-	static const struct config_stat stat_a[] = { STAT("a", "/a") };
+	static const struct config_stat stat_a[] = {STAT("a", "/a")};
 	struct extract *ex;
 	struct json_object *values;
 
 	ex = extract_new(EXTRACT_MAX_DEPTH);
-	expect_fail(ex, body, strlen(body), stat_a, 1, SOURCE_ERR_PARSE,
-	    "at byte 8");
-	expect_fail(ex, "{\"a\":1}{\"a\":2}", 14, stat_a, 1,
-	    SOURCE_ERR_PARSE, "at byte 7");
+	expect_fail(
+	    ex, body, strlen(body), stat_a, 1, SOURCE_ERR_PARSE, "at byte 8");
+	expect_fail(ex, "{\"a\":1}{\"a\":2}", 14, stat_a, 1, SOURCE_ERR_PARSE,
+	    "at byte 7");
 	values = expect_ok(ex, "{\"a\":1} \r\n\t\n", 12, stat_a, 1);
 	ck_assert_int_eq(json_object_get_int(member(values, "a")), 1);
 	json_object_put(values);
@@ -276,13 +282,13 @@ START_TEST(test_invalid_utf8)
 	struct json_object *values;
 
 	ex = extract_new(EXTRACT_MAX_DEPTH);
-	expect_fail(ex, bad, strlen(bad), stat_total, 1, SOURCE_ERR_PARSE,
-	    "utf-8");
-	expect_fail(ex, cut, strlen(cut), stat_total, 1, SOURCE_ERR_PARSE,
-	    "utf-8");
+	expect_fail(
+	    ex, bad, strlen(bad), stat_total, 1, SOURCE_ERR_PARSE, "utf-8");
+	expect_fail(
+	    ex, cut, strlen(cut), stat_total, 1, SOURCE_ERR_PARSE, "utf-8");
 	values = expect_ok(ex, good, strlen(good), stat_total, 1);
-	ck_assert_str_eq(json_object_get_string(member(values, "total")),
-	    "\xe2\x82\xac");
+	ck_assert_str_eq(
+	    json_object_get_string(member(values, "total")), "\xe2\x82\xac");
 	json_object_put(values);
 	extract_free(ex);
 }
@@ -302,16 +308,16 @@ START_TEST(test_too_deep)
 	}
 	body[200] = '\0';
 	ex = extract_new(64);
-	expect_fail(ex, body, 200, stat_root, 1, SOURCE_ERR_PARSE,
-	    "nesting too deep");
+	expect_fail(
+	    ex, body, 200, stat_root, 1, SOURCE_ERR_PARSE, "nesting too deep");
 	/* 60 levels are within the limit of 64. */
 	for (i = 0; i < 60; i++) {
 		body[i] = '[';
 		body[119 - i] = ']';
 	}
 	values = expect_ok(ex, body, 120, stat_root, 1);
-	ck_assert_msg(json_object_is_type(member(values, "v"),
-	    json_type_array), "not an array");
+	ck_assert_msg(json_object_is_type(member(values, "v"), json_type_array),
+	    "not an array");
 	json_object_put(values);
 	extract_free(ex);
 }
@@ -321,18 +327,18 @@ END_TEST
 START_TEST(test_missing_stat)
 {
 	static const struct config_stat stats[] = {
-		STAT("total", "/data/total"),
-		STAT("active", "/data/active_users"),
+	    STAT("total", "/data/total"),
+	    STAT("active", "/data/active_users"),
 	};
 	static const struct config_stat by_index[] = {
-		STAT("third", "/items/5"),
+	    STAT("third", "/items/5"),
 	};
 	static const char body[] = "{\"data\":{\"total\":12},\"items\":[1,2]}";
 	struct extract *ex;
 
 	ex = extract_new(EXTRACT_MAX_DEPTH);
-	expect_fail(ex, body, strlen(body), stats, 2,
-	    SOURCE_ERR_MISSING_STAT, "stat active: nothing at "
+	expect_fail(ex, body, strlen(body), stats, 2, SOURCE_ERR_MISSING_STAT,
+	    "stat active: nothing at "
 	    "/data/active_users");
 	expect_fail(ex, body, strlen(body), by_index, 1,
 	    SOURCE_ERR_MISSING_STAT, "stat third");
@@ -345,8 +351,12 @@ START_TEST(test_reuse_after_failure)
 {
 	static const char good[] = "{\"data\":{\"total\":12}}";
 	static const char *const bad[] = {
-		"{\"data\":{\"total\":", "{\"data\":1} x", "<html>", "",
-		"{\"data\":{}}", "{\"data\":\"\xff\"}",
+	    "{\"data\":{\"total\":",
+	    "{\"data\":1} x",
+	    "<html>",
+	    "",
+	    "{\"data\":{}}",
+	    "{\"data\":\"\xff\"}",
 	};
 	struct extract *ex;
 	struct json_object *values;
@@ -357,11 +367,12 @@ START_TEST(test_reuse_after_failure)
 	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
 		values = (struct json_object *)1;
 		ck_assert_int_eq(extract_values(ex, bad[i], strlen(bad[i]),
-		    stat_total, 1, &values, &err), -1);
+		                     stat_total, 1, &values, &err),
+		    -1);
 		ck_assert_ptr_null(values);
 		values = expect_ok(ex, good, strlen(good), stat_total, 1);
-		ck_assert_int_eq(json_object_get_int(member(values, "total")),
-		    12);
+		ck_assert_int_eq(
+		    json_object_get_int(member(values, "total")), 12);
 		json_object_put(values);
 	}
 	extract_free(ex);
@@ -395,8 +406,8 @@ START_TEST(test_length_not_nul)
 	ck_assert_int_eq(json_object_get_int(member(values, "total")), 12);
 	json_object_put(values);
 	/* A prefix that cuts the JSON is truncated, whatever follows. */
-	expect_fail(ex, heap, n - 2, stat_total, 1, SOURCE_ERR_PARSE,
-	    "ends early");
+	expect_fail(
+	    ex, heap, n - 2, stat_total, 1, SOURCE_ERR_PARSE, "ends early");
 	free(heap);
 	extract_free(ex);
 }

@@ -34,8 +34,8 @@ extern char **environ;
 /* A running child and what it has written so far. */
 struct proc {
 	pid_t p_pid;
-	int p_fd[2];			/* read ends: stdout, stderr */
-	char *p_buf[2];			/* NUL-terminated, never NULL */
+	int p_fd[2]; /* read ends: stdout, stderr */
+	char *p_buf[2]; /* NUL-terminated, never NULL */
 	size_t p_len[2];
 };
 
@@ -60,8 +60,8 @@ now_ms(void)
 static char **
 child_env(void)
 {
-	static const char *drop[] = { "ASAN_OPTIONS=", "JOURNAL_STREAM=",
-	    "NOTIFY_SOCKET=" };
+	static const char *drop[] = {
+	    "ASAN_OPTIONS=", "JOURNAL_STREAM=", "NOTIFY_SOCKET="};
 	static char asan[] = "ASAN_OPTIONS=detect_leaks=1";
 	size_t i, j, n = 0;
 	char **env;
@@ -167,8 +167,8 @@ proc_read(struct proc *p, int timeout_ms)
 			p->p_fd[idx[i]] = -1;
 			continue;
 		}
-		p->p_buf[idx[i]] = realloc(p->p_buf[idx[i]],
-		    p->p_len[idx[i]] + (size_t)got + 1);
+		p->p_buf[idx[i]] = realloc(
+		    p->p_buf[idx[i]], p->p_len[idx[i]] + (size_t)got + 1);
 		ck_assert_ptr_nonnull(p->p_buf[idx[i]]);
 		memcpy(p->p_buf[idx[i]] + p->p_len[idx[i]], chunk, (size_t)got);
 		p->p_len[idx[i]] += (size_t)got;
@@ -235,11 +235,11 @@ proc_wait_stderr(struct proc *p, const char *needle)
 
 	while ((at = strstr(p->p_buf[1], needle)) == NULL ||
 	    strchr(at, '\n') == NULL) {
-		if (now_ms() >= deadline || proc_read(p, (int)(deadline -
-		    now_ms())) == 0) {
+		if (now_ms() >= deadline ||
+		    proc_read(p, (int)(deadline - now_ms())) == 0) {
 			proc_kill(p);
-			ck_abort_msg("no \"%s\" on stderr: %s", needle,
-			    p->p_buf[1]);
+			ck_abort_msg(
+			    "no \"%s\" on stderr: %s", needle, p->p_buf[1]);
 		}
 	}
 	return at;
@@ -256,10 +256,14 @@ run(struct proc *p, int rc, ...)
 	proc_vstart(p, ap);
 	va_end(ap);
 	status = proc_finish(p);
-	ck_assert_msg(WIFEXITED(status), "gatherd did not exit: status %#x, "
-	    "stderr: %s", (unsigned)status, p->p_buf[1]);
-	ck_assert_msg(WEXITSTATUS(status) == rc, "exit %d, not %d; stderr: "
-	    "%s", WEXITSTATUS(status), rc, p->p_buf[1]);
+	ck_assert_msg(WIFEXITED(status),
+	    "gatherd did not exit: status %#x, "
+	    "stderr: %s",
+	    (unsigned)status, p->p_buf[1]);
+	ck_assert_msg(WEXITSTATUS(status) == rc,
+	    "exit %d, not %d; stderr: "
+	    "%s",
+	    WEXITSTATUS(status), rc, p->p_buf[1]);
 }
 
 /* Makes a new temporary directory. */
@@ -278,8 +282,8 @@ tmpdir_write(struct tmpdir *t, const char *name, const char *text)
 	char *path;
 	FILE *f;
 
-	ck_assert_uint_lt(t->t_nfiles,
-	    sizeof t->t_files / sizeof t->t_files[0]);
+	ck_assert_uint_lt(
+	    t->t_nfiles, sizeof t->t_files / sizeof t->t_files[0]);
 	ck_assert_int_gt(asprintf(&path, "%s/%s", t->t_path, name), 0);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
@@ -311,17 +315,18 @@ write_config(struct tmpdir *t, struct fake_upstream *fu, const char *global,
 	char *text;
 
 	ck_assert_int_gt(asprintf(&text,
-	    "[gatherd]\n"
-	    "%s"
-	    "initial_spread = 0\n"
-	    "\n"
-	    "[source main]\n"
-	    "url = http://127.0.0.1:%u%s\n"
-	    "interval = 1h\n"
-	    "timeout = 5s\n"
-	    "stat total = /data/total\n"
-	    "stat active = /data/active\n",
-	    global, fake_upstream_port(fu), path), 0);
+	                     "[gatherd]\n"
+	                     "%s"
+	                     "initial_spread = 0\n"
+	                     "\n"
+	                     "[source main]\n"
+	                     "url = http://127.0.0.1:%u%s\n"
+	                     "interval = 1h\n"
+	                     "timeout = 5s\n"
+	                     "stat total = /data/total\n"
+	                     "stat active = /data/active\n",
+	                     global, fake_upstream_port(fu), path),
+	    0);
 	file = tmpdir_write(t, "gatherd.conf", text);
 	free(text);
 	return file;
@@ -371,8 +376,8 @@ START_TEST(test_version)
 	struct proc p;
 
 	run(&p, 0, "-V", NULL);
-	ck_assert_msg(strncmp(p.p_buf[0], "gatherd ", 8) == 0, "stdout: %s",
-	    p.p_buf[0]);
+	ck_assert_msg(
+	    strncmp(p.p_buf[0], "gatherd ", 8) == 0, "stdout: %s", p.p_buf[0]);
 	ck_assert_uint_gt(p.p_len[0], 9);
 	ck_assert_int_eq(p.p_buf[0][p.p_len[0] - 1], '\n');
 	/* One line. */
@@ -391,8 +396,8 @@ START_TEST(test_help)
 	struct proc p;
 
 	run(&p, 0, "-h", NULL);
-	ck_assert_msg(strstr(p.p_buf[0], "--once") != NULL, "stdout: %s",
-	    p.p_buf[0]);
+	ck_assert_msg(
+	    strstr(p.p_buf[0], "--once") != NULL, "stdout: %s", p.p_buf[0]);
 	ck_assert_ptr_nonnull(strstr(p.p_buf[0], "-c"));
 	ck_assert_str_eq(p.p_buf[1], "");
 	proc_free(&p);
@@ -550,10 +555,10 @@ START_TEST(test_once_failing)
 	doc = json_tokener_parse(p.p_buf[0]);
 	ck_assert_msg(doc != NULL, "stdout: %s", p.p_buf[0]);
 	ck_assert_str_eq(harness_str(doc, "/sources/main/status"), "error");
-	ck_assert_str_eq(harness_str(doc, "/sources/main/error/kind"),
-	    "http_status");
-	ck_assert_int_eq(harness_int(doc, "/sources/main/error/http_status"),
-	    500);
+	ck_assert_str_eq(
+	    harness_str(doc, "/sources/main/error/kind"), "http_status");
+	ck_assert_int_eq(
+	    harness_int(doc, "/sources/main/error/http_status"), 500);
 	json_object_put(doc);
 	proc_free(&p);
 	tmpdir_remove(&t);
@@ -571,8 +576,8 @@ wait_listening(struct proc *p)
 	char slash = 0;
 
 	line = proc_wait_stderr(p, prefix);
-	ck_assert_int_eq(sscanf(line + strlen(prefix), "%u%c", &port, &slash),
-	    2);
+	ck_assert_int_eq(
+	    sscanf(line + strlen(prefix), "%u%c", &port, &slash), 2);
 	ck_assert_int_eq(slash, '/');
 	ck_assert(port > 0 && port < 65536);
 	return port;
@@ -619,8 +624,8 @@ daemon_start(struct daemon *d, const char *path)
 	d->d_fu = fake_upstream_start(0);
 	ck_assert_ptr_nonnull(d->d_fu);
 	tmpdir_make(&d->d_dir);
-	d->d_conf = write_config(&d->d_dir, d->d_fu, "listen = 127.0.0.1:0\n",
-	    path);
+	d->d_conf =
+	    write_config(&d->d_dir, d->d_fu, "listen = 127.0.0.1:0\n", path);
 	proc_start(&d->d_proc, "-c", d->d_conf, NULL);
 	d->d_port = wait_listening(&d->d_proc);
 	ck_assert_int_eq(http_get(d->d_port, "/healthz", &body), 200);
@@ -637,8 +642,10 @@ daemon_stop(struct daemon *d, int sig)
 
 	ck_assert_int_eq(kill(p->p_pid, sig), 0);
 	status = proc_finish(p);
-	ck_assert_msg(WIFEXITED(status), "gatherd did not exit: status %#x, "
-	    "stderr: %s", (unsigned)status, p->p_buf[1]);
+	ck_assert_msg(WIFEXITED(status),
+	    "gatherd did not exit: status %#x, "
+	    "stderr: %s",
+	    (unsigned)status, p->p_buf[1]);
 	ck_assert_msg(WEXITSTATUS(status) == 0, "exit %d; stderr: %s",
 	    WEXITSTATUS(status), p->p_buf[1]);
 	ck_assert_str_eq(p->p_buf[0], "");
@@ -680,13 +687,13 @@ START_TEST(test_daemon_sigterm_busy)
 
 	daemon_start(&d, "/stats?name=main&delay_ms=60000");
 	/* The upstream holds the first poll for a minute. */
-	for (tries = 0; fake_upstream_inflight(d.d_fu) == 0 &&
-	    tries < CHILD_WAIT_MS / 20; tries++)
+	for (tries = 0;
+	     fake_upstream_inflight(d.d_fu) == 0 && tries < CHILD_WAIT_MS / 20;
+	     tries++)
 		usleep(20 * 1000);
 	ck_assert_uint_eq(fake_upstream_inflight(d.d_fu), 1);
 	/* A kept-alive client connection, still open at the signal. */
-	snprintf(url, sizeof url, "http://127.0.0.1:%u/api/v1/stats",
-	    d.d_port);
+	snprintf(url, sizeof url, "http://127.0.0.1:%u/api/v1/stats", d.d_port);
 	c = curl_easy_init();
 	ck_assert(c != NULL && body != NULL);
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -756,7 +763,8 @@ START_TEST(test_daemon_listen_fails)
 	tmpdir_make(&t);
 	/* The fake upstream's port is taken. */
 	ck_assert_int_gt(asprintf(&global, "listen = 127.0.0.1:%u\n",
-	    fake_upstream_port(fu)), 0);
+	                     fake_upstream_port(fu)),
+	    0);
 	path = write_config(&t, fu, global, "/stats?name=main");
 	run(&p, 1, "-c", path, NULL);
 	ck_assert_ptr_nonnull(strstr(p.p_buf[1], "listen"));

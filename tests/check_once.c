@@ -42,8 +42,7 @@ run_once(struct fake_upstream *fu, const char *text)
 	ck_assert_ptr_nonnull(f);
 	res.or_rc = once_run(cf, f);
 	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_msg(outlen > 0 && out[outlen - 1] == '\n', "output: %s",
-	    out);
+	ck_assert_msg(outlen > 0 && out[outlen - 1] == '\n', "output: %s", out);
 	res.or_doc = json_tokener_parse(out);
 	ck_assert_msg(res.or_doc != NULL, "not JSON: %s", out);
 	free(out);
@@ -68,8 +67,10 @@ object_len(struct json_object *doc, const char *ptr)
 {
 	struct json_object *v = at(doc, ptr);
 
-	ck_assert_msg(json_object_is_type(v, json_type_object), "%s: not an "
-	    "object", ptr);
+	ck_assert_msg(json_object_is_type(v, json_type_object),
+	    "%s: not an "
+	    "object",
+	    ptr);
 	return json_object_object_length(v);
 }
 
@@ -143,10 +144,10 @@ START_TEST(test_one_failing_source)
 	ck_assert_int_eq(object_len(doc, "/sources"), 2);
 	assert_source_ok(doc, "good");
 	ck_assert_str_eq(harness_str(doc, "/sources/bad/status"), "error");
-	ck_assert_str_eq(harness_str(doc, "/sources/bad/error/kind"),
-	    "http_status");
-	ck_assert_int_eq(harness_int(doc, "/sources/bad/error/http_status"),
-	    500);
+	ck_assert_str_eq(
+	    harness_str(doc, "/sources/bad/error/kind"), "http_status");
+	ck_assert_int_eq(
+	    harness_int(doc, "/sources/bad/error/http_status"), 500);
 	ck_assert_int_eq(object_len(doc, "/sources/bad/values"), 0);
 	ck_assert_ptr_null(at(doc, "/sources/bad/updated_at"));
 	json_object_put(doc);
@@ -166,10 +167,10 @@ START_TEST(test_not_json_source)
 	    "url = @UP@/html\n"
 	    "stat total = /data/total\n");
 	ck_assert_int_eq(res.or_rc, 1);
-	ck_assert_str_eq(harness_str(res.or_doc, "/sources/page/status"),
-	    "error");
-	ck_assert_str_eq(harness_str(res.or_doc, "/sources/page/error/kind"),
-	    "not_json");
+	ck_assert_str_eq(
+	    harness_str(res.or_doc, "/sources/page/status"), "error");
+	ck_assert_str_eq(
+	    harness_str(res.or_doc, "/sources/page/error/kind"), "not_json");
 	json_object_put(res.or_doc);
 	fake_upstream_stop(fu);
 }
@@ -192,10 +193,10 @@ START_TEST(test_timeout_source)
 	    "stat total = /data/total\n"
 	    "stat active = /data/active\n");
 	ck_assert_int_eq(res.or_rc, 1);
-	ck_assert_str_eq(harness_str(res.or_doc, "/sources/late/status"),
-	    "error");
-	ck_assert_str_eq(harness_str(res.or_doc, "/sources/late/error/kind"),
-	    "timeout");
+	ck_assert_str_eq(
+	    harness_str(res.or_doc, "/sources/late/status"), "error");
+	ck_assert_str_eq(
+	    harness_str(res.or_doc, "/sources/late/error/kind"), "timeout");
 	assert_source_ok(res.or_doc, "good");
 	json_object_put(res.or_doc);
 	fake_upstream_stop(fu);
@@ -230,11 +231,13 @@ slow_sources(const char *global, int n)
 	if (asprintf(&text, "[gatherd]\n%s", global) == -1)
 		ck_abort_msg("out of memory");
 	for (i = 0; i < n; i++) {
-		if (asprintf(&grown, "%s[source s%d]\n"
-		    "url = @UP@/stats?delay_ms=1000&name=s%d\n"
-		    "timeout = 30s\n"
-		    "stat total = /data/total\n"
-		    "stat active = /data/active\n", text, i, i) == -1)
+		if (asprintf(&grown,
+		        "%s[source s%d]\n"
+		        "url = @UP@/stats?delay_ms=1000&name=s%d\n"
+		        "timeout = 30s\n"
+		        "stat total = /data/total\n"
+		        "stat active = /data/active\n",
+		        text, i, i) == -1)
 			ck_abort_msg("out of memory");
 		free(text);
 		text = grown;

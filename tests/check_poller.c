@@ -24,9 +24,12 @@ sources_text(int n, const char *args, const char *extra)
 	int i, k;
 
 	for (i = 0; i < n; i++) {
-		k = asprintf(&grown, "%s[source s%d]\nurl = @UP@/stats?name=s%d"
-		    "%s\ninterval = 1h\ntimeout = 10s\nstat total = /data/total\n"
-		    "%s\n", text ? text : "", i, i, args, extra);
+		k = asprintf(&grown,
+		    "%s[source s%d]\nurl = @UP@/stats?name=s%d"
+		    "%s\ninterval = 1h\ntimeout = 10s\nstat total = "
+		    "/data/total\n"
+		    "%s\n",
+		    text ? text : "", i, i, args, extra);
 		ck_assert_int_gt(k, 0);
 		free(text);
 		text = grown;
@@ -55,7 +58,8 @@ START_TEST(test_concurrent)
 {
 	char *src = sources_text(20, "&delay_ms=700", "");
 	struct harness *h = harness_start("max_concurrency = 64\n"
-	    "max_per_host = 64\n", src);
+	                                  "max_per_host = 64\n",
+	    src);
 
 	wait_all_ok(h, 20);
 	ck_assert_uint_eq(fake_upstream_max_inflight(h->h_fu), 20);
@@ -70,7 +74,8 @@ START_TEST(test_global_cap)
 {
 	char *src = sources_text(12, "&delay_ms=300", "");
 	struct harness *h = harness_start("max_concurrency = 4\n"
-	    "max_per_host = 64\n", src);
+	                                  "max_per_host = 64\n",
+	    src);
 
 	wait_all_ok(h, 12);
 	ck_assert_uint_eq(fake_upstream_max_inflight(h->h_fu), 4);
@@ -85,7 +90,8 @@ START_TEST(test_per_host_cap)
 {
 	char *src = sources_text(9, "&delay_ms=300", "");
 	struct harness *h = harness_start("max_concurrency = 64\n"
-	    "max_per_host = 3\n", src);
+	                                  "max_per_host = 3\n",
+	    src);
 
 	wait_all_ok(h, 9);
 	ck_assert_uint_eq(fake_upstream_max_inflight(h->h_fu), 3);
@@ -98,7 +104,8 @@ END_TEST
 /* A source slower than its interval never has two polls in flight. */
 START_TEST(test_one_poll_per_source)
 {
-	struct harness *h = harness_start(NULL, "[source slow]\n"
+	struct harness *h = harness_start(NULL,
+	    "[source slow]\n"
 	    "url = @UP@/stats?delay_ms=450\ninterval = 100ms\ntimeout = 5s\n"
 	    "stat total = /data/total\n");
 	struct json_object *doc = NULL;
@@ -131,9 +138,13 @@ START_TEST(test_headers)
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	fputs("  s3cret-token\n", f);
 	fclose(f);
-	ck_assert_int_gt(asprintf(&src, "[source h]\nurl = @UP@/headers\n"
-	    "interval = 1h\ntoken_file = %s\nheader = X-Custom: yes please\n"
-	    "stat ua = /User-Agent\n", path), 0);
+	ck_assert_int_gt(asprintf(&src,
+	                     "[source h]\nurl = @UP@/headers\n"
+	                     "interval = 1h\ntoken_file = %s\nheader = "
+	                     "X-Custom: yes please\n"
+	                     "stat ua = /User-Agent\n",
+	                     path),
+	    0);
 	h = harness_start("user_agent = TestAgent/9.1\n", src);
 	doc = harness_wait_status(h, "h", "ok", 10000);
 	ck_assert_ptr_nonnull(doc);
@@ -157,27 +168,27 @@ END_TEST
 
 /* One failure mode: what the upstream turns into, and what we expect. */
 struct failure {
-	const char *f_target;		/* the fake upstream's route */
-	const char *f_kind;		/* error.kind */
-	int f_http_status;		/* error.http_status, 0 for null */
+	const char *f_target; /* the fake upstream's route */
+	const char *f_kind; /* error.kind */
+	int f_http_status; /* error.http_status, 0 for null */
 };
 
 static const struct failure failures[] = {
-	{ "/status/503", "http_status", 503 },
-	{ "/status/500", "http_status", 500 },
-	{ "/status/404", "http_status", 404 },
-	{ "/status/429", "rate_limited", 429 },
-	{ "/html", "not_json", 200 },
-	{ "/empty", "not_json", 200 },
-	{ "/truncated", "parse", 200 },
-	{ "/trailing", "parse", 200 },
-	{ "/deep", "parse", 200 },
-	{ "/badutf8", "parse", 200 },
-	{ "/missing", "missing_stat", 200 },
-	{ "/huge?bytes=300000", "too_large", 200 },
-	{ "/huge?bytes=300000&chunked=1", "too_large", 200 },
-	{ "/stats?delay_ms=3000", "timeout", 0 },
-	{ "/drip?bytes=64&every_ms=100", "timeout", 200 },
+    {"/status/503", "http_status", 503},
+    {"/status/500", "http_status", 500},
+    {"/status/404", "http_status", 404},
+    {"/status/429", "rate_limited", 429},
+    {"/html", "not_json", 200},
+    {"/empty", "not_json", 200},
+    {"/truncated", "parse", 200},
+    {"/trailing", "parse", 200},
+    {"/deep", "parse", 200},
+    {"/badutf8", "parse", 200},
+    {"/missing", "missing_stat", 200},
+    {"/huge?bytes=300000", "too_large", 200},
+    {"/huge?bytes=300000&chunked=1", "too_large", 200},
+    {"/stats?delay_ms=3000", "timeout", 0},
+    {"/drip?bytes=64&every_ms=100", "timeout", 200},
 };
 
 /* Each failure mode gives its kind and keeps the last good value. */
@@ -205,8 +216,8 @@ START_TEST(test_failure_keeps_value)
 	ck_assert_ptr_nonnull(harness_str(doc, "/error/message"));
 	ck_assert_ptr_nonnull(harness_str(doc, "/error/at"));
 	if (f->f_http_status != 0)
-		ck_assert_int_eq(harness_int(doc, "/error/http_status"),
-		    f->f_http_status);
+		ck_assert_int_eq(
+		    harness_int(doc, "/error/http_status"), f->f_http_status);
 	else
 		ck_assert_int_eq(harness_int(doc, "/error/http_status"), -1);
 	json_object_put(doc);
@@ -239,15 +250,19 @@ START_TEST(test_connect_refused)
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
 	close(fd);
-	ck_assert_int_gt(asprintf(&src, "[source c]\n"
-	    "url = http://127.0.0.1:%u/stats\ninterval = 1h\n"
-	    "stat total = /data/total\n", ntohs(sa.sin_port)), 0);
+	ck_assert_int_gt(asprintf(&src,
+	                     "[source c]\n"
+	                     "url = http://127.0.0.1:%u/stats\ninterval = 1h\n"
+	                     "stat total = /data/total\n",
+	                     ntohs(sa.sin_port)),
+	    0);
 	h = harness_start(NULL, src);
 	doc = harness_wait_error(h, "c", "connect", 10000);
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_str_eq(harness_str(doc, "/status"), "error");
-	ck_assert_int_eq(json_object_object_length(json_object_object_get(doc,
-	    "values")), 0);
+	ck_assert_int_eq(
+	    json_object_object_length(json_object_object_get(doc, "values")),
+	    0);
 	json_object_put(doc);
 	harness_stop(h);
 	free(src);

@@ -77,8 +77,7 @@ fixture_fill(struct fixture *fx)
 	v = json_tokener_parse("{\"total\": 12345, \"active\": 678}");
 	ck_assert_ptr_nonnull(v);
 	cache_put_ok(fx->c, cache_find(fx->c, "signups"), v, NOW - 2500);
-	cache_set_next_poll(fx->c, cache_find(fx->c, "signups"),
-	    NOW + 27500);
+	cache_set_next_poll(fx->c, cache_find(fx->c, "signups"), NOW + 27500);
 	v = json_tokener_parse("{\"rate\": 0.5}");
 	ck_assert_ptr_nonnull(v);
 	cache_put_ok(fx->c, cache_find(fx->c, "errors"), v, NOW - 60000);
@@ -100,8 +99,8 @@ parse_output(char *text, size_t len)
 	    "output does not end with a newline: %s", text);
 	tok = json_tokener_new();
 	ck_assert_ptr_nonnull(tok);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
+	json_tokener_set_flags(
+	    tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	doc = json_tokener_parse_ex(tok, text, (int)len);
 	ck_assert_msg(doc != NULL, "output is not JSON (%s): %s",
 	    json_tokener_error_desc(json_tokener_get_error(tok)), text);
@@ -117,8 +116,10 @@ at(struct json_object *doc, const char *ptr)
 {
 	struct json_object *v = NULL;
 
-	ck_assert_msg(json_pointer_get(doc, ptr, &v) == 0, "nothing at %s in "
-	    "%s", ptr, json_object_to_json_string(doc));
+	ck_assert_msg(json_pointer_get(doc, ptr, &v) == 0,
+	    "nothing at %s in "
+	    "%s",
+	    ptr, json_object_to_json_string(doc));
 	return v;
 }
 
@@ -162,8 +163,8 @@ expect_num(struct json_object *doc, const char *ptr, double want)
 	struct json_object *v = at(doc, ptr);
 
 	ck_assert_msg(json_object_is_type(v, json_type_double) ||
-	    json_object_is_type(v, json_type_int), "%s is %s, want %g", ptr,
-	    json_object_to_json_string(v), want);
+	        json_object_is_type(v, json_type_int),
+	    "%s is %s, want %g", ptr, json_object_to_json_string(v), want);
 	ck_assert_double_eq(json_object_get_double(v), want);
 }
 
@@ -182,7 +183,7 @@ expect_json(struct json_object *doc, const char *ptr, const char *want)
 /* The stats document of an all-pending cache: every source pending. */
 START_TEST(test_stats_pending)
 {
-	static const char *const names[] = { "signups", "orders", "errors" };
+	static const char *const names[] = {"signups", "orders", "errors"};
 	struct fixture fx;
 	struct json_object *doc;
 	char *text, ptr[64];
@@ -243,12 +244,12 @@ START_TEST(test_stats_states)
 	expect_num(doc, "/sources/errors/age_seconds", 60.0);
 	expect_json(doc, "/sources/errors/values", "{\"rate\": 0.5}");
 	expect_str(doc, "/sources/errors/error/kind", "http_status");
-	expect_str(doc, "/sources/errors/error/message",
-	    "HTTP 503 from upstream");
+	expect_str(
+	    doc, "/sources/errors/error/message", "HTTP 503 from upstream");
 	expect_int(doc, "/sources/errors/error/http_status", 503);
 	expect_str(doc, "/sources/errors/error/at", "2026-11-18T11:06:39Z");
-	ck_assert_int_eq(json_object_object_length(
-	    at(doc, "/sources/errors/error")), 4);
+	ck_assert_int_eq(
+	    json_object_object_length(at(doc, "/sources/errors/error")), 4);
 	json_object_put(doc);
 	free(text);
 	fixture_free(&fx);
@@ -265,8 +266,8 @@ START_TEST(test_stats_error)
 	size_t len = 0;
 
 	fixture_init(&fx);
-	source_error_set(&err, SOURCE_ERR_TIMEOUT, 0, NOW - 10000,
-	    "timed out after 10.0s");
+	source_error_set(
+	    &err, SOURCE_ERR_TIMEOUT, 0, NOW - 10000, "timed out after 10.0s");
 	cache_put_error(fx.c, cache_find(fx.c, "orders"), &err);
 	text = render_stats(fx.c, NOW, &len);
 	doc = parse_output(text, len);
@@ -275,8 +276,8 @@ START_TEST(test_stats_error)
 	expect_null(doc, "/sources/orders/age_seconds");
 	expect_json(doc, "/sources/orders/values", "{}");
 	expect_str(doc, "/sources/orders/error/kind", "timeout");
-	expect_str(doc, "/sources/orders/error/message",
-	    "timed out after 10.0s");
+	expect_str(
+	    doc, "/sources/orders/error/message", "timed out after 10.0s");
 	expect_null(doc, "/sources/orders/error/http_status");
 	expect_str(doc, "/sources/orders/error/at", "2026-11-18T11:06:30Z");
 	json_object_put(doc);
@@ -384,15 +385,16 @@ START_TEST(test_sources)
 	fixture_fill(&fx);
 	text = render_sources(fx.c, NOW, &len);
 	doc = parse_output(text, len);
-	ck_assert_msg(strstr(text, "secret") == NULL &&
-	    strstr(text, "user:") == NULL, "credentials shown: %s", text);
+	ck_assert_msg(
+	    strstr(text, "secret") == NULL && strstr(text, "user:") == NULL,
+	    "credentials shown: %s", text);
 	ck_assert_msg(json_object_is_type(at(doc, "/sources"), json_type_array),
 	    "sources is not an array");
 	ck_assert_uint_eq(json_object_array_length(at(doc, "/sources")), 3);
 
 	expect_str(doc, "/sources/0/name", "signups");
-	expect_str(doc, "/sources/0/url",
-	    "https://api.example.com/v1/signups?x=1");
+	expect_str(
+	    doc, "/sources/0/url", "https://api.example.com/v1/signups?x=1");
 	expect_num(doc, "/sources/0/interval_seconds", 30.0);
 	expect_num(doc, "/sources/0/timeout_seconds", 5.0);
 	expect_json(doc, "/sources/0/stats", "[\"total\", \"active\"]");
@@ -429,8 +431,8 @@ START_TEST(test_sources)
 	expect_int(doc, "/sources/2/polls_total", 2);
 	expect_int(doc, "/sources/2/failures_total", 1);
 	expect_str(doc, "/sources/2/last_error/kind", "http_status");
-	expect_str(doc, "/sources/2/last_error/message",
-	    "HTTP 503 from upstream");
+	expect_str(
+	    doc, "/sources/2/last_error/message", "HTTP 503 from upstream");
 	expect_int(doc, "/sources/2/last_error/http_status", 503);
 	expect_str(doc, "/sources/2/last_error/at", "2026-11-18T11:06:39Z");
 	json_object_put(doc);
@@ -472,7 +474,8 @@ END_TEST
 /* Quotes, backslashes and control bytes survive a round trip. */
 START_TEST(test_escaping)
 {
-	static const char nasty[] = "q\"uote \\back\\slash </script> "
+	static const char nasty[] =
+	    "q\"uote \\back\\slash </script> "
 	    "nl\n cr\r tab\t bell\x07 esc\x1b us\x1f del\x7f "
 	    "\xc3\xa9\xe2\x82\xac";
 	struct fixture fx;
@@ -485,14 +488,17 @@ START_TEST(test_escaping)
 	v = json_object_new_object();
 	json_object_object_add(v, "count", json_object_new_string(nasty));
 	cache_put_ok(fx.c, cache_find(fx.c, "orders"), v, NOW - 1000);
-	source_error_set(&err, SOURCE_ERR_NOT_JSON, 0, NOW, "body is not "
-	    "JSON: \"%s\"", nasty);
+	source_error_set(&err, SOURCE_ERR_NOT_JSON, 0, NOW,
+	    "body is not "
+	    "JSON: \"%s\"",
+	    nasty);
 	cache_put_error(fx.c, cache_find(fx.c, "orders"), &err);
 
 	text = render_stats(fx.c, NOW, &len);
 	ck_assert_msg(memchr(text, '\n', len - 1) == NULL &&
-	    memchr(text, '\x07', len) == NULL &&
-	    memchr(text, '\x1b', len) == NULL, "raw control byte: %s", text);
+	        memchr(text, '\x07', len) == NULL &&
+	        memchr(text, '\x1b', len) == NULL,
+	    "raw control byte: %s", text);
 	doc = parse_output(text, len);
 	expect_str(doc, "/sources/orders/values/count", nasty);
 	expect_str(doc, "/sources/orders/error/message", err.se_message);
@@ -525,12 +531,13 @@ START_TEST(test_empty_cache)
 	char *text;
 	size_t len = 0;
 
-	cf = config_load_string("[gatherd]\nmax_per_host = 1\n", "e.conf",
-	    err, sizeof err);
+	cf = config_load_string(
+	    "[gatherd]\nmax_per_host = 1\n", "e.conf", err, sizeof err);
 	ck_assert_msg(cf != NULL, "config: %s", err);
 	c = cache_new(cf);
 	text = render_stats(c, NOW, &len);
-	ck_assert_str_eq(text, "{\"generated_at\":\"2026-11-18T11:06:40Z\","
+	ck_assert_str_eq(text,
+	    "{\"generated_at\":\"2026-11-18T11:06:40Z\","
 	    "\"sources\":{}}\n");
 	doc = parse_output(text, len);
 	json_object_put(doc);

@@ -19,17 +19,17 @@ START_TEST(test_err_names)
 	ck_assert_str_eq(source_err_name(SOURCE_ERR_CONNECT), "connect");
 	ck_assert_str_eq(source_err_name(SOURCE_ERR_TLS), "tls");
 	ck_assert_str_eq(source_err_name(SOURCE_ERR_TIMEOUT), "timeout");
-	ck_assert_str_eq(source_err_name(SOURCE_ERR_HTTP_STATUS),
-	    "http_status");
+	ck_assert_str_eq(
+	    source_err_name(SOURCE_ERR_HTTP_STATUS), "http_status");
 	ck_assert_str_eq(source_err_name(SOURCE_ERR_NOT_JSON), "not_json");
 	ck_assert_str_eq(source_err_name(SOURCE_ERR_PARSE), "parse");
 	ck_assert_str_eq(source_err_name(SOURCE_ERR_TOO_LARGE), "too_large");
-	ck_assert_str_eq(source_err_name(SOURCE_ERR_MISSING_STAT),
-	    "missing_stat");
-	ck_assert_str_eq(source_err_name(SOURCE_ERR_RATE_LIMITED),
-	    "rate_limited");
-	ck_assert_str_eq(source_err_name(SOURCE_ERR_CIRCUIT_OPEN),
-	    "circuit_open");
+	ck_assert_str_eq(
+	    source_err_name(SOURCE_ERR_MISSING_STAT), "missing_stat");
+	ck_assert_str_eq(
+	    source_err_name(SOURCE_ERR_RATE_LIMITED), "rate_limited");
+	ck_assert_str_eq(
+	    source_err_name(SOURCE_ERR_CIRCUIT_OPEN), "circuit_open");
 	ck_assert_str_eq(source_err_name(SOURCE_ERR_INTERNAL), "internal");
 }
 END_TEST
@@ -37,10 +37,11 @@ END_TEST
 /* A value outside the enum maps to "internal", never out of bounds. */
 START_TEST(test_err_name_out_of_range)
 {
-	ck_assert_str_eq(source_err_name((enum source_err)
-	    (SOURCE_ERR_INTERNAL + 1)), "internal");
+	ck_assert_str_eq(
+	    source_err_name((enum source_err)(SOURCE_ERR_INTERNAL + 1)),
+	    "internal");
 	ck_assert_str_eq(source_err_name((enum source_err)1000), "internal");
-	ck_assert_str_eq(source_err_name((enum source_err)-1), "internal");
+	ck_assert_str_eq(source_err_name((enum source_err) - 1), "internal");
 }
 END_TEST
 
@@ -54,8 +55,8 @@ START_TEST(test_error_set)
 	    "HTTP %d from %s", 503, "api.example.com");
 	ck_assert_int_eq(err.se_kind, SOURCE_ERR_HTTP_STATUS);
 	ck_assert_int_eq(err.se_http_status, 503);
-	ck_assert_msg(err.se_at == 1795000000123LL, "se_at %lld",
-	    (long long)err.se_at);
+	ck_assert_msg(
+	    err.se_at == 1795000000123LL, "se_at %lld", (long long)err.se_at);
 	ck_assert_str_eq(err.se_message, "HTTP 503 from api.example.com");
 
 	source_error_set(&err, SOURCE_ERR_TIMEOUT, 0, 7, "timed out");
@@ -85,8 +86,8 @@ START_TEST(test_error_set_truncates)
 	for (i = 1; i < SOURCE_ERR_MSG_LEN - 1; i++)
 		ck_assert_int_eq(s.err.se_message[i], 'm');
 	for (i = 0; i < sizeof s.guard; i++)
-		ck_assert_msg(s.guard[i] == 'G', "guard byte %zu overwritten",
-		    i);
+		ck_assert_msg(
+		    s.guard[i] == 'G', "guard byte %zu overwritten", i);
 	ck_assert_int_eq(s.err.se_kind, SOURCE_ERR_PARSE);
 }
 END_TEST
@@ -110,8 +111,8 @@ END_TEST
 /* The phase is always below min(spread, interval). */
 START_TEST(test_phase_bounds)
 {
-	static const uint64_t spreads[] = { 1, 2, 7, 100, 5000, 60000 };
-	static const uint64_t intervals[] = { 1, 3, 100, 1000, 30000 };
+	static const uint64_t spreads[] = {1, 2, 7, 100, 5000, 60000};
+	static const uint64_t intervals[] = {1, 3, 100, 1000, 30000};
 	char name[32];
 	uint64_t window, ph;
 	size_t i, j;
@@ -119,15 +120,17 @@ START_TEST(test_phase_bounds)
 
 	for (i = 0; i < sizeof spreads / sizeof *spreads; i++) {
 		for (j = 0; j < sizeof intervals / sizeof *intervals; j++) {
-			window = spreads[i] < intervals[j] ? spreads[i] :
-			    intervals[j];
+			window = spreads[i] < intervals[j] ? spreads[i]
+			                                   : intervals[j];
 			for (k = 0; k < 50; k++) {
 				snprintf(name, sizeof name, "src-%d", k);
-				ph = source_phase_ms(name, spreads[i],
-				    intervals[j]);
-				ck_assert_msg(ph < window, "phase %llu of %s "
-				    "not below %llu", (unsigned long long)ph,
-				    name, (unsigned long long)window);
+				ph = source_phase_ms(
+				    name, spreads[i], intervals[j]);
+				ck_assert_msg(ph < window,
+				    "phase %llu of %s "
+				    "not below %llu",
+				    (unsigned long long)ph, name,
+				    (unsigned long long)window);
 			}
 		}
 	}
@@ -164,8 +167,8 @@ START_TEST(test_phase_clamps_to_interval)
 			above++;
 	}
 	/* The clamped window is used whole, not just its start. */
-	ck_assert_msg(above > 10, "only %d of 100 phases in [500, 1000)",
-	    above);
+	ck_assert_msg(
+	    above > 10, "only %d of 100 phases in [500, 1000)", above);
 }
 END_TEST
 

@@ -88,13 +88,13 @@ struct fake_upstream {
 	char *last_path;
 	struct fu_header *last_headers;
 	size_t last_nheaders;
-	char *rewrite;			/* "/path?k=v" every request gets */
+	char *rewrite; /* "/path?k=v" every request gets */
 };
 
 /* Per-request state kept in MHD's request pointer. */
 struct fu_request {
 	bool counted;
-	char *rewrite;			/* this request's copy of the rewrite */
+	char *rewrite; /* this request's copy of the rewrite */
 };
 
 /* A generated body for /huge and /drip. */
@@ -899,11 +899,12 @@ fu_apply_rewrite(struct fake_upstream *fu, struct MHD_Connection *conn,
 		*query++ = '\0';
 		/* The target's arguments come after the request's own. */
 		for (arg = strtok_r(query, "&", &save); arg != NULL;
-		    arg = strtok_r(NULL, "&", &save)) {
+		     arg = strtok_r(NULL, "&", &save)) {
 			if ((eq = strchr(arg, '=')) != NULL)
 				*eq++ = '\0';
-			if (MHD_set_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-			    arg, eq != NULL ? eq : "") != MHD_YES)
+			if (MHD_set_connection_value(conn,
+			        MHD_GET_ARGUMENT_KIND, arg,
+			        eq != NULL ? eq : "") != MHD_YES)
 				return -1;
 		}
 	}

@@ -26,8 +26,8 @@ harness_init(void)
 		fprintf(stderr, "harness: cannot initialise\n");
 		abort();
 	}
-	log_set_level(getenv("HARNESS_VERBOSE") ? LOG_LEVEL_DEBUG :
-	    LOG_LEVEL_QUIET);
+	log_set_level(
+	    getenv("HARNESS_VERBOSE") ? LOG_LEVEL_DEBUG : LOG_LEVEL_QUIET);
 }
 
 /* Replaces every "@UP@" in text with up; the caller frees. */
@@ -79,14 +79,15 @@ harness_start(const char *global, const char *sources)
 	}
 	snprintf(h->h_up, sizeof h->h_up, "http://127.0.0.1:%u",
 	    fake_upstream_port(h->h_fu));
-	if (asprintf(&text, "[gatherd]\nlisten = 127.0.0.1:0\n"
-	    "initial_spread = 0\n%s\n%s", global ? global : "",
-	    sources ? sources : "") == -1)
+	if (asprintf(&text,
+	        "[gatherd]\nlisten = 127.0.0.1:0\n"
+	        "initial_spread = 0\n%s\n%s",
+	        global ? global : "", sources ? sources : "") == -1)
 		abort();
 	full = harness_subst(text, h->h_up);
 	free(text);
-	if ((h->h_cf = config_load_string(full, "test.conf", err,
-	    sizeof err)) == NULL) {
+	if ((h->h_cf = config_load_string(
+	         full, "test.conf", err, sizeof err)) == NULL) {
 		fprintf(stderr, "harness: %s\n", err);
 		abort();
 	}
@@ -94,8 +95,9 @@ harness_start(const char *global, const char *sources)
 	if ((h->h_base = event_base_new()) == NULL ||
 	    (h->h_cache = cache_new(h->h_cf)) == NULL ||
 	    (h->h_poller = poller_new(h->h_base, h->h_cf, h->h_cache)) ==
-	    NULL || (h->h_api = api_new(h->h_base, h->h_cf, h->h_cache)) ==
-	    NULL || poller_start(h->h_poller, 0) == -1) {
+	        NULL ||
+	    (h->h_api = api_new(h->h_base, h->h_cf, h->h_cache)) == NULL ||
+	    poller_start(h->h_poller, 0) == -1) {
 		fprintf(stderr, "harness: cannot start gatherd\n");
 		abort();
 	}
@@ -152,17 +154,17 @@ harness_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 
 /* Makes one request to gatherd with an optional extra header line. */
 struct harness_resp *
-harness_request(struct harness *h, const char *method, const char *path,
-    const char *header)
+harness_request(
+    struct harness *h, const char *method, const char *path, const char *header)
 {
-	struct harness_buf body = { NULL, 0 }, head = { NULL, 0 };
+	struct harness_buf body = {NULL, 0}, head = {NULL, 0};
 	struct curl_slist *hdrs = NULL;
 	struct harness_resp *r;
 	char url[512];
 	CURL *c;
 
-	if ((r = calloc(1, sizeof *r)) == NULL || (c = curl_easy_init()) ==
-	    NULL)
+	if ((r = calloc(1, sizeof *r)) == NULL ||
+	    (c = curl_easy_init()) == NULL)
 		abort();
 	snprintf(url, sizeof url, "%s%s", h->h_base_url, path);
 	if (header != NULL)
@@ -207,7 +209,7 @@ harness_resp_header(const struct harness_resp *r, const char *name)
 	const char *line, *end;
 
 	for (line = r->r_headers; line != NULL && *line != '\0';
-	    line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
 			line += n + 1;
 			while (*line == ' ')
@@ -257,16 +259,16 @@ harness_wait_for(struct harness *h, const char *name, const char *ptr,
 
 /* Polls /api/v1/stats/NAME until its status is status; NULL on timeout. */
 struct json_object *
-harness_wait_status(struct harness *h, const char *name, const char *status,
-    int timeout_ms)
+harness_wait_status(
+    struct harness *h, const char *name, const char *status, int timeout_ms)
 {
 	return harness_wait_for(h, name, "/status", status, timeout_ms);
 }
 
 /* Like harness_wait_status, until error.kind is kind. */
 struct json_object *
-harness_wait_error(struct harness *h, const char *name, const char *kind,
-    int timeout_ms)
+harness_wait_error(
+    struct harness *h, const char *name, const char *kind, int timeout_ms)
 {
 	return harness_wait_for(h, name, "/error/kind", kind, timeout_ms);
 }

@@ -28,16 +28,16 @@ struct harness {
 	struct api *h_api;
 	pthread_t h_thread;
 	int h_running;
-	char h_up[64];			/* "http://127.0.0.1:PORT" upstream */
-	char h_base_url[64];		/* "http://127.0.0.1:PORT" gatherd */
+	char h_up[64]; /* "http://127.0.0.1:PORT" upstream */
+	char h_base_url[64]; /* "http://127.0.0.1:PORT" gatherd */
 };
 
 /* One HTTP response as the test client saw it. */
 struct harness_resp {
 	long r_status;
-	char *r_body;			/* NUL-terminated, never NULL */
+	char *r_body; /* NUL-terminated, never NULL */
 	size_t r_len;
-	char *r_headers;		/* raw header block */
+	char *r_headers; /* raw header block */
 };
 
 /* Once per test process: libcurl, libevent threads, quiet logs. */
@@ -65,11 +65,11 @@ struct json_object *harness_get_json(struct harness *h, const char *path);
  * Polls /api/v1/stats/NAME every 20 ms until its status is status, for
  * at most timeout_ms; returns the document (caller puts) or NULL.
  */
-struct json_object *harness_wait_status(struct harness *h, const char *name,
-    const char *status, int timeout_ms);
+struct json_object *harness_wait_status(
+    struct harness *h, const char *name, const char *status, int timeout_ms);
 /* Like harness_wait_status, until error.kind is kind. */
-struct json_object *harness_wait_error(struct harness *h, const char *name,
-    const char *kind, int timeout_ms);
+struct json_object *harness_wait_error(
+    struct harness *h, const char *name, const char *kind, int timeout_ms);
 /* Returns the string at JSON Pointer ptr in doc, or NULL (borrowed). */
 const char *harness_str(struct json_object *doc, const char *ptr);
 /* Returns the integer at JSON Pointer ptr in doc, or -1. */
