@@ -53,49 +53,34 @@ wait_all_ok(struct harness *h, int n)
 	}
 }
 
-/* Twenty slow polls are all in flight at the same time. */
-START_TEST(test_concurrent)
+/* One run of slow sources against a pair of caps. */
+struct cap_case {
+	int cc_sources;
+	const char *cc_caps; /* [gatherd] lines */
+	unsigned cc_max_inflight; /* what the upstream must see */
+};
+
+static const struct cap_case cap_cases[] = {
+    /* No cap in the way: all twenty are in flight at the same time. */
+    {20, "max_concurrency = 64\nmax_per_host = 64\n", 20},
+    /* max_concurrency holds; the excess waits and none is lost. */
+    {12, "max_concurrency = 4\nmax_per_host = 64\n", 4},
+    /* max_per_host holds; the excess waits and none is lost. */
+    {9, "max_concurrency = 64\nmax_per_host = 3\n", 3},
+};
+
+/* Slow polls run concurrently up to the caps, and every one is made. */
+START_TEST(test_caps)
 {
-	char *src = sources_text(20, "&delay_ms=700", "");
-	struct harness *h = harness_start("max_concurrency = 64\n"
-	                                  "max_per_host = 64\n",
-	    src);
+	const struct cap_case *cc = &cap_cases[_i];
+	char *src = sources_text(cc->cc_sources, "&delay_ms=500", "");
+	struct harness *h = harness_start(cc->cc_caps, src);
 
-	wait_all_ok(h, 20);
-	ck_assert_uint_eq(fake_upstream_max_inflight(h->h_fu), 20);
-	ck_assert_uint_eq(fake_upstream_requests(h->h_fu), 20);
-	harness_stop(h);
-	free(src);
-}
-END_TEST
-
-/* max_concurrency caps polls in flight; the excess waits, none is lost. */
-START_TEST(test_global_cap)
-{
-	char *src = sources_text(12, "&delay_ms=300", "");
-	struct harness *h = harness_start("max_concurrency = 4\n"
-	                                  "max_per_host = 64\n",
-	    src);
-
-	wait_all_ok(h, 12);
-	ck_assert_uint_eq(fake_upstream_max_inflight(h->h_fu), 4);
-	ck_assert_uint_eq(fake_upstream_requests(h->h_fu), 12);
-	harness_stop(h);
-	free(src);
-}
-END_TEST
-
-/* max_per_host caps polls to one host; the excess waits, none is lost. */
-START_TEST(test_per_host_cap)
-{
-	char *src = sources_text(9, "&delay_ms=300", "");
-	struct harness *h = harness_start("max_concurrency = 64\n"
-	                                  "max_per_host = 3\n",
-	    src);
-
-	wait_all_ok(h, 9);
-	ck_assert_uint_eq(fake_upstream_max_inflight(h->h_fu), 3);
-	ck_assert_uint_eq(fake_upstream_requests(h->h_fu), 9);
+	wait_all_ok(h, cc->cc_sources);
+	ck_assert_uint_eq(
+	    fake_upstream_max_inflight(h->h_fu), cc->cc_max_inflight);
+	ck_assert_uint_eq(
+	    fake_upstream_requests(h->h_fu), (unsigned long)cc->cc_sources);
 	harness_stop(h);
 	free(src);
 }
@@ -279,9 +264,8 @@ main(void)
 
 	harness_init();
 	tcase_set_timeout(tc, 90);
-	tcase_add_test(tc, test_concurrent);
-	tcase_add_test(tc, test_global_cap);
-	tcase_add_test(tc, test_per_host_cap);
+	tcase_add_loop_test(
+	    tc, test_caps, 0, (int)(sizeof cap_cases / sizeof cap_cases[0]));
 	tcase_add_test(tc, test_one_poll_per_source);
 	tcase_add_test(tc, test_headers);
 	tcase_add_loop_test(tc, test_failure_keeps_value, 0,
