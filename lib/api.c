@@ -36,6 +36,7 @@ enum api_doc_kind {
 	API_DOC_STATS,
 	API_DOC_SOURCE_STATS,
 	API_DOC_SOURCES,
+	API_DOC_READY,
 };
 
 /* A rendered document and the response that carries it. */
@@ -56,6 +57,7 @@ struct api {
 	struct event *a_timer; /* MHD's next deadline */
 	struct api_doc a_stats;
 	struct api_doc a_sources;
+	struct api_doc a_ready;
 	struct api_doc *a_source_stats; /* one per cache entry */
 	struct MHD_Response *a_healthz;
 	uint16_t a_port;
@@ -204,6 +206,8 @@ api_render(struct api *a, enum api_doc_kind kind, const struct cache_entry *e,
 		return render_stats(a->a_cache, now, len);
 	case API_DOC_SOURCE_STATS:
 		return render_source_stats(e, now, len);
+	case API_DOC_READY:
+		return render_ready(a->a_cache, now, len);
 	case API_DOC_SOURCES:
 		break;
 	}
@@ -299,6 +303,9 @@ api_request_cb(void *arg, struct MHD_Connection *conn, const char *url,
 		    conn, 413, "requests must not have a body", NULL, NULL);
 	if (strcmp(url, "/healthz") == 0)
 		return MHD_queue_response(conn, MHD_HTTP_OK, a->a_healthz);
+	if (strcmp(url, "/readyz") == 0)
+		return api_serve_doc(a, conn, &a->a_ready,
+		    cache_generation(a->a_cache), API_DOC_READY, NULL);
 	if (a->a_cf->cf_api_token != NULL && !api_authorized(a, conn))
 		return api_error(conn, 401, "missing or wrong bearer token",
 		    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
@@ -471,6 +478,7 @@ api_free(struct api *a)
 		MHD_stop_daemon(a->a_mhd);
 	api_doc_clear(&a->a_stats);
 	api_doc_clear(&a->a_sources);
+	api_doc_clear(&a->a_ready);
 	for (i = 0; a->a_source_stats != NULL && i < cache_count(a->a_cache);
 	     i++)
 		api_doc_clear(&a->a_source_stats[i]);

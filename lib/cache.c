@@ -151,6 +151,26 @@ cache_set_next_poll(struct cache *c, struct cache_entry *e, int64_t at)
 	cache_touch(c, e);
 }
 
+/* Records the state of e's circuit breaker. */
+void
+cache_set_circuit(struct cache *c, struct cache_entry *e,
+    enum cache_circuit state, unsigned opened)
+{
+	if (e->ce_circuit == state && e->ce_circuit_opened == opened)
+		return;
+	e->ce_circuit = state;
+	e->ce_circuit_opened = opened;
+	cache_touch(c, e);
+}
+
+/* Returns 1 if e serves stale values older than its max_age at now. */
+int
+cache_entry_expired(const struct cache_entry *e, int64_t now)
+{
+	return cache_entry_status(e) == CACHE_STALE &&
+	    now - e->ce_updated_at > (int64_t)e->ce_src->src_max_age_ms;
+}
+
 /* Returns the status derived from e's state. */
 enum cache_status
 cache_entry_status(const struct cache_entry *e)

@@ -22,6 +22,12 @@ enum cache_status {
 	CACHE_ERROR, /* failing and no good value exists */
 };
 
+enum cache_circuit {
+	CACHE_CIRCUIT_CLOSED, /* polling as usual */
+	CACHE_CIRCUIT_OPEN, /* no requests until the next probe */
+	CACHE_CIRCUIT_HALF_OPEN, /* the probe is in flight */
+};
+
 /* One source's state.  Read freely; change only through cache_put_*. */
 struct cache_entry {
 	const struct config_source *ce_src; /* borrowed from the config */
@@ -37,6 +43,8 @@ struct cache_entry {
 	uint64_t ce_polls_total;
 	uint64_t ce_failures_total;
 	uint64_t ce_consecutive_failures;
+	enum cache_circuit ce_circuit;
+	unsigned ce_circuit_opened; /* times opened since the last ok */
 	uint64_t ce_generation; /* cache generation of last change */
 };
 
@@ -65,6 +73,11 @@ void cache_put_error(
     struct cache *c, struct cache_entry *e, const struct source_error *err);
 /* Records when the next poll of e is due (wall ms). */
 void cache_set_next_poll(struct cache *c, struct cache_entry *e, int64_t at);
+/* Records the state of e's circuit breaker. */
+void cache_set_circuit(struct cache *c, struct cache_entry *e,
+    enum cache_circuit state, unsigned opened);
+/* Returns 1 if e serves stale values older than its max_age at now. */
+int cache_entry_expired(const struct cache_entry *e, int64_t now);
 /* Returns the status derived from e's state. */
 enum cache_status cache_entry_status(const struct cache_entry *e);
 /* Returns the API's name of status ("stale"). */

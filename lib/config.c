@@ -6,6 +6,8 @@
  * first error is reported, the way compilers lead with the first one.
  */
 #include <ctype.h>
+#include <stddef.h>
+#include <unistd.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -25,6 +27,11 @@
 #define CONFIG_DEFAULT_MAX_BODY (8u * 1024 * 1024)
 #define CONFIG_DEFAULT_INTERVAL_MS 60000
 #define CONFIG_DEFAULT_TIMEOUT_MS 10000
+#define CONFIG_DEFAULT_CONNECT_MS 10000
+#define CONFIG_DEFAULT_RETRY_BASE_MS 1000
+#define CONFIG_DEFAULT_RETRY_MAX_MS 3600000
+#define CONFIG_DEFAULT_LOW_SPEED 100
+#define CONFIG_DEFAULT_LOW_SPEED_MS 10000
 #define CONFIG_MAX_DURATION_MS (7ULL * 24 * 3600 * 1000)
 #define CONFIG_MAX_TOKEN 4096
 #define CONFIG_MAX_LINE 65536
@@ -50,12 +57,57 @@ enum config_key {
 	KEY_MAX_PER_HOST = 1 << 5,
 	KEY_INITIAL_SPREAD = 1 << 6,
 	KEY_API_TOKEN_FILE = 1 << 7,
-	KEY_MAX_BODY = 1 << 8,
-	KEY_URL = 1 << 9,
-	KEY_INTERVAL = 1 << 10,
-	KEY_TIMEOUT = 1 << 11,
-	KEY_TOKEN_FILE = 1 << 12,
+	KEY_URL = 1 << 8,
+	KEY_TOKEN_FILE = 1 << 9,
+	KEY_CA_FILE = 1 << 10,
 };
+
+/* How a tunable's value is written. */
+enum config_knob_type {
+	KNOB_DURATION,
+	KNOB_SIZE,
+	KNOB_COUNT,
+};
+
+/* A per-source tunable, which [gatherd] may also set as a default. */
+struct config_knob {
+	const char *k_name;
+	enum config_knob_type k_type;
+	size_t k_offset; /* of a uint64_t in config_source */
+	uint64_t k_min;
+	uint64_t k_max;
+	int k_global; /* allowed in [gatherd] */
+	const char *k_hint; /* an example for error messages */
+};
+
+#define KNOB(field) offsetof(struct config_source, field)
+#define KNOB_MAX_DURATION CONFIG_MAX_DURATION_MS
+
+static const struct config_knob config_knobs[] = {
+    {"interval", KNOB_DURATION, KNOB(src_interval_ms), 100, KNOB_MAX_DURATION,
+        0, "30s, 5m; at least 100ms"},
+    {"timeout", KNOB_DURATION, KNOB(src_timeout_ms), 10, KNOB_MAX_DURATION, 0,
+        "500ms, 5s; at least 10ms"},
+    {"connect_timeout", KNOB_DURATION, KNOB(src_connect_timeout_ms), 10,
+        KNOB_MAX_DURATION, 1, "2s; at least 10ms"},
+    {"retry_base", KNOB_DURATION, KNOB(src_retry_base_ms), 10,
+        KNOB_MAX_DURATION, 1, "1s; at least 10ms"},
+    {"retry_max", KNOB_DURATION, KNOB(src_retry_max_ms), 10, KNOB_MAX_DURATION,
+        1, "5m; at least 10ms"},
+    {"max_age", KNOB_DURATION, KNOB(src_max_age_ms), 100, KNOB_MAX_DURATION, 0,
+        "10m; at least 100ms"},
+    {"low_speed_time", KNOB_DURATION, KNOB(src_low_speed_time_ms), 1000,
+        KNOB_MAX_DURATION, 1, "10s; at least 1s"},
+    {"low_speed_limit", KNOB_COUNT, KNOB(src_low_speed_limit), 0, 1ULL << 30, 1,
+        "100 (bytes per second; 0 turns it off)"},
+    {"max_body", KNOB_SIZE, KNOB(src_max_body), 1, 1ULL << 40, 1, "512k, 8M"},
+};
+
+#define CONFIG_NKNOBS (sizeof config_knobs / sizeof config_knobs[0])
+/* Knobs whose defaults are not a plain constant. */
+#define KNOB_INDEX_INTERVAL 0
+#define KNOB_INDEX_TIMEOUT 1
+#define KNOB_INDEX_LOW_SPEED 7
 
 /* Parser state shared by the line reader and the inih handler. */
 struct config_parse {
@@ -342,12 +394,69 @@ config_set_string(char **dst, const char *value)
 	return 0;
 }
 
+/* Returns the knob called name, or NULL. */
+static const struct config_knob *
+config_find_knob(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CONFIG_NKNOBS; i++) {
+		if (strcmp(config_knobs[i].k_name, name) == 0)
+			return &config_knobs[i];
+	}
+	return NULL;
+}
+
+/* Sets knob k of src from value, once; 1 or 0 as inih wants. */
+static int
+config_set_knob(struct config_parse *cp, struct config_source *src,
+    const struct config_knob *k, const char *value)
+{
+	unsigned bit = 1u << (k - config_knobs);
+	uint64_t v;
+	size_t size;
+	unsigned count;
+	int rc;
+
+	if (src->src_set & bit) {
+		config_error(cp, 0, "duplicate key \"%s\"", k->k_name);
+		return 0;
+	}
+	switch (k->k_type) {
+	case KNOB_DURATION:
+		rc = config_parse_duration(value, &v);
+		break;
+	case KNOB_SIZE:
+		rc = config_parse_size(value, &size);
+		v = size;
+		break;
+	case KNOB_COUNT:
+	default:
+		rc = config_parse_uint(value, 0, UINT32_MAX, &count);
+		v = count;
+		break;
+	}
+	if (rc == -1 || v < k->k_min || v > k->k_max) {
+		config_error(cp, 0, "%s: bad %s \"%s\" (use e.g. %s)",
+		    k->k_name,
+		    k->k_type == KNOB_DURATION   ? "duration"
+		        : k->k_type == KNOB_SIZE ? "size"
+		                                 : "number",
+		    value, k->k_hint);
+		return 0;
+	}
+	*(uint64_t *)(void *)((char *)src + k->k_offset) = v;
+	src->src_set |= bit;
+	return 1;
+}
+
 /* Handles one key of the [gatherd] section; 1 or 0 as inih wants. */
 static int
 config_global_key(struct config_parse *cp, const char *name, const char *value)
 {
 	struct config *cf = cp->cp_cf;
 	unsigned *seen = &cp->cp_global_seen;
+	const struct config_knob *k;
 
 	if (strcmp(name, "listen") == 0) {
 		if (config_once(cp, seen, KEY_LISTEN, name) == -1)
@@ -414,17 +523,8 @@ config_global_key(struct config_parse *cp, const char *name, const char *value)
 			return 0;
 		if ((cf->cf_api_token = config_read_token(cp, value)) == NULL)
 			return 0;
-	} else if (strcmp(name, "max_body") == 0) {
-		if (config_once(cp, seen, KEY_MAX_BODY, name) == -1)
-			return 0;
-		if (config_parse_size(value, &cf->cf_max_body) == -1 ||
-		    cf->cf_max_body == 0) {
-			config_error(cp, 0,
-			    "max_body: bad size \"%s\" (use e.g. "
-			    "512k, 8M)",
-			    value);
-			return 0;
-		}
+	} else if ((k = config_find_knob(name)) != NULL && k->k_global) {
+		return config_set_knob(cp, &cf->cf_defaults, k, value);
 	} else {
 		config_error(cp, 0, "unknown key \"%s\" in [gatherd]", name);
 		return 0;
@@ -519,6 +619,7 @@ config_source_key(struct config_parse *cp, struct config_source *src,
     const char *name, const char *value)
 {
 	unsigned *seen = &cp->cp_source_seen;
+	const struct config_knob *k;
 	const char *why;
 
 	if (strcmp(name, "url") == 0) {
@@ -529,43 +630,21 @@ config_source_key(struct config_parse *cp, struct config_source *src,
 			return 0;
 		}
 		return config_set_string(&src->src_url, value) == 0;
-	} else if (strcmp(name, "interval") == 0) {
-		if (config_once(cp, seen, KEY_INTERVAL, name) == -1)
-			return 0;
-		if (config_parse_duration(value, &src->src_interval_ms) == -1 ||
-		    src->src_interval_ms < 100) {
-			config_error(cp, 0,
-			    "interval: bad duration \"%s\" (use "
-			    "e.g. 30s, 5m; at least 100ms)",
-			    value);
-			return 0;
-		}
-	} else if (strcmp(name, "timeout") == 0) {
-		if (config_once(cp, seen, KEY_TIMEOUT, name) == -1)
-			return 0;
-		if (config_parse_duration(value, &src->src_timeout_ms) == -1 ||
-		    src->src_timeout_ms < 10) {
-			config_error(cp, 0,
-			    "timeout: bad duration \"%s\" (use "
-			    "e.g. 500ms, 5s; at least 10ms)",
-			    value);
-			return 0;
-		}
 	} else if (strcmp(name, "token_file") == 0) {
 		if (config_once(cp, seen, KEY_TOKEN_FILE, name) == -1)
 			return 0;
 		return (src->src_token = config_read_token(cp, value)) != NULL;
-	} else if (strcmp(name, "max_body") == 0) {
-		if (config_once(cp, seen, KEY_MAX_BODY, name) == -1)
+	} else if (strcmp(name, "ca_file") == 0) {
+		if (config_once(cp, seen, KEY_CA_FILE, name) == -1)
 			return 0;
-		if (config_parse_size(value, &src->src_max_body) == -1 ||
-		    src->src_max_body == 0) {
-			config_error(cp, 0,
-			    "max_body: bad size \"%s\" (use e.g. "
-			    "512k, 8M)",
-			    value);
+		if (access(value, R_OK) == -1) {
+			config_error(cp, 0, "cannot read ca_file %s: %s", value,
+			    strerror(errno));
 			return 0;
 		}
+		return config_set_string(&src->src_ca_file, value) == 0;
+	} else if ((k = config_find_knob(name)) != NULL) {
+		return config_set_knob(cp, src, k, value);
 	} else if (strcmp(name, "header") == 0) {
 		return config_add_header(cp, src, value);
 	} else if (strncmp(name, "stat", 4) == 0 &&
@@ -605,8 +684,6 @@ config_new_source(struct config_parse *cp, const char *name)
 	cf->cf_sources = sources;
 	src = &sources[cf->cf_nsources];
 	memset(src, 0, sizeof *src);
-	src->src_interval_ms = CONFIG_DEFAULT_INTERVAL_MS;
-	src->src_timeout_ms = CONFIG_DEFAULT_TIMEOUT_MS;
 	src->src_line = cp->cp_header_line;
 	if ((src->src_name = strdup(name)) == NULL)
 		return NULL;
@@ -699,6 +776,57 @@ config_reader_cb(char *buf, int size, void *user)
 	return buf;
 }
 
+/* Returns the uint64_t knob k of src. */
+static uint64_t *
+config_knob_field(struct config_source *src, const struct config_knob *k)
+{
+	return (uint64_t *)(void *)((char *)src + k->k_offset);
+}
+
+/* Fills src's unset tunables from [gatherd], else from the defaults. */
+static void
+config_inherit(const struct config *cf, struct config_source *src)
+{
+	const struct config_source *d = &cf->cf_defaults;
+	size_t i;
+
+	for (i = 0; i < CONFIG_NKNOBS; i++) {
+		if (!(src->src_set & (1u << i)) && (d->src_set & (1u << i)))
+			*config_knob_field(src, &config_knobs[i]) =
+			    *config_knob_field(
+			        (struct config_source *)d, &config_knobs[i]);
+	}
+	if (!(src->src_set & (1u << KNOB_INDEX_INTERVAL)))
+		src->src_interval_ms = CONFIG_DEFAULT_INTERVAL_MS;
+	if (!(src->src_set & (1u << KNOB_INDEX_TIMEOUT)))
+		src->src_timeout_ms = CONFIG_DEFAULT_TIMEOUT_MS;
+	/* The rest depend on those two unless the file said otherwise. */
+	if (src->src_connect_timeout_ms == 0)
+		src->src_connect_timeout_ms =
+		    src->src_timeout_ms < CONFIG_DEFAULT_CONNECT_MS
+		    ? src->src_timeout_ms
+		    : CONFIG_DEFAULT_CONNECT_MS;
+	if (src->src_retry_base_ms == 0)
+		src->src_retry_base_ms = CONFIG_DEFAULT_RETRY_BASE_MS;
+	if (src->src_retry_max_ms == 0) {
+		src->src_retry_max_ms =
+		    src->src_interval_ms * 8 < CONFIG_DEFAULT_RETRY_MAX_MS
+		    ? src->src_interval_ms * 8
+		    : CONFIG_DEFAULT_RETRY_MAX_MS;
+		if (src->src_retry_max_ms < src->src_retry_base_ms)
+			src->src_retry_max_ms = src->src_retry_base_ms;
+	}
+	if (src->src_max_age_ms == 0)
+		src->src_max_age_ms = src->src_interval_ms * 10;
+	if (src->src_low_speed_time_ms == 0)
+		src->src_low_speed_time_ms = CONFIG_DEFAULT_LOW_SPEED_MS;
+	if (!(src->src_set & (1u << KNOB_INDEX_LOW_SPEED)) &&
+	    !(d->src_set & (1u << KNOB_INDEX_LOW_SPEED)))
+		src->src_low_speed_limit = CONFIG_DEFAULT_LOW_SPEED;
+	if (src->src_max_body == 0)
+		src->src_max_body = CONFIG_DEFAULT_MAX_BODY;
+}
+
 /* Checks what only the whole file can tell; 0 or -1. */
 static int
 config_check_sources(struct config_parse *cp)
@@ -721,8 +849,14 @@ config_check_sources(struct config_parse *cp)
 			    src->src_name);
 			return -1;
 		}
-		if (src->src_max_body == 0)
-			src->src_max_body = cf->cf_max_body;
+		config_inherit(cf, src);
+		if (src->src_retry_max_ms < src->src_retry_base_ms) {
+			config_error(cp, src->src_line,
+			    "source %s: retry_max "
+			    "is below retry_base",
+			    src->src_name);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -737,7 +871,6 @@ config_set_defaults(struct config *cf)
 	cf->cf_max_concurrency = CONFIG_DEFAULT_CONCURRENCY;
 	cf->cf_max_per_host = CONFIG_DEFAULT_PER_HOST;
 	cf->cf_initial_spread_ms = CONFIG_DEFAULT_SPREAD_MS;
-	cf->cf_max_body = CONFIG_DEFAULT_MAX_BODY;
 	/* systemd may pass several directories separated by ':'. */
 	if (state != NULL && *state != '\0')
 		cf->cf_state_dir = strndup(state, strcspn(state, ":"));
@@ -841,6 +974,7 @@ config_free_source(struct config_source *src)
 
 	free(src->src_name);
 	free(src->src_url);
+	free(src->src_ca_file);
 	if (src->src_token != NULL) {
 		explicit_bzero(src->src_token, strlen(src->src_token));
 		free(src->src_token);

@@ -19,13 +19,21 @@ struct config_stat {
 	char *cs_pointer;
 };
 
-/* One [source NAME] section. */
+/* One [source NAME] section; [gatherd] keeps defaults in the same shape. */
 struct config_source {
 	char *src_name;
 	char *src_url;
 	uint64_t src_interval_ms;
 	uint64_t src_timeout_ms;
-	size_t src_max_body; /* bytes */
+	uint64_t src_connect_timeout_ms;
+	uint64_t src_retry_base_ms;
+	uint64_t src_retry_max_ms;
+	uint64_t src_max_age_ms; /* stale values past it are expired */
+	uint64_t src_low_speed_limit; /* bytes per second, 0: no limit */
+	uint64_t src_low_speed_time_ms;
+	uint64_t src_max_body; /* bytes */
+	unsigned src_set; /* bits of the tunables the file set */
+	char *src_ca_file; /* CA bundle, or NULL for the system's */
 	char *src_token; /* secret from token_file, or NULL */
 	char **src_headers; /* "Name: value" lines */
 	size_t src_nheaders;
@@ -45,7 +53,7 @@ struct config {
 	unsigned cf_max_concurrency;
 	unsigned cf_max_per_host;
 	uint64_t cf_initial_spread_ms;
-	size_t cf_max_body; /* default for sources */
+	struct config_source cf_defaults; /* tunables set in [gatherd] */
 	char *cf_api_token; /* secret from api_token_file, or NULL */
 	struct config_source *cf_sources;
 	size_t cf_nsources;

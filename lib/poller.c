@@ -20,6 +20,7 @@
 #include <event2/event.h>
 #include <json-c/linkhash.h>
 
+#include "backoff.h"
 #include "extract.h"
 #include "log.h"
 #include "poller.h"
@@ -55,6 +56,9 @@ struct poll_source {
 	size_t ps_cap;
 	int ps_too_large;
 	int ps_in_flight;
+	struct backoff ps_backoff;
+	char *ps_etag; /* validators of the values we hold */
+	char *ps_last_modified;
 	int ps_waiting;
 	TAILQ_ENTRY(poll_source) ps_wait_link;
 	char ps_errbuf[CURL_ERROR_SIZE];
@@ -77,9 +81,6 @@ struct poller {
 	poller_done_cb p_done_cb;
 	void *p_done_arg;
 };
-
-static void poller_request(struct poll_source *ps);
-static void poller_drain(struct poller *p);
 
 /* Puts h in the ready list if it has a waiting poll and room for it. */
 static void
@@ -161,36 +162,105 @@ poller_curl_kind(const struct poll_source *ps, CURLcode rc)
 	}
 }
 
+/* Returns a response header of the last request (after redirects). */
+static const char *
+poller_header(struct poll_source *ps, const char *name)
+{
+	struct curl_header *h;
+
+	if (curl_easy_header(ps->ps_easy, name, 0, CURLH_HEADER, -1, &h) !=
+	    CURLHE_OK)
+		return NULL;
+	return h->value;
+}
+
+/* Returns the server's hint of when to come back in ms, or -1. */
+static int64_t
+poller_hint(struct poll_source *ps, long status)
+{
+	int64_t now = timeutil_wall_ms();
+	uint64_t ms;
+
+	if (status != 429 && status != 503)
+		return -1;
+	if (backoff_parse_retry_after(
+	        poller_header(ps, "Retry-After"), now, &ms) == 0)
+		return (int64_t)ms;
+	if (status == 429 &&
+	    (backoff_parse_reset(
+	         poller_header(ps, "RateLimit-Reset"), now, &ms) == 0 ||
+	        backoff_parse_reset(
+	            poller_header(ps, "X-RateLimit-Reset"), now, &ms) == 0))
+		return (int64_t)ms;
+	return -1;
+}
+
+/* Returns a short reason phrase for the statuses upstreams often send. */
+static const char *
+poller_reason(long status)
+{
+	switch (status) {
+	case 400:
+		return " Bad Request";
+	case 401:
+		return " Unauthorized: the upstream refused the token (check "
+		       "token_file); next try after a full interval";
+	case 403:
+		return " Forbidden: the token lacks access (check token_file "
+		       "and its permissions); next try after a full interval";
+	case 404:
+		return " Not Found (check url)";
+	case 410:
+		return " Gone (check url)";
+	case 429:
+		return " Too Many Requests";
+	case 500:
+		return " Internal Server Error";
+	case 502:
+		return " Bad Gateway";
+	case 503:
+		return " Service Unavailable";
+	case 504:
+		return " Gateway Timeout";
+	default:
+		return "";
+	}
+}
+
 /* Works out how a finished transfer went; 0 with *values, or -1 and err. */
 static int
 poller_outcome(struct poll_source *ps, CURLcode rc, struct json_object **values,
-    struct source_error *err)
+    struct source_error *err, int64_t *hint_ms)
 {
 	const struct config_source *src = ps->ps_src;
 	long status = 0;
 	enum source_err kind;
 
 	*values = NULL;
+	*hint_ms = -1;
 	curl_easy_getinfo(ps->ps_easy, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
 		kind = poller_curl_kind(ps, rc);
 		if (kind == SOURCE_ERR_TOO_LARGE)
 			source_error_set(err, kind, (int)status, 0,
-			    "body larger than %zu bytes", src->src_max_body);
+			    "body larger than max_body (%llu bytes)",
+			    (unsigned long long)src->src_max_body);
 		else
 			source_error_set(err, kind, (int)status, 0, "%s",
 			    ps->ps_errbuf[0] != '\0' ? ps->ps_errbuf
 			                             : curl_easy_strerror(rc));
 		return -1;
 	}
-	if (status == 429) {
-		source_error_set(err, SOURCE_ERR_RATE_LIMITED, 429, 0,
-		    "HTTP 429 Too Many Requests");
-		return -1;
-	}
+	if (status == 304 && ps->ps_entry->ce_values != NULL &&
+	    (ps->ps_etag != NULL || ps->ps_last_modified != NULL))
+		return 0; /* not modified: keep the values, no parse */
 	if (status < 200 || status > 299) {
-		source_error_set(err, SOURCE_ERR_HTTP_STATUS, (int)status, 0,
-		    "HTTP %ld", status);
+		*hint_ms = poller_hint(ps, status);
+		source_error_set(err,
+		    status == 429 ? SOURCE_ERR_RATE_LIMITED
+		                  : SOURCE_ERR_HTTP_STATUS,
+		    (int)status, 0, "HTTP %ld%s", status,
+		    poller_reason(status));
 		return -1;
 	}
 	if (extract_values(ps->ps_poller->p_extract,
@@ -200,6 +270,81 @@ poller_outcome(struct poll_source *ps, CURLcode rc, struct json_object **values,
 		return -1;
 	}
 	return 0;
+}
+
+/* Builds the request headers: the config's, then our validators. */
+static int
+poller_build_headers(struct poll_source *ps)
+{
+	const struct config_source *src = ps->ps_src;
+	struct curl_slist *list = NULL, *l;
+	int has_accept = 0;
+	char line[1024];
+	size_t i;
+
+	for (i = 0; i < src->src_nheaders; i++) {
+		if (strncasecmp(src->src_headers[i], "Accept:", 7) == 0)
+			has_accept = 1;
+		if ((l = curl_slist_append(list, src->src_headers[i])) == NULL)
+			goto fail;
+		list = l;
+	}
+	if (!has_accept) {
+		if ((l = curl_slist_append(list, "Accept: application/json")) ==
+		    NULL)
+			goto fail;
+		list = l;
+	}
+	if (ps->ps_etag != NULL) {
+		snprintf(line, sizeof line, "If-None-Match: %s", ps->ps_etag);
+		if ((l = curl_slist_append(list, line)) == NULL)
+			goto fail;
+		list = l;
+	}
+	if (ps->ps_last_modified != NULL) {
+		snprintf(line, sizeof line, "If-Modified-Since: %s",
+		    ps->ps_last_modified);
+		if ((l = curl_slist_append(list, line)) == NULL)
+			goto fail;
+		list = l;
+	}
+	if (curl_easy_setopt(ps->ps_easy, CURLOPT_HTTPHEADER, list) != CURLE_OK)
+		goto fail;
+	curl_slist_free_all(ps->ps_headers);
+	ps->ps_headers = list;
+	return 0;
+fail:
+	curl_slist_free_all(list);
+	return -1;
+}
+
+/* Returns 1 if a and b are both NULL or equal strings. */
+static int
+poller_same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Keeps the ETag and Last-Modified of the values just stored (or none). */
+static void
+poller_set_validators(
+    struct poll_source *ps, const char *etag, const char *last_modified)
+{
+	/* Validators too long for a header line are not worth sending. */
+	if (etag != NULL && strlen(etag) > 512)
+		etag = NULL;
+	if (last_modified != NULL && strlen(last_modified) > 128)
+		last_modified = NULL;
+	if (poller_same(etag, ps->ps_etag) &&
+	    poller_same(last_modified, ps->ps_last_modified))
+		return;
+	free(ps->ps_etag);
+	free(ps->ps_last_modified);
+	ps->ps_etag = etag ? strdup(etag) : NULL;
+	ps->ps_last_modified = last_modified ? strdup(last_modified) : NULL;
+	if (poller_build_headers(ps) == -1)
+		log_warnx("source %s: cannot update request headers",
+		    ps->ps_src->src_name);
 }
 
 /* Arms ps's timer for monotonic time at and publishes it. */
@@ -231,21 +376,90 @@ poller_schedule(struct poll_source *ps)
 	poller_arm(ps, next);
 }
 
-/* Records a finished poll of ps, logs changes of state, plans the next. */
+/* Returns a random number in [0, 1) for jitter. */
+static double
+poller_random(void)
+{
+	return (double)arc4random() / 4294967296.0;
+}
+
+/* Records a failure of ps: plans the retry, opens the circuit, logs. */
 static void
-poller_finish(struct poll_source *ps, int ok, struct json_object *values,
-    struct source_error *err)
+poller_failed(struct poll_source *ps, struct source_error *err, int64_t hint_ms)
 {
 	struct poller *p = ps->ps_poller;
-	struct cache_entry *e = ps->ps_entry;
-	const char *name = ps->ps_src->src_name;
-	int was_failing = e->ce_consecutive_failures > 0;
-	int64_t now = timeutil_wall_ms();
+	const struct config_source *src = ps->ps_src;
+	struct backoff_policy policy = {src->src_retry_base_ms,
+	    src->src_retry_max_ms, src->src_interval_ms};
+	struct backoff *b = &ps->ps_backoff;
+	unsigned opened = b->b_opened;
+	uint64_t delay;
+
+	if (err->se_http_status == 304) {
+		/* A 304 for values we do not hold: ask plainly next time. */
+		poller_set_validators(ps, NULL, NULL);
+	}
+	delay = backoff_failure(
+	    b, &policy, err->se_http_status, hint_ms, poller_random());
+	cache_put_error(p->p_cache, ps->ps_entry, err);
+	if (p->p_once)
+		return;
+	poller_arm(ps, timeutil_mono_ms() + (int64_t)delay);
+	cache_set_circuit(p->p_cache, ps->ps_entry,
+	    b->b_open ? CACHE_CIRCUIT_OPEN : CACHE_CIRCUIT_CLOSED, b->b_opened);
+	if (b->b_open && b->b_opened != opened)
+		log_info("source %s: circuit open after %u failures in a row "
+		         "(%s: %s); next probe in %.1fs",
+		    src->src_name, b->b_failures, source_err_name(err->se_kind),
+		    err->se_message, (double)delay / 1000.0);
+	else if (b->b_failures == 1)
+		log_info("source %s: failing: %s: %s; next attempt in %.1fs",
+		    src->src_name, source_err_name(err->se_kind),
+		    err->se_message, (double)delay / 1000.0);
+	else
+		log_debug("source %s: still failing (%u): %s: %s; next attempt "
+		          "in %.1fs",
+		    src->src_name, b->b_failures, source_err_name(err->se_kind),
+		    err->se_message, (double)delay / 1000.0);
+}
+
+/* Records a success of ps: keeps values and validators, back on slot. */
+static void
+poller_succeeded(struct poll_source *ps, struct json_object *values)
+{
+	struct poller *p = ps->ps_poller;
+	struct backoff *b = &ps->ps_backoff;
+
+	if (values != NULL)
+		poller_set_validators(ps, poller_header(ps, "ETag"),
+		    poller_header(ps, "Last-Modified"));
+	if (b->b_failures > 0)
+		log_info("source %s: ok again after %u failures",
+		    ps->ps_src->src_name, b->b_failures);
+	backoff_success(b);
+	cache_put_ok(p->p_cache, ps->ps_entry, values, timeutil_wall_ms());
+	cache_set_circuit(p->p_cache, ps->ps_entry, CACHE_CIRCUIT_CLOSED, 0);
+	if (!p->p_once)
+		poller_schedule(ps);
+}
+
+/* Records a finished poll of ps and plans the next. */
+static void
+poller_finish(struct poll_source *ps, int ok, struct json_object *values,
+    struct source_error *err, int64_t hint_ms)
+{
+	struct poller *p = ps->ps_poller;
 
 	ps->ps_in_flight = 0;
 	p->p_in_flight--;
 	ps->ps_host->h_in_flight--;
 	poller_host_update(p, ps->ps_host);
+	if (ok)
+		poller_succeeded(ps, values);
+	else {
+		err->se_at = timeutil_wall_ms();
+		poller_failed(ps, err, hint_ms);
+	}
 	ps->ps_len = 0;
 	ps->ps_too_large = 0;
 	ps->ps_errbuf[0] = '\0';
@@ -254,26 +468,8 @@ poller_finish(struct poll_source *ps, int ok, struct json_object *values,
 		ps->ps_body = NULL;
 		ps->ps_cap = 0;
 	}
-	if (ok) {
-		cache_put_ok(p->p_cache, e, values, now);
-		if (was_failing)
-			log_info("source %s: ok again", name);
-	} else {
-		err->se_at = now;
-		cache_put_error(p->p_cache, e, err);
-		if (!was_failing)
-			log_info("source %s: failing: %s: %s", name,
-			    source_err_name(err->se_kind), err->se_message);
-		else
-			log_debug("source %s: still failing (%llu): %s: %s",
-			    name,
-			    (unsigned long long)e->ce_consecutive_failures,
-			    source_err_name(err->se_kind), err->se_message);
-	}
-	if (!p->p_once)
-		poller_schedule(ps);
 	if (p->p_done_cb != NULL)
-		p->p_done_cb(e, ok, p->p_done_arg);
+		p->p_done_cb(ps->ps_entry, ok, p->p_done_arg);
 }
 
 /* Starts ps's transfer now; the caps have been checked. */
@@ -285,13 +481,16 @@ poller_begin(struct poll_source *ps)
 	CURLMcode mc;
 
 	ps->ps_in_flight = 1;
+	if (ps->ps_backoff.b_open)
+		cache_set_circuit(p->p_cache, ps->ps_entry,
+		    CACHE_CIRCUIT_HALF_OPEN, ps->ps_backoff.b_opened);
 	p->p_in_flight++;
 	ps->ps_host->h_in_flight++;
 	poller_host_update(p, ps->ps_host);
 	if ((mc = curl_multi_add_handle(p->p_multi, ps->ps_easy)) != CURLM_OK) {
 		source_error_set(&err, SOURCE_ERR_INTERNAL, 0, 0,
 		    "cannot start transfer: %s", curl_multi_strerror(mc));
-		poller_finish(ps, 0, NULL, &err);
+		poller_finish(ps, 0, NULL, &err, -1);
 	}
 }
 
@@ -343,6 +542,7 @@ poller_check_done(struct poller *p)
 	struct poll_source *ps;
 	struct json_object *values;
 	struct source_error err;
+	int64_t hint_ms;
 	CURLMsg *msg;
 	CURLcode rc;
 	CURL *easy;
@@ -357,8 +557,8 @@ poller_check_done(struct poller *p)
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&ps);
 		curl_multi_remove_handle(p->p_multi, easy);
 		memset(&err, 0, sizeof err);
-		ok = poller_outcome(ps, rc, &values, &err) == 0;
-		poller_finish(ps, ok, values, &err);
+		ok = poller_outcome(ps, rc, &values, &err, &hint_ms) == 0;
+		poller_finish(ps, ok, values, &err, hint_ms);
 	}
 	poller_drain(p);
 }
@@ -514,31 +714,23 @@ poller_host_free_cb(struct lh_entry *ent)
 	free(h);
 }
 
+/* Converts ms to whole seconds for curl's options, rounding up. */
+static long
+poller_seconds(uint64_t ms)
+{
+	return (long)((ms + 999) / 1000);
+}
+
 /* Sets every option of ps's easy handle once; 0 or -1. */
 static int
 poller_setup_easy(struct poller *p, struct poll_source *ps)
 {
 	const struct config_source *src = ps->ps_src;
-	struct curl_slist *l;
 	CURL *e = ps->ps_easy;
-	int has_accept = 0;
 	CURLcode rc = CURLE_OK;
-	size_t i;
 
-	for (i = 0; i < src->src_nheaders; i++) {
-		if (strncasecmp(src->src_headers[i], "Accept:", 7) == 0)
-			has_accept = 1;
-		if ((l = curl_slist_append(
-		         ps->ps_headers, src->src_headers[i])) == NULL)
-			return -1;
-		ps->ps_headers = l;
-	}
-	if (!has_accept) {
-		if ((l = curl_slist_append(
-		         ps->ps_headers, "Accept: application/json")) == NULL)
-			return -1;
-		ps->ps_headers = l;
-	}
+	if (poller_build_headers(ps) == -1)
+		return -1;
 #define SET(opt, val)                                                          \
 	do {                                                                   \
 		if (rc == CURLE_OK)                                            \
@@ -551,8 +743,14 @@ poller_setup_easy(struct poller *p, struct poll_source *ps)
 	SET(CURLOPT_ERRORBUFFER, ps->ps_errbuf);
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_USERAGENT, p->p_cf->cf_user_agent);
-	SET(CURLOPT_HTTPHEADER, ps->ps_headers);
 	SET(CURLOPT_TIMEOUT_MS, (long)src->src_timeout_ms);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)src->src_connect_timeout_ms);
+	if (src->src_low_speed_limit > 0) {
+		/* A drip of a few bytes a second is not a live upstream. */
+		SET(CURLOPT_LOW_SPEED_LIMIT, (long)src->src_low_speed_limit);
+		SET(CURLOPT_LOW_SPEED_TIME,
+		    poller_seconds(src->src_low_speed_time_ms));
+	}
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_FOLLOWLOCATION, 1L);
@@ -560,6 +758,8 @@ poller_setup_easy(struct poller *p, struct poll_source *ps)
 	SET(CURLOPT_ACCEPT_ENCODING, "");
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)src->src_max_body);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	if (src->src_ca_file != NULL)
+		SET(CURLOPT_CAINFO, src->src_ca_file);
 	if (src->src_token != NULL) {
 		/* curl's own bearer auth: never sent to another host. */
 		SET(CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
@@ -662,6 +862,8 @@ poller_free(struct poller *p)
 		if (ps->ps_easy != NULL)
 			curl_easy_cleanup(ps->ps_easy);
 		curl_slist_free_all(ps->ps_headers);
+		free(ps->ps_etag);
+		free(ps->ps_last_modified);
 		if (ps->ps_timer != NULL)
 			event_free(ps->ps_timer);
 		free(ps->ps_body);

@@ -66,6 +66,40 @@ render_source_error(const struct source_error *err)
 	return o;
 }
 
+/* Returns e's error as the stats show it: circuit_open while it blocks. */
+static struct json_object *
+render_entry_error(const struct cache_entry *e)
+{
+	struct source_error open;
+
+	if (e->ce_circuit != CACHE_CIRCUIT_OPEN)
+		return render_source_error(&e->ce_error);
+	source_error_set(&open, SOURCE_ERR_CIRCUIT_OPEN,
+	    e->ce_error.se_http_status, e->ce_error.se_at,
+	    "circuit open after %llu failures in a row; last: %s: %s",
+	    (unsigned long long)e->ce_consecutive_failures,
+	    source_err_name(e->ce_error.se_kind), e->ce_error.se_message);
+	return render_source_error(&open);
+}
+
+/* Returns the circuit breaker's state for the operators' view. */
+static struct json_object *
+render_circuit(const struct cache_entry *e)
+{
+	static const char *const names[] = {"closed", "open", "half_open"};
+	struct json_object *o;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	render_add(o, "state", json_object_new_string(names[e->ce_circuit]));
+	render_add(o, "opened", json_object_new_int((int)e->ce_circuit_opened));
+	render_add(o, "next_probe_at",
+	    e->ce_circuit == CACHE_CIRCUIT_OPEN
+	        ? render_time(e->ce_next_poll_at)
+	        : NULL);
+	return o;
+}
+
 /* Returns the stats object of one source. */
 static struct json_object *
 render_entry_stats(const struct cache_entry *e, int64_t now)
@@ -83,10 +117,10 @@ render_entry_stats(const struct cache_entry *e, int64_t now)
 	render_add(o, "values",
 	    e->ce_values != NULL ? json_object_get(e->ce_values)
 	                         : json_object_new_object());
+	render_add(
+	    o, "expired", json_object_new_boolean(cache_entry_expired(e, now)));
 	render_add(o, "error",
-	    st != CACHE_OK && e->ce_has_error
-	        ? render_source_error(&e->ce_error)
-	        : NULL);
+	    st != CACHE_OK && e->ce_has_error ? render_entry_error(e) : NULL);
 	return o;
 }
 
@@ -162,7 +196,7 @@ render_source_stats(const struct cache_entry *e, int64_t now, size_t *len)
 
 /* Returns the operators' object of one source. */
 static struct json_object *
-render_entry_source(const struct cache_entry *e)
+render_entry_source(const struct cache_entry *e, int64_t now)
 {
 	const struct config_source *src = e->ce_src;
 	struct json_object *o, *stats;
@@ -187,6 +221,12 @@ render_entry_source(const struct cache_entry *e)
 	render_add(o, "updated_at", render_time(e->ce_updated_at));
 	render_add(o, "last_attempt_at", render_time(e->ce_last_attempt_at));
 	render_add(o, "next_poll_at", render_time(e->ce_next_poll_at));
+	render_add(o, "next_poll_in_seconds",
+	    e->ce_next_poll_at != 0 ? render_seconds(e->ce_next_poll_at - now)
+	                            : NULL);
+	render_add(
+	    o, "expired", json_object_new_boolean(cache_entry_expired(e, now)));
+	render_add(o, "circuit", render_circuit(e));
 	render_add(o, "consecutive_failures",
 	    json_object_new_uint64(e->ce_consecutive_failures));
 	render_add(o, "polls_total", json_object_new_uint64(e->ce_polls_total));
@@ -213,7 +253,7 @@ render_sources(struct cache *c, int64_t now, size_t *len)
 	render_add(root, "sources", list);
 	for (i = 0; i < cache_count(c); i++)
 		json_object_array_add(
-		    list, render_entry_source(cache_entry_at(c, i)));
+		    list, render_entry_source(cache_entry_at(c, i), now));
 	return render_finish(root, len);
 }
 
@@ -232,5 +272,48 @@ render_error(int status, const char *message, size_t *len)
 	render_add(err, "status", json_object_new_int(status));
 	render_add(err, "message", json_object_new_string(message));
 	render_add(root, "error", err);
+	return render_finish(root, len);
+}
+
+/* Renders GET /readyz: ready, or degraded with the sources at fault. */
+char *
+render_ready(struct cache *c, int64_t now, size_t *len)
+{
+	struct json_object *root, *sources, *degraded, *o;
+	struct cache_entry *e;
+	enum cache_status st;
+	int expired;
+	size_t i;
+
+	if ((root = render_document(now)) == NULL)
+		return NULL;
+	sources = json_object_new_object();
+	degraded = json_object_new_array();
+	for (i = 0; i < cache_count(c); i++) {
+		e = cache_entry_at(c, i);
+		st = cache_entry_status(e);
+		expired = cache_entry_expired(e, now);
+		/* Failing with nothing to show, or showing values too old. */
+		if ((st == CACHE_ERROR || expired) && degraded != NULL)
+			json_object_array_add(degraded,
+			    json_object_new_string(e->ce_src->src_name));
+		if (sources == NULL || (o = json_object_new_object()) == NULL)
+			continue;
+		render_add(
+		    o, "status", json_object_new_string(cache_status_name(st)));
+		render_add(o, "expired", json_object_new_boolean(expired));
+		render_add(o, "age_seconds",
+		    e->ce_updated_at != 0
+		        ? render_seconds(now - e->ce_updated_at)
+		        : NULL);
+		render_add(sources, e->ce_src->src_name, o);
+	}
+	render_add(root, "status",
+	    json_object_new_string(
+	        degraded != NULL && json_object_array_length(degraded) > 0
+	            ? "degraded"
+	            : "ready"));
+	render_add(root, "degraded", degraded);
+	render_add(root, "sources", sources);
 	return render_finish(root, len);
 }

@@ -19,6 +19,8 @@ char *
 render_source_stats(const struct cache_entry *e, int64_t now, size_t *len);
 /* Renders GET /api/v1/sources as of now; NULL on error. */
 char *render_sources(struct cache *c, int64_t now, size_t *len);
+/* Renders GET /readyz: ready, or degraded with the sources at fault. */
+char *render_ready(struct cache *c, int64_t now, size_t *len);
 /* Renders {"error": {"status": status, "message": message}}. */
 char *render_error(int status, const char *message, size_t *len);
 

@@ -217,6 +217,9 @@ assert_ok_entry(struct json_object *doc, const char *ptr, int nvalues)
 	ck_assert_int_eq(harness_int(doc, p), 1000);
 	snprintf(p, sizeof p, "%s/error", ptr);
 	assert_null(doc, p);
+	snprintf(p, sizeof p, "%s/expired", ptr);
+	ck_assert(json_object_is_type(at(doc, p), json_type_boolean));
+	ck_assert(!json_object_get_boolean(at(doc, p)));
 }
 
 /* /api/v1/stats has exactly the shape and values of the contract. */
@@ -236,11 +239,11 @@ START_TEST(test_stats_document)
 	assert_object_len(doc, "", 2);
 	assert_time(doc, "/generated_at");
 	assert_object_len(doc, "/sources", 2);
-	assert_object_len(doc, "/sources/alpha", 5);
+	assert_object_len(doc, "/sources/alpha", 6);
 	assert_ok_entry(doc, "/sources/alpha", 2);
 	/* active is total % 100 + 1 in the fake upstream. */
 	ck_assert_int_eq(harness_int(doc, "/sources/alpha/values/active"), 1);
-	assert_object_len(doc, "/sources/beta", 5);
+	assert_object_len(doc, "/sources/beta", 6);
 	assert_ok_entry(doc, "/sources/beta", 2);
 	ck_assert(json_object_is_type(
 	    at(doc, "/sources/beta/values/ratio"), json_type_double));
@@ -261,7 +264,7 @@ START_TEST(test_source_document)
 	wait_ok(h, "alpha");
 	wait_ok(h, "beta");
 	one = request_json(h, "/api/v1/stats/alpha", NULL, 200);
-	assert_object_len(one, "", 7);
+	assert_object_len(one, "", 8);
 	ck_assert_str_eq(harness_str(one, "/name"), "alpha");
 	assert_time(one, "/generated_at");
 	assert_ok_entry(one, "", 2);
@@ -667,7 +670,7 @@ START_TEST(test_pending_source)
 	struct json_object *doc;
 
 	doc = request_json(h, "/api/v1/stats/slow", NULL, 200);
-	assert_object_len(doc, "", 7);
+	assert_object_len(doc, "", 8);
 	ck_assert_str_eq(harness_str(doc, "/status"), "pending");
 	assert_null(doc, "/updated_at");
 	assert_null(doc, "/age_seconds");
@@ -675,7 +678,7 @@ START_TEST(test_pending_source)
 	assert_null(doc, "/error");
 	json_object_put(doc);
 	doc = request_json(h, "/api/v1/stats", NULL, 200);
-	assert_object_len(doc, "/sources/slow", 5);
+	assert_object_len(doc, "/sources/slow", 6);
 	ck_assert_str_eq(harness_str(doc, "/sources/slow/status"), "pending");
 	assert_null(doc, "/sources/slow/updated_at");
 	assert_null(doc, "/sources/slow/age_seconds");
@@ -777,7 +780,7 @@ START_TEST(test_error_source)
 
 	doc = harness_wait_status(h, "broken", "error", WAIT_MS);
 	ck_assert_msg(doc != NULL, "source broken never became error");
-	assert_object_len(doc, "", 7);
+	assert_object_len(doc, "", 8);
 	assert_null(doc, "/updated_at");
 	assert_null(doc, "/age_seconds");
 	assert_object_len(doc, "/values", 0);

@@ -224,7 +224,7 @@ START_TEST(test_full_config)
 	ck_assert_uint_eq(cf->cf_max_concurrency, 32);
 	ck_assert_uint_eq(cf->cf_max_per_host, 4);
 	ck_assert_uint_eq(cf->cf_initial_spread_ms, 2000);
-	ck_assert_uint_eq(cf->cf_max_body, 512 * 1024);
+	ck_assert_uint_eq(cf->cf_defaults.src_max_body, 512 * 1024);
 	ck_assert_ptr_null(cf->cf_api_token);
 	ck_assert_uint_eq(cf->cf_nsources, 2);
 
@@ -281,7 +281,6 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(cf->cf_max_concurrency, 64);
 	ck_assert_uint_eq(cf->cf_max_per_host, 8);
 	ck_assert_uint_eq(cf->cf_initial_spread_ms, 5000);
-	ck_assert_uint_eq(cf->cf_max_body, 8 * 1024 * 1024);
 	ck_assert_ptr_nonnull(cf->cf_state_dir);
 	ck_assert_ptr_nonnull(cf->cf_web_root);
 	ck_assert_ptr_null(cf->cf_api_token);
@@ -290,6 +289,14 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(s->src_interval_ms, 60000);
 	ck_assert_uint_eq(s->src_timeout_ms, 10000);
 	ck_assert_uint_eq(s->src_max_body, 8 * 1024 * 1024);
+	/* Tunables that follow from the interval and the timeout. */
+	ck_assert_uint_eq(s->src_connect_timeout_ms, 10000);
+	ck_assert_uint_eq(s->src_retry_base_ms, 1000);
+	ck_assert_uint_eq(s->src_retry_max_ms, 8 * 60000);
+	ck_assert_uint_eq(s->src_max_age_ms, 10 * 60000);
+	ck_assert_uint_eq(s->src_low_speed_limit, 100);
+	ck_assert_uint_eq(s->src_low_speed_time_ms, 10000);
+	ck_assert_ptr_null(s->src_ca_file);
 	ck_assert_int_eq(s->src_line, 1);
 	ck_assert_uint_eq(s->src_nheaders, 0);
 	ck_assert_ptr_null(s->src_token);

@@ -1,0 +1,61 @@
+/*
+ * When to try a failing source again: exponential backoff with full
+ * jitter, Retry-After and rate-limit reset headers, a full interval for
+ * client errors that will not heal, and a circuit breaker that stops
+ * requests after repeated failures.  Pure: the caller passes the clock
+ * and the random numbers, so every decision can be tested exactly.
+ */
+#ifndef GATHERD_BACKOFF_H
+#define GATHERD_BACKOFF_H
+
+#include <stdint.h>
+
+#define BACKOFF_CIRCUIT_THRESHOLD 5 /* consecutive failures to open */
+#define BACKOFF_CIRCUIT_STEP_MS 30000 /* cool-down per time opened */
+#define BACKOFF_CIRCUIT_MAX_MS 300000
+#define BACKOFF_HINT_MIN_MS 1000 /* Retry-After clamp */
+#define BACKOFF_HINT_MAX_MS 3600000
+
+/* How one source retries. */
+struct backoff_policy {
+	uint64_t bp_base_ms; /* retry_base */
+	uint64_t bp_max_ms; /* retry_max */
+	uint64_t bp_interval_ms; /* the normal interval */
+};
+
+/* One source's failure streak and circuit. */
+struct backoff {
+	unsigned b_failures; /* consecutive failed polls */
+	unsigned b_opened; /* times the circuit opened since ok */
+	int b_open; /* the circuit is open */
+};
+
+/* Returns random(0, min(max, base * 2^attempt)) for rnd in [0, 1). */
+uint64_t backoff_full_jitter(
+    uint64_t base_ms, uint64_t max_ms, unsigned attempt, double rnd);
+/* Returns the cool-down after the circuit opened for the nth time. */
+uint64_t backoff_cooldown(unsigned opened, double rnd);
+/* Returns 1 for client errors that retrying soon will not heal. */
+int backoff_is_permanent(int http_status);
+/*
+ * Parses a Retry-After value, delay-seconds or an HTTP-date, as seen at
+ * wall time now_ms; 0 with *delay_ms clamped to [1 s, 1 h], -1 if garbage.
+ */
+int backoff_parse_retry_after(
+    const char *value, int64_t now_ms, uint64_t *delay_ms);
+/*
+ * Parses X-RateLimit-Reset or RateLimit-Reset: seconds to wait, or (if
+ * it is a large number) the epoch second of the reset; as above.
+ */
+int backoff_parse_reset(const char *value, int64_t now_ms, uint64_t *delay_ms);
+/* Records a success: the streak ends and the circuit closes. */
+void backoff_success(struct backoff *b);
+/*
+ * Records a failure and returns the delay until the next attempt.
+ * hint_ms is a server's Retry-After (or -1); rnd is in [0, 1).  Opens
+ * the circuit after BACKOFF_CIRCUIT_THRESHOLD failures in a row.
+ */
+uint64_t backoff_failure(struct backoff *b, const struct backoff_policy *p,
+    int http_status, int64_t hint_ms, double rnd);
+
+#endif
