@@ -5,6 +5,8 @@
  * followed by garbage is "parse"; a pointer that selects nothing is
  * "missing_stat".  The tokener is kept and reset between bodies.
  */
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +127,40 @@ extract_parse(
 	return doc;
 }
 
+/* Checks that v, selected for stat st, is a value we can serve; 0 or -1. */
+static int
+extract_check_value(struct json_object *v, const struct config_stat *st,
+    struct source_error *err)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_object:
+	case json_type_array:
+		source_error_set(err, SOURCE_ERR_MISSING_STAT, 0, 0,
+		    "stat %s: %s is an %s, not a number, string, boolean or "
+		    "null",
+		    st->cs_name, st->cs_pointer,
+		    json_object_is_type(v, json_type_object) ? "object"
+		                                             : "array");
+		return -1;
+	case json_type_double:
+		if (isfinite(json_object_get_double(v)))
+			return 0;
+		break;
+	case json_type_int:
+		/* json-c saturates integers it cannot hold. */
+		if (json_object_get_int64(v) != INT64_MIN &&
+		    json_object_get_uint64(v) != UINT64_MAX)
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	source_error_set(err, SOURCE_ERR_PARSE, 0, 0,
+	    "stat %s: the number at %s is out of range", st->cs_name,
+	    st->cs_pointer);
+	return -1;
+}
+
 /* Parses body and selects every stat into a new {name: value} object. */
 int
 extract_values(struct extract *ex, const char *body, size_t len,
@@ -146,6 +182,8 @@ extract_values(struct extract *ex, const char *body, size_t len,
 			    stats[i].cs_pointer);
 			goto fail;
 		}
+		if (extract_check_value(v, &stats[i], err) == -1)
+			goto fail;
 		/* The document goes away; the value stays with the cache. */
 		if (json_object_object_add(
 		        out, stats[i].cs_name, json_object_get(v)) != 0) {
