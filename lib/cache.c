@@ -121,6 +121,7 @@ cache_put_ok(struct cache *c, struct cache_entry *e, struct json_object *values,
 	e->ce_updated_at = now;
 	e->ce_last_attempt_at = now;
 	e->ce_last_ok = 1;
+	e->ce_retry_in_ms = -1;
 	e->ce_polls_total++;
 	e->ce_consecutive_failures = 0;
 	cache_touch(c, e);
@@ -128,9 +129,10 @@ cache_put_ok(struct cache *c, struct cache_entry *e, struct json_object *values,
 
 /* Records a failed poll; the last good values are left alone. */
 void
-cache_put_error(
-    struct cache *c, struct cache_entry *e, const struct source_error *err)
+cache_put_error(struct cache *c, struct cache_entry *e,
+    const struct source_error *err, int64_t retry_in_ms)
 {
+	e->ce_retry_in_ms = retry_in_ms;
 	e->ce_error = *err;
 	e->ce_has_error = 1;
 	e->ce_last_attempt_at = err->se_at;

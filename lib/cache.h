@@ -43,6 +43,7 @@ struct cache_entry {
 	uint64_t ce_polls_total;
 	uint64_t ce_failures_total;
 	uint64_t ce_consecutive_failures;
+	int64_t ce_retry_in_ms;		/* delay chosen at the last failure */
 	enum cache_circuit ce_circuit;
 	unsigned ce_circuit_opened; /* times opened since the last ok */
 	uint64_t ce_generation; /* cache generation of last change */
@@ -68,9 +69,12 @@ uint64_t cache_generation(const struct cache *c);
  */
 void cache_put_ok(struct cache *c, struct cache_entry *e,
     struct json_object *values, int64_t now);
-/* Records a failed poll; the last good values are left alone. */
-void cache_put_error(
-    struct cache *c, struct cache_entry *e, const struct source_error *err);
+/*
+ * Records a failed poll and the delay chosen before the next attempt;
+ * the last good values are left alone.
+ */
+void cache_put_error(struct cache *c, struct cache_entry *e,
+    const struct source_error *err, int64_t retry_in_ms);
 /* Records when the next poll of e is due (wall ms). */
 void cache_set_next_poll(struct cache *c, struct cache_entry *e, int64_t at);
 /* Records the state of e's circuit breaker. */

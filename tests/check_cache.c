@@ -178,7 +178,7 @@ START_TEST(test_transitions)
 	    "timed out after "
 	    "%d ms",
 	    5000);
-	cache_put_error(c, e, &err);
+	cache_put_error(c, e, &err, 1500);
 	ck_assert_int_eq(cache_entry_status(e), CACHE_ERROR);
 	ck_assert_ptr_null(e->ce_values);
 	ck_assert_int_eq(e->ce_updated_at, 0);
@@ -203,7 +203,7 @@ START_TEST(test_transitions)
 	/* A failure after a success is "stale": the same values object. */
 	source_error_set(
 	    &err, SOURCE_ERR_HTTP_STATUS, 503, T0 + 2000, "HTTP 503");
-	cache_put_error(c, e, &err);
+	cache_put_error(c, e, &err, 1500);
 	ck_assert_int_eq(cache_entry_status(e), CACHE_STALE);
 	ck_assert_ptr_eq(e->ce_values, v1);
 	ck_assert_int_eq(
@@ -218,7 +218,7 @@ START_TEST(test_transitions)
 
 	/* A second failure counts on; the values still stand. */
 	source_error_set(&err, SOURCE_ERR_PARSE, 0, T0 + 3000, "bad JSON");
-	cache_put_error(c, e, &err);
+	cache_put_error(c, e, &err, 1500);
 	ck_assert_int_eq(cache_entry_status(e), CACHE_STALE);
 	ck_assert_ptr_eq(e->ce_values, v1);
 	ck_assert_int_eq(e->ce_updated_at, T0 + 1000);

@@ -83,7 +83,7 @@ fixture_fill(struct fixture *fx)
 	cache_put_ok(fx->c, cache_find(fx->c, "errors"), v, NOW - 60000);
 	source_error_set(&err, SOURCE_ERR_HTTP_STATUS, 503, NOW - 1000,
 	    "HTTP 503 from upstream");
-	cache_put_error(fx->c, cache_find(fx->c, "errors"), &err);
+	cache_put_error(fx->c, cache_find(fx->c, "errors"), &err, 1500);
 }
 
 /* Checks text and len, then parses text strictly; the caller puts it. */
@@ -268,7 +268,7 @@ START_TEST(test_stats_error)
 	fixture_init(&fx);
 	source_error_set(
 	    &err, SOURCE_ERR_TIMEOUT, 0, NOW - 10000, "timed out after 10.0s");
-	cache_put_error(fx.c, cache_find(fx.c, "orders"), &err);
+	cache_put_error(fx.c, cache_find(fx.c, "orders"), &err, 1500);
 	text = render_stats(fx.c, NOW, &len);
 	doc = parse_output(text, len);
 	expect_str(doc, "/sources/orders/status", "error");
@@ -492,7 +492,7 @@ START_TEST(test_escaping)
 	    "body is not "
 	    "JSON: \"%s\"",
 	    nasty);
-	cache_put_error(fx.c, cache_find(fx.c, "orders"), &err);
+	cache_put_error(fx.c, cache_find(fx.c, "orders"), &err, 1500);
 
 	text = render_stats(fx.c, NOW, &len);
 	ck_assert_msg(memchr(text, '\n', len - 1) == NULL &&
