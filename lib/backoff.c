@@ -3,7 +3,7 @@
  * the retries of many clients so a recovering API is not hit in waves;
  * a server's own hint (Retry-After, RateLimit-Reset) wins over our
  * guess; the circuit breaker turns a dead upstream's retries into a
- * probe every 30 s x times opened, at most 5 min.  HTTP-dates are parsed
+ * probe every 30 s x times opened, at most 5 min (circuit_cooldown).  HTTP-dates are parsed
  * by curl_getdate, the parser libcurl uses for cookies.
  */
 #include <ctype.h>
@@ -32,12 +32,12 @@ backoff_full_jitter(
 
 /* Returns the cool-down after the circuit opened for the nth time. */
 uint64_t
-backoff_cooldown(unsigned opened, double rnd)
+backoff_cooldown(uint64_t step_ms, unsigned opened, double rnd)
 {
-	uint64_t full = (uint64_t)opened * BACKOFF_CIRCUIT_STEP_MS;
+	uint64_t full = step_ms * (opened < BACKOFF_CIRCUIT_STEPS
+	                                  ? opened
+	                                  : BACKOFF_CIRCUIT_STEPS);
 
-	if (full > BACKOFF_CIRCUIT_MAX_MS || opened > 1000)
-		full = BACKOFF_CIRCUIT_MAX_MS;
 	if (rnd < 0.0 || rnd >= 1.0)
 		rnd = 0.0;
 	/* Equal jitter: never less than half, so a probe is never early. */
@@ -162,7 +162,7 @@ backoff_failure(struct backoff *b, const struct backoff_policy *p,
 		/* Open, or a half-open probe failed: open for longer. */
 		b->b_opened++;
 		b->b_open = 1;
-		cooldown = backoff_cooldown(b->b_opened, rnd);
+		cooldown = backoff_cooldown(p->bp_cooldown_ms, b->b_opened, rnd);
 		if (cooldown > delay)
 			delay = cooldown;
 	}

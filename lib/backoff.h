@@ -11,8 +11,7 @@
 #include <stdint.h>
 
 #define BACKOFF_CIRCUIT_THRESHOLD 5 /* consecutive failures to open */
-#define BACKOFF_CIRCUIT_STEP_MS 30000 /* cool-down per time opened */
-#define BACKOFF_CIRCUIT_MAX_MS 300000
+#define BACKOFF_CIRCUIT_STEPS 10 /* the cool-down grows 10 times */
 #define BACKOFF_HINT_MIN_MS 1000 /* Retry-After clamp */
 #define BACKOFF_HINT_MAX_MS 3600000
 
@@ -21,6 +20,7 @@ struct backoff_policy {
 	uint64_t bp_base_ms; /* retry_base */
 	uint64_t bp_max_ms; /* retry_max */
 	uint64_t bp_interval_ms; /* the normal interval */
+	uint64_t bp_cooldown_ms; /* circuit_cooldown, 30 s by default */
 };
 
 /* One source's failure streak and circuit. */
@@ -33,8 +33,9 @@ struct backoff {
 /* Returns random(0, min(max, base * 2^attempt)) for rnd in [0, 1). */
 uint64_t backoff_full_jitter(
     uint64_t base_ms, uint64_t max_ms, unsigned attempt, double rnd);
-/* Returns the cool-down after the circuit opened for the nth time. */
-uint64_t backoff_cooldown(unsigned opened, double rnd);
+/* Returns the cool-down after the circuit opened for the nth time:
+ * step x opened, at most 10 steps, jittered down to no less than half. */
+uint64_t backoff_cooldown(uint64_t step_ms, unsigned opened, double rnd);
 /* Returns 1 for client errors that retrying soon will not heal. */
 int backoff_is_permanent(int http_status);
 /*

@@ -31,6 +31,7 @@
 #define CONFIG_DEFAULT_RETRY_BASE_MS 1000
 #define CONFIG_DEFAULT_RETRY_MAX_MS 3600000
 #define CONFIG_DEFAULT_LOW_SPEED 100
+#define CONFIG_DEFAULT_COOLDOWN_MS 30000
 #define CONFIG_DEFAULT_LOW_SPEED_MS 10000
 #define CONFIG_MAX_DURATION_MS (7ULL * 24 * 3600 * 1000)
 #define CONFIG_MAX_TOKEN 4096
@@ -825,6 +826,8 @@ config_inherit(const struct config *cf, struct config_source *src)
 		src->src_low_speed_limit = CONFIG_DEFAULT_LOW_SPEED;
 	if (src->src_max_body == 0)
 		src->src_max_body = CONFIG_DEFAULT_MAX_BODY;
+	if (src->src_circuit_cooldown_ms == 0)
+		src->src_circuit_cooldown_ms = CONFIG_DEFAULT_COOLDOWN_MS;
 }
 
 /* Checks what only the whole file can tell; 0 or -1. */

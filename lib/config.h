@@ -28,6 +28,7 @@ struct config_source {
 	uint64_t src_connect_timeout_ms;
 	uint64_t src_retry_base_ms;
 	uint64_t src_retry_max_ms;
+	uint64_t src_circuit_cooldown_ms; /* x times opened, up to 10x */
 	uint64_t src_max_age_ms; /* stale values past it are expired */
 	uint64_t src_low_speed_limit; /* bytes per second, 0: no limit */
 	uint64_t src_low_speed_time_ms;

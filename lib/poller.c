@@ -390,7 +390,8 @@ poller_failed(struct poll_source *ps, struct source_error *err, int64_t hint_ms)
 	struct poller *p = ps->ps_poller;
 	const struct config_source *src = ps->ps_src;
 	struct backoff_policy policy = {src->src_retry_base_ms,
-	    src->src_retry_max_ms, src->src_interval_ms};
+	    src->src_retry_max_ms, src->src_interval_ms,
+	    src->src_circuit_cooldown_ms};
 	struct backoff *b = &ps->ps_backoff;
 	unsigned opened = b->b_opened;
 	uint64_t delay;

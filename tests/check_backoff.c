@@ -32,13 +32,16 @@ END_TEST
 /* Cool-down: 30 s per time opened, at most 5 min, between half and all. */
 START_TEST(test_cooldown)
 {
-	ck_assert_uint_eq(backoff_cooldown(1, 0.0), 15000);
-	ck_assert_uint_eq(backoff_cooldown(1, 0.5), 22500);
-	ck_assert_uint_eq(backoff_cooldown(2, 0.0), 30000);
-	ck_assert_uint_eq(backoff_cooldown(10, 0.0), 150000);
-	ck_assert_uint_eq(backoff_cooldown(11, 0.0), 150000);
-	ck_assert_uint_eq(backoff_cooldown(100000, 0.0), 150000);
-	ck_assert_uint_lt(backoff_cooldown(100, 0.9999), 300000);
+	ck_assert_uint_eq(backoff_cooldown(30000, 1, 0.0), 15000);
+	ck_assert_uint_eq(backoff_cooldown(30000, 1, 0.5), 22500);
+	ck_assert_uint_eq(backoff_cooldown(30000, 2, 0.0), 30000);
+	ck_assert_uint_eq(backoff_cooldown(30000, 10, 0.0), 150000);
+	ck_assert_uint_eq(backoff_cooldown(30000, 11, 0.0), 150000);
+	ck_assert_uint_eq(backoff_cooldown(30000, 100000, 0.0), 150000);
+	ck_assert_uint_lt(backoff_cooldown(30000, 100, 0.9999), 300000);
+	/* circuit_cooldown sets the step. */
+	ck_assert_uint_eq(backoff_cooldown(200, 1, 0.0), 100);
+	ck_assert_uint_eq(backoff_cooldown(200, 3, 0.5), 450);
 }
 END_TEST
 
@@ -139,7 +142,7 @@ END_TEST
 /* Failures back off with jitter, then open the circuit after five. */
 START_TEST(test_failure_sequence)
 {
-	struct backoff_policy p = {1000, 8000, 30000};
+	struct backoff_policy p = {1000, 8000, 30000, 30000};
 	struct backoff b = {0, 0, 0};
 
 	ck_assert_uint_eq(backoff_failure(&b, &p, 503, -1, 0.5), 500);
@@ -167,7 +170,7 @@ END_TEST
 /* A server's hint wins; client errors wait a full interval. */
 START_TEST(test_failure_hints)
 {
-	struct backoff_policy p = {1000, 8000, 30000};
+	struct backoff_policy p = {1000, 8000, 30000, 30000};
 	struct backoff b = {0, 0, 0};
 
 	ck_assert_uint_eq(backoff_failure(&b, &p, 429, 120000, 0.5), 120000);

@@ -192,7 +192,7 @@ START_TEST(test_failure_keeps_value)
 	ck_assert_int_ge(good, 1000);
 	json_object_put(doc);
 
-	fake_upstream_rewrite(h->h_fu, f->f_target);
+	fake_upstream_rewrite(h->h_fu, NULL, f->f_target);
 	doc = harness_wait_error(h, "f", f->f_kind, 15000);
 	ck_assert_msg(doc != NULL, "%s: never %s", f->f_target, f->f_kind);
 	ck_assert_str_eq(harness_str(doc, "/status"), "stale");
@@ -208,7 +208,7 @@ START_TEST(test_failure_keeps_value)
 	json_object_put(doc);
 
 	/* And it recovers by itself once the upstream does. */
-	fake_upstream_rewrite(h->h_fu, NULL);
+	fake_upstream_rewrite(h->h_fu, NULL, NULL);
 	doc = harness_wait_status(h, "f", "ok", 15000);
 	ck_assert_msg(doc != NULL, "%s: never recovered", f->f_target);
 	ck_assert_int_gt(harness_int(doc, "/values/total"), good);

@@ -130,7 +130,8 @@ struct fake_upstream {
 	char *last_path;
 	struct fu_header *last_headers;
 	size_t last_nheaders;
-	char *rewrite; /* "/path?k=v" every request gets */
+	char *rewrite; /* "/path?k=v" that /stats requests get */
+	char *rewrite_name; /* only for this name=, or every one if NULL */
 };
 
 /* Which counted series a request advances. */
@@ -249,6 +250,7 @@ fu_free(struct fake_upstream *fu)
 	fu_headers_free(fu->last_headers, fu->last_nheaders);
 	free(fu->last_path);
 	free(fu->rewrite);
+	free(fu->rewrite_name);
 	if (fu->have_wake)
 		pthread_cond_destroy(&fu->wake);
 	if (fu->have_lock)
@@ -1435,10 +1437,17 @@ static int
 fu_apply_rewrite(struct fake_upstream *fu, struct MHD_Connection *conn,
     struct fu_request *req, const char **url)
 {
+	const char *name;
 	char *query, *arg, *save, *eq;
 
+	if (strcmp(*url, "/stats") != 0)
+		return 0;
+	name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "name");
 	pthread_mutex_lock(&fu->lock);
-	req->rewrite = fu->rewrite != NULL ? strdup(fu->rewrite) : NULL;
+	if (fu->rewrite != NULL &&
+	    (fu->rewrite_name == NULL ||
+	        (name != NULL && strcmp(name, fu->rewrite_name) == 0)))
+		req->rewrite = strdup(fu->rewrite);
 	pthread_mutex_unlock(&fu->lock);
 	if (req->rewrite == NULL)
 		return 0;
@@ -1459,17 +1468,22 @@ fu_apply_rewrite(struct fake_upstream *fu, struct MHD_Connection *conn,
 	return 0;
 }
 
-/* Makes every later request be served as target ("/html", NULL: off). */
+/* Serves later /stats requests (of series name, or all) as target. */
 void
-fake_upstream_rewrite(struct fake_upstream *fu, const char *target)
+fake_upstream_rewrite(
+    struct fake_upstream *fu, const char *name, const char *target)
 {
-	char *copy = target != NULL ? strdup(target) : NULL, *old;
+	char *copy = target != NULL ? strdup(target) : NULL, *old, *old_name;
+	char *name_copy = name != NULL ? strdup(name) : NULL;
 
 	pthread_mutex_lock(&fu->lock);
 	old = fu->rewrite;
+	old_name = fu->rewrite_name;
 	fu->rewrite = copy;
+	fu->rewrite_name = name_copy;
 	pthread_mutex_unlock(&fu->lock);
 	free(old);
+	free(old_name);
 }
 
 /* MHD access handler: counts, waits delay_ms, then routes the request. */

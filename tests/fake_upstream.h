@@ -38,9 +38,11 @@ char *fake_upstream_last_header(struct fake_upstream *fu, const char *name);
 char *fake_upstream_last_path(struct fake_upstream *fu);
 
 /*
- * Serves every later request as target, a path with optional arguments
- * ("/huge?bytes=100000"), whatever it asked for; NULL switches back.
+ * Serves later /stats requests of series name (NULL: all of them) as
+ * target, a path with optional arguments ("/huge?bytes=100000"), whatever
+ * they asked for; a NULL target switches back.
  */
-void fake_upstream_rewrite(struct fake_upstream *fu, const char *target);
+void fake_upstream_rewrite(
+    struct fake_upstream *fu, const char *name, const char *target);
 
 #endif /* FAKE_UPSTREAM_H */
