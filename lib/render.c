@@ -221,9 +221,11 @@ render_entry_source(const struct cache_entry *e, int64_t now)
 	render_add(o, "updated_at", render_time(e->ce_updated_at));
 	render_add(o, "last_attempt_at", render_time(e->ce_last_attempt_at));
 	render_add(o, "next_poll_at", render_time(e->ce_next_poll_at));
-	render_add(o, "next_poll_in_seconds",
-	    e->ce_next_poll_at != 0 ? render_seconds(e->ce_next_poll_at - now)
-	                            : NULL);
+	/* The delay chosen after the last failure ("retry in 8.2 s"). */
+	render_add(o, "retry_in_seconds",
+	    !e->ce_last_ok && e->ce_has_error && e->ce_retry_in_ms >= 0
+	        ? render_seconds(e->ce_retry_in_ms)
+	        : NULL);
 	render_add(
 	    o, "expired", json_object_new_boolean(cache_entry_expired(e, now)));
 	render_add(o, "circuit", render_circuit(e));

@@ -1,0 +1,384 @@
+/*
+ * The fault matrix: every way an upstream misbehaves, in process
+ * against the fake upstream.  For each fault the test checks the
+ * error.kind, that the last good values are still served unchanged, the
+ * delay chosen before the next attempt (read from the API, never slept
+ * through), and that a healthy source on the same daemon keeps polling.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <json-c/json_pointer.h>
+
+#include "harness.h"
+
+/* What the retry delay of a fault must be. */
+enum retry_rule {
+	RETRY_JITTER, /* full jitter from retry_base */
+	RETRY_INTERVAL, /* a full interval: a client error */
+	RETRY_EXACT, /* the server's hint */
+};
+
+/* One row of the matrix. */
+struct fault {
+	const char *f_name;
+	const char *f_target; /* what the upstream turns into */
+	const char *f_extra; /* more lines for [source f] */
+	const char *f_kind; /* error.kind */
+	int f_http; /* error.http_status, 0 for null */
+	enum retry_rule f_retry;
+	double f_retry_s; /* for RETRY_EXACT */
+};
+
+/* Source f fails; source other must not notice. */
+static const char sources_fmt[] =
+    "[source f]\nurl = %s\ninterval = 1s\ntimeout = 800ms\n"
+    "retry_base = 400ms\nmax_body = 64k\nstat total = /data/total\n%s\n"
+    "[source other]\nurl = @UP@/stats?name=other\ninterval = 200ms\n"
+    "stat total = /data/total\n";
+
+#define RETRY_BASE_S 0.4
+#define INTERVAL_S 1.0
+
+static const struct fault faults[] = {
+    {"accept then hang", "/stats?delay_ms=5000", "", "timeout", 0, RETRY_JITTER,
+        0},
+    {"headers then hang", "/drip?bytes=64&every_ms=100000", "", "timeout", 200,
+        RETRY_JITTER, 0},
+    {"1 byte a second", "/drip?bytes=64&every_ms=1000",
+        "low_speed_limit = 10\nlow_speed_time = 1s\n", "timeout", 200,
+        RETRY_JITTER, 0},
+    {"Content-Length above the cap", "/huge?bytes=300000", "", "too_large", 200,
+        RETRY_JITTER, 0},
+    {"chunked body above the cap", "/huge?bytes=300000&chunked=1", "",
+        "too_large", 200, RETRY_JITTER, 0},
+    {"gzip bomb", "/gzipbomb?bytes=100000000", "", "too_large", 200,
+        RETRY_JITTER, 0},
+    {"reset mid-body", "/reset?after=100", "", "connect", 200, RETRY_JITTER, 0},
+    {"500", "/status/500", "", "http_status", 500, RETRY_JITTER, 0},
+    {"502", "/status/502", "", "http_status", 502, RETRY_JITTER, 0},
+    {"503 with Retry-After: 2", "/status/503", "", "http_status", 503,
+        RETRY_EXACT, 2.0},
+    {"504", "/status/504", "", "http_status", 504, RETRY_JITTER, 0},
+    {"429 Retry-After seconds", "/status/429?retry_after=120", "",
+        "rate_limited", 429, RETRY_EXACT, 120.0},
+    {"429 Retry-After garbage", "/status/429?retry_after=soon", "",
+        "rate_limited", 429, RETRY_JITTER, 0},
+    {"429 Retry-After 10^9", "/status/429?retry_after=1000000000", "",
+        "rate_limited", 429, RETRY_EXACT, 3600.0},
+    {"429 RateLimit-Reset", "/status/429?retry_after=&ratelimit_reset=45", "",
+        "rate_limited", 429, RETRY_EXACT, 45.0},
+    {"429 X-RateLimit-Reset", "/status/429?retry_after=&x_ratelimit_reset=90",
+        "", "rate_limited", 429, RETRY_EXACT, 90.0},
+    {"401", "/status/401", "", "http_status", 401, RETRY_INTERVAL, 0},
+    {"404", "/status/404", "", "http_status", 404, RETRY_INTERVAL, 0},
+    {"redirect loop", "/loop", "", "http_status", 302, RETRY_JITTER, 0},
+    {"redirect to ftp", "/redirect?to=ftp://127.0.0.1/x", "", "http_status",
+        302, RETRY_JITTER, 0},
+    {"HTML page", "/html", "", "not_json", 200, RETRY_JITTER, 0},
+    {"empty body", "/empty", "", "not_json", 200, RETRY_JITTER, 0},
+    {"truncated JSON", "/truncated", "", "parse", 200, RETRY_JITTER, 0},
+    {"trailing garbage", "/trailing", "", "parse", 200, RETRY_JITTER, 0},
+    {"too deep", "/deep", "", "parse", 200, RETRY_JITTER, 0},
+    {"invalid UTF-8", "/badutf8", "", "parse", 200, RETRY_JITTER, 0},
+    {"number out of range", "/bignum", "", "parse", 200, RETRY_JITTER, 0},
+    {"wrong type at a stat", "/wrongtype", "", "missing_stat", 200,
+        RETRY_JITTER, 0},
+    {"missing stat", "/missing", "", "missing_stat", 200, RETRY_JITTER, 0},
+};
+
+/* Returns the value at ptr in doc, failing the test if there is none. */
+static struct json_object *
+at(struct json_object *doc, const char *ptr)
+{
+	struct json_object *v = NULL;
+
+	ck_assert_msg(json_pointer_get(doc, ptr, &v) == 0, "no %s in %s", ptr,
+	    json_object_to_json_string(doc));
+	return v;
+}
+
+/* Returns source name's object from /api/v1/sources (caller puts). */
+static struct json_object *
+source_view(struct harness *h, const char *name)
+{
+	struct json_object *doc, *list, *s, *found = NULL;
+	size_t i;
+
+	doc = harness_get_json(h, "/api/v1/sources");
+	ck_assert_ptr_nonnull(doc);
+	list = at(doc, "/sources");
+	for (i = 0; i < json_object_array_length(list); i++) {
+		s = json_object_array_get_idx(list, i);
+		if (strcmp(json_object_get_string(
+		               json_object_object_get(s, "name")),
+		        name) == 0)
+			found = json_object_get(s);
+	}
+	json_object_put(doc);
+	ck_assert_msg(found != NULL, "no source %s", name);
+	return found;
+}
+
+/* Starts a harness whose source f has url and extra lines. */
+static struct harness *
+start(const char *url, const char *extra)
+{
+	struct harness *h;
+	char *text;
+
+	ck_assert_int_gt(asprintf(&text, sources_fmt, url, extra), 0);
+	h = harness_start(NULL, text);
+	free(text);
+	return h;
+}
+
+/*
+ * Waits until f's error.kind is kind; meanwhile keeps the last document
+ * in which f was ok, which *last_ok receives (NULL if never seen).
+ */
+static struct json_object *
+wait_kind(struct harness *h, const char *kind, struct json_object **last_ok)
+{
+	struct json_object *doc;
+	const char *got;
+	int tries;
+
+	*last_ok = NULL;
+	for (tries = 0; tries < 1000; tries++) {
+		doc = harness_get_json(h, "/api/v1/stats/f");
+		got = harness_str(doc, "/error/kind");
+		if (got != NULL && strcmp(got, kind) == 0)
+			return doc;
+		if (strcmp(harness_str(doc, "/status"), "ok") == 0) {
+			json_object_put(*last_ok);
+			*last_ok = json_object_get(doc);
+		}
+		json_object_put(doc);
+		usleep(20 * 1000);
+	}
+	return NULL;
+}
+
+/* Checks the retry delay of f against rule, given its failure streak. */
+static void
+check_retry(const struct fault *f, struct json_object *view)
+{
+	long long n = json_object_get_int64(at(view, "/consecutive_failures"));
+	double retry = json_object_get_double(at(view, "/retry_in_seconds"));
+	double ceiling = RETRY_BASE_S;
+
+	ck_assert_int_ge(n, 1);
+	if (n >= 5) {
+		/* The circuit opened: its cool-down wins, at least 15 s. */
+		ck_assert_str_eq(harness_str(view, "/circuit/state"), "open");
+		ck_assert_double_ge(retry, 15.0);
+		return;
+	}
+	switch (f->f_retry) {
+	case RETRY_JITTER:
+		while (--n > 0)
+			ceiling *= 2;
+		ck_assert_msg(retry >= 0.0 && retry <= ceiling,
+		    "%s: retry in %.3f s, not within [0, %.1f]", f->f_name,
+		    retry, ceiling);
+		break;
+	case RETRY_INTERVAL:
+		ck_assert_double_eq_tol(retry, INTERVAL_S, 0.001);
+		break;
+	case RETRY_EXACT:
+		ck_assert_double_eq_tol(retry, f->f_retry_s, 0.001);
+		break;
+	}
+}
+
+/* Waits until other has polled twice more: the daemon still serves it. */
+static void
+check_other_alive(struct harness *h)
+{
+	struct json_object *v = source_view(h, "other");
+	long long before = json_object_get_int64(at(v, "/polls_total"));
+	long long now = before;
+	int tries;
+
+	json_object_put(v);
+	for (tries = 0; tries < 500 && now < before + 2; tries++) {
+		usleep(20 * 1000);
+		v = source_view(h, "other");
+		now = json_object_get_int64(at(v, "/polls_total"));
+		ck_assert_str_eq(harness_str(v, "/status"), "ok");
+		json_object_put(v);
+	}
+	ck_assert_int_ge(now, before + 2);
+}
+
+/* One row: good values, then the fault, then the checks. */
+START_TEST(test_fault)
+{
+	const struct fault *f = &faults[_i];
+	struct harness *h = start("@UP@/stats?name=f", f->f_extra);
+	struct json_object *doc, *ok, *view;
+
+	doc = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_msg(doc != NULL, "%s: never ok", f->f_name);
+	json_object_put(doc);
+
+	fake_upstream_rewrite(h->h_fu, "f", f->f_target);
+	doc = wait_kind(h, f->f_kind, &ok);
+	ck_assert_msg(doc != NULL, "%s: never %s", f->f_name, f->f_kind);
+	ck_assert_msg(ok != NULL, "%s: no ok document seen", f->f_name);
+	ck_assert_str_eq(harness_str(doc, "/status"), "stale");
+	/* The last good values, unchanged, with their time. */
+	ck_assert_msg(json_object_equal(at(doc, "/values"), at(ok, "/values")),
+	    "%s: values %s became %s", f->f_name,
+	    json_object_to_json_string(at(ok, "/values")),
+	    json_object_to_json_string(at(doc, "/values")));
+	ck_assert_str_eq(
+	    harness_str(doc, "/updated_at"), harness_str(ok, "/updated_at"));
+	if (f->f_http != 0)
+		ck_assert_int_eq(
+		    harness_int(doc, "/error/http_status"), f->f_http);
+	else
+		ck_assert(json_object_get_type(at(doc, "/error/http_status")) ==
+		    json_type_null);
+	json_object_put(doc);
+	json_object_put(ok);
+
+	view = source_view(h, "f");
+	ck_assert_str_eq(harness_str(view, "/status"), "stale");
+	check_retry(f, view);
+	json_object_put(view);
+	check_other_alive(h);
+	harness_stop(h);
+}
+END_TEST
+
+/* Returns a URL of a port on 127.0.0.1 where nothing listens. */
+static char *
+closed_port_url(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	char *url;
+	int fd;
+
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	ck_assert_int_gt(
+	    asprintf(&url, "http://127.0.0.1:%u/stats", ntohs(sa.sin_port)), 0);
+	return url;
+}
+
+/* A source that never worked: the kind, no values, the others fine. */
+static void
+check_never_worked(const char *url, const char *kind)
+{
+	static const struct fault jitter = {
+	    "never worked", NULL, "", NULL, 0, RETRY_JITTER, 0};
+	struct harness *h = start(url, "");
+	struct json_object *doc, *view;
+
+	doc = harness_wait_error(h, "f", kind, 10000);
+	ck_assert_msg(doc != NULL, "never %s", kind);
+	ck_assert_str_eq(harness_str(doc, "/status"), "error");
+	ck_assert_int_eq(json_object_object_length(at(doc, "/values")), 0);
+	ck_assert(
+	    json_object_get_type(at(doc, "/updated_at")) == json_type_null);
+	json_object_put(doc);
+	view = source_view(h, "f");
+	check_retry(&jitter, view);
+	json_object_put(view);
+	check_other_alive(h);
+	harness_stop(h);
+}
+
+/* Connection refused is kind connect. */
+START_TEST(test_connection_refused)
+{
+	char *url = closed_port_url();
+
+	check_never_worked(url, "connect");
+	free(url);
+}
+END_TEST
+
+/*
+ * A name that cannot resolve is kind dns.  Its 64-character label is
+ * longer than DNS allows, so the resolver fails without sending a
+ * query: the test stays off the network.
+ */
+START_TEST(test_dns_failure)
+{
+	check_never_worked("http://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	                   "aaaaaaaaaaaaaaaa.invalid/stats",
+	    "dns");
+}
+END_TEST
+
+/* Retry-After as an HTTP-date five minutes ahead. */
+START_TEST(test_retry_after_date)
+{
+	char date[64], target[128];
+	struct harness *h = start("@UP@/stats?name=f", "");
+	struct json_object *doc, *ok, *view;
+	time_t when = time(NULL) + 300;
+	struct tm tm;
+	double retry;
+
+	doc = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	json_object_put(doc);
+	gmtime_r(&when, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	snprintf(target, sizeof target, "/status/429?retry_after=%s", date);
+	fake_upstream_rewrite(h->h_fu, "f", target);
+	doc = wait_kind(h, "rate_limited", &ok);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_ptr_nonnull(ok);
+	ck_assert(json_object_equal(at(doc, "/values"), at(ok, "/values")));
+	json_object_put(doc);
+	json_object_put(ok);
+	view = source_view(h, "f");
+	retry = json_object_get_double(at(view, "/retry_in_seconds"));
+	/* The date has whole seconds; the poll ended a moment after now. */
+	ck_assert_msg(
+	    retry >= 297.0 && retry <= 300.0, "retry in %.3f s", retry);
+	json_object_put(view);
+	check_other_alive(h);
+	harness_stop(h);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("faults");
+	TCase *tc = tcase_create("matrix");
+	SRunner *sr;
+	int failed;
+
+	harness_init();
+	tcase_set_timeout(tc, 90);
+	tcase_add_loop_test(
+	    tc, test_fault, 0, (int)(sizeof faults / sizeof faults[0]));
+	tcase_add_test(tc, test_connection_refused);
+	tcase_add_test(tc, test_dns_failure);
+	tcase_add_test(tc, test_retry_after_date);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
