@@ -84,31 +84,47 @@ struct config_knob {
 #define KNOB(field) offsetof(struct config_source, field)
 #define KNOB_MAX_DURATION CONFIG_MAX_DURATION_MS
 
-static const struct config_knob config_knobs[] = {
-    {"interval", KNOB_DURATION, KNOB(src_interval_ms), 100, KNOB_MAX_DURATION,
-        0, "30s, 5m; at least 100ms"},
-    {"timeout", KNOB_DURATION, KNOB(src_timeout_ms), 10, KNOB_MAX_DURATION, 0,
-        "500ms, 5s; at least 10ms"},
-    {"connect_timeout", KNOB_DURATION, KNOB(src_connect_timeout_ms), 10,
-        KNOB_MAX_DURATION, 1, "2s; at least 10ms"},
-    {"retry_base", KNOB_DURATION, KNOB(src_retry_base_ms), 10,
-        KNOB_MAX_DURATION, 1, "1s; at least 10ms"},
-    {"retry_max", KNOB_DURATION, KNOB(src_retry_max_ms), 10, KNOB_MAX_DURATION,
-        1, "5m; at least 10ms"},
-    {"max_age", KNOB_DURATION, KNOB(src_max_age_ms), 100, KNOB_MAX_DURATION, 0,
-        "10m; at least 100ms"},
-    {"low_speed_time", KNOB_DURATION, KNOB(src_low_speed_time_ms), 1000,
-        KNOB_MAX_DURATION, 1, "10s; at least 1s"},
-    {"low_speed_limit", KNOB_COUNT, KNOB(src_low_speed_limit), 0, 1ULL << 30, 1,
-        "100 (bytes per second; 0 turns it off)"},
-    {"max_body", KNOB_SIZE, KNOB(src_max_body), 1, 1ULL << 40, 1, "512k, 8M"},
+/* The tunables, by index; the index is the tunable's bit in src_set. */
+enum config_knob_index {
+	KI_INTERVAL,
+	KI_TIMEOUT,
+	KI_CONNECT_TIMEOUT,
+	KI_RETRY_BASE,
+	KI_RETRY_MAX,
+	KI_MAX_AGE,
+	KI_LOW_SPEED_TIME,
+	KI_LOW_SPEED_LIMIT,
+	KI_MAX_BODY,
+	KI_CIRCUIT_COOLDOWN,
+	KI_COUNT
 };
 
-#define CONFIG_NKNOBS (sizeof config_knobs / sizeof config_knobs[0])
-/* Knobs whose defaults are not a plain constant. */
-#define KNOB_INDEX_INTERVAL 0
-#define KNOB_INDEX_TIMEOUT 1
-#define KNOB_INDEX_LOW_SPEED 7
+static const struct config_knob config_knobs[KI_COUNT] = {
+    [KI_INTERVAL] = {"interval", KNOB_DURATION, KNOB(src_interval_ms), 100,
+        KNOB_MAX_DURATION, 0, "30s, 5m; at least 100ms"},
+    [KI_TIMEOUT] = {"timeout", KNOB_DURATION, KNOB(src_timeout_ms), 10,
+        KNOB_MAX_DURATION, 0, "500ms, 5s; at least 10ms"},
+    [KI_CONNECT_TIMEOUT] = {"connect_timeout", KNOB_DURATION,
+        KNOB(src_connect_timeout_ms), 10, KNOB_MAX_DURATION, 1,
+        "2s; at least 10ms"},
+    [KI_RETRY_BASE] = {"retry_base", KNOB_DURATION, KNOB(src_retry_base_ms), 10,
+        KNOB_MAX_DURATION, 1, "1s; at least 10ms"},
+    [KI_RETRY_MAX] = {"retry_max", KNOB_DURATION, KNOB(src_retry_max_ms), 10,
+        KNOB_MAX_DURATION, 1, "5m; at least 10ms"},
+    [KI_MAX_AGE] = {"max_age", KNOB_DURATION, KNOB(src_max_age_ms), 100,
+        KNOB_MAX_DURATION, 0, "10m; at least 100ms"},
+    [KI_LOW_SPEED_TIME] = {"low_speed_time", KNOB_DURATION,
+        KNOB(src_low_speed_time_ms), 1000, KNOB_MAX_DURATION, 1,
+        "10s; at least 1s"},
+    [KI_LOW_SPEED_LIMIT] = {"low_speed_limit", KNOB_COUNT,
+        KNOB(src_low_speed_limit), 0, 1ULL << 30, 1,
+        "100 (bytes per second; 0 turns it off)"},
+    [KI_MAX_BODY] = {"max_body", KNOB_SIZE, KNOB(src_max_body), 1, 1ULL << 40,
+        1, "512k, 8M"},
+    [KI_CIRCUIT_COOLDOWN] = {"circuit_cooldown", KNOB_DURATION,
+        KNOB(src_circuit_cooldown_ms), 100, KNOB_MAX_DURATION, 1,
+        "30s; at least 100ms"},
+};
 
 /* Parser state shared by the line reader and the inih handler. */
 struct config_parse {
@@ -401,7 +417,7 @@ config_find_knob(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < CONFIG_NKNOBS; i++) {
+	for (i = 0; i < KI_COUNT; i++) {
 		if (strcmp(config_knobs[i].k_name, name) == 0)
 			return &config_knobs[i];
 	}
@@ -791,15 +807,15 @@ config_inherit(const struct config *cf, struct config_source *src)
 	const struct config_source *d = &cf->cf_defaults;
 	size_t i;
 
-	for (i = 0; i < CONFIG_NKNOBS; i++) {
+	for (i = 0; i < KI_COUNT; i++) {
 		if (!(src->src_set & (1u << i)) && (d->src_set & (1u << i)))
 			*config_knob_field(src, &config_knobs[i]) =
 			    *config_knob_field(
 			        (struct config_source *)d, &config_knobs[i]);
 	}
-	if (!(src->src_set & (1u << KNOB_INDEX_INTERVAL)))
+	if (!(src->src_set & (1u << KI_INTERVAL)))
 		src->src_interval_ms = CONFIG_DEFAULT_INTERVAL_MS;
-	if (!(src->src_set & (1u << KNOB_INDEX_TIMEOUT)))
+	if (!(src->src_set & (1u << KI_TIMEOUT)))
 		src->src_timeout_ms = CONFIG_DEFAULT_TIMEOUT_MS;
 	/* The rest depend on those two unless the file said otherwise. */
 	if (src->src_connect_timeout_ms == 0)
@@ -821,8 +837,8 @@ config_inherit(const struct config *cf, struct config_source *src)
 		src->src_max_age_ms = src->src_interval_ms * 10;
 	if (src->src_low_speed_time_ms == 0)
 		src->src_low_speed_time_ms = CONFIG_DEFAULT_LOW_SPEED_MS;
-	if (!(src->src_set & (1u << KNOB_INDEX_LOW_SPEED)) &&
-	    !(d->src_set & (1u << KNOB_INDEX_LOW_SPEED)))
+	if (!(src->src_set & (1u << KI_LOW_SPEED_LIMIT)) &&
+	    !(d->src_set & (1u << KI_LOW_SPEED_LIMIT)))
 		src->src_low_speed_limit = CONFIG_DEFAULT_LOW_SPEED;
 	if (src->src_max_body == 0)
 		src->src_max_body = CONFIG_DEFAULT_MAX_BODY;

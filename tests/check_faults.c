@@ -39,7 +39,7 @@ struct fault {
 /* Source f fails; source other must not notice. */
 static const char sources_fmt[] =
     "[source f]\nurl = %s\ninterval = 1s\ntimeout = 800ms\n"
-    "retry_base = 400ms\nmax_body = 64k\nstat total = /data/total\n%s\n"
+    "max_body = 64k\nstat total = /data/total\n%s%s\n"
     "[source other]\nurl = @UP@/stats?name=other\ninterval = 200ms\n"
     "stat total = /data/total\n";
 
@@ -133,7 +133,12 @@ start(const char *url, const char *extra)
 	struct harness *h;
 	char *text;
 
-	ck_assert_int_gt(asprintf(&text, sources_fmt, url, extra), 0);
+	/* retry_base is 400 ms unless the test sets its own. */
+	ck_assert_int_gt(
+	    asprintf(&text, sources_fmt, url,
+	        strstr(extra, "retry_base") ? "" : "retry_base = 400ms\n",
+	        extra),
+	    0);
 	h = harness_start(NULL, text);
 	free(text);
 	return h;
@@ -360,6 +365,306 @@ START_TEST(test_retry_after_date)
 }
 END_TEST
 
+/* Waits until f's polls_total reaches n; returns its view (caller puts). */
+static struct json_object *
+wait_polls(struct harness *h, const char *name, long long n)
+{
+	struct json_object *v = NULL;
+	int tries;
+
+	for (tries = 0; tries < 1500; tries++) {
+		v = source_view(h, name);
+		if (json_object_get_int64(at(v, "/polls_total")) >= n)
+			return v;
+		json_object_put(v);
+		usleep(20 * 1000);
+	}
+	ck_abort_msg("source %s never reached %lld polls", name, n);
+	return NULL;
+}
+
+/* A 304 after an ETag is a success: same values, fresh time, no parse. */
+START_TEST(test_not_modified)
+{
+	struct harness *h = harness_start(NULL,
+	    "[source f]\nurl = @UP@/etag\ninterval = 300ms\n"
+	    "stat total = /data/total\n");
+	struct json_object *first, *doc = NULL, *view;
+	char *inm, *ims;
+	int tries;
+
+	first = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_ptr_nonnull(first);
+	ck_assert_int_eq(harness_int(first, "/values/total"), 42);
+	for (tries = 0; tries < 500; tries++) {
+		doc = harness_get_json(h, "/api/v1/stats/f");
+		if (strcmp(harness_str(doc, "/updated_at"),
+		        harness_str(first, "/updated_at")) != 0)
+			break;
+		json_object_put(doc);
+		doc = NULL;
+		usleep(20 * 1000);
+	}
+	ck_assert_msg(doc != NULL, "updated_at never moved on");
+	ck_assert_str_eq(harness_str(doc, "/status"), "ok");
+	ck_assert(json_object_equal(at(doc, "/values"), at(first, "/values")));
+	json_object_put(doc);
+	json_object_put(first);
+	view = wait_polls(h, "f", 3);
+	ck_assert_int_eq(json_object_get_int64(at(view, "/failures_total")), 0);
+	json_object_put(view);
+	/* The upstream saw our validators, so it answered 304. */
+	inm = fake_upstream_last_header(h->h_fu, "If-None-Match");
+	ims = fake_upstream_last_header(h->h_fu, "If-Modified-Since");
+	ck_assert_str_eq(inm, "\"v42\"");
+	ck_assert_str_eq(ims, "Sat, 21 Nov 2026 10:00:00 GMT");
+	free(inm);
+	free(ims);
+	harness_stop(h);
+}
+END_TEST
+
+/* Redirects keep the bearer token on the same host and drop it elsewhere. */
+START_TEST(test_redirect_token)
+{
+	char dir[] = "/tmp/gatherd-faults.XXXXXX", path[64], *text, *auth;
+	char target[160];
+	struct json_object *doc;
+	struct harness *h;
+	FILE *tf;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/token", dir);
+	ck_assert_ptr_nonnull(tf = fopen(path, "w"));
+	fputs("t0ken\n", tf);
+	fclose(tf);
+	ck_assert_int_gt(asprintf(&text,
+	                     "[source f]\nurl = @UP@/stats?name=f\n"
+	                     "interval = 200ms\ntoken_file = %s\n"
+	                     "stat ua = /User-Agent\n",
+	                     path),
+	    0);
+	h = harness_start(NULL, text);
+	/* Same host and port: curl sends the token on. */
+	snprintf(target, sizeof target,
+	    "/redirect?to=http://127.0.0.1:%u/headers",
+	    fake_upstream_port(h->h_fu));
+	fake_upstream_rewrite(h->h_fu, "f", target);
+	doc = wait_polls(h, "f", 3);
+	json_object_put(doc);
+	doc = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	json_object_put(doc);
+	auth = fake_upstream_last_header(h->h_fu, "Authorization");
+	ck_assert_str_eq(auth, "Bearer t0ken");
+	free(auth);
+	/* Another host ("localhost" is not "127.0.0.1"): it must not. */
+	snprintf(target, sizeof target,
+	    "/redirect?to=http://localhost:%u/headers",
+	    fake_upstream_port(h->h_fu));
+	fake_upstream_rewrite(h->h_fu, "f", target);
+	doc = source_view(h, "f");
+	json_object_put(wait_polls(
+	    h, "f", json_object_get_int64(at(doc, "/polls_total")) + 2));
+	json_object_put(doc);
+	doc = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	json_object_put(doc);
+	auth = fake_upstream_last_header(h->h_fu, "Authorization");
+	ck_assert_msg(auth == NULL, "the token travelled: %s", auth);
+	free(auth);
+	harness_stop(h);
+	free(text);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/* gzip bodies are accepted and decompressed. */
+START_TEST(test_gzip)
+{
+	struct harness *h = harness_start(NULL,
+	    "[source f]\nurl = @UP@/gzip\ninterval = 1h\n"
+	    "stat total = /data/total\n");
+	struct json_object *doc;
+	char *enc;
+
+	doc = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(harness_int(doc, "/values/total"), 7);
+	json_object_put(doc);
+	enc = fake_upstream_last_header(h->h_fu, "Accept-Encoding");
+	ck_assert_ptr_nonnull(enc);
+	ck_assert_ptr_nonnull(strstr(enc, "gzip"));
+	free(enc);
+	harness_stop(h);
+}
+END_TEST
+
+/* Five failures open the circuit: circuit_open, and no more requests. */
+START_TEST(test_circuit_blocks)
+{
+	struct harness *h =
+	    start("@UP@/stats?name=f", "retry_base = 20ms\nretry_max = 40ms\n");
+	struct json_object *doc, *ok, *view;
+	long long polls;
+
+	doc = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	json_object_put(doc);
+	fake_upstream_rewrite(h->h_fu, "f", "/status/500");
+	doc = wait_kind(h, "circuit_open", &ok);
+	ck_assert_msg(doc != NULL, "the circuit never opened");
+	ck_assert_ptr_nonnull(ok);
+	ck_assert_str_eq(harness_str(doc, "/status"), "stale");
+	ck_assert(json_object_equal(at(doc, "/values"), at(ok, "/values")));
+	ck_assert_int_eq(harness_int(doc, "/error/http_status"), 500);
+	ck_assert_ptr_nonnull(strstr(
+	    harness_str(doc, "/error/message"), "http_status: HTTP 500"));
+	json_object_put(doc);
+	json_object_put(ok);
+	view = source_view(h, "f");
+	ck_assert_str_eq(harness_str(view, "/circuit/state"), "open");
+	ck_assert_int_eq(harness_int(view, "/circuit/opened"), 1);
+	ck_assert_ptr_nonnull(harness_str(view, "/circuit/next_probe_at"));
+	ck_assert_int_eq(harness_int(view, "/consecutive_failures"), 5);
+	ck_assert_double_ge(
+	    json_object_get_double(at(view, "/retry_in_seconds")), 15.0);
+	ck_assert_double_le(
+	    json_object_get_double(at(view, "/retry_in_seconds")), 30.0);
+	/* The kind in the operators' view stays the real one. */
+	ck_assert_str_eq(harness_str(view, "/last_error/kind"), "http_status");
+	polls = json_object_get_int64(at(view, "/polls_total"));
+	json_object_put(view);
+	/* While other polls on, f sends nothing. */
+	check_other_alive(h);
+	check_other_alive(h);
+	view = source_view(h, "f");
+	ck_assert_int_eq(
+	    json_object_get_int64(at(view, "/polls_total")), polls);
+	json_object_put(view);
+	harness_stop(h);
+}
+END_TEST
+
+/* A failed probe opens the circuit again; a good one closes it. */
+START_TEST(test_circuit_probe)
+{
+	struct harness *h = start("@UP@/stats?name=f",
+	    "retry_base = 20ms\nretry_max = 40ms\ncircuit_cooldown = 300ms\n");
+	struct json_object *doc, *view = NULL;
+	int tries;
+
+	doc = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	json_object_put(doc);
+	fake_upstream_rewrite(h->h_fu, "f", "/status/500");
+	for (tries = 0; tries < 1000; tries++) {
+		view = source_view(h, "f");
+		if (harness_int(view, "/circuit/opened") >= 2)
+			break;
+		json_object_put(view);
+		view = NULL;
+		usleep(20 * 1000);
+	}
+	ck_assert_msg(view != NULL, "a failed probe never reopened it");
+	ck_assert_int_eq(harness_int(view, "/consecutive_failures"), 6);
+	json_object_put(view);
+	fake_upstream_rewrite(h->h_fu, "f", NULL);
+	doc = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_msg(doc != NULL, "the probe never closed it");
+	ck_assert(json_object_get_type(at(doc, "/error")) == json_type_null);
+	json_object_put(doc);
+	view = source_view(h, "f");
+	ck_assert_str_eq(harness_str(view, "/circuit/state"), "closed");
+	ck_assert_int_eq(harness_int(view, "/circuit/opened"), 0);
+	ck_assert_int_eq(harness_int(view, "/consecutive_failures"), 0);
+	json_object_put(view);
+	harness_stop(h);
+}
+END_TEST
+
+/* Past max_age stale values are still served, flagged expired. */
+START_TEST(test_expired)
+{
+	struct harness *h = start("@UP@/stats?name=f", "max_age = 1500ms\n");
+	struct json_object *doc, *ok, *ready;
+	int tries;
+
+	doc = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert(!json_object_get_boolean(at(doc, "/expired")));
+	json_object_put(doc);
+	ready = harness_get_json(h, "/readyz");
+	ck_assert_str_eq(harness_str(ready, "/status"), "ready");
+	json_object_put(ready);
+	fake_upstream_rewrite(h->h_fu, "f", "/status/500");
+	doc = wait_kind(h, "http_status", &ok);
+	ck_assert_ptr_nonnull(doc);
+	json_object_put(doc);
+	for (tries = 0; tries < 500; tries++) {
+		doc = harness_get_json(h, "/api/v1/stats/f");
+		if (json_object_get_boolean(at(doc, "/expired")))
+			break;
+		json_object_put(doc);
+		doc = NULL;
+		usleep(20 * 1000);
+	}
+	ck_assert_msg(doc != NULL, "never expired");
+	ck_assert_str_eq(harness_str(doc, "/status"), "stale");
+	ck_assert(json_object_equal(at(doc, "/values"), at(ok, "/values")));
+	json_object_put(doc);
+	json_object_put(ok);
+	ready = harness_get_json(h, "/readyz");
+	ck_assert_str_eq(harness_str(ready, "/status"), "degraded");
+	ck_assert_str_eq(harness_str(ready, "/degraded/0"), "f");
+	ck_assert_int_eq(json_object_array_length(at(ready, "/degraded")), 1);
+	ck_assert(json_object_get_boolean(at(ready, "/sources/f/expired")));
+	json_object_put(ready);
+	harness_stop(h);
+}
+END_TEST
+
+/* An upstream failing every other poll for 100 polls loses no value. */
+START_TEST(test_flapping)
+{
+	struct harness *h = harness_start(NULL,
+	    "[source f]\nurl = @UP@/flap?name=f\ninterval = 100ms\n"
+	    "retry_base = 50ms\nstat total = /data/total\n");
+	struct json_object *doc, *view;
+	long long total, last_total = 0, polls = 0;
+	const char *status;
+	int tries;
+
+	doc = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	json_object_put(doc);
+	for (tries = 0; tries < 3000 && polls < 100; tries++) {
+		doc = harness_get_json(h, "/api/v1/stats/f");
+		status = harness_str(doc, "/status");
+		ck_assert_msg(
+		    strcmp(status, "ok") == 0 || strcmp(status, "stale") == 0,
+		    "status %s", status);
+		total = harness_int(doc, "/values/total");
+		ck_assert_msg(total >= last_total && total >= 1000,
+		    "total went from %lld to %lld", last_total, total);
+		last_total = total;
+		json_object_put(doc);
+		view = source_view(h, "f");
+		polls = json_object_get_int64(at(view, "/polls_total"));
+		ck_assert_int_le(
+		    json_object_get_int64(at(view, "/consecutive_failures")),
+		    1);
+		json_object_put(view);
+		usleep(10 * 1000);
+	}
+	ck_assert_int_ge(polls, 100);
+	/* Every other poll succeeded: about half the polls added one. */
+	ck_assert_int_ge(last_total, 1000 + 45);
+	harness_stop(h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -375,6 +680,13 @@ main(void)
 	tcase_add_test(tc, test_connection_refused);
 	tcase_add_test(tc, test_dns_failure);
 	tcase_add_test(tc, test_retry_after_date);
+	tcase_add_test(tc, test_not_modified);
+	tcase_add_test(tc, test_redirect_token);
+	tcase_add_test(tc, test_gzip);
+	tcase_add_test(tc, test_circuit_blocks);
+	tcase_add_test(tc, test_circuit_probe);
+	tcase_add_test(tc, test_expired);
+	tcase_add_test(tc, test_flapping);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
