@@ -749,6 +749,120 @@ START_TEST(test_bug_empty_unknown_section)
 END_TEST
 
 /* Builds the suite: values, whole files, errors, token files, bugs. */
+/* Tunables set in [gatherd] apply to every source that does not set them. */
+START_TEST(test_tunables_inherit)
+{
+	struct config *cf = expect_ok("[gatherd]\n"
+	                              "retry_base = 2s\n"
+	                              "retry_max = 1m\n"
+	                              "connect_timeout = 3s\n"
+	                              "low_speed_limit = 0\n"
+	                              "low_speed_time = 4s\n"
+	                              "circuit_cooldown = 10s\n"
+	                              "max_body = 1M\n"
+	                              "[source a]\n"
+	                              "url = http://a.example/\n"
+	                              "retry_base = 500ms\n"
+	                              "max_age = 90s\n"
+	                              "stat x = /x\n"
+	                              "[source b]\n"
+	                              "url = http://b.example/\n"
+	                              "interval = 1h\n"
+	                              "stat x = /x\n");
+	const struct config_source *a = &cf->cf_sources[0];
+	const struct config_source *b = &cf->cf_sources[1];
+
+	ck_assert_uint_eq(a->src_retry_base_ms, 500);
+	ck_assert_uint_eq(b->src_retry_base_ms, 2000);
+	ck_assert_uint_eq(a->src_retry_max_ms, 60000);
+	ck_assert_uint_eq(b->src_retry_max_ms, 60000);
+	ck_assert_uint_eq(a->src_connect_timeout_ms, 3000);
+	ck_assert_uint_eq(a->src_low_speed_limit, 0);
+	ck_assert_uint_eq(b->src_low_speed_time_ms, 4000);
+	ck_assert_uint_eq(b->src_circuit_cooldown_ms, 10000);
+	ck_assert_uint_eq(b->src_max_body, 1024 * 1024);
+	ck_assert_uint_eq(a->src_max_age_ms, 90000);
+	/* max_age follows the interval unless set. */
+	ck_assert_uint_eq(b->src_max_age_ms, 10 * 3600000ULL);
+	config_free(cf);
+}
+END_TEST
+
+/* Defaults that follow from the interval and the timeout. */
+START_TEST(test_tunables_derived)
+{
+	struct config *cf = expect_ok("[source slow]\n"
+	                              "url = http://a.example/\n"
+	                              "interval = 1h\n"
+	                              "timeout = 2s\n"
+	                              "stat x = /x\n"
+	                              "[source fast]\n"
+	                              "url = http://b.example/\n"
+	                              "interval = 100ms\n"
+	                              "stat x = /x\n");
+	const struct config_source *slow = &cf->cf_sources[0];
+	const struct config_source *fast = &cf->cf_sources[1];
+
+	/* retry_max: interval x 8, at most 1 h, never below retry_base. */
+	ck_assert_uint_eq(slow->src_retry_max_ms, 3600000);
+	ck_assert_uint_eq(fast->src_retry_max_ms, 1000);
+	/* connect_timeout: the timeout, at most 10 s. */
+	ck_assert_uint_eq(slow->src_connect_timeout_ms, 2000);
+	ck_assert_uint_eq(fast->src_connect_timeout_ms, 10000);
+	ck_assert_uint_eq(fast->src_circuit_cooldown_ms, 30000);
+	config_free(cf);
+}
+END_TEST
+
+/* Tunables are checked like every other key. */
+START_TEST(test_tunables_errors)
+{
+	expect_error("[gatherd]\ninterval = 5s\n",
+	    NAME ":2: ", "unknown key \"interval\" in [gatherd]");
+	expect_error("[gatherd]\nmax_age = 5s\n",
+	    NAME ":2: ", "unknown key \"max_age\"");
+	expect_error("[source a]\nurl = http://a.example/\nretry_base = 2s\n"
+	             "retry_base = 3s\nstat x = /x\n",
+	    NAME ":4: ", "duplicate key \"retry_base\"");
+	expect_error("[source a]\nurl = http://a.example/\nretry_max = soon\n"
+	             "stat x = /x\n",
+	    NAME ":3: ", "retry_max: bad duration");
+	expect_error(
+	    "[source a]\nurl = http://a.example/\nlow_speed_limit = -1\n"
+	    "stat x = /x\n",
+	    NAME ":3: ", "low_speed_limit: bad number");
+	expect_error("[source a]\nurl = http://a.example/\nretry_base = 10s\n"
+	             "retry_max = 5s\nstat x = /x\n",
+	    NAME ":1: ", "retry_max is below retry_base");
+	expect_error("[source a]\nurl = http://a.example/\n"
+	             "ca_file = /nonexistent/ca.pem\nstat x = /x\n",
+	    NAME ":3: ", "cannot read ca_file /nonexistent/ca.pem");
+}
+END_TEST
+
+/* A readable ca_file is kept for the source. */
+START_TEST(test_ca_file)
+{
+	char dir[] = "/tmp/gatherd-ca.XXXXXX", path[64], *text;
+	struct config *cf;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/ca.pem", dir);
+	write_file(path, "not really a certificate\n");
+	ck_assert_int_gt(asprintf(&text,
+	                     "[source a]\nurl = https://a.example/\n"
+	                     "ca_file = %s\nstat x = /x\n",
+	                     path),
+	    0);
+	cf = expect_ok(text);
+	ck_assert_str_eq(cf->cf_sources[0].src_ca_file, path);
+	config_free(cf);
+	free(text);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -765,6 +879,10 @@ config_suite(void)
 
 	tc = tcase_create("files");
 	tcase_add_test(tc, test_full_config);
+	tcase_add_test(tc, test_tunables_inherit);
+	tcase_add_test(tc, test_tunables_derived);
+	tcase_add_test(tc, test_tunables_errors);
+	tcase_add_test(tc, test_ca_file);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_spread_zero);
 	tcase_add_test(tc, test_listen_forms);
