@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "events.h"
 #include "log.h"
 #include "render.h"
 #include "timeutil.h"
@@ -28,6 +29,7 @@
 #define API_CONNECTION_LIMIT 1024
 #define API_CONNECTION_TIMEOUT 30 /* seconds */
 #define API_PREFIX_STATS "/api/v1/stats/"
+#define API_PREFIX_SOURCES "/api/v1/sources/"
 
 #define API_AGE_REFRESH_MS 1000
 
@@ -37,6 +39,7 @@ enum api_doc_kind {
 	API_DOC_SOURCE_STATS,
 	API_DOC_SOURCES,
 	API_DOC_READY,
+	API_DOC_INFO,
 };
 
 /* A rendered document and the response that carries it. */
@@ -58,6 +61,9 @@ struct api {
 	struct api_doc a_stats;
 	struct api_doc a_sources;
 	struct api_doc a_ready;
+	struct api_doc a_info;
+	struct events *a_events;
+	int64_t a_started_at; /* wall ms */
 	struct api_doc *a_source_stats; /* one per cache entry */
 	struct MHD_Response *a_healthz;
 	uint16_t a_port;
@@ -208,6 +214,9 @@ api_render(struct api *a, enum api_doc_kind kind, const struct cache_entry *e,
 		return render_source_stats(e, now, len);
 	case API_DOC_READY:
 		return render_ready(a->a_cache, now, len);
+	case API_DOC_INFO:
+		return render_info(a->a_cache, a->a_started_at, now,
+		    events_count(a->a_events), len);
 	case API_DOC_SOURCES:
 		break;
 	}
@@ -248,6 +257,50 @@ api_get_source_stats(
 		return api_error(conn, 404, "no such source", NULL, NULL);
 	return api_serve_doc(a, conn, &a->a_source_stats[e->ce_index],
 	    e->ce_generation, API_DOC_SOURCE_STATS, e);
+}
+
+/* Serves GET /api/v1/sources/NAME/history?stat=STAT[&since=UNIX]. */
+static enum MHD_Result
+api_get_history(struct api *a, struct MHD_Connection *conn, const char *rest)
+{
+	const char *slash = strchr(rest, '/'), *stat, *since;
+	struct MHD_Response *r;
+	struct cache_entry *e;
+	enum MHD_Result ret;
+	char name[CONFIG_NAME_MAX + 1], *body, *end;
+	int64_t since_ms = 0;
+	size_t len = 0;
+	double secs;
+	int i;
+
+	if (slash == NULL || strcmp(slash, "/history") != 0 ||
+	    (size_t)(slash - rest) > CONFIG_NAME_MAX)
+		return api_error(conn, 404, "not found", NULL, NULL);
+	snprintf(name, sizeof name, "%.*s", (int)(slash - rest), rest);
+	if ((e = cache_find(a->a_cache, name)) == NULL)
+		return api_error(conn, 404, "no such source", NULL, NULL);
+	stat = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "stat");
+	if (stat == NULL)
+		return api_error(conn, 400, "stat= is required", NULL, NULL);
+	if ((i = cache_stat_index(e, stat)) == -1)
+		return api_error(conn, 404, "no such stat", NULL, NULL);
+	since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "since");
+	if (since != NULL) {
+		secs = strtod(since, &end);
+		if (*since == '\0' || *end != '\0' || !(secs >= 0.0) ||
+		    secs > 1e12)
+			return api_error(conn, 400,
+			    "since= must be unix seconds", NULL, NULL);
+		since_ms = (int64_t)(secs * 1000.0);
+	}
+	/* Per query, so not kept: a small document, asked for rarely. */
+	body = render_history(e, i, since_ms, &len);
+	if ((r = api_response(body, len)) == NULL)
+		return api_error(conn, 500, "cannot render", NULL, NULL);
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 /* Returns 1 if the request carries the API token (constant time). */
@@ -318,6 +371,18 @@ api_request_cb(void *arg, struct MHD_Connection *conn, const char *url,
 	if (strcmp(url, "/api/v1/sources") == 0)
 		return api_serve_doc(a, conn, &a->a_sources,
 		    cache_generation(a->a_cache), API_DOC_SOURCES, NULL);
+	if (strncmp(url, API_PREFIX_SOURCES, strlen(API_PREFIX_SOURCES)) == 0)
+		return api_get_history(a, conn, url + strlen(API_PREFIX_SOURCES));
+	if (strcmp(url, "/api/v1/events") == 0) {
+		if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
+		    events_serve(a->a_events, conn) == -1)
+			return api_error(conn, 503, "too many event streams",
+			    NULL, NULL);
+		return MHD_YES;
+	}
+	if (strcmp(url, "/api/v1/info") == 0)
+		return api_serve_doc(a, conn, &a->a_info,
+		    cache_generation(a->a_cache), API_DOC_INFO, NULL);
 	return api_error(conn, 404, "not found", NULL, NULL);
 }
 
@@ -383,7 +448,8 @@ api_listen(struct api *a)
 	struct addrinfo hints, *ai = NULL;
 	const union MHD_DaemonInfo *info;
 	char port[8];
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags =
+	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	int rc;
 
 	memset(&hints, 0, sizeof hints);
@@ -427,6 +493,15 @@ api_listen(struct api *a)
 	return 0;
 }
 
+/* The cache changed: event streams have news. */
+static void
+api_cache_changed_cb(void *arg)
+{
+	struct api *a = arg;
+
+	events_cache_changed(a->a_events);
+}
+
 /* Listens on cf's address and serves c on base; NULL on error (logged). */
 struct api *
 api_new(struct event_base *base, const struct config *cf, struct cache *c)
@@ -438,11 +513,15 @@ api_new(struct event_base *base, const struct config *cf, struct cache *c)
 	a->a_base = base;
 	a->a_cf = cf;
 	a->a_cache = c;
+	a->a_started_at = timeutil_wall_ms();
 	a->a_source_stats = calloc(
 	    cache_count(c) ? cache_count(c) : 1, sizeof *a->a_source_stats);
-	if (a->a_source_stats == NULL || api_make_static(a) == -1 ||
-	    api_listen(a) == -1)
+	a->a_events = events_new(base, c, cf->cf_max_streams,
+	    (unsigned)((cf->cf_stream_idle_ms + 999) / 1000));
+	if (a->a_source_stats == NULL || a->a_events == NULL ||
+	    api_make_static(a) == -1 || api_listen(a) == -1)
 		goto fail;
+	cache_set_listener(c, api_cache_changed_cb, a);
 	log_info("listening on http://%s%s%s:%u/",
 	    strchr(cf->cf_listen_host, ':') ? "[" : "", cf->cf_listen_host,
 	    strchr(cf->cf_listen_host, ':') ? "]" : "", a->a_port);
@@ -470,15 +549,20 @@ api_free(struct api *a)
 
 	if (a == NULL)
 		return;
+	cache_set_listener(a->a_cache, NULL, NULL);
 	if (a->a_ev != NULL)
 		event_free(a->a_ev);
 	if (a->a_timer != NULL)
 		event_free(a->a_timer);
+	/* MHD must not be stopped with streams suspended. */
+	events_shutdown(a->a_events);
 	if (a->a_mhd != NULL)
 		MHD_stop_daemon(a->a_mhd);
+	events_free(a->a_events);
 	api_doc_clear(&a->a_stats);
 	api_doc_clear(&a->a_sources);
 	api_doc_clear(&a->a_ready);
+	api_doc_clear(&a->a_info);
 	for (i = 0; a->a_source_stats != NULL && i < cache_count(a->a_cache);
 	     i++)
 		api_doc_clear(&a->a_source_stats[i]);

@@ -4,6 +4,7 @@
  * touches the error and counters; the values are replaced only by a
  * successful poll, so a broken upstream answer never costs a good value.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,75 @@ struct cache {
 	size_t c_count;
 	struct lh_table *c_by_name; /* name -> entry, keys borrowed */
 	uint64_t c_generation;
+	cache_listener_cb c_listener;
+	void *c_listener_arg;
 };
+
+/* Gives each stat of e a history ring; 0 or -1. */
+static int
+cache_new_history(struct cache_entry *e)
+{
+	size_t i, n = e->ce_src->src_nstats;
+
+	if ((e->ce_history = calloc(n ? n : 1, sizeof *e->ce_history)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		e->ce_history[i] = history_new((size_t)e->ce_src->src_history);
+		if (e->ce_history[i] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* Frees e's history rings. */
+static void
+cache_free_history(struct cache_entry *e)
+{
+	size_t i;
+
+	for (i = 0; e->ce_history != NULL && i < e->ce_src->src_nstats; i++)
+		history_free(e->ce_history[i]);
+	free(e->ce_history);
+}
+
+/* Adds a point per stat of e's current values at time now. */
+static void
+cache_record_history(struct cache_entry *e, int64_t now)
+{
+	const struct config_source *src = e->ce_src;
+	struct json_object *v;
+	double value;
+	size_t i;
+
+	for (i = 0; i < src->src_nstats; i++) {
+		v = json_object_object_get(e->ce_values,
+		    src->src_stats[i].cs_name);
+		switch (json_object_get_type(v)) {
+		case json_type_int:
+		case json_type_double:
+		case json_type_boolean:
+			value = json_object_get_double(v);
+			break;
+		default:
+			value = NAN;
+			break;
+		}
+		history_add(e->ce_history[i], now, value);
+	}
+}
+
+/* Returns the index of e's stat called name, or -1. */
+int
+cache_stat_index(const struct cache_entry *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->ce_src->src_nstats; i++) {
+		if (strcmp(e->ce_src->src_stats[i].cs_name, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
 
 /* Creates an entry per source of cf, all pending; cf must outlive it. */
 struct cache *
@@ -39,7 +108,8 @@ cache_new(const struct config *cf)
 		c->c_entries[i].ce_index = i;
 		c->c_entries[i].ce_url_shown =
 		    config_redact_url(cf->cf_sources[i].src_url);
-		if (c->c_entries[i].ce_url_shown == NULL)
+		if (c->c_entries[i].ce_url_shown == NULL ||
+		    cache_new_history(&c->c_entries[i]) == -1)
 			goto fail;
 		if (lh_table_insert(c->c_by_name, cf->cf_sources[i].src_name,
 		        &c->c_entries[i]) != 0)
@@ -63,6 +133,7 @@ cache_free(struct cache *c)
 	for (i = 0; c->c_entries != NULL && i < c->c_count; i++) {
 		json_object_put(c->c_entries[i].ce_values);
 		free(c->c_entries[i].ce_url_shown);
+		cache_free_history(&c->c_entries[i]);
 	}
 	if (c->c_by_name != NULL)
 		lh_table_free(c->c_by_name);
@@ -102,11 +173,21 @@ cache_generation(const struct cache *c)
 	return c->c_generation;
 }
 
-/* Marks e changed in a new generation. */
+/* Sets the one listener told of every change (NULL: none). */
+void
+cache_set_listener(struct cache *c, cache_listener_cb cb, void *arg)
+{
+	c->c_listener = cb;
+	c->c_listener_arg = arg;
+}
+
+/* Marks e changed in a new generation and tells the listener. */
 static void
 cache_touch(struct cache *c, struct cache_entry *e)
 {
 	e->ce_generation = ++c->c_generation;
+	if (c->c_listener != NULL)
+		c->c_listener(c->c_listener_arg);
 }
 
 /* Records a successful poll at wall time now; takes ownership of values. */
@@ -120,6 +201,8 @@ cache_put_ok(struct cache *c, struct cache_entry *e, struct json_object *values,
 	}
 	e->ce_updated_at = now;
 	e->ce_last_attempt_at = now;
+	if (e->ce_values != NULL)
+		cache_record_history(e, now);
 	e->ce_last_ok = 1;
 	e->ce_retry_in_ms = -1;
 	e->ce_polls_total++;

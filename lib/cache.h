@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "history.h"
 #include "source.h"
 
 enum cache_status {
@@ -44,6 +45,7 @@ struct cache_entry {
 	uint64_t ce_failures_total;
 	uint64_t ce_consecutive_failures;
 	int64_t ce_retry_in_ms;		/* delay chosen at the last failure */
+	struct history **ce_history; /* one ring per stat, config order */
 	enum cache_circuit ce_circuit;
 	unsigned ce_circuit_opened; /* times opened since the last ok */
 	uint64_t ce_generation; /* cache generation of last change */
@@ -61,6 +63,11 @@ size_t cache_count(const struct cache *c);
 struct cache_entry *cache_entry_at(struct cache *c, size_t i);
 /* Returns the entry of the source called name, or NULL. */
 struct cache_entry *cache_find(struct cache *c, const char *name);
+/* Called after every change of the cache. */
+typedef void (*cache_listener_cb)(void *arg);
+
+/* Sets the one listener told of every change (NULL: none). */
+void cache_set_listener(struct cache *c, cache_listener_cb cb, void *arg);
 /* Returns the generation: it grows by one on every change. */
 uint64_t cache_generation(const struct cache *c);
 /*
@@ -77,6 +84,8 @@ void cache_put_error(struct cache *c, struct cache_entry *e,
     const struct source_error *err, int64_t retry_in_ms);
 /* Records when the next poll of e is due (wall ms). */
 void cache_set_next_poll(struct cache *c, struct cache_entry *e, int64_t at);
+/* Returns the index of e's stat called name, or -1. */
+int cache_stat_index(const struct cache_entry *e, const char *name);
 /* Records the state of e's circuit breaker. */
 void cache_set_circuit(struct cache *c, struct cache_entry *e,
     enum cache_circuit state, unsigned opened);

@@ -24,15 +24,10 @@
 #define CONFIG_DEFAULT_CONCURRENCY 64
 #define CONFIG_DEFAULT_PER_HOST 8
 #define CONFIG_DEFAULT_SPREAD_MS 5000
-#define CONFIG_DEFAULT_MAX_BODY (8u * 1024 * 1024)
-#define CONFIG_DEFAULT_INTERVAL_MS 60000
-#define CONFIG_DEFAULT_TIMEOUT_MS 10000
+#define CONFIG_DEFAULT_STREAMS 256
+#define CONFIG_DEFAULT_STREAM_IDLE_MS 60000
 #define CONFIG_DEFAULT_CONNECT_MS 10000
-#define CONFIG_DEFAULT_RETRY_BASE_MS 1000
 #define CONFIG_DEFAULT_RETRY_MAX_MS 3600000
-#define CONFIG_DEFAULT_LOW_SPEED 100
-#define CONFIG_DEFAULT_COOLDOWN_MS 30000
-#define CONFIG_DEFAULT_LOW_SPEED_MS 10000
 #define CONFIG_MAX_DURATION_MS (7ULL * 24 * 3600 * 1000)
 #define CONFIG_MAX_TOKEN 4096
 #define CONFIG_MAX_LINE 65536
@@ -61,6 +56,8 @@ enum config_key {
 	KEY_URL = 1 << 8,
 	KEY_TOKEN_FILE = 1 << 9,
 	KEY_CA_FILE = 1 << 10,
+	KEY_MAX_STREAMS = 1 << 11,
+	KEY_STREAM_IDLE = 1 << 12,
 };
 
 /* How a tunable's value is written. */
@@ -79,7 +76,10 @@ struct config_knob {
 	uint64_t k_max;
 	int k_global; /* allowed in [gatherd] */
 	const char *k_hint; /* an example for error messages */
+	uint64_t k_default; /* KNOB_DERIVED: computed from others */
 };
+
+#define KNOB_DERIVED UINT64_MAX
 
 #define KNOB(field) offsetof(struct config_source, field)
 #define KNOB_MAX_DURATION CONFIG_MAX_DURATION_MS
@@ -96,34 +96,37 @@ enum config_knob_index {
 	KI_LOW_SPEED_LIMIT,
 	KI_MAX_BODY,
 	KI_CIRCUIT_COOLDOWN,
+	KI_HISTORY,
 	KI_COUNT
 };
 
 static const struct config_knob config_knobs[KI_COUNT] = {
     [KI_INTERVAL] = {"interval", KNOB_DURATION, KNOB(src_interval_ms), 100,
-        KNOB_MAX_DURATION, 0, "30s, 5m; at least 100ms"},
+        KNOB_MAX_DURATION, 0, "30s, 5m; at least 100ms", 60000},
     [KI_TIMEOUT] = {"timeout", KNOB_DURATION, KNOB(src_timeout_ms), 10,
-        KNOB_MAX_DURATION, 0, "500ms, 5s; at least 10ms"},
+        KNOB_MAX_DURATION, 0, "500ms, 5s; at least 10ms", 10000},
     [KI_CONNECT_TIMEOUT] = {"connect_timeout", KNOB_DURATION,
         KNOB(src_connect_timeout_ms), 10, KNOB_MAX_DURATION, 1,
-        "2s; at least 10ms"},
-    [KI_RETRY_BASE] = {"retry_base", KNOB_DURATION, KNOB(src_retry_base_ms), 10,
-        KNOB_MAX_DURATION, 1, "1s; at least 10ms"},
+        "2s; at least 10ms", KNOB_DERIVED},
+    [KI_RETRY_BASE] = {"retry_base", KNOB_DURATION, KNOB(src_retry_base_ms),
+        10, KNOB_MAX_DURATION, 1, "1s; at least 10ms", 1000},
     [KI_RETRY_MAX] = {"retry_max", KNOB_DURATION, KNOB(src_retry_max_ms), 10,
-        KNOB_MAX_DURATION, 1, "5m; at least 10ms"},
+        KNOB_MAX_DURATION, 1, "5m; at least 10ms", KNOB_DERIVED},
     [KI_MAX_AGE] = {"max_age", KNOB_DURATION, KNOB(src_max_age_ms), 100,
-        KNOB_MAX_DURATION, 0, "10m; at least 100ms"},
+        KNOB_MAX_DURATION, 0, "10m; at least 100ms", KNOB_DERIVED},
     [KI_LOW_SPEED_TIME] = {"low_speed_time", KNOB_DURATION,
         KNOB(src_low_speed_time_ms), 1000, KNOB_MAX_DURATION, 1,
-        "10s; at least 1s"},
+        "10s; at least 1s", 10000},
     [KI_LOW_SPEED_LIMIT] = {"low_speed_limit", KNOB_COUNT,
         KNOB(src_low_speed_limit), 0, 1ULL << 30, 1,
-        "100 (bytes per second; 0 turns it off)"},
-    [KI_MAX_BODY] = {"max_body", KNOB_SIZE, KNOB(src_max_body), 1, 1ULL << 40,
-        1, "512k, 8M"},
+        "100 (bytes per second; 0 turns it off)", 100},
+    [KI_MAX_BODY] = {"max_body", KNOB_SIZE, KNOB(src_max_body), 1,
+        1ULL << 40, 1, "512k, 8M", 8 * 1024 * 1024},
     [KI_CIRCUIT_COOLDOWN] = {"circuit_cooldown", KNOB_DURATION,
         KNOB(src_circuit_cooldown_ms), 100, KNOB_MAX_DURATION, 1,
-        "30s; at least 100ms"},
+        "30s; at least 100ms", 30000},
+    [KI_HISTORY] = {"history", KNOB_COUNT, KNOB(src_history), 0, 100000, 1,
+        "360 (points per stat; 0 keeps none)", 360},
 };
 
 /* Parser state shared by the line reader and the inih handler. */
@@ -540,6 +543,28 @@ config_global_key(struct config_parse *cp, const char *name, const char *value)
 			return 0;
 		if ((cf->cf_api_token = config_read_token(cp, value)) == NULL)
 			return 0;
+	} else if (strcmp(name, "max_event_streams") == 0) {
+		if (config_once(cp, seen, KEY_MAX_STREAMS, name) == -1)
+			return 0;
+		if (config_parse_uint(value, 0, 100000, &cf->cf_max_streams) ==
+		    -1) {
+			config_error(cp, 0,
+			    "max_event_streams: expected a number from 0 to "
+			    "100000, got \"%s\"",
+			    value);
+			return 0;
+		}
+	} else if (strcmp(name, "event_idle_timeout") == 0) {
+		if (config_once(cp, seen, KEY_STREAM_IDLE, name) == -1)
+			return 0;
+		if (config_parse_duration(value, &cf->cf_stream_idle_ms) == -1 ||
+		    cf->cf_stream_idle_ms < 1000) {
+			config_error(cp, 0,
+			    "event_idle_timeout: bad duration \"%s\" (use e.g. "
+			    "60s; at least 1s)",
+			    value);
+			return 0;
+		}
 	} else if ((k = config_find_knob(name)) != NULL && k->k_global) {
 		return config_set_knob(cp, &cf->cf_defaults, k, value);
 	} else {
@@ -800,32 +825,39 @@ config_knob_field(struct config_source *src, const struct config_knob *k)
 	return (uint64_t *)(void *)((char *)src + k->k_offset);
 }
 
+/* Returns 1 if src or [gatherd] (d) set tunable i. */
+static int
+config_knob_given(const struct config_source *src,
+    const struct config_source *d, enum config_knob_index i)
+{
+	return ((src->src_set | d->src_set) & (1u << i)) != 0;
+}
+
 /* Fills src's unset tunables from [gatherd], else from the defaults. */
 static void
 config_inherit(const struct config *cf, struct config_source *src)
 {
 	const struct config_source *d = &cf->cf_defaults;
+	const struct config_knob *k;
 	size_t i;
 
 	for (i = 0; i < KI_COUNT; i++) {
-		if (!(src->src_set & (1u << i)) && (d->src_set & (1u << i)))
-			*config_knob_field(src, &config_knobs[i]) =
-			    *config_knob_field(
-			        (struct config_source *)d, &config_knobs[i]);
+		k = &config_knobs[i];
+		if (src->src_set & (1u << i))
+			continue;
+		if (d->src_set & (1u << i))
+			*config_knob_field(src, k) =
+			    *config_knob_field((struct config_source *)d, k);
+		else if (k->k_default != KNOB_DERIVED)
+			*config_knob_field(src, k) = k->k_default;
 	}
-	if (!(src->src_set & (1u << KI_INTERVAL)))
-		src->src_interval_ms = CONFIG_DEFAULT_INTERVAL_MS;
-	if (!(src->src_set & (1u << KI_TIMEOUT)))
-		src->src_timeout_ms = CONFIG_DEFAULT_TIMEOUT_MS;
-	/* The rest depend on those two unless the file said otherwise. */
-	if (src->src_connect_timeout_ms == 0)
+	/* The derived ones follow the interval and the timeout. */
+	if (!config_knob_given(src, d, KI_CONNECT_TIMEOUT))
 		src->src_connect_timeout_ms =
 		    src->src_timeout_ms < CONFIG_DEFAULT_CONNECT_MS
 		    ? src->src_timeout_ms
 		    : CONFIG_DEFAULT_CONNECT_MS;
-	if (src->src_retry_base_ms == 0)
-		src->src_retry_base_ms = CONFIG_DEFAULT_RETRY_BASE_MS;
-	if (src->src_retry_max_ms == 0) {
+	if (!config_knob_given(src, d, KI_RETRY_MAX)) {
 		src->src_retry_max_ms =
 		    src->src_interval_ms * 8 < CONFIG_DEFAULT_RETRY_MAX_MS
 		    ? src->src_interval_ms * 8
@@ -833,17 +865,8 @@ config_inherit(const struct config *cf, struct config_source *src)
 		if (src->src_retry_max_ms < src->src_retry_base_ms)
 			src->src_retry_max_ms = src->src_retry_base_ms;
 	}
-	if (src->src_max_age_ms == 0)
+	if (!config_knob_given(src, d, KI_MAX_AGE))
 		src->src_max_age_ms = src->src_interval_ms * 10;
-	if (src->src_low_speed_time_ms == 0)
-		src->src_low_speed_time_ms = CONFIG_DEFAULT_LOW_SPEED_MS;
-	if (!(src->src_set & (1u << KI_LOW_SPEED_LIMIT)) &&
-	    !(d->src_set & (1u << KI_LOW_SPEED_LIMIT)))
-		src->src_low_speed_limit = CONFIG_DEFAULT_LOW_SPEED;
-	if (src->src_max_body == 0)
-		src->src_max_body = CONFIG_DEFAULT_MAX_BODY;
-	if (src->src_circuit_cooldown_ms == 0)
-		src->src_circuit_cooldown_ms = CONFIG_DEFAULT_COOLDOWN_MS;
 }
 
 /* Checks what only the whole file can tell; 0 or -1. */
@@ -890,6 +913,8 @@ config_set_defaults(struct config *cf)
 	cf->cf_max_concurrency = CONFIG_DEFAULT_CONCURRENCY;
 	cf->cf_max_per_host = CONFIG_DEFAULT_PER_HOST;
 	cf->cf_initial_spread_ms = CONFIG_DEFAULT_SPREAD_MS;
+	cf->cf_max_streams = CONFIG_DEFAULT_STREAMS;
+	cf->cf_stream_idle_ms = CONFIG_DEFAULT_STREAM_IDLE_MS;
 	/* systemd may pass several directories separated by ':'. */
 	if (state != NULL && *state != '\0')
 		cf->cf_state_dir = strndup(state, strcspn(state, ":"));

@@ -33,6 +33,7 @@ struct config_source {
 	uint64_t src_low_speed_limit; /* bytes per second, 0: no limit */
 	uint64_t src_low_speed_time_ms;
 	uint64_t src_max_body; /* bytes */
+	uint64_t src_history; /* points kept per stat */
 	unsigned src_set; /* bits of the tunables the file set */
 	char *src_ca_file; /* CA bundle, or NULL for the system's */
 	char *src_token; /* secret from token_file, or NULL */
@@ -54,6 +55,8 @@ struct config {
 	unsigned cf_max_concurrency;
 	unsigned cf_max_per_host;
 	uint64_t cf_initial_spread_ms;
+	unsigned cf_max_streams; /* concurrent /api/v1/events streams */
+	uint64_t cf_stream_idle_ms; /* a stream not draining this long ends */
 	struct config_source cf_defaults; /* tunables set in [gatherd] */
 	char *cf_api_token; /* secret from api_token_file, or NULL */
 	struct config_source *cf_sources;

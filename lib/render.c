@@ -4,6 +4,7 @@
  * change, not once per request.  Values are shared with the cache by
  * reference count, never copied.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,13 @@ render_document(int64_t now)
 char *
 render_stats(struct cache *c, int64_t now, size_t *len)
 {
+	return render_stats_since(c, 0, now, len);
+}
+
+/* Renders the stats of the sources changed after generation since. */
+char *
+render_stats_since(struct cache *c, uint64_t since, int64_t now, size_t *len)
+{
 	struct json_object *root, *sources;
 	struct cache_entry *e;
 	size_t i;
@@ -172,8 +180,9 @@ render_stats(struct cache *c, int64_t now, size_t *len)
 	render_add(root, "sources", sources);
 	for (i = 0; i < cache_count(c); i++) {
 		e = cache_entry_at(c, i);
-		render_add(
-		    sources, e->ce_src->src_name, render_entry_stats(e, now));
+		if (since == 0 || e->ce_generation > since)
+			render_add(sources, e->ce_src->src_name,
+			    render_entry_stats(e, now));
 	}
 	return render_finish(root, len);
 fail:
@@ -317,5 +326,73 @@ render_ready(struct cache *c, int64_t now, size_t *len)
 	            : "ready"));
 	render_add(root, "degraded", degraded);
 	render_add(root, "sources", sources);
+	return render_finish(root, len);
+}
+
+/* Returns a history value: an integer when it is one, null for NaN. */
+static struct json_object *
+render_number(double v)
+{
+	if (isnan(v))
+		return NULL;
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		return json_object_new_int64((int64_t)v);
+	return json_object_new_double(v);
+}
+
+/* history_each callback: appends [seconds, value] to a JSON array. */
+static void
+render_point_cb(const struct history_point *pt, void *arg)
+{
+	struct json_object *pair;
+	char buf[32];
+
+	if ((pair = json_object_new_array_ext(2)) == NULL)
+		return;
+	snprintf(buf, sizeof buf, "%.3f", (double)pt->hp_ms / 1000.0);
+	json_object_array_add(pair,
+	    json_object_new_double_s((double)pt->hp_ms / 1000.0, buf));
+	json_object_array_add(pair, render_number(pt->hp_value));
+	if (json_object_array_add(arg, pair) != 0)
+		json_object_put(pair);
+}
+
+/* Renders GET /api/v1/sources/NAME/history?stat= for stat i of e. */
+char *
+render_history(const struct cache_entry *e, int i, int64_t since_ms,
+    size_t *len)
+{
+	const struct history *h = e->ce_history[i];
+	struct json_object *root, *points;
+
+	if ((root = json_object_new_object()) == NULL)
+		return NULL;
+	render_add(root, "source", json_object_new_string(e->ce_src->src_name));
+	render_add(root, "stat",
+	    json_object_new_string(e->ce_src->src_stats[i].cs_name));
+	if ((points = json_object_new_array_ext((int)history_len(h))) ==
+	    NULL) {
+		json_object_put(root);
+		return NULL;
+	}
+	history_each(h, since_ms, render_point_cb, points);
+	render_add(root, "points", points);
+	return render_finish(root, len);
+}
+
+/* Renders GET /api/v1/info: version, start time and uptime, counts. */
+char *
+render_info(struct cache *c, int64_t started_at, int64_t now,
+    unsigned streams, size_t *len)
+{
+	struct json_object *root;
+
+	if ((root = render_document(now)) == NULL)
+		return NULL;
+	render_add(root, "version", json_object_new_string(GATHERD_VERSION));
+	render_add(root, "started_at", render_time(started_at));
+	render_add(root, "uptime_seconds", render_seconds(now - started_at));
+	render_add(root, "sources", json_object_new_int((int)cache_count(c)));
+	render_add(root, "event_streams", json_object_new_int((int)streams));
 	return render_finish(root, len);
 }

@@ -14,6 +14,16 @@
 
 /* Renders GET /api/v1/stats as of wall time now; NULL on error. */
 char *render_stats(struct cache *c, int64_t now, size_t *len);
+/* Renders the stats of the sources changed after generation since (an
+ * SSE event); since 0 is every source. */
+char *render_stats_since(
+    struct cache *c, uint64_t since, int64_t now, size_t *len);
+/* Renders the history of e's stat number i from since_ms on. */
+char *render_history(
+    const struct cache_entry *e, int i, int64_t since_ms, size_t *len);
+/* Renders GET /api/v1/info. */
+char *render_info(struct cache *c, int64_t started_at, int64_t now,
+    unsigned streams, size_t *len);
 /* Renders GET /api/v1/stats/NAME for e as of now; NULL on error. */
 char *
 render_source_stats(const struct cache_entry *e, int64_t now, size_t *len);

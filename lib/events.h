@@ -1,0 +1,32 @@
+/*
+ * GET /api/v1/events: Server-Sent Events on libmicrohttpd's
+ * suspend/resume, on the same loop as everything else.  Each stream
+ * gets every source on connect, then a "stats" event with the sources
+ * that changed whenever the cache moves, and a heartbeat comment every
+ * 15 s.  No thread per client.
+ */
+#ifndef GATHERD_EVENTS_H
+#define GATHERD_EVENTS_H
+
+#include <event2/event.h>
+#include <microhttpd.h>
+
+#include "cache.h"
+
+struct events;
+
+/* Creates the event streams of c on base; NULL if out of memory. */
+struct events *events_new(struct event_base *base, struct cache *c,
+    unsigned max_streams, unsigned idle_timeout_s);
+/* Ends every stream so MHD can be stopped; call before MHD_stop_daemon. */
+void events_shutdown(struct events *ev);
+/* Frees ev after MHD has been stopped; NULL is allowed. */
+void events_free(struct events *ev);
+/* Starts a stream on conn; 0, or -1 if the cap is reached or on error. */
+int events_serve(struct events *ev, struct MHD_Connection *conn);
+/* Tells the streams the cache changed; they send it soon, coalesced. */
+void events_cache_changed(struct events *ev);
+/* Returns the number of open streams. */
+unsigned events_count(const struct events *ev);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * A bounded ring of recent points of one stat: fixed memory, the oldest
+ * point dropped when it is full.  Values are doubles; a stat that is
+ * not a number on some poll records NaN, shown as null.
+ */
+#ifndef GATHERD_HISTORY_H
+#define GATHERD_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One point: when (wall ms) and what. */
+struct history_point {
+	int64_t hp_ms;
+	double hp_value;
+};
+
+struct history;
+
+/* Called for each point in time order. */
+typedef void (*history_each_cb)(const struct history_point *pt, void *arg);
+
+/* Creates a ring of capacity points (0: records nothing); NULL if out of
+ * memory. */
+struct history *history_new(size_t capacity);
+/* Frees h; NULL is allowed. */
+void history_free(struct history *h);
+/* Appends a point, dropping the oldest if the ring is full. */
+void history_add(struct history *h, int64_t ms, double value);
+/* Returns the number of points held. */
+size_t history_len(const struct history *h);
+/* Returns the most points h holds. */
+size_t history_capacity(const struct history *h);
+/* Calls cb for every point at or after since_ms, oldest first. */
+void history_each(const struct history *h, int64_t since_ms,
+    history_each_cb cb, void *arg);
+
+#endif
