@@ -252,7 +252,9 @@ files_open_n(
 		errno = ENOENT;
 		return -1;
 	}
-	memcpy(rel, path + 1, len); /* with its NUL */
+	/* Terminated here, not trusted to be: len bytes were checked. */
+	memcpy(rel, path + 1, len - 1);
+	rel[len - 1] = '\0';
 	return files_walk(f, path, rel, out);
 }
 

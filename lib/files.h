@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FILES_PATH_MAX 1024 /* longest URL path served, in bytes */
+#define FILES_PATH_MAX 1024 /* longer URL paths are a 404 */
 #define FILES_INDEX "index.html" /* served for a path ending in '/' */
 
 /* An open file ready to be sent. */
@@ -25,20 +25,21 @@ struct files_result {
 
 struct files;
 
-/* Opens root (an existing directory) for serving; NULL, logged, on error. */
+/* Opens root, an existing directory (or a symlink to one); NULL, logged. */
 struct files *files_new(const char *root);
 /* Frees f and closes its directory fd; NULL allowed. */
 void files_free(struct files *f);
 /*
  * Opens the file for a URL path (%-decoded, starting with '/'): 0 and *out
  * filled, or -1 and *out untouched.  errno is ENOENT for anything that must
- * be a 404: a bad or hidden segment, a symlink anywhere, a missing file,
- * something not a regular file, and a directory named without its trailing
- * slash (only "dir/" serves "dir/index.html").  Any other errno (EMFILE,
- * EIO, ...) is the server's fault, logged here, and is a 500.
+ * be a 404: a ".", "..", hidden (".well-known" too) or inner empty segment,
+ * a backslash or control byte, a symlink anywhere, a missing file, anything
+ * not a regular file, and a directory named without its trailing slash
+ * (only "dir/" serves "dir/index.html").  EINVAL for a NULL argument; any
+ * other errno (EMFILE, EIO, ...) is the server's fault, logged, a 500.
  */
 int files_open(struct files *f, const char *path, struct files_result *out);
-/* As files_open, for a decoded path of len bytes: an embedded NUL is 404. */
+/* As files_open; a 404 unless strlen(path) == len (a decoded %00 ends it). */
 int files_open_n(
     struct files *f, const char *path, size_t len, struct files_result *out);
 
