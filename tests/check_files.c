@@ -48,7 +48,12 @@ static const struct fixture_file fixture_files[] = {
     {"root/style.css", "body { margin: 0; }\n"},
     {"root/sub/index.html", "<!doctype html><title>sub</title>\n"},
     {"root/sub/data.json", "{\"ok\": true}\n"},
+    {"root/sub/deep/more.txt", "two levels down\n"},
+    {"root/back\\slash.txt", "a backslash in the name\n"},
+    {"root/ctl\x01.txt", "a control byte in the name\n"},
+    {"root/del\x7f.txt", "a DEL in the name\n"},
     {"root/.hidden", "hidden\n"},
+    {"root/sub/.hidden", "hidden too\n"},
     {"root/Upper.HTML", "<p>upper</p>\n"},
     {"root/page.htm", "<p>htm</p>\n"},
     {"root/mod.mjs", "export {};\n"},
@@ -122,6 +127,7 @@ fixture_init(struct fixture *fx)
 	make_dir(fx->fx_dir, "outdir");
 	make_dir(fx->fx_dir, "root");
 	make_dir(fx->fx_dir, "root/sub");
+	make_dir(fx->fx_dir, "root/sub/deep");
 	for (i = 0; i < sizeof fixture_files / sizeof fixture_files[0]; i++)
 		write_file(fx->fx_dir, fixture_files[i].ff_name,
 		    fixture_files[i].ff_body);
@@ -195,9 +201,10 @@ check_served(struct fixture *fx, const char *path, const char *file,
 	char want[256], got[256];
 	struct stat st;
 	char disk[PATH_MAX];
-	int fd, flags;
+	int fd, flags, free_fd;
 	size_t len;
 
+	free_fd = lowest_free_fd();
 	memset(&r, 0, sizeof r);
 	ck_assert_msg(files_open(fx->fx_files, path, &r) == 0, "%s: %s", path,
 	    strerror(errno));
@@ -223,6 +230,26 @@ check_served(struct fixture *fx, const char *path, const char *file,
 	ck_assert_uint_eq(read_all(r.fr_fd, got, sizeof got), len);
 	ck_assert(memcmp(got, want, len) == 0);
 	ck_assert_int_eq(close(r.fr_fd), 0);
+	/* No directory fd left behind by the walk. */
+	ck_assert_int_eq(lowest_free_fd(), free_fd);
+}
+
+/* Copies len bytes of path into buf, control bytes as \xNN, for messages. */
+static const char *
+show(const char *path, size_t len, char *buf, size_t size)
+{
+	size_t i, n = 0;
+	unsigned char c;
+
+	for (i = 0; i < len && n + 5 < size; i++) {
+		c = (unsigned char)path[i];
+		if (c < 0x20 || c >= 0x7f)
+			n += (size_t)snprintf(buf + n, size - n, "\\x%02x", c);
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 /* Checks that path (len bytes) is a 404 and leaves *out alone. */
@@ -230,14 +257,16 @@ static void
 check_missing_n(struct fixture *fx, const char *path, size_t len)
 {
 	struct files_result r, before;
+	char buf[128];
 
 	memset(&r, 0xa5, sizeof r);
 	memcpy(&before, &r, sizeof r);
 	errno = 0;
 	ck_assert_msg(files_open_n(fx->fx_files, path, len, &r) == -1,
-	    "\"%.*s\" (%zu bytes) was served", (int)len, path, len);
-	ck_assert_msg(
-	    errno == ENOENT, "\"%.*s\": errno %d", (int)len, path, errno);
+	    "\"%s\" (%zu bytes) was served", show(path, len, buf, sizeof buf),
+	    len);
+	ck_assert_msg(errno == ENOENT, "\"%s\": errno %d",
+	    show(path, len, buf, sizeof buf), errno);
 	ck_assert(memcmp(&r, &before, sizeof r) == 0);
 }
 
@@ -309,6 +338,8 @@ START_TEST(test_subdir)
 	check_served(&fx, "/sub/", "sub/index.html", HTML_CT, CACHE_HTML);
 	check_served(
 	    &fx, "/sub/index.html", "sub/index.html", HTML_CT, CACHE_HTML);
+	check_served(&fx, "/sub/deep/more.txt", "sub/deep/more.txt",
+	    "text/plain; charset=utf-8", CACHE_OTHER);
 	check_missing(&fx, "/sub");
 	fixture_free(&fx);
 }
@@ -318,8 +349,8 @@ END_TEST
 START_TEST(test_missing)
 {
 	static const char *const paths[] = {"/missing", "/missing/",
-	    "/missing/x", "/sub/missing.html", "/app.js/", "/app.js/x",
-	    "/index.html/"};
+	    "/missing/x", "/sub/missing.html", "/sub/deep/missing",
+	    "/sub/deep/", "/app.js/", "/app.js/x", "/index.html/"};
 	struct fixture fx;
 	size_t i;
 	int fd;
@@ -342,14 +373,21 @@ START_TEST(test_escapes)
 	    "//", "/.hidden", "/sub/.hidden", "/link-out", "/link-in",
 	    "/dirlink-out/x", "/dirlink-out/", "/dirlink-in/data.json",
 	    "/dirlink-in/", "/fifo", "/\\..\\outside", "/sub\\..\\..\\outside",
-	    "/app\\.js", "/app\x01.js", "/\x01", "/app.js\x7f", "/app.js\n",
-	    "/app.js\t", "/\x1b[2J", "", "app.js", "../outside", "\\app.js"};
+	    "/app\\.js", "/back\\slash.txt", "/ctl\x01.txt", "/del\x7f.txt",
+	    "/app\x01.js", "/\x01", "/app.js\x7f", "/app.js\n", "/app.js\t",
+	    "/\x1b[2J", "", "app.js", "../outside", "\\app.js"};
 	struct fixture fx;
+	char target[PATH_MAX];
 	char *longpath;
 	size_t i;
 	int fd;
 
 	fixture_init(&fx);
+	/* The targets are real: following them would serve a file. */
+	path_join(target, fx.fx_root, "../outside");
+	ck_assert_int_eq(access(target, R_OK), 0);
+	path_join(target, fx.fx_root, "dirlink-out/x");
+	ck_assert_int_eq(access(target, R_OK), 0);
 	fd = lowest_free_fd();
 	for (i = 0; i < sizeof paths / sizeof paths[0]; i++)
 		check_missing(&fx, paths[i]);
