@@ -11,7 +11,10 @@
  * stay true, a document asked for more than a second after it was
  * rendered is rendered again; its weak ETag stays, as its data did.
  */
+#include <errno.h>
 #include <netdb.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,7 @@
 
 #include "api.h"
 #include "events.h"
+#include "files.h"
 #include "log.h"
 #include "render.h"
 #include "timeutil.h"
@@ -39,7 +43,6 @@ enum api_doc_kind {
 	API_DOC_SOURCE_STATS,
 	API_DOC_SOURCES,
 	API_DOC_READY,
-	API_DOC_INFO,
 };
 
 /* A rendered document and the response that carries it. */
@@ -61,8 +64,8 @@ struct api {
 	struct api_doc a_stats;
 	struct api_doc a_sources;
 	struct api_doc a_ready;
-	struct api_doc a_info;
 	struct events *a_events;
+	struct files *a_files; /* web_root, or NULL if it cannot be read */
 	int64_t a_started_at; /* wall ms */
 	struct api_doc *a_source_stats; /* one per cache entry */
 	struct MHD_Response *a_healthz;
@@ -214,9 +217,6 @@ api_render(struct api *a, enum api_doc_kind kind, const struct cache_entry *e,
 		return render_source_stats(e, now, len);
 	case API_DOC_READY:
 		return render_ready(a->a_cache, now, len);
-	case API_DOC_INFO:
-		return render_info(a->a_cache, a->a_started_at, now,
-		    events_count(a->a_events), len);
 	case API_DOC_SOURCES:
 		break;
 	}
@@ -259,14 +259,38 @@ api_get_source_stats(
 	    e->ce_generation, API_DOC_SOURCE_STATS, e);
 }
 
+/* Queues a small JSON body rendered for this request alone. */
+static enum MHD_Result
+api_send_once(struct MHD_Connection *conn, char *body, size_t len)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if ((r = api_response(body, len)) == NULL)
+		return api_error(conn, 500, "cannot render", NULL, NULL);
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Serves GET /api/v1/info; per request, as the stream count moves. */
+static enum MHD_Result
+api_get_info(struct api *a, struct MHD_Connection *conn)
+{
+	size_t len = 0;
+	char *body;
+
+	body = render_info(a->a_cache, a->a_started_at, timeutil_wall_ms(),
+	    events_count(a->a_events), &len);
+	return api_send_once(conn, body, len);
+}
+
 /* Serves GET /api/v1/sources/NAME/history?stat=STAT[&since=UNIX]. */
 static enum MHD_Result
 api_get_history(struct api *a, struct MHD_Connection *conn, const char *rest)
 {
 	const char *slash = strchr(rest, '/'), *stat, *since;
-	struct MHD_Response *r;
 	struct cache_entry *e;
-	enum MHD_Result ret;
 	char name[CONFIG_NAME_MAX + 1], *body, *end;
 	int64_t since_ms = 0;
 	size_t len = 0;
@@ -284,8 +308,8 @@ api_get_history(struct api *a, struct MHD_Connection *conn, const char *rest)
 		return api_error(conn, 400, "stat= is required", NULL, NULL);
 	if ((i = cache_stat_index(e, stat)) == -1)
 		return api_error(conn, 404, "no such stat", NULL, NULL);
-	since = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "since");
+	since =
+	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
 	if (since != NULL) {
 		secs = strtod(since, &end);
 		if (*since == '\0' || *end != '\0' || !(secs >= 0.0) ||
@@ -296,8 +320,46 @@ api_get_history(struct api *a, struct MHD_Connection *conn, const char *rest)
 	}
 	/* Per query, so not kept: a small document, asked for rarely. */
 	body = render_history(e, i, since_ms, &len);
-	if ((r = api_response(body, len)) == NULL)
-		return api_error(conn, 500, "cannot render", NULL, NULL);
+	return api_send_once(conn, body, len);
+}
+
+/* Serves a static file of the dashboard from web_root. */
+static enum MHD_Result
+api_get_file(struct api *a, struct MHD_Connection *conn, const char *url)
+{
+	struct files_result fr;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char modified[64];
+	time_t mtime;
+	struct tm tm;
+
+	if (a->a_files == NULL || files_open(a->a_files, url, &fr) == -1)
+		return errno == ENOENT || a->a_files == NULL
+		    ? api_error(conn, 404, "not found", NULL, NULL)
+		    : api_error(conn, 500, "cannot read the file", NULL, NULL);
+	/* MHD owns the fd from here and closes it with the response. */
+	if ((r = MHD_create_response_from_fd64(fr.fr_size, fr.fr_fd)) == NULL) {
+		close(fr.fr_fd);
+		return MHD_NO;
+	}
+	mtime = (time_t)fr.fr_mtime;
+	if (gmtime_r(&mtime, &tm) == NULL ||
+	    strftime(modified, sizeof modified, "%a, %d %b %Y %H:%M:%S GMT",
+	        &tm) == 0)
+		modified[0] = '\0';
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	        fr.fr_content_type) != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+	        fr.fr_cache_control) != MHD_YES ||
+	    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") !=
+	        MHD_YES ||
+	    (modified[0] != '\0' &&
+	        MHD_add_response_header(
+	            r, MHD_HTTP_HEADER_LAST_MODIFIED, modified) != MHD_YES)) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -372,18 +434,20 @@ api_request_cb(void *arg, struct MHD_Connection *conn, const char *url,
 		return api_serve_doc(a, conn, &a->a_sources,
 		    cache_generation(a->a_cache), API_DOC_SOURCES, NULL);
 	if (strncmp(url, API_PREFIX_SOURCES, strlen(API_PREFIX_SOURCES)) == 0)
-		return api_get_history(a, conn, url + strlen(API_PREFIX_SOURCES));
+		return api_get_history(
+		    a, conn, url + strlen(API_PREFIX_SOURCES));
 	if (strcmp(url, "/api/v1/events") == 0) {
 		if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
 		    events_serve(a->a_events, conn) == -1)
-			return api_error(conn, 503, "too many event streams",
-			    NULL, NULL);
+			return api_error(
+			    conn, 503, "too many event streams", NULL, NULL);
 		return MHD_YES;
 	}
 	if (strcmp(url, "/api/v1/info") == 0)
-		return api_serve_doc(a, conn, &a->a_info,
-		    cache_generation(a->a_cache), API_DOC_INFO, NULL);
-	return api_error(conn, 404, "not found", NULL, NULL);
+		return api_get_info(a, conn);
+	if (strncmp(url, "/api/", 5) == 0)
+		return api_error(conn, 404, "not found", NULL, NULL);
+	return api_get_file(a, conn, url);
 }
 
 /* Re-arms the timer from MHD's next deadline. */
@@ -411,6 +475,24 @@ api_run_cb(evutil_socket_t fd, short what, void *arg)
 	if (MHD_run(a->a_mhd) != MHD_YES)
 		log_debug("api: MHD_run failed");
 	api_rearm(a);
+}
+
+/*
+ * Decodes %XX in the URL as MHD would, but turns a decoded NUL into
+ * 0x01: otherwise "/app.js%00.html" would end early and pass for
+ * "/app.js", where the router and the file server now see a control
+ * byte and answer 404.
+ */
+static size_t
+api_unescape_cb(void *arg, struct MHD_Connection *conn, char *s)
+{
+	size_t i, n = MHD_http_unescape(s);
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\0')
+			s[i] = '\x01';
+	}
+	return n;
 }
 
 /* Routes MHD's own messages to our log. */
@@ -464,11 +546,15 @@ api_listen(struct api *a)
 	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* clang-format off */
 	a->a_mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_request_cb, a,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)API_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)API_CONNECTION_TIMEOUT, MHD_OPTION_EXTERNAL_LOGGER,
-	    api_log_cb, a, MHD_OPTION_END);
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONNECTION_LIMIT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONNECTION_TIMEOUT,
+	    MHD_OPTION_EXTERNAL_LOGGER, api_log_cb, a,
+	    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape_cb, a,
+	    MHD_OPTION_END);
+	/* clang-format on */
 	freeaddrinfo(ai);
 	if (a->a_mhd == NULL) {
 		log_warnx("cannot listen on %s:%s (address in use or not "
@@ -491,6 +577,17 @@ api_listen(struct api *a)
 		return -1;
 	api_rearm(a);
 	return 0;
+}
+
+/* Runs MHD on the next turn of the loop (a stream was resumed). */
+static void
+api_kick_cb(void *arg)
+{
+	struct api *a = arg;
+	struct timeval now = {0, 0};
+
+	if (a->a_timer != NULL)
+		evtimer_add(a->a_timer, &now);
 }
 
 /* The cache changed: event streams have news. */
@@ -517,10 +614,14 @@ api_new(struct event_base *base, const struct config *cf, struct cache *c)
 	a->a_source_stats = calloc(
 	    cache_count(c) ? cache_count(c) : 1, sizeof *a->a_source_stats);
 	a->a_events = events_new(base, c, cf->cf_max_streams,
-	    (unsigned)((cf->cf_stream_idle_ms + 999) / 1000));
+	    (unsigned)((cf->cf_stream_idle_ms + 999) / 1000), api_kick_cb, a);
 	if (a->a_source_stats == NULL || a->a_events == NULL ||
 	    api_make_static(a) == -1 || api_listen(a) == -1)
 		goto fail;
+	/* The API works without the dashboard; say so and go on. */
+	if ((a->a_files = files_new(cf->cf_web_root)) == NULL)
+		log_warnx("web_root %s: the dashboard will not be served",
+		    cf->cf_web_root);
 	cache_set_listener(c, api_cache_changed_cb, a);
 	log_info("listening on http://%s%s%s:%u/",
 	    strchr(cf->cf_listen_host, ':') ? "[" : "", cf->cf_listen_host,
@@ -559,10 +660,10 @@ api_free(struct api *a)
 	if (a->a_mhd != NULL)
 		MHD_stop_daemon(a->a_mhd);
 	events_free(a->a_events);
+	files_free(a->a_files);
 	api_doc_clear(&a->a_stats);
 	api_doc_clear(&a->a_sources);
 	api_doc_clear(&a->a_ready);
-	api_doc_clear(&a->a_info);
 	for (i = 0; a->a_source_stats != NULL && i < cache_count(a->a_cache);
 	     i++)
 		api_doc_clear(&a->a_source_stats[i]);

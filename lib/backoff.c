@@ -3,8 +3,8 @@
  * the retries of many clients so a recovering API is not hit in waves;
  * a server's own hint (Retry-After, RateLimit-Reset) wins over our
  * guess; the circuit breaker turns a dead upstream's retries into a
- * probe every 30 s x times opened, at most 5 min (circuit_cooldown).  HTTP-dates are parsed
- * by curl_getdate, the parser libcurl uses for cookies.
+ * probe every 30 s x times opened, at most 5 min (circuit_cooldown). HTTP-dates
+ * are parsed by curl_getdate, the parser libcurl uses for cookies.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -34,9 +34,8 @@ backoff_full_jitter(
 uint64_t
 backoff_cooldown(uint64_t step_ms, unsigned opened, double rnd)
 {
-	uint64_t full = step_ms * (opened < BACKOFF_CIRCUIT_STEPS
-	                                  ? opened
-	                                  : BACKOFF_CIRCUIT_STEPS);
+	uint64_t full = step_ms *
+	    (opened < BACKOFF_CIRCUIT_STEPS ? opened : BACKOFF_CIRCUIT_STEPS);
 
 	if (rnd < 0.0 || rnd >= 1.0)
 		rnd = 0.0;
@@ -162,7 +161,8 @@ backoff_failure(struct backoff *b, const struct backoff_policy *p,
 		/* Open, or a half-open probe failed: open for longer. */
 		b->b_opened++;
 		b->b_open = 1;
-		cooldown = backoff_cooldown(p->bp_cooldown_ms, b->b_opened, rnd);
+		cooldown =
+		    backoff_cooldown(p->bp_cooldown_ms, b->b_opened, rnd);
 		if (cooldown > delay)
 			delay = cooldown;
 	}

@@ -58,8 +58,8 @@ cache_record_history(struct cache_entry *e, int64_t now)
 	size_t i;
 
 	for (i = 0; i < src->src_nstats; i++) {
-		v = json_object_object_get(e->ce_values,
-		    src->src_stats[i].cs_name);
+		v = json_object_object_get(
+		    e->ce_values, src->src_stats[i].cs_name);
 		switch (json_object_get_type(v)) {
 		case json_type_int:
 		case json_type_double:

@@ -44,7 +44,7 @@ struct cache_entry {
 	uint64_t ce_polls_total;
 	uint64_t ce_failures_total;
 	uint64_t ce_consecutive_failures;
-	int64_t ce_retry_in_ms;		/* delay chosen at the last failure */
+	int64_t ce_retry_in_ms; /* delay chosen at the last failure */
 	struct history **ce_history; /* one ring per stat, config order */
 	enum cache_circuit ce_circuit;
 	unsigned ce_circuit_opened; /* times opened since the last ok */

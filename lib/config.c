@@ -108,8 +108,8 @@ static const struct config_knob config_knobs[KI_COUNT] = {
     [KI_CONNECT_TIMEOUT] = {"connect_timeout", KNOB_DURATION,
         KNOB(src_connect_timeout_ms), 10, KNOB_MAX_DURATION, 1,
         "2s; at least 10ms", KNOB_DERIVED},
-    [KI_RETRY_BASE] = {"retry_base", KNOB_DURATION, KNOB(src_retry_base_ms),
-        10, KNOB_MAX_DURATION, 1, "1s; at least 10ms", 1000},
+    [KI_RETRY_BASE] = {"retry_base", KNOB_DURATION, KNOB(src_retry_base_ms), 10,
+        KNOB_MAX_DURATION, 1, "1s; at least 10ms", 1000},
     [KI_RETRY_MAX] = {"retry_max", KNOB_DURATION, KNOB(src_retry_max_ms), 10,
         KNOB_MAX_DURATION, 1, "5m; at least 10ms", KNOB_DERIVED},
     [KI_MAX_AGE] = {"max_age", KNOB_DURATION, KNOB(src_max_age_ms), 100,
@@ -120,8 +120,8 @@ static const struct config_knob config_knobs[KI_COUNT] = {
     [KI_LOW_SPEED_LIMIT] = {"low_speed_limit", KNOB_COUNT,
         KNOB(src_low_speed_limit), 0, 1ULL << 30, 1,
         "100 (bytes per second; 0 turns it off)", 100},
-    [KI_MAX_BODY] = {"max_body", KNOB_SIZE, KNOB(src_max_body), 1,
-        1ULL << 40, 1, "512k, 8M", 8 * 1024 * 1024},
+    [KI_MAX_BODY] = {"max_body", KNOB_SIZE, KNOB(src_max_body), 1, 1ULL << 40,
+        1, "512k, 8M", 8 * 1024 * 1024},
     [KI_CIRCUIT_COOLDOWN] = {"circuit_cooldown", KNOB_DURATION,
         KNOB(src_circuit_cooldown_ms), 100, KNOB_MAX_DURATION, 1,
         "30s; at least 100ms", 30000},
@@ -557,7 +557,8 @@ config_global_key(struct config_parse *cp, const char *name, const char *value)
 	} else if (strcmp(name, "event_idle_timeout") == 0) {
 		if (config_once(cp, seen, KEY_STREAM_IDLE, name) == -1)
 			return 0;
-		if (config_parse_duration(value, &cf->cf_stream_idle_ms) == -1 ||
+		if (config_parse_duration(value, &cf->cf_stream_idle_ms) ==
+		        -1 ||
 		    cf->cf_stream_idle_ms < 1000) {
 			config_error(cp, 0,
 			    "event_idle_timeout: bad duration \"%s\" (use e.g. "

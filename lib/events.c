@@ -17,7 +17,7 @@
 #include "render.h"
 #include "timeutil.h"
 
-#define EVENTS_QUEUE 64			/* chunks a stream may have queued */
+#define EVENTS_QUEUE 64 /* chunks a stream may have queued */
 #define EVENTS_COALESCE_MS 100
 #define EVENTS_HEARTBEAT_S 15
 
@@ -35,9 +35,9 @@ struct events_client {
 	struct events_chunk *cl_queue[EVENTS_QUEUE];
 	size_t cl_head;
 	size_t cl_count;
-	size_t cl_off;			/* bytes of the head chunk sent */
+	size_t cl_off; /* bytes of the head chunk sent */
 	int cl_suspended;
-	int cl_ending;			/* end the stream: shutdown, overflow */
+	int cl_ending; /* end the stream: shutdown, overflow */
 	TAILQ_ENTRY(events_client) cl_link;
 };
 
@@ -46,10 +46,12 @@ struct events {
 	struct cache *ev_cache;
 	struct event *ev_coalesce;
 	struct event *ev_heartbeat;
-	uint64_t ev_sent_gen;		/* generation of the last event */
+	uint64_t ev_sent_gen; /* generation of the last event */
 	unsigned ev_max;
 	unsigned ev_idle_s;
 	unsigned ev_count;
+	events_kick_cb ev_kick;
+	void *ev_kick_arg;
 	TAILQ_HEAD(, events_client) ev_clients;
 };
 
@@ -95,13 +97,16 @@ events_chunk_put(struct events_chunk *ch)
 		free(ch);
 }
 
-/* Lets MHD send again on cl's connection. */
+/* Lets MHD send again on cl's connection; MHD must then run. */
 static void
 events_wake(struct events_client *cl)
 {
+	struct events *ev = cl->cl_ev;
+
 	if (cl->cl_suspended) {
 		cl->cl_suspended = 0;
 		MHD_resume_connection(cl->cl_conn);
+		ev->ev_kick(ev->ev_kick_arg);
 	}
 }
 
@@ -129,7 +134,8 @@ events_push(struct events_client *cl, struct events_chunk *ch)
 		cl->cl_ending = 1;
 	} else {
 		ch->ch_refs++;
-		cl->cl_queue[(cl->cl_head + cl->cl_count++) % EVENTS_QUEUE] = ch;
+		cl->cl_queue[(cl->cl_head + cl->cl_count++) % EVENTS_QUEUE] =
+		    ch;
 	}
 	events_wake(cl);
 }
@@ -143,7 +149,7 @@ events_broadcast(struct events *ev, struct events_chunk *ch)
 	if (ch == NULL)
 		return;
 	TAILQ_FOREACH(cl, &ev->ev_clients, cl_link)
-		events_push(cl, ch);
+	events_push(cl, ch);
 	events_chunk_put(ch);
 }
 
@@ -208,8 +214,8 @@ events_coalesce_cb(evutil_socket_t fd, short what, void *arg)
 		ev->ev_sent_gen = gen;
 		return;
 	}
-	doc = render_stats_since(ev->ev_cache, ev->ev_sent_gen,
-	    timeutil_wall_ms(), &len);
+	doc = render_stats_since(
+	    ev->ev_cache, ev->ev_sent_gen, timeutil_wall_ms(), &len);
 	ev->ev_sent_gen = gen;
 	if (doc == NULL)
 		return;
@@ -230,9 +236,9 @@ events_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
 /* Creates the event streams of c on base; NULL if out of memory. */
 struct events *
 events_new(struct event_base *base, struct cache *c, unsigned max_streams,
-    unsigned idle_timeout_s)
+    unsigned idle_timeout_s, events_kick_cb kick, void *kick_arg)
 {
-	struct timeval beat = { EVENTS_HEARTBEAT_S, 0 };
+	struct timeval beat = {EVENTS_HEARTBEAT_S, 0};
 	struct events *ev;
 
 	if ((ev = calloc(1, sizeof *ev)) == NULL)
@@ -241,11 +247,13 @@ events_new(struct event_base *base, struct cache *c, unsigned max_streams,
 	ev->ev_cache = c;
 	ev->ev_max = max_streams;
 	ev->ev_idle_s = idle_timeout_s;
+	ev->ev_kick = kick;
+	ev->ev_kick_arg = kick_arg;
 	ev->ev_sent_gen = cache_generation(c);
 	TAILQ_INIT(&ev->ev_clients);
 	ev->ev_coalesce = evtimer_new(base, events_coalesce_cb, ev);
-	ev->ev_heartbeat = event_new(base, -1, EV_PERSIST, events_heartbeat_cb,
-	    ev);
+	ev->ev_heartbeat =
+	    event_new(base, -1, EV_PERSIST, events_heartbeat_cb, ev);
 	if (ev->ev_coalesce == NULL || ev->ev_heartbeat == NULL ||
 	    event_add(ev->ev_heartbeat, &beat) == -1) {
 		events_free(ev);
@@ -262,7 +270,8 @@ events_shutdown(struct events *ev)
 
 	if (ev == NULL)
 		return;
-	TAILQ_FOREACH(cl, &ev->ev_clients, cl_link) {
+	TAILQ_FOREACH(cl, &ev->ev_clients, cl_link)
+	{
 		events_clear(cl);
 		cl->cl_ending = 1;
 		events_wake(cl);
@@ -311,8 +320,8 @@ events_serve(struct events *ev, struct MHD_Connection *conn)
 	}
 	cl->cl_queue[0] = first;
 	cl->cl_count = 1;
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
-	    events_read_cb, cl, events_free_cb);
+	r = MHD_create_response_from_callback(
+	    MHD_SIZE_UNKNOWN, 4096, events_read_cb, cl, events_free_cb);
 	if (r == NULL) {
 		events_clear(cl);
 		free(cl);
@@ -320,14 +329,17 @@ events_serve(struct events *ev, struct MHD_Connection *conn)
 	}
 	TAILQ_INSERT_TAIL(&ev->ev_clients, cl, cl_link);
 	ev->ev_count++;
-	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
-	    ev->ev_idle_s);
+	MHD_set_connection_option(
+	    conn, MHD_CONNECTION_OPTION_TIMEOUT, ev->ev_idle_s);
 	rc = MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	         "text/event-stream") == MHD_YES &&
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-	        "no-cache") == MHD_YES &&
-	    MHD_add_response_header(r, "X-Accel-Buffering", "no") == MHD_YES &&
-	    MHD_queue_response(conn, MHD_HTTP_OK, r) == MHD_YES ? 0 : -1;
+	        MHD_add_response_header(
+	            r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") == MHD_YES &&
+	        MHD_add_response_header(r, "X-Accel-Buffering", "no") ==
+	            MHD_YES &&
+	        MHD_queue_response(conn, MHD_HTTP_OK, r) == MHD_YES
+	    ? 0
+	    : -1;
 	/* On failure MHD frees the response, and cl with it. */
 	MHD_destroy_response(r);
 	return rc;
@@ -337,7 +349,7 @@ events_serve(struct events *ev, struct MHD_Connection *conn)
 void
 events_cache_changed(struct events *ev)
 {
-	struct timeval tv = { 0, EVENTS_COALESCE_MS * 1000 };
+	struct timeval tv = {0, EVENTS_COALESCE_MS * 1000};
 
 	if (!TAILQ_EMPTY(&ev->ev_clients) &&
 	    !evtimer_pending(ev->ev_coalesce, NULL))

@@ -15,9 +15,13 @@
 
 struct events;
 
+/* Asks for MHD_run soon: resumed connections wait for it. */
+typedef void (*events_kick_cb)(void *arg);
+
 /* Creates the event streams of c on base; NULL if out of memory. */
-struct events *events_new(struct event_base *base, struct cache *c,
-    unsigned max_streams, unsigned idle_timeout_s);
+struct events *
+events_new(struct event_base *base, struct cache *c, unsigned max_streams,
+    unsigned idle_timeout_s, events_kick_cb kick, void *kick_arg);
 /* Ends every stream so MHD can be stopped; call before MHD_stop_daemon. */
 void events_shutdown(struct events *ev);
 /* Frees ev after MHD has been stopped; NULL is allowed. */

@@ -83,8 +83,8 @@ history_at(const struct history *h, size_t i)
 
 /* Calls cb for every point at or after since_ms, oldest first. */
 void
-history_each(const struct history *h, int64_t since_ms, history_each_cb cb,
-    void *arg)
+history_each(
+    const struct history *h, int64_t since_ms, history_each_cb cb, void *arg)
 {
 	size_t lo = 0, hi = h->h_len, mid;
 

@@ -32,7 +32,7 @@ size_t history_len(const struct history *h);
 /* Returns the most points h holds. */
 size_t history_capacity(const struct history *h);
 /* Calls cb for every point at or after since_ms, oldest first. */
-void history_each(const struct history *h, int64_t since_ms,
-    history_each_cb cb, void *arg);
+void history_each(
+    const struct history *h, int64_t since_ms, history_each_cb cb, void *arg);
 
 #endif

@@ -402,8 +402,8 @@ poller_failed(struct poll_source *ps, struct source_error *err, int64_t hint_ms)
 	}
 	delay = backoff_failure(
 	    b, &policy, err->se_http_status, hint_ms, poller_random());
-	cache_put_error(p->p_cache, ps->ps_entry, err,
-	    p->p_once ? -1 : (int64_t)delay);
+	cache_put_error(
+	    p->p_cache, ps->ps_entry, err, p->p_once ? -1 : (int64_t)delay);
 	if (p->p_once)
 		return;
 	poller_arm(ps, timeutil_mono_ms() + (int64_t)delay);

@@ -350,8 +350,8 @@ render_point_cb(const struct history_point *pt, void *arg)
 	if ((pair = json_object_new_array_ext(2)) == NULL)
 		return;
 	snprintf(buf, sizeof buf, "%.3f", (double)pt->hp_ms / 1000.0);
-	json_object_array_add(pair,
-	    json_object_new_double_s((double)pt->hp_ms / 1000.0, buf));
+	json_object_array_add(
+	    pair, json_object_new_double_s((double)pt->hp_ms / 1000.0, buf));
 	json_object_array_add(pair, render_number(pt->hp_value));
 	if (json_object_array_add(arg, pair) != 0)
 		json_object_put(pair);
@@ -359,8 +359,8 @@ render_point_cb(const struct history_point *pt, void *arg)
 
 /* Renders GET /api/v1/sources/NAME/history?stat= for stat i of e. */
 char *
-render_history(const struct cache_entry *e, int i, int64_t since_ms,
-    size_t *len)
+render_history(
+    const struct cache_entry *e, int i, int64_t since_ms, size_t *len)
 {
 	const struct history *h = e->ce_history[i];
 	struct json_object *root, *points;
@@ -370,8 +370,7 @@ render_history(const struct cache_entry *e, int i, int64_t since_ms,
 	render_add(root, "source", json_object_new_string(e->ce_src->src_name));
 	render_add(root, "stat",
 	    json_object_new_string(e->ce_src->src_stats[i].cs_name));
-	if ((points = json_object_new_array_ext((int)history_len(h))) ==
-	    NULL) {
+	if ((points = json_object_new_array_ext((int)history_len(h))) == NULL) {
 		json_object_put(root);
 		return NULL;
 	}
@@ -382,8 +381,8 @@ render_history(const struct cache_entry *e, int i, int64_t since_ms,
 
 /* Renders GET /api/v1/info: version, start time and uptime, counts. */
 char *
-render_info(struct cache *c, int64_t started_at, int64_t now,
-    unsigned streams, size_t *len)
+render_info(struct cache *c, int64_t started_at, int64_t now, unsigned streams,
+    size_t *len)
 {
 	struct json_object *root;
 

@@ -16,8 +16,8 @@
 char *render_stats(struct cache *c, int64_t now, size_t *len);
 /* Renders the stats of the sources changed after generation since (an
  * SSE event); since 0 is every source. */
-char *render_stats_since(
-    struct cache *c, uint64_t since, int64_t now, size_t *len);
+char *
+render_stats_since(struct cache *c, uint64_t since, int64_t now, size_t *len);
 /* Renders the history of e's stat number i from since_ms on. */
 char *render_history(
     const struct cache_entry *e, int i, int64_t since_ms, size_t *len);
