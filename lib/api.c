@@ -548,10 +548,10 @@ api_listen(struct api *a)
 		flags |= MHD_USE_IPv6;
 	/* clang-format off */
 	a->a_mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_request_cb, a,
+	    MHD_OPTION_EXTERNAL_LOGGER, api_log_cb, a,
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONNECTION_LIMIT,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONNECTION_TIMEOUT,
-	    MHD_OPTION_EXTERNAL_LOGGER, api_log_cb, a,
 	    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape_cb, a,
 	    MHD_OPTION_END);
 	/* clang-format on */

@@ -19,9 +19,10 @@
 
 #include "harness.h"
 
-/* Opens a raw connection to gatherd and asks for /api/v1/events. */
+/* Opens a raw connection to gatherd and asks for /api/v1/events; a
+ * receive buffer of rcvbuf bytes if not 0. */
 static int
-sse_open(struct harness *h)
+sse_open_buf(struct harness *h, int rcvbuf)
 {
 	struct sockaddr_in sa;
 	static const char req[] = "GET /api/v1/events HTTP/1.1\r\n"
@@ -30,6 +31,8 @@ sse_open(struct harness *h)
 	int fd;
 
 	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	if (rcvbuf != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -38,6 +41,13 @@ sse_open(struct harness *h)
 	ck_assert_int_eq(
 	    write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
 	return fd;
+}
+
+/* Opens a stream with the default buffers. */
+static int
+sse_open(struct harness *h)
+{
+	return sse_open_buf(h, 0);
 }
 
 /*
@@ -190,6 +200,39 @@ START_TEST(test_events_reaped)
 		sse_abort(fds[i]);
 	ck_assert_msg(wait_streams(h, 0), "vanished streams never reaped");
 	harness_stop(h);
+}
+END_TEST
+
+/* A client that stops reading is cut off at event_idle_timeout. */
+START_TEST(test_events_stalled)
+{
+	char *text = NULL, *grown, buf[4096];
+	struct harness *h;
+	int fd, i, k, small = 1024;
+
+	/* Fifty sources every 100 ms: events large enough to fill buffers. */
+	for (i = 0; i < 50; i++) {
+		k = asprintf(&grown,
+		    "%s[source s%d]\nurl = @UP@/stats?name=s%d\n"
+		    "interval = 100ms\nstat total = /data/total\n"
+		    "stat label = /data/label\n",
+		    text ? text : "", i, i);
+		ck_assert_int_gt(k, 0);
+		free(text);
+		text = grown;
+	}
+	h = harness_start("event_idle_timeout = 1s\n", text);
+	/* The least buffer, and after the first event it reads nothing. */
+	fd = sse_open_buf(h, small);
+	ck_assert_int_eq(
+	    sse_read(fd, buf, sizeof buf, "event: stats", 1, 5000), 1);
+	ck_assert_int_eq(open_streams(h), 1);
+	for (i = 0; i < 1500 && open_streams(h) != 0; i++)
+		usleep(20 * 1000);
+	ck_assert_msg(open_streams(h) == 0, "a stalled stream was never cut");
+	close(fd);
+	harness_stop(h);
+	free(text);
 }
 END_TEST
 
@@ -417,6 +460,7 @@ main(void)
 	tcase_add_test(tc, test_events_flow);
 	tcase_add_test(tc, test_events_cap);
 	tcase_add_test(tc, test_events_reaped);
+	tcase_add_test(tc, test_events_stalled);
 	tcase_add_test(tc, test_history);
 	tcase_add_test(tc, test_history_capacity);
 	tcase_add_test(tc, test_static_files);
