@@ -74,6 +74,35 @@ cache_record_history(struct cache_entry *e, int64_t now)
 	}
 }
 
+/* Returns 1 if a and b are both NULL or equal strings. */
+static int
+cache_same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Keeps copies of the validators of e's values; 1 changed, 0, -1. */
+int
+cache_set_validators(
+    struct cache_entry *e, const char *etag, const char *last_modified)
+{
+	char *t = NULL, *m = NULL;
+
+	if (cache_same(etag, e->ce_etag) &&
+	    cache_same(last_modified, e->ce_last_modified))
+		return 0;
+	if ((etag != NULL && (t = strdup(etag)) == NULL) ||
+	    (last_modified != NULL && (m = strdup(last_modified)) == NULL)) {
+		free(t);
+		return -1;
+	}
+	free(e->ce_etag);
+	free(e->ce_last_modified);
+	e->ce_etag = t;
+	e->ce_last_modified = m;
+	return 1;
+}
+
 /* Returns the index of e's stat called name, or -1. */
 int
 cache_stat_index(const struct cache_entry *e, const char *name)
@@ -134,6 +163,8 @@ cache_free(struct cache *c)
 		json_object_put(c->c_entries[i].ce_values);
 		free(c->c_entries[i].ce_url_shown);
 		cache_free_history(&c->c_entries[i]);
+		free(c->c_entries[i].ce_etag);
+		free(c->c_entries[i].ce_last_modified);
 	}
 	if (c->c_by_name != NULL)
 		lh_table_free(c->c_by_name);

@@ -46,6 +46,8 @@ struct cache_entry {
 	uint64_t ce_consecutive_failures;
 	int64_t ce_retry_in_ms; /* delay chosen at the last failure */
 	struct history **ce_history; /* one ring per stat, config order */
+	char *ce_etag; /* validators of ce_values, or NULL */
+	char *ce_last_modified;
 	enum cache_circuit ce_circuit;
 	unsigned ce_circuit_opened; /* times opened since the last ok */
 	uint64_t ce_generation; /* cache generation of last change */
@@ -84,6 +86,10 @@ void cache_put_error(struct cache *c, struct cache_entry *e,
     const struct source_error *err, int64_t retry_in_ms);
 /* Records when the next poll of e is due (wall ms). */
 void cache_set_next_poll(struct cache *c, struct cache_entry *e, int64_t at);
+/* Keeps copies of the ETag and Last-Modified of e's values (or none);
+ * 1 if they changed, 0 if not, -1 if out of memory. */
+int cache_set_validators(
+    struct cache_entry *e, const char *etag, const char *last_modified);
 /* Returns the index of e's stat called name, or -1. */
 int cache_stat_index(const struct cache_entry *e, const char *name);
 /* Records the state of e's circuit breaker. */

@@ -57,8 +57,6 @@ struct poll_source {
 	int ps_too_large;
 	int ps_in_flight;
 	struct backoff ps_backoff;
-	char *ps_etag; /* validators of the values we hold */
-	char *ps_last_modified;
 	int ps_waiting;
 	TAILQ_ENTRY(poll_source) ps_wait_link;
 	char ps_errbuf[CURL_ERROR_SIZE];
@@ -252,7 +250,8 @@ poller_outcome(struct poll_source *ps, CURLcode rc, struct json_object **values,
 		return -1;
 	}
 	if (status == 304 && ps->ps_entry->ce_values != NULL &&
-	    (ps->ps_etag != NULL || ps->ps_last_modified != NULL))
+	    (ps->ps_entry->ce_etag != NULL ||
+	        ps->ps_entry->ce_last_modified != NULL))
 		return 0; /* not modified: keep the values, no parse */
 	if (status < 200 || status > 299) {
 		*hint_ms = poller_hint(ps, status);
@@ -295,15 +294,16 @@ poller_build_headers(struct poll_source *ps)
 			goto fail;
 		list = l;
 	}
-	if (ps->ps_etag != NULL) {
-		snprintf(line, sizeof line, "If-None-Match: %s", ps->ps_etag);
+	if (ps->ps_entry->ce_etag != NULL) {
+		snprintf(line, sizeof line, "If-None-Match: %s",
+		    ps->ps_entry->ce_etag);
 		if ((l = curl_slist_append(list, line)) == NULL)
 			goto fail;
 		list = l;
 	}
-	if (ps->ps_last_modified != NULL) {
+	if (ps->ps_entry->ce_last_modified != NULL) {
 		snprintf(line, sizeof line, "If-Modified-Since: %s",
-		    ps->ps_last_modified);
+		    ps->ps_entry->ce_last_modified);
 		if ((l = curl_slist_append(list, line)) == NULL)
 			goto fail;
 		list = l;
@@ -318,13 +318,6 @@ fail:
 	return -1;
 }
 
-/* Returns 1 if a and b are both NULL or equal strings. */
-static int
-poller_same(const char *a, const char *b)
-{
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 /* Keeps the ETag and Last-Modified of the values just stored (or none). */
 static void
 poller_set_validators(
@@ -335,13 +328,8 @@ poller_set_validators(
 		etag = NULL;
 	if (last_modified != NULL && strlen(last_modified) > 128)
 		last_modified = NULL;
-	if (poller_same(etag, ps->ps_etag) &&
-	    poller_same(last_modified, ps->ps_last_modified))
+	if (cache_set_validators(ps->ps_entry, etag, last_modified) == 0)
 		return;
-	free(ps->ps_etag);
-	free(ps->ps_last_modified);
-	ps->ps_etag = etag ? strdup(etag) : NULL;
-	ps->ps_last_modified = last_modified ? strdup(last_modified) : NULL;
 	if (poller_build_headers(ps) == -1)
 		log_warnx("source %s: cannot update request headers",
 		    ps->ps_src->src_name);
@@ -864,8 +852,6 @@ poller_free(struct poller *p)
 		if (ps->ps_easy != NULL)
 			curl_easy_cleanup(ps->ps_easy);
 		curl_slist_free_all(ps->ps_headers);
-		free(ps->ps_etag);
-		free(ps->ps_last_modified);
 		if (ps->ps_timer != NULL)
 			event_free(ps->ps_timer);
 		free(ps->ps_body);
