@@ -65,22 +65,72 @@ main_stop_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(g->g_base);
 }
 
-/* SIGHUP: check the new config; applying it comes with live reload. */
+/* Returns how many sources of cf old has too, with the same URL. */
+static size_t
+main_count_kept(const struct config *old, const struct config *cf)
+{
+	const struct config_source *o;
+	size_t i, kept = 0;
+
+	for (i = 0; i < cf->cf_nsources; i++) {
+		o = config_find_source(old, cf->cf_sources[i].src_name);
+		if (o != NULL &&
+		    strcmp(o->src_url, cf->cf_sources[i].src_url) == 0)
+			kept++;
+	}
+	return kept;
+}
+
+/*
+ * SIGHUP: reload.  The new config is parsed completely before anything
+ * changes; if it is bad the old one stays in force.  Otherwise it is
+ * applied as a diff: sources with the same name and URL keep their
+ * values, history, backoff and ETag, and no HTTP connection is dropped.
+ */
 static void
 main_reload_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct gatherd *g = arg;
 	char err[CONFIG_ERR_LEN];
 	struct config *cf;
+	struct cache *c;
+	size_t kept;
 
+	log_info("reload: reading %s", g->g_cf->cf_path);
 	if ((cf = config_load(g->g_cf->cf_path, err, sizeof err)) == NULL) {
 		log_warnx("reload: %s; keeping the running config", err);
+		api_reload_result(g->g_api, err);
 		return;
 	}
-	log_warnx("reload: %s is valid, but live reload is not supported "
-	          "yet; restart gatherd to apply it",
-	    g->g_cf->cf_path);
-	config_free(cf);
+	notify_reloading();
+	if ((c = cache_new(cf)) == NULL) {
+		log_warnx("reload failed: out of memory");
+		api_reload_result(g->g_api, "out of memory");
+		config_free(cf);
+		notify_ready();
+		return;
+	}
+	kept = main_count_kept(g->g_cf, cf);
+	cache_adopt(c, g->g_cache);
+	if (poller_reload(g->g_poller, cf, c) == -1 ||
+	    api_reload(g->g_api, cf, c) == -1) {
+		/* Only allocation fails here; nothing was switched yet. */
+		log_warnx("reload failed: out of memory");
+		api_reload_result(g->g_api, "out of memory");
+		cache_free(c);
+		config_free(cf);
+		notify_ready();
+		return;
+	}
+	log_info("reload: %zu sources (%zu kept, %zu new, %zu removed)",
+	    cf->cf_nsources, kept, cf->cf_nsources - kept,
+	    g->g_cf->cf_nsources - kept);
+	cache_free(g->g_cache);
+	config_free(g->g_cf);
+	g->g_cache = c;
+	g->g_cf = cf;
+	api_reload_result(g->g_api, NULL);
+	notify_ready();
 }
 
 /* Lets a daemon with many sources keep many connections open. */

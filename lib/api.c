@@ -67,6 +67,7 @@ struct api {
 	struct events *a_events;
 	struct files *a_files; /* web_root, or NULL if it cannot be read */
 	int64_t a_started_at; /* wall ms */
+	struct render_reload a_reload;
 	struct api_doc *a_source_stats; /* one per cache entry */
 	struct MHD_Response *a_healthz;
 	uint16_t a_port;
@@ -216,7 +217,7 @@ api_render(struct api *a, enum api_doc_kind kind, const struct cache_entry *e,
 	case API_DOC_SOURCE_STATS:
 		return render_source_stats(e, now, len);
 	case API_DOC_READY:
-		return render_ready(a->a_cache, now, len);
+		return render_ready(a->a_cache, now, &a->a_reload, len);
 	case API_DOC_SOURCES:
 		break;
 	}
@@ -671,6 +672,52 @@ api_free(struct api *a)
 	if (a->a_healthz != NULL)
 		MHD_destroy_response(a->a_healthz);
 	free(a);
+}
+
+/* Serves cf and c from now on (a reload); see api.h. */
+int
+api_reload(struct api *a, const struct config *cf, struct cache *c)
+{
+	struct api_doc *docs;
+	struct files *files = NULL;
+	size_t i;
+
+	docs = calloc(cache_count(c) ? cache_count(c) : 1, sizeof *docs);
+	if (docs == NULL)
+		return -1;
+	if (strcmp(cf->cf_web_root, a->a_cf->cf_web_root) != 0 &&
+	    (files = files_new(cf->cf_web_root)) == NULL)
+		log_warnx("web_root %s: keeping %s", cf->cf_web_root,
+		    a->a_cf->cf_web_root);
+	if (strcmp(cf->cf_listen_host, a->a_cf->cf_listen_host) != 0 ||
+	    cf->cf_listen_port != a->a_cf->cf_listen_port)
+		log_warnx("listen: a reload keeps listening where it was; "
+		          "restart gatherd to move it");
+	for (i = 0; i < cache_count(a->a_cache); i++)
+		api_doc_clear(&a->a_source_stats[i]);
+	free(a->a_source_stats);
+	a->a_source_stats = docs;
+	if (files != NULL) {
+		files_free(a->a_files);
+		a->a_files = files;
+	}
+	cache_set_listener(a->a_cache, NULL, NULL);
+	a->a_cf = cf;
+	a->a_cache = c;
+	cache_set_listener(c, api_cache_changed_cb, a);
+	events_set_cache(a->a_events, c);
+	return 0;
+}
+
+/* Records how a reload went, for /readyz: err NULL if it worked. */
+void
+api_reload_result(struct api *a, const char *err)
+{
+	a->a_reload.rl_at = timeutil_wall_ms();
+	snprintf(a->a_reload.rl_error, sizeof a->a_reload.rl_error, "%s",
+	    err != NULL ? err : "");
+	/* /readyz must show it at once, whatever the cache generation. */
+	a->a_ready.d_generation = 0;
 }
 
 /* Returns the bound port (useful when the config asked for port 0). */

@@ -21,6 +21,14 @@ struct api *
 api_new(struct event_base *base, const struct config *cf, struct cache *c);
 /* Stops listening, closes connections and frees a; NULL is allowed. */
 void api_free(struct api *a);
+/*
+ * Serves cf and c from now on, after a reload: documents start afresh,
+ * event streams get every source again.  The listen address is not
+ * moved (no connection is dropped).  cf and c must outlive a.  0 or -1.
+ */
+int api_reload(struct api *a, const struct config *cf, struct cache *c);
+/* Records how a reload went, shown in /readyz: err is NULL if it worked. */
+void api_reload_result(struct api *a, const char *err);
 /* Returns the bound port (useful when the config asked for port 0). */
 uint16_t api_port(const struct api *a);
 

@@ -151,6 +151,91 @@ fail:
 	return NULL;
 }
 
+/* Returns the index of o's stat with the same name and pointer as st. */
+static int
+cache_same_stat(const struct cache_entry *o, const struct config_stat *st)
+{
+	int j = cache_stat_index(o, st->cs_name);
+
+	if (j == -1 ||
+	    strcmp(o->ce_src->src_stats[j].cs_pointer, st->cs_pointer) != 0)
+		return -1;
+	return j;
+}
+
+/* history_each callback: copies a point into another ring. */
+static void
+cache_copy_point_cb(const struct history_point *pt, void *arg)
+{
+	history_add(arg, pt->hp_ms, pt->hp_value);
+}
+
+/* Moves o's state into e, stat by stat where the stats still match. */
+static void
+cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
+{
+	const struct config_source *src = e->ce_src;
+	struct history *ring;
+	struct json_object *v;
+	size_t i;
+	int j;
+
+	for (i = 0; i < src->src_nstats; i++) {
+		if ((j = cache_same_stat(o, &src->src_stats[i])) == -1)
+			continue;
+		if (o->ce_values != NULL &&
+		    json_object_object_get_ex(
+		        o->ce_values, src->src_stats[i].cs_name, &v)) {
+			if (e->ce_values == NULL)
+				e->ce_values = json_object_new_object();
+			json_object_object_add(e->ce_values,
+			    src->src_stats[i].cs_name, json_object_get(v));
+		}
+		if (history_capacity(e->ce_history[i]) ==
+		    history_capacity(o->ce_history[j])) {
+			ring = e->ce_history[i];
+			e->ce_history[i] = o->ce_history[j];
+			o->ce_history[j] = ring;
+		} else
+			history_each(o->ce_history[j], 0, cache_copy_point_cb,
+			    e->ce_history[i]);
+	}
+	e->ce_updated_at = o->ce_updated_at;
+	e->ce_last_attempt_at = o->ce_last_attempt_at;
+	e->ce_next_poll_at = o->ce_next_poll_at;
+	e->ce_last_ok = o->ce_last_ok;
+	e->ce_has_error = o->ce_has_error;
+	e->ce_error = o->ce_error;
+	e->ce_polls_total = o->ce_polls_total;
+	e->ce_failures_total = o->ce_failures_total;
+	e->ce_consecutive_failures = o->ce_consecutive_failures;
+	e->ce_retry_in_ms = o->ce_retry_in_ms;
+	e->ce_circuit = o->ce_circuit;
+	e->ce_circuit_opened = o->ce_circuit_opened;
+	e->ce_etag = o->ce_etag;
+	e->ce_last_modified = o->ce_last_modified;
+	o->ce_etag = NULL;
+	o->ce_last_modified = NULL;
+}
+
+/* Moves into c the state of the sources old has too; see cache.h. */
+void
+cache_adopt(struct cache *c, struct cache *old)
+{
+	struct cache_entry *e, *o;
+	size_t i;
+
+	c->c_generation = old->c_generation + 1;
+	for (i = 0; i < c->c_count; i++) {
+		e = &c->c_entries[i];
+		o = cache_find(old, e->ce_src->src_name);
+		if (o != NULL &&
+		    strcmp(o->ce_src->src_url, e->ce_src->src_url) == 0)
+			cache_adopt_entry(e, o);
+		e->ce_generation = c->c_generation;
+	}
+}
+
 /* Frees c and its values; NULL is allowed. */
 void
 cache_free(struct cache *c)

@@ -57,6 +57,13 @@ struct cache;
 
 /* Creates an entry per source of cf, all pending; cf must outlive it. */
 struct cache *cache_new(const struct config *cf);
+/*
+ * Moves into c the state of every source that old has too, with the same
+ * URL: values and history of the stats whose pointer did not change,
+ * counters, error, circuit and validators.  The generation goes on from
+ * old's, so ETags never repeat.  old keeps only what was not moved.
+ */
+void cache_adopt(struct cache *c, struct cache *old);
 /* Frees c and its values; NULL is allowed. */
 void cache_free(struct cache *c);
 /* Returns the number of entries. */

@@ -345,6 +345,23 @@ events_serve(struct events *ev, struct MHD_Connection *conn)
 	return rc;
 }
 
+/* Streams c from now on (a reload): every client gets all of it again. */
+void
+events_set_cache(struct events *ev, struct cache *c)
+{
+	size_t len = 0;
+	char *doc;
+
+	ev->ev_cache = c;
+	ev->ev_sent_gen = cache_generation(c);
+	if (TAILQ_EMPTY(&ev->ev_clients))
+		return;
+	if ((doc = render_stats(c, timeutil_wall_ms(), &len)) == NULL)
+		return;
+	events_broadcast(ev, events_chunk_stats(doc, len));
+	free(doc);
+}
+
 /* Tells the streams the cache changed; they send it soon, coalesced. */
 void
 events_cache_changed(struct events *ev)

@@ -28,6 +28,8 @@ void events_shutdown(struct events *ev);
 void events_free(struct events *ev);
 /* Starts a stream on conn; 0, or -1 if the cap is reached or on error. */
 int events_serve(struct events *ev, struct MHD_Connection *conn);
+/* Streams c from now on (a reload): every client gets all of it again. */
+void events_set_cache(struct events *ev, struct cache *c);
 /* Tells the streams the cache changed; they send it soon, coalesced. */
 void events_cache_changed(struct events *ev);
 /* Returns the number of open streams. */

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -20,6 +21,20 @@ notify_ready(void)
 {
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, "READY=1");
+#endif
+}
+
+/* Sends RELOADING=1 with the monotonic time, as systemd asks. */
+void
+notify_reloading(void)
+{
+#ifdef HAVE_SYSTEMD
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)ts.tv_sec * 1000000ULL +
+	        (unsigned long long)ts.tv_nsec / 1000ULL);
 #endif
 }
 

@@ -8,6 +8,8 @@
 
 /* Sends READY=1: the config is loaded and the listener is bound. */
 void notify_ready(void);
+/* Sends RELOADING=1 and MONOTONIC_USEC; notify_ready ends the reload. */
+void notify_reloading(void);
 /* Sends STOPPING=1. */
 void notify_stopping(void);
 /* Sends a STATUS= line. */

@@ -56,11 +56,20 @@ struct poll_source {
 	size_t ps_cap;
 	int ps_too_large;
 	int ps_in_flight;
+	int ps_setup_later; /* a reload changed settings mid-transfer */
 	struct backoff ps_backoff;
 	int ps_waiting;
 	TAILQ_ENTRY(poll_source) ps_wait_link;
 	char ps_errbuf[CURL_ERROR_SIZE];
 };
+
+struct poller;
+
+static void poller_source_free(struct poller *p, struct poll_source *ps);
+static struct poll_source **
+poller_slot(struct poller *p, struct poll_source *ps);
+static long poller_max_connects(const struct config *cf);
+static int poller_setup_easy(struct poller *p, struct poll_source *ps);
 
 struct poller {
 	struct event_base *p_base;
@@ -69,7 +78,7 @@ struct poller {
 	CURLM *p_multi;
 	struct event *p_timer; /* curl's timeout */
 	struct extract *p_extract;
-	struct poll_source *p_sources;
+	struct poll_source **p_sources; /* each allocated on its own */
 	size_t p_nsources;
 	struct lh_table *p_hosts; /* key -> struct poll_host */
 	TAILQ_HEAD(, poll_host) p_ready;
@@ -450,6 +459,12 @@ poller_finish(struct poll_source *ps, int ok, struct json_object *values,
 		err->se_at = timeutil_wall_ms();
 		poller_failed(ps, err, hint_ms);
 	}
+	if (ps->ps_setup_later) {
+		ps->ps_setup_later = 0;
+		if (poller_setup_easy(p, ps) == -1)
+			log_warnx("source %s: keeps its old settings",
+			    ps->ps_src->src_name);
+	}
 	ps->ps_len = 0;
 	ps->ps_too_large = 0;
 	ps->ps_errbuf[0] = '\0';
@@ -764,12 +779,63 @@ poller_setup_easy(struct poller *p, struct poll_source *ps)
 	return 0;
 }
 
+/* Returns a new source record polling src into entry e; NULL (logged). */
+static struct poll_source *
+poller_source_new(
+    struct poller *p, const struct config_source *src, struct cache_entry *e)
+{
+	struct poll_source *ps;
+
+	if ((ps = calloc(1, sizeof *ps)) == NULL)
+		goto fail;
+	ps->ps_poller = p;
+	ps->ps_src = src;
+	ps->ps_entry = e;
+	if ((ps->ps_easy = curl_easy_init()) == NULL ||
+	    (ps->ps_timer = evtimer_new(p->p_base, poller_due_cb, ps)) ==
+	        NULL ||
+	    (ps->ps_host = poller_host_for(p, src->src_url)) == NULL ||
+	    poller_setup_easy(p, ps) == -1)
+		goto fail;
+	return ps;
+fail:
+	log_warnx("source %s: cannot set up polling", src->src_name);
+	poller_source_free(p, ps);
+	return NULL;
+}
+
+/* Frees ps, cancelling its transfer or its wait for a slot first. */
+static void
+poller_source_free(struct poller *p, struct poll_source *ps)
+{
+	if (ps == NULL)
+		return;
+	if (ps->ps_in_flight) {
+		curl_multi_remove_handle(p->p_multi, ps->ps_easy);
+		ps->ps_in_flight = 0;
+		p->p_in_flight--;
+		ps->ps_host->h_in_flight--;
+		poller_host_update(p, ps->ps_host);
+	}
+	if (ps->ps_waiting) {
+		TAILQ_REMOVE(&ps->ps_host->h_waiting, ps, ps_wait_link);
+		ps->ps_waiting = 0;
+		poller_host_update(p, ps->ps_host);
+	}
+	if (ps->ps_easy != NULL)
+		curl_easy_cleanup(ps->ps_easy);
+	curl_slist_free_all(ps->ps_headers);
+	if (ps->ps_timer != NULL)
+		event_free(ps->ps_timer);
+	free(ps->ps_body);
+	free(ps);
+}
+
 /* Creates a poller for cf's sources on base; cf and c must outlive it. */
 struct poller *
 poller_new(struct event_base *base, const struct config *cf, struct cache *c)
 {
 	struct poller *p;
-	struct poll_source *ps;
 	CURLMcode mc = CURLM_OK;
 	size_t i;
 
@@ -800,29 +866,16 @@ poller_new(struct event_base *base, const struct config *cf, struct cache *c)
 	    (mc = curl_multi_setopt(p->p_multi, CURLMOPT_TIMERDATA, p)) !=
 	        CURLM_OK ||
 	    (mc = curl_multi_setopt(p->p_multi, CURLMOPT_MAXCONNECTS,
-	         (long)(cf->cf_nsources < POLLER_MAX_CONNECTS
-	                 ? cf->cf_nsources + 1
-	                 : POLLER_MAX_CONNECTS))) != CURLM_OK) {
+	         poller_max_connects(cf))) != CURLM_OK) {
 		log_warnx("curl_multi_setopt: %s", curl_multi_strerror(mc));
 		goto fail;
 	}
 	for (i = 0; i < cf->cf_nsources; i++) {
-		ps = &p->p_sources[i];
-		ps->ps_poller = p;
-		ps->ps_src = &cf->cf_sources[i];
-		ps->ps_entry = cache_find(c, ps->ps_src->src_name);
-		p->p_nsources++;
-		if (ps->ps_entry == NULL ||
-		    (ps->ps_easy = curl_easy_init()) == NULL ||
-		    (ps->ps_timer = evtimer_new(base, poller_due_cb, ps)) ==
-		        NULL ||
-		    (ps->ps_host = poller_host_for(p, ps->ps_src->src_url)) ==
-		        NULL ||
-		    poller_setup_easy(p, ps) == -1) {
-			log_warnx("source %s: cannot set up polling",
-			    ps->ps_src->src_name);
+		p->p_sources[i] = poller_source_new(p, &cf->cf_sources[i],
+		    cache_find(c, cf->cf_sources[i].src_name));
+		if (p->p_sources[i] == NULL)
 			goto fail;
-		}
+		p->p_nsources++;
 	}
 	return p;
 fail:
@@ -834,28 +887,23 @@ fail:
 void
 poller_free(struct poller *p)
 {
-	struct poll_source *ps;
 	size_t i;
 
 	if (p == NULL)
 		return;
 	for (i = 0; i < p->p_nsources; i++) {
-		ps = &p->p_sources[i];
-		if (ps->ps_in_flight)
-			curl_multi_remove_handle(p->p_multi, ps->ps_easy);
+		if (p->p_sources[i]->ps_in_flight)
+			curl_multi_remove_handle(
+			    p->p_multi, p->p_sources[i]->ps_easy);
+		p->p_sources[i]->ps_in_flight = 0;
+		p->p_sources[i]->ps_waiting = 0;
 	}
 	/* Closing cached connections calls poller_socket_cb and the timer. */
 	if (p->p_multi != NULL)
 		curl_multi_cleanup(p->p_multi);
-	for (i = 0; i < p->p_nsources; i++) {
-		ps = &p->p_sources[i];
-		if (ps->ps_easy != NULL)
-			curl_easy_cleanup(ps->ps_easy);
-		curl_slist_free_all(ps->ps_headers);
-		if (ps->ps_timer != NULL)
-			event_free(ps->ps_timer);
-		free(ps->ps_body);
-	}
+	p->p_multi = NULL;
+	for (i = 0; i < p->p_nsources; i++)
+		poller_source_free(p, p->p_sources[i]);
 	if (p->p_timer != NULL)
 		event_free(p->p_timer);
 	if (p->p_hosts != NULL)
@@ -865,6 +913,106 @@ poller_free(struct poller *p)
 	if (p->p_curl_init)
 		curl_global_cleanup();
 	free(p);
+}
+
+/* Returns the size of curl's connection cache for cf. */
+static long
+poller_max_connects(const struct config *cf)
+{
+	return (long)(cf->cf_nsources < POLLER_MAX_CONNECTS
+	        ? cf->cf_nsources + 1
+	        : POLLER_MAX_CONNECTS);
+}
+
+/* Arms a new source for its first slot: now plus its phase. */
+static void
+poller_start_source(struct poller *p, struct poll_source *ps, int64_t now)
+{
+	ps->ps_first_ms = now +
+	    (int64_t)source_phase_ms(ps->ps_src->src_name,
+	        p->p_cf->cf_initial_spread_ms, ps->ps_src->src_interval_ms);
+	poller_arm(ps, ps->ps_first_ms);
+}
+
+/* Returns p's source record with src's name and URL, or NULL. */
+static struct poll_source *
+poller_find_same(struct poller *p, const struct config_source *src)
+{
+	size_t i;
+
+	for (i = 0; i < p->p_nsources; i++) {
+		if (p->p_sources[i] != NULL &&
+		    strcmp(p->p_sources[i]->ps_src->src_name, src->src_name) ==
+		        0 &&
+		    strcmp(p->p_sources[i]->ps_src->src_url, src->src_url) == 0)
+			return p->p_sources[i];
+	}
+	return NULL;
+}
+
+/* Polls cf's sources into c from now on, keeping what did not change. */
+int
+poller_reload(struct poller *p, const struct config *cf, struct cache *c)
+{
+	struct poll_source **next, *ps;
+	int64_t now = timeutil_mono_ms();
+	size_t i;
+
+	if ((next = calloc(
+	         cf->cf_nsources ? cf->cf_nsources : 1, sizeof *next)) == NULL)
+		return -1;
+	p->p_cf = cf;
+	p->p_cache = c;
+	for (i = 0; i < cf->cf_nsources; i++) {
+		if ((ps = poller_find_same(p, &cf->cf_sources[i])) != NULL) {
+			/* Same name and URL: keep its schedule, backoff and
+			 * transfer; its other settings apply from now on. */
+			*poller_slot(p, ps) = NULL;
+			ps->ps_src = &cf->cf_sources[i];
+			ps->ps_entry = cache_find(c, ps->ps_src->src_name);
+			if (ps->ps_in_flight)
+				ps->ps_setup_later = 1;
+			else if (poller_setup_easy(p, ps) == -1)
+				log_warnx("source %s: keeps its old settings",
+				    ps->ps_src->src_name);
+		} else if ((ps = poller_source_new(p, &cf->cf_sources[i],
+		                cache_find(c, cf->cf_sources[i].src_name))) !=
+		    NULL)
+			poller_start_source(p, ps, now);
+		next[i] = ps;
+	}
+	/* What is left was removed, or its URL changed: cancel it. */
+	for (i = 0; i < p->p_nsources; i++)
+		poller_source_free(p, p->p_sources[i]);
+	free(p->p_sources);
+	p->p_sources = next;
+	p->p_nsources = cf->cf_nsources;
+	/* A source that failed to set up stays out, logged. */
+	for (i = 0; i < p->p_nsources; i++) {
+		if (next[i] == NULL) {
+			memmove(&next[i], &next[i + 1],
+			    (p->p_nsources - i - 1) * sizeof *next);
+			p->p_nsources--;
+			i--;
+		}
+	}
+	curl_multi_setopt(
+	    p->p_multi, CURLMOPT_MAXCONNECTS, poller_max_connects(cf));
+	poller_drain(p);
+	return 0;
+}
+
+/* Returns the slot in p_sources that holds ps. */
+static struct poll_source **
+poller_slot(struct poller *p, struct poll_source *ps)
+{
+	size_t i;
+
+	for (i = 0; i < p->p_nsources; i++) {
+		if (p->p_sources[i] == ps)
+			return &p->p_sources[i];
+	}
+	return NULL;
 }
 
 /* Sets a callback for every finished poll. */
@@ -885,16 +1033,11 @@ poller_start(struct poller *p, int once)
 
 	p->p_once = once;
 	for (i = 0; i < p->p_nsources; i++) {
-		ps = &p->p_sources[i];
-		if (once) {
+		ps = p->p_sources[i];
+		if (once)
 			poller_request(ps);
-			continue;
-		}
-		ps->ps_first_ms = now +
-		    (int64_t)source_phase_ms(ps->ps_src->src_name,
-		        p->p_cf->cf_initial_spread_ms,
-		        ps->ps_src->src_interval_ms);
-		poller_arm(ps, ps->ps_first_ms);
+		else
+			poller_start_source(p, ps, now);
 	}
 	return 0;
 }

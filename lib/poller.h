@@ -30,6 +30,13 @@ void poller_set_done_cb(struct poller *p, poller_done_cb cb, void *arg);
  * once and at once (within the caps) and never again.  0 or -1.
  */
 int poller_start(struct poller *p, int once);
+/*
+ * Switches to cf's sources polled into c (a reload): a source with the
+ * same name and URL keeps its schedule, backoff and any transfer in
+ * flight; others are cancelled or start on their spread offset.  cf and
+ * c must outlive p; the old ones may be freed on return.  0 or -1.
+ */
+int poller_reload(struct poller *p, const struct config *cf, struct cache *c);
 /* Returns the number of polls in flight. */
 unsigned poller_in_flight(const struct poller *p);
 

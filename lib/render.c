@@ -286,9 +286,27 @@ render_error(int status, const char *message, size_t *len)
 	return render_finish(root, len);
 }
 
+/* Returns the outcome of the last reload, or null if there was none. */
+static struct json_object *
+render_reload_status(const struct render_reload *rl)
+{
+	struct json_object *o;
+
+	if (rl == NULL || rl->rl_at == 0 ||
+	    (o = json_object_new_object()) == NULL)
+		return NULL;
+	render_add(o, "ok", json_object_new_boolean(rl->rl_error[0] == '\0'));
+	render_add(o, "at", render_time(rl->rl_at));
+	render_add(o, "error",
+	    rl->rl_error[0] != '\0' ? json_object_new_string(rl->rl_error)
+	                            : NULL);
+	return o;
+}
+
 /* Renders GET /readyz: ready, or degraded with the sources at fault. */
 char *
-render_ready(struct cache *c, int64_t now, size_t *len)
+render_ready(
+    struct cache *c, int64_t now, const struct render_reload *rl, size_t *len)
 {
 	struct json_object *root, *sources, *degraded, *o;
 	struct cache_entry *e;
@@ -326,6 +344,7 @@ render_ready(struct cache *c, int64_t now, size_t *len)
 	            : "ready"));
 	render_add(root, "degraded", degraded);
 	render_add(root, "sources", sources);
+	render_add(root, "reload", render_reload_status(rl));
 	return render_finish(root, len);
 }
 

@@ -12,6 +12,12 @@
 
 #include "cache.h"
 
+/* How the last reload (SIGHUP) went, for /readyz. */
+struct render_reload {
+	int64_t rl_at; /* wall ms, 0 if there was none */
+	char rl_error[512]; /* "FILE:LINE: message", empty if it worked */
+};
+
 /* Renders GET /api/v1/stats as of wall time now; NULL on error. */
 char *render_stats(struct cache *c, int64_t now, size_t *len);
 /* Renders the stats of the sources changed after generation since (an
@@ -30,7 +36,8 @@ render_source_stats(const struct cache_entry *e, int64_t now, size_t *len);
 /* Renders GET /api/v1/sources as of now; NULL on error. */
 char *render_sources(struct cache *c, int64_t now, size_t *len);
 /* Renders GET /readyz: ready, or degraded with the sources at fault. */
-char *render_ready(struct cache *c, int64_t now, size_t *len);
+char *render_ready(
+    struct cache *c, int64_t now, const struct render_reload *rl, size_t *len);
 /* Renders {"error": {"status": status, "message": message}}. */
 char *render_error(int status, const char *message, size_t *len);
 

@@ -750,6 +750,194 @@ START_TEST(test_daemon_sighup_bad_config)
 }
 END_TEST
 
+/* Returns source name's object in /api/v1/sources on port (caller puts). */
+static struct json_object *
+source_view(unsigned port, const char *name)
+{
+	struct json_object *doc, *list, *s, *found = NULL;
+	char *body;
+	size_t i;
+
+	ck_assert_int_eq(http_get(port, "/api/v1/sources", &body), 200);
+	doc = json_tokener_parse(body);
+	free(body);
+	ck_assert_ptr_nonnull(doc);
+	list = json_object_object_get(doc, "sources");
+	for (i = 0; i < json_object_array_length(list); i++) {
+		s = json_object_array_get_idx(list, i);
+		if (strcmp(harness_str(s, "/name"), name) == 0)
+			found = json_object_get(s);
+	}
+	json_object_put(doc);
+	return found;
+}
+
+/* Waits until source name has made at least n polls; returns the count. */
+static long long
+wait_polls(unsigned port, const char *name, long long n)
+{
+	struct json_object *v;
+	long long polls = -1;
+	int tries;
+
+	for (tries = 0; tries < CHILD_WAIT_MS / 20; tries++) {
+		if ((v = source_view(port, name)) != NULL) {
+			polls = harness_int(v, "/polls_total");
+			json_object_put(v);
+			if (polls >= n)
+				return polls;
+		}
+		usleep(20 * 1000);
+	}
+	ck_abort_msg("source %s never reached %lld polls", name, n);
+	return -1;
+}
+
+/* Returns the number of history points of name's stat total on port. */
+static size_t
+points_of(unsigned port, const char *name)
+{
+	struct json_object *doc;
+	char path[128], *body;
+	size_t n;
+
+	snprintf(
+	    path, sizeof path, "/api/v1/sources/%s/history?stat=total", name);
+	ck_assert_int_eq(http_get(port, path, &body), 200);
+	ck_assert_ptr_nonnull(doc = json_tokener_parse(body));
+	n = json_object_array_length(json_object_object_get(doc, "points"));
+	json_object_put(doc);
+	free(body);
+	return n;
+}
+
+/* Writes the reload test's config with the given source sections. */
+static void
+write_sources(struct daemon *d, const char *sections)
+{
+	char *text, *up;
+	FILE *f;
+
+	ck_assert_int_gt(
+	    asprintf(&up, "http://127.0.0.1:%u", fake_upstream_port(d->d_fu)),
+	    0);
+	text = harness_subst(sections, up);
+	ck_assert_ptr_nonnull(f = fopen(d->d_conf, "w"));
+	ck_assert_int_ge(fprintf(f,
+	                     "[gatherd]\nlisten = 127.0.0.1:%u\n"
+	                     "initial_spread = 0\n%s",
+	                     d->d_port, text),
+	    0);
+	ck_assert_int_eq(fclose(f), 0);
+	free(text);
+	free(up);
+}
+
+/*
+ * A reload applies the config as a diff: an unchanged source keeps its
+ * counters and history, a removed one goes, a new one starts, one whose
+ * URL changed starts afresh, and an open connection stays open.
+ */
+START_TEST(test_daemon_reload_diff)
+{
+	static const char before[] =
+	    "[source keep]\nurl = @UP@/stats?name=keep\ninterval = 200ms\n"
+	    "stat total = /data/total\n"
+	    "[source gone]\nurl = @UP@/stats?name=gone\ninterval = 200ms\n"
+	    "stat total = /data/total\n"
+	    "[source moved]\nurl = @UP@/stats?name=moved1\ninterval = 200ms\n"
+	    "stat total = /data/total\n";
+	static const char after[] =
+	    "[source keep]\nurl = @UP@/stats?name=keep\ninterval = 200ms\n"
+	    "stat total = /data/total\n"
+	    "[source moved]\nurl = @UP@/stats?name=moved2\ninterval = 1h\n"
+	    "stat total = /data/total\n"
+	    "[source new]\nurl = @UP@/stats?name=new\ninterval = 1h\n"
+	    "stat total = /data/total\n";
+	struct json_object *v, *ready;
+	struct daemon d;
+	long long polls, moved_polls;
+	size_t points;
+	long connects = -1;
+	char url[128], *body = NULL;
+	CURL *c;
+
+	daemon_start(&d, "/stats?name=main");
+	write_sources(&d, before);
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	proc_wait_stderr(
+	    &d.d_proc, "reload: 3 sources (0 kept, 3 new, 1 removed)");
+	polls = wait_polls(d.d_port, "keep", 3);
+	moved_polls = wait_polls(d.d_port, "moved", 3);
+	points = points_of(d.d_port, "keep");
+	ck_assert_uint_ge(points, 3);
+
+	/* A connection opened before the reload... */
+	ck_assert_ptr_nonnull(c = curl_easy_init());
+	snprintf(url, sizeof url, "http://127.0.0.1:%u/healthz", d.d_port);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	body = strdup("");
+	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+
+	write_sources(&d, after);
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	proc_wait_stderr(
+	    &d.d_proc, "reload: 3 sources (1 kept, 2 new, 2 removed)");
+
+	/* ...is still open after it. */
+	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+	ck_assert_int_eq(connects, 0);
+	curl_easy_cleanup(c);
+	free(body);
+
+	/* keep goes on where it was. */
+	ck_assert_int_ge(wait_polls(d.d_port, "keep", polls + 1), polls + 1);
+	ck_assert_uint_gt(points_of(d.d_port, "keep"), points);
+	/* gone is gone. */
+	ck_assert_int_eq(http_get(d.d_port, "/api/v1/stats/gone", &body), 404);
+	free(body);
+	ck_assert_ptr_null(source_view(d.d_port, "gone"));
+	/* new and moved start afresh: one poll each, first values. */
+	ck_assert_int_eq(wait_polls(d.d_port, "new", 1), 1);
+	ck_assert_int_eq(wait_polls(d.d_port, "moved", 1), 1);
+	ck_assert_int_lt(1, moved_polls);
+	v = source_view(d.d_port, "moved");
+	ck_assert_str_eq(harness_str(v, "/status"), "ok");
+	json_object_put(v);
+	ck_assert_int_eq(http_get(d.d_port, "/api/v1/stats/moved", &body), 200);
+	v = json_tokener_parse(body);
+	free(body);
+	ck_assert_int_eq(harness_int(v, "/values/total"), 1000);
+	json_object_put(v);
+
+	/* /readyz tells how the last reload went. */
+	ck_assert_int_eq(http_get(d.d_port, "/readyz", &body), 200);
+	ready = json_tokener_parse(body);
+	free(body);
+	ck_assert(json_object_get_boolean(json_object_object_get(
+	    json_object_object_get(ready, "reload"), "ok")));
+	json_object_put(ready);
+	write_sources(&d, "[source broken\n");
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	proc_wait_stderr(&d.d_proc, "keeping the running config");
+	ck_assert_int_eq(http_get(d.d_port, "/readyz", &body), 200);
+	ready = json_tokener_parse(body);
+	free(body);
+	ck_assert(!json_object_get_boolean(json_object_object_get(
+	    json_object_object_get(ready, "reload"), "ok")));
+	ck_assert_ptr_nonnull(
+	    strstr(harness_str(ready, "/reload/error"), "gatherd.conf:4: "));
+	json_object_put(ready);
+	/* The running config still polls. */
+	ck_assert_int_ge(wait_polls(d.d_port, "keep", polls + 3), polls + 3);
+	daemon_stop(&d, SIGTERM);
+}
+END_TEST
+
 /* A daemon that cannot listen exits 1. */
 START_TEST(test_daemon_listen_fails)
 {
@@ -805,6 +993,7 @@ main_suite(void)
 	tcase_add_test(tc, test_daemon_sigterm_busy);
 	tcase_add_test(tc, test_daemon_sighup);
 	tcase_add_test(tc, test_daemon_sighup_bad_config);
+	tcase_add_test(tc, test_daemon_reload_diff);
 	tcase_add_test(tc, test_daemon_listen_fails);
 	suite_add_tcase(s, tc);
 	return s;
