@@ -719,6 +719,38 @@ poller_host_free_cb(struct lh_entry *ent)
 	free(h);
 }
 
+/* Sets CURLOPT_USERNAME and CURLOPT_PASSWORD from url's userinfo. */
+static int
+poller_userinfo(CURL *e, const char *url)
+{
+	char *user = NULL, *password = NULL;
+	CURLU *u;
+	int rc = 0;
+
+	if ((u = curl_url()) == NULL)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		rc = -1;
+	else {
+		/* Decoded: "user%40corp" in the URL is the name user@corp. */
+		if (curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE) ==
+		        CURLUE_OK &&
+		    curl_easy_setopt(e, CURLOPT_USERNAME, user) != CURLE_OK)
+			rc = -1;
+		if (curl_url_get(u, CURLUPART_PASSWORD, &password,
+		        CURLU_URLDECODE) == CURLUE_OK &&
+		    curl_easy_setopt(e, CURLOPT_PASSWORD, password) != CURLE_OK)
+			rc = -1;
+	}
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		curl_free(password);
+	}
+	curl_free(user);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 /* Converts ms to whole seconds for curl's options, rounding up. */
 static long
 poller_seconds(uint64_t ms)
@@ -741,7 +773,11 @@ poller_setup_easy(struct poller *p, struct poll_source *ps)
 		if (rc == CURLE_OK)                                            \
 			rc = curl_easy_setopt(e, opt, val);                    \
 	} while (0)
-	SET(CURLOPT_URL, src->src_url);
+	/* Credentials in the URL go through curl's own options, so the URL
+	 * curl holds (and may name in an error) has none. */
+	SET(CURLOPT_URL, ps->ps_entry->ce_url_shown);
+	if (poller_userinfo(e, src->src_url) == -1)
+		rc = CURLE_URL_MALFORMAT;
 	SET(CURLOPT_PRIVATE, ps);
 	SET(CURLOPT_WRITEFUNCTION, poller_write_cb);
 	SET(CURLOPT_WRITEDATA, ps);

@@ -151,6 +151,32 @@ START_TEST(test_headers)
 }
 END_TEST
 
+/* Credentials in the URL are sent as basic auth and never shown. */
+START_TEST(test_url_userinfo)
+{
+	struct harness *h = harness_start(NULL,
+	    "[source u]\nurl = http://us%40er:p%3Ass@@HOSTPORT@/headers\n"
+	    "interval = 1h\nstat ua = /User-Agent\n");
+	struct harness_resp *r;
+	struct json_object *doc;
+	char *v;
+
+	doc = harness_wait_status(h, "u", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	json_object_put(doc);
+	/* base64("us@er:p:ss") */
+	v = fake_upstream_last_header(h->h_fu, "Authorization");
+	ck_assert_str_eq(v, "Basic dXNAZXI6cDpzcw==");
+	free(v);
+	r = harness_request(h, "GET", "/api/v1/sources", NULL);
+	ck_assert_int_eq(r->r_status, 200);
+	ck_assert_ptr_null(strstr(r->r_body, "p%3Ass"));
+	ck_assert_ptr_null(strstr(r->r_body, "us%40er"));
+	harness_resp_free(r);
+	harness_stop(h);
+}
+END_TEST
+
 /* One failure mode: what the upstream turns into, and what we expect. */
 struct failure {
 	const char *f_target; /* the fake upstream's route */
@@ -268,6 +294,7 @@ main(void)
 	    tc, test_caps, 0, (int)(sizeof cap_cases / sizeof cap_cases[0]));
 	tcase_add_test(tc, test_one_poll_per_source);
 	tcase_add_test(tc, test_headers);
+	tcase_add_test(tc, test_url_userinfo);
 	tcase_add_loop_test(tc, test_failure_keeps_value, 0,
 	    (int)(sizeof failures / sizeof failures[0]));
 	tcase_add_test(tc, test_connect_refused);

@@ -30,28 +30,43 @@ harness_init(void)
 	    getenv("HARNESS_VERBOSE") ? LOG_LEVEL_DEBUG : LOG_LEVEL_QUIET);
 }
 
-/* Replaces every "@UP@" in text with up; the caller frees. */
-char *
-harness_subst(const char *text, const char *up)
+/* Replaces every key in text with value; the caller frees. */
+static char *
+harness_replace(const char *text, const char *key, const char *value)
 {
-	size_t n = 0, uplen = strlen(up);
+	size_t n = 0, klen = strlen(key), vlen = strlen(value);
 	const char *p;
 	char *out, *o;
 
-	for (p = text; (p = strstr(p, "@UP@")) != NULL; p += 4)
+	for (p = text; (p = strstr(p, key)) != NULL; p += klen)
 		n++;
-	if ((out = malloc(strlen(text) + n * uplen + 1)) == NULL)
+	if ((out = malloc(strlen(text) + n * vlen + 1)) == NULL)
 		abort();
 	for (o = out, p = text; *p != '\0';) {
-		if (strncmp(p, "@UP@", 4) == 0) {
-			memcpy(o, up, uplen);
-			o += uplen;
-			p += 4;
+		if (strncmp(p, key, klen) == 0) {
+			memcpy(o, value, vlen);
+			o += vlen;
+			p += klen;
 		} else
 			*o++ = *p++;
 	}
 	*o = '\0';
 	return out;
+}
+
+/* Replaces every "@UP@" in text with up; the caller frees. */
+char *
+harness_subst(const char *text, const char *up)
+{
+	const char *hostport = strstr(up, "://");
+	char *once, *twice;
+
+	/* "@HOSTPORT@" is up without its scheme, for URLs with userinfo. */
+	once = harness_replace(text, "@UP@", up);
+	twice = harness_replace(
+	    once, "@HOSTPORT@", hostport != NULL ? hostport + 3 : up);
+	free(once);
+	return twice;
 }
 
 /* The loop thread: runs gatherd until harness_stop breaks the loop. */

@@ -42,7 +42,8 @@ struct harness_resp {
 
 /* Once per test process: libcurl, libevent threads, quiet logs. */
 void harness_init(void);
-/* Replaces every "@UP@" in text with up; the caller frees. */
+/* Replaces every "@UP@" in text with up and every "@HOSTPORT@" with up
+ * without its scheme; the caller frees. */
 char *harness_subst(const char *text, const char *up);
 /*
  * Starts a fake upstream and gatherd with a config made of "[gatherd]",
