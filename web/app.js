@@ -33,15 +33,25 @@
 		maximumFractionDigits: 1
 	});
 	var fmtCompactN = [];
+	/* Axis times in 24 hours: short enough for a phone-width chart. */
 	var fmtHMS = new Intl.DateTimeFormat(undefined, {
 		hour: '2-digit',
 		minute: '2-digit',
-		second: '2-digit'
+		second: '2-digit',
+		hourCycle: 'h23'
 	});
 	var fmtHM = new Intl.DateTimeFormat(undefined, {
 		hour: '2-digit',
-		minute: '2-digit'
+		minute: '2-digit',
+		hourCycle: 'h23'
 	});
+	/* Time axis steps, whole seconds (points are whole seconds). */
+	var X_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800,
+	    3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+	/* Value axis steps for stats that only ever held integers. */
+	var Y_INCRS_INT = [];
+	for (var e10 = 1; e10 < 1e16; e10 *= 10)
+		Y_INCRS_INT.push(e10, 2 * e10, 5 * e10);
 	var fmtDay = new Intl.DateTimeFormat(undefined, {
 		month: 'short',
 		day: 'numeric'
@@ -61,6 +71,7 @@
 	var stream = null;
 	var streamTimer = null;
 	var streamFailures = 0;
+	var streamOpened = false;
 	var pollTimer = null;
 	var polling = false;
 	var opTimer = null;
@@ -194,29 +205,29 @@
 		return a;
 	}
 
-	/* Y axis labels: in full while short, else the shortest compact
-	 * form that still tells the ticks apart (1.2M, 1.25M, ...). */
+	/* Y axis labels: in full (12,345) below 100,000, else the shortest
+	 * compact form that still tells the ticks apart (1.2M, 1.25M). */
 	function yAxisLabels(u, vals) {
-		var full = vals.map(function (v) {
+		var big = vals.some(function (v) {
+			return Math.abs(v) >= 1e5;
+		});
+		if (big) {
+			for (var d = 1; d <= 3; d++) {
+				var f = fmtCompactN[d] || (fmtCompactN[d] =
+				    new Intl.NumberFormat(undefined, {
+					    notation: 'compact',
+					    maximumFractionDigits: d
+				    }));
+				var c = vals.map(function (v) {
+					return f.format(v);
+				});
+				if (new Set(c).size === c.length)
+					return c;
+			}
+		}
+		return vals.map(function (v) {
 			return fmtFull.format(v);
 		});
-		if (full.every(function (l) {
-			return l.length <= 6;
-		}))
-			return full;
-		for (var d = 1; d <= 3; d++) {
-			var f = fmtCompactN[d] || (fmtCompactN[d] =
-			    new Intl.NumberFormat(undefined, {
-				    notation: 'compact',
-				    maximumFractionDigits: d
-			    }));
-			var c = vals.map(function (v) {
-				return f.format(v);
-			});
-			if (new Set(c).size === c.length)
-				return c;
-		}
-		return full;
 	}
 
 	/* Y axis width from its longest label. */
@@ -234,6 +245,9 @@
 		var box = st.chartEl;
 		var w = Math.max(120, box.clientWidth);
 		var h = Math.max(60, box.clientHeight);
+		var yAxis = { size: yAxisSize, space: 24, values: yAxisLabels };
+		if (st.ys.every(Number.isInteger))
+			yAxis.incrs = Y_INCRS_INT;
 		var opts = {
 			width: w,
 			height: h,
@@ -244,7 +258,10 @@
 			axes: [
 				axis({
 					size: 24,
-					space: 70,
+					incrs: X_INCRS,
+					space: function (u, ai, min, max) {
+						return max - min < 3600 ? 80 : 55;
+					},
 					values: function (u, vals, ai, space, incr) {
 						var f = incr < 60 ? fmtHMS :
 						    incr < 86400 ? fmtHM : fmtDay;
@@ -253,11 +270,7 @@
 						});
 					}
 				}),
-				axis({
-					size: yAxisSize,
-					space: 24,
-					values: yAxisLabels
-				})
+				axis(yAxis)
 			],
 			series: [
 				{},
@@ -554,10 +567,14 @@
 		p.textContent = '';
 		p.setAttribute('data-error-kind', err.kind || '');
 		p.appendChild(el('span', 'kind', label));
-		if (msg)
+		if (msg) {
+			p.appendChild(document.createTextNode(' '));
 			p.appendChild(el('span', 'message', msg));
-		if (retry)
+		}
+		if (retry) {
+			p.appendChild(document.createTextNode(' '));
 			p.appendChild(el('span', 'retry', retry));
+		}
 		p.hidden = false;
 	}
 
@@ -815,7 +832,10 @@
 				streamFailures = 0;
 				pollStop();
 				linkSet('live', 'live');
-				infoRefresh();
+				/* A reconnect: the daemon may have restarted. */
+				if (streamOpened)
+					infoRefresh();
+				streamOpened = true;
 				opRefreshSoon(0);
 				applyDoc(doc, true);
 			} else {
