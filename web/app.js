@@ -450,7 +450,12 @@
 		var d = src.data;
 		if (!d)
 			return 'pending';
-		if (d.expired && d.status !== 'error')
+		/* Crossing max_age changes no value, so no event may come; the
+		 * operators' view, refetched while a source fails, says so. */
+		var expired = d.expired ||
+		    (src.op && src.op.expired === true && src.opAt > src.at &&
+		    src.op.updated_at === d.updated_at);
+		if (expired && d.status !== 'error')
 			return 'expired';
 		return d.status || 'pending';
 	}
@@ -609,7 +614,6 @@
 					chartUpdate(st);
 			}
 		});
-		src.card.classList.toggle('expired', !!d.expired);
 		cardTick(src);
 	}
 
@@ -734,12 +738,11 @@
 					});
 				if (!src.card.parentNode)
 					cardsEl.appendChild(src.card);
-				if (!src.data)
-					summaryUpdate();
 				if (op.status !== 'ok')
 					failing = true;
 				cardTick(src);
 			});
+			summaryUpdate();
 			if (failing)
 				opRefreshSoon(SOURCES_REFRESH_MS);
 		}).catch(function () {

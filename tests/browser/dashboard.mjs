@@ -22,6 +22,8 @@ const srcTop = process.env.abs_top_srcdir || resolve(here, '../..');
 const webRoot = process.env.GATHERD_WEB_ROOT || join(srcTop, 'web');
 const CHROMIUM = '/usr/bin/chromium';
 const TEST_LIMIT_MS = 120000;
+/* "bad" is stale this long after its upstream dies, then expired. */
+const BAD_MAX_AGE = 10;
 
 const children = [];
 let scratch = null; /* the temporary directory */
@@ -240,6 +242,7 @@ stat ratio = /data/ratio
 url = http://127.0.0.1:${doomed.port}/stats?name=bad&delay_ms=0
 interval = 1s
 timeout = 2s
+max_age = ${BAD_MAX_AGE}s
 stat total = /data/total
 `);
 	const gd = await start('gatherd', [gatherdBin, '-c', conf], 'stderr',
@@ -394,6 +397,14 @@ async function browse(context, base, hasInfo, doomed) {
 	    async () => (await readCards(p2)).signups.stats.total.raw !== v0);
 	log('polling fallback updates the page');
 	await p2.close();
+
+	/* Past max_age the stale values are flagged expired. */
+	await waitFor('"bad" to turn expired', (BAD_MAX_AGE + 20) * 1000,
+	    async () => (await readCards(page)).bad.status === 'expired');
+	await waitFor('#summary to count the expired source as failing', 5000,
+	    async () => /1 failing/.test(
+	    await page.locator('#summary').textContent()));
+	log('bad: expired after max_age');
 
 	if (problems.length)
 		fail(problems.join('\n'));
