@@ -245,7 +245,7 @@
 		var box = st.chartEl;
 		var w = Math.max(120, box.clientWidth);
 		var h = Math.max(60, box.clientHeight);
-		var yAxis = { size: yAxisSize, space: 24, values: yAxisLabels };
+		var yAxis = { size: yAxisSize, space: 20, values: yAxisLabels };
 		if (st.ys.every(Number.isInteger))
 			yAxis.incrs = Y_INCRS_INT;
 		var opts = {
@@ -473,9 +473,14 @@
 	/* Seconds until the next attempt per the operators' view, or null. */
 	function retryIn(src) {
 		var op = src.op;
-		if (!op || !op.next_poll_at || !src.opGenerated)
+		if (!op || !src.opGenerated)
 			return null;
-		var left = secondsBetween(src.opGenerated, op.next_poll_at);
+		var at = op.circuit && op.circuit.state === 'open' &&
+		    op.circuit.next_probe_at ? op.circuit.next_probe_at :
+		    op.next_poll_at;
+		if (!at)
+			return null;
+		var left = secondsBetween(src.opGenerated, at);
 		if (left === null)
 			return null;
 		return left - (now() - src.opAt) / 1000;
@@ -557,10 +562,13 @@
 		var left = retryIn(src);
 		var circuit = src.op && src.op.circuit;
 		if (left !== null) {
-			var verb = circuit && circuit.state === 'open' ?
-			    'probe' : 'retry';
-			retry = left >= 0.5 ? verb + ' in ' + formatDuration(
-			    Math.round(left)) : verb + 'ing now';
+			var probe = err.kind === 'circuit_open' ||
+			    (circuit && circuit.state === 'open');
+			if (left >= 0.5)
+				retry = (probe ? 'probe in ' : 'retry in ') +
+				    formatDuration(Math.round(left));
+			else
+				retry = probe ? 'probing now' : 'retrying now';
 		}
 		/* The view is behind the schedule: ask for a fresher one. */
 		if (left !== null && left < -1 && now() - src.opAt > 2000)
@@ -898,12 +906,14 @@
 		    .then(function (doc) {
 			if (!polling)
 				return;
+			var link = $('link').getAttribute('data-link');
 			linkSet('polling', 'polling every ' + POLL_MS / 1000 + ' s');
-			if (doc) {
-				if (!info)
-					infoRefresh();
+			noticeSet(null);
+			/* Back after an outage: the daemon may have restarted. */
+			if (!info || link === 'offline')
+				infoRefresh();
+			if (doc)
 				applyDoc(doc, true);
-			}
 		    })
 		    .catch(function () {
 			if (!polling)
