@@ -102,11 +102,15 @@
 		return String(v);
 	}
 
-	/* Formats seconds as "12 s", "4 min", "3 h 5 min", "2 d 4 h". */
+	/* Formats seconds as "12 s", "4 min 5 s", "25 min", "3 h 5 min",
+	 * "2 d 4 h". */
 	function formatDuration(s) {
 		s = Math.max(0, Math.floor(s));
 		if (s < 60)
 			return s + ' s';
+		if (s < 600)
+			return Math.floor(s / 60) + ' min' +
+			    (s % 60 ? ' ' + s % 60 + ' s' : '');
 		if (s < 3600)
 			return Math.floor(s / 60) + ' min';
 		if (s < 86400) {
