@@ -15,8 +15,10 @@
 	var POLL_MS = 2000;
 	var BACKOFF_MIN_MS = 1000;
 	var BACKOFF_MAX_MS = 30000;
-	/* How often the operators' view is refetched while a source fails. */
+	/* How often the operators' view is refetched while a source fails,
+	 * and otherwise (a reload may have removed sources). */
 	var SOURCES_REFRESH_MS = 10000;
+	var SOURCES_IDLE_MS = 60000;
 	/* Points kept per chart. */
 	var MAX_POINTS = 1000;
 	/* Values below this are shown in full (12,345), above compact (1.2M). */
@@ -75,6 +77,7 @@
 	var pollTimer = null;
 	var polling = false;
 	var opTimer = null;
+	var opTimerAt = 0;
 	var opLast = 0;
 	var theme = {};
 
@@ -633,6 +636,8 @@
 	function applyDoc(doc, full) {
 		if (!doc || typeof doc.sources !== 'object' || !doc.sources)
 			return;
+		if (doc.full === true)
+			full = true;
 		var seen = new Set();
 		var added = false;
 		var failing = false;
@@ -724,10 +729,14 @@
 
 	/* Fetches /api/v1/sources within ms (coalescing requests). */
 	function opRefreshSoon(ms) {
-		if (opTimer)
-			return;
-		var wait = Math.max(ms, opLast + 1000 - Date.now());
-		opTimer = setTimeout(opRefresh, Math.max(0, wait));
+		var at = Math.max(Date.now() + ms, opLast + 1000);
+		if (opTimer) {
+			if (opTimerAt <= at)
+				return;
+			clearTimeout(opTimer);
+		}
+		opTimerAt = at;
+		opTimer = setTimeout(opRefresh, Math.max(0, at - Date.now()));
 	}
 
 	/* Fetches /api/v1/sources and applies it. */
@@ -737,6 +746,16 @@
 		return getJSON('sources').then(function (doc) {
 			var list = Array.isArray(doc.sources) ? doc.sources : [];
 			var failing = false;
+			var listed = new Set();
+			list.forEach(function (op) {
+				if (op && typeof op.name === 'string')
+					listed.add(op.name);
+			});
+			/* Gone after a reload (SIGHUP). */
+			sources.forEach(function (src, name) {
+				if (!listed.has(name))
+					sourceRemove(src);
+			});
 			list.forEach(function (op) {
 				if (!op || typeof op.name !== 'string')
 					return;
@@ -755,8 +774,8 @@
 				cardTick(src);
 			});
 			summaryUpdate();
-			if (failing)
-				opRefreshSoon(SOURCES_REFRESH_MS);
+			opRefreshSoon(failing ? SOURCES_REFRESH_MS :
+			    SOURCES_IDLE_MS);
 		}).catch(function () {
 			opRefreshSoon(SOURCES_REFRESH_MS);
 		});
