@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <curl/curl.h>
 #include <event2/event.h>
 #include <microhttpd.h>
 
@@ -65,6 +66,7 @@ struct api {
 	struct api_doc a_sources;
 	struct api_doc a_ready;
 	struct events *a_events;
+	struct event *a_expiry; /* once a second: values expiring */
 	struct files *a_files; /* web_root, or NULL if it cannot be read */
 	int64_t a_started_at; /* wall ms */
 	struct render_reload a_reload;
@@ -332,13 +334,30 @@ api_get_file(struct api *a, struct MHD_Connection *conn, const char *url)
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	char modified[64];
-	time_t mtime;
+	const char *ims;
+	time_t mtime, since;
 	struct tm tm;
 
 	if (a->a_files == NULL || files_open(a->a_files, url, &fr) == -1)
 		return errno == ENOENT || a->a_files == NULL
 		    ? api_error(conn, 404, "not found", NULL, NULL)
 		    : api_error(conn, 500, "cannot read the file", NULL, NULL);
+	ims = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	if (ims != NULL && (since = curl_getdate(ims, NULL)) != -1 &&
+	    (int64_t)since >= fr.fr_mtime) {
+		/* Unchanged since the browser's copy: no body. */
+		close(fr.fr_fd);
+		if ((r = MHD_create_response_from_buffer(
+		         0, NULL, MHD_RESPMEM_PERSISTENT)) == NULL)
+			return MHD_NO;
+		ret = MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+		          fr.fr_cache_control) == MHD_YES
+		    ? MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, r)
+		    : MHD_NO;
+		MHD_destroy_response(r);
+		return ret;
+	}
 	/* MHD owns the fd from here and closes it with the response. */
 	if ((r = MHD_create_response_from_fd64(fr.fr_size, fr.fr_fd)) == NULL) {
 		close(fr.fr_fd);
@@ -591,6 +610,15 @@ api_kick_cb(void *arg)
 		evtimer_add(a->a_timer, &now);
 }
 
+/* Once a second: values passing max_age are a change like any other. */
+static void
+api_expiry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *a = arg;
+
+	cache_check_expiry(a->a_cache, timeutil_wall_ms());
+}
+
 /* The cache changed: event streams have news. */
 static void
 api_cache_changed_cb(void *arg)
@@ -604,6 +632,7 @@ api_cache_changed_cb(void *arg)
 struct api *
 api_new(struct event_base *base, const struct config *cf, struct cache *c)
 {
+	struct timeval second = {1, 0};
 	struct api *a;
 
 	if ((a = calloc(1, sizeof *a)) == NULL)
@@ -616,7 +645,9 @@ api_new(struct event_base *base, const struct config *cf, struct cache *c)
 	    cache_count(c) ? cache_count(c) : 1, sizeof *a->a_source_stats);
 	a->a_events = events_new(base, c, cf->cf_max_streams,
 	    (unsigned)((cf->cf_stream_idle_ms + 999) / 1000), api_kick_cb, a);
+	a->a_expiry = event_new(base, -1, EV_PERSIST, api_expiry_cb, a);
 	if (a->a_source_stats == NULL || a->a_events == NULL ||
+	    a->a_expiry == NULL || event_add(a->a_expiry, &second) == -1 ||
 	    api_make_static(a) == -1 || api_listen(a) == -1)
 		goto fail;
 	/* The API works without the dashboard; say so and go on. */
@@ -652,6 +683,8 @@ api_free(struct api *a)
 	if (a == NULL)
 		return;
 	cache_set_listener(a->a_cache, NULL, NULL);
+	if (a->a_expiry != NULL)
+		event_free(a->a_expiry);
 	if (a->a_ev != NULL)
 		event_free(a->a_ev);
 	if (a->a_timer != NULL)

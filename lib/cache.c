@@ -364,6 +364,24 @@ cache_set_circuit(struct cache *c, struct cache_entry *e,
 	cache_touch(c, e);
 }
 
+/* Marks a change for every source whose expiry flipped since last time. */
+void
+cache_check_expiry(struct cache *c, int64_t now)
+{
+	struct cache_entry *e;
+	int expired;
+	size_t i;
+
+	for (i = 0; i < c->c_count; i++) {
+		e = &c->c_entries[i];
+		expired = cache_entry_expired(e, now);
+		if (expired != e->ce_expired) {
+			e->ce_expired = expired;
+			cache_touch(c, e);
+		}
+	}
+}
+
 /* Returns 1 if e serves stale values older than its max_age at now. */
 int
 cache_entry_expired(const struct cache_entry *e, int64_t now)

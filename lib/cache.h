@@ -48,6 +48,7 @@ struct cache_entry {
 	struct history **ce_history; /* one ring per stat, config order */
 	char *ce_etag; /* validators of ce_values, or NULL */
 	char *ce_last_modified;
+	int ce_expired; /* expired as of the last cache_check_expiry */
 	enum cache_circuit ce_circuit;
 	unsigned ce_circuit_opened; /* times opened since the last ok */
 	uint64_t ce_generation; /* cache generation of last change */
@@ -102,6 +103,9 @@ int cache_stat_index(const struct cache_entry *e, const char *name);
 /* Records the state of e's circuit breaker. */
 void cache_set_circuit(struct cache *c, struct cache_entry *e,
     enum cache_circuit state, unsigned opened);
+/* Marks a change for every source whose values expired (or stopped
+ * being expired) since the last call, so documents and events follow. */
+void cache_check_expiry(struct cache *c, int64_t now);
 /* Returns 1 if e serves stale values older than its max_age at now. */
 int cache_entry_expired(const struct cache_entry *e, int64_t now);
 /* Returns the status derived from e's state. */

@@ -311,7 +311,7 @@ events_serve(struct events *ev, struct MHD_Connection *conn)
 	cl->cl_ev = ev;
 	cl->cl_conn = conn;
 	/* Everything first, so a new page needs no other request. */
-	doc = render_stats(ev->ev_cache, timeutil_wall_ms(), &len);
+	doc = render_snapshot(ev->ev_cache, timeutil_wall_ms(), &len);
 	first = doc != NULL ? events_chunk_stats(doc, len) : NULL;
 	free(doc);
 	if (first == NULL) {
@@ -356,7 +356,7 @@ events_set_cache(struct events *ev, struct cache *c)
 	ev->ev_sent_gen = cache_generation(c);
 	if (TAILQ_EMPTY(&ev->ev_clients))
 		return;
-	if ((doc = render_stats(c, timeutil_wall_ms(), &len)) == NULL)
+	if ((doc = render_snapshot(c, timeutil_wall_ms(), &len)) == NULL)
 		return;
 	events_broadcast(ev, events_chunk_stats(doc, len));
 	free(doc);

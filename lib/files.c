@@ -18,8 +18,12 @@
 #include "files.h"
 #include "log.h"
 
-#define FILES_CACHE_HTML "no-cache" /* a new version shows at once */
-#define FILES_CACHE_OTHER "public, max-age=3600"
+/*
+ * Every file is revalidated (a 304 when unchanged): after an upgrade the
+ * page, its script and its styles must never come from different builds.
+ */
+#define FILES_CACHE_HTML "no-cache"
+#define FILES_CACHE_OTHER "no-cache"
 #define FILES_TYPE_DEFAULT "application/octet-stream"
 
 /* The root every path is opened below. */

@@ -158,16 +158,34 @@ render_document(int64_t now)
 	return root;
 }
 
+static char *render_stats_doc(
+    struct cache *c, uint64_t since, int full, int64_t now, size_t *len);
+
 /* Renders GET /api/v1/stats as of wall time now; NULL on error. */
 char *
 render_stats(struct cache *c, int64_t now, size_t *len)
 {
-	return render_stats_since(c, 0, now, len);
+	return render_stats_doc(c, 0, 0, now, len);
 }
 
 /* Renders the stats of the sources changed after generation since. */
 char *
 render_stats_since(struct cache *c, uint64_t since, int64_t now, size_t *len)
+{
+	return render_stats_doc(c, since, 0, now, len);
+}
+
+/* Renders every source's stats with "full": true, for event streams. */
+char *
+render_snapshot(struct cache *c, int64_t now, size_t *len)
+{
+	return render_stats_doc(c, 0, 1, now, len);
+}
+
+/* Renders the stats of the sources changed after since (0: all). */
+static char *
+render_stats_doc(
+    struct cache *c, uint64_t since, int full, int64_t now, size_t *len)
 {
 	struct json_object *root, *sources;
 	struct cache_entry *e;
@@ -178,6 +196,8 @@ render_stats_since(struct cache *c, uint64_t since, int64_t now, size_t *len)
 	if ((sources = json_object_new_object()) == NULL)
 		goto fail;
 	render_add(root, "sources", sources);
+	if (full)
+		render_add(root, "full", json_object_new_boolean(1));
 	for (i = 0; i < cache_count(c); i++) {
 		e = cache_entry_at(c, i);
 		if (since == 0 || e->ce_generation > since)

@@ -24,6 +24,8 @@ char *render_stats(struct cache *c, int64_t now, size_t *len);
  * SSE event); since 0 is every source. */
 char *
 render_stats_since(struct cache *c, uint64_t since, int64_t now, size_t *len);
+/* Renders every source's stats marked "full": true (an SSE snapshot). */
+char *render_snapshot(struct cache *c, int64_t now, size_t *len);
 /* Renders the history of e's stat number i from since_ms on. */
 char *render_history(
     const struct cache_entry *e, int i, int64_t since_ms, size_t *len);

@@ -412,8 +412,18 @@ START_TEST(test_static_files)
 	ck_assert_str_eq(v, "text/javascript; charset=utf-8");
 	free(v);
 	v = harness_resp_header(r, "Cache-Control");
-	ck_assert_str_eq(v, "public, max-age=3600");
+	ck_assert_str_eq(v, "no-cache");
 	free(v);
+	harness_resp_free(r);
+	/* A browser's copy that is as new as the file gets a 304. */
+	r = harness_request(h, "GET", "/app.js",
+	    "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT");
+	ck_assert_int_eq(r->r_status, 304);
+	ck_assert_uint_eq(r->r_len, 0);
+	harness_resp_free(r);
+	r = harness_request(h, "GET", "/app.js",
+	    "If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT");
+	ck_assert_int_eq(r->r_status, 200);
 	harness_resp_free(r);
 	ck_assert_int_eq(status_of(h, "/sub/"), 200);
 	for (i = 0; i < sizeof escapes / sizeof escapes[0]; i++) {

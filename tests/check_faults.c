@@ -589,6 +589,8 @@ START_TEST(test_expired)
 {
 	struct harness *h = start("@UP@/stats?name=f", "max_age = 1500ms\n");
 	struct json_object *doc, *ok, *ready;
+	struct harness_resp *r;
+	char *etag, inm[128];
 	int tries;
 
 	doc = harness_wait_status(h, "f", "ok", 10000);
@@ -598,10 +600,14 @@ START_TEST(test_expired)
 	ready = harness_get_json(h, "/readyz");
 	ck_assert_str_eq(harness_str(ready, "/status"), "ready");
 	json_object_put(ready);
-	fake_upstream_rewrite(h->h_fu, "f", "/status/500");
-	doc = wait_kind(h, "http_status", &ok);
+	/* One failure, then nothing for 2 min: only time moves on. */
+	fake_upstream_rewrite(h->h_fu, "f", "/status/429?retry_after=120");
+	doc = wait_kind(h, "rate_limited", &ok);
 	ck_assert_ptr_nonnull(doc);
 	json_object_put(doc);
+	r = harness_request(h, "GET", "/api/v1/stats/f", NULL);
+	etag = harness_resp_header(r, "ETag");
+	harness_resp_free(r);
 	for (tries = 0; tries < 500; tries++) {
 		doc = harness_get_json(h, "/api/v1/stats/f");
 		if (json_object_get_boolean(at(doc, "/expired")))
@@ -611,6 +617,12 @@ START_TEST(test_expired)
 		usleep(20 * 1000);
 	}
 	ck_assert_msg(doc != NULL, "never expired");
+	/* Expiring is a change: the ETag moves, a conditional GET sees it. */
+	snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+	r = harness_request(h, "GET", "/api/v1/stats/f", inm);
+	ck_assert_int_eq(r->r_status, 200);
+	harness_resp_free(r);
+	free(etag);
 	ck_assert_str_eq(harness_str(doc, "/status"), "stale");
 	ck_assert(json_object_equal(at(doc, "/values"), at(ok, "/values")));
 	json_object_put(doc);

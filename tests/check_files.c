@@ -23,7 +23,7 @@
 
 #define HTML_CT "text/html; charset=utf-8"
 #define CACHE_HTML "no-cache"
-#define CACHE_OTHER "public, max-age=3600"
+#define CACHE_OTHER "no-cache"
 
 static char top[] = "/tmp/check_files.XXXXXX"; /* made and removed by main */
 

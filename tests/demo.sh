@@ -49,6 +49,7 @@ cat <<EOT
 
 gatherd is polling a deliberately flaky upstream (http://127.0.0.1:$upstream_port).
 Open:
+  $base/                    the dashboard
   $base/api/v1/stats        every source's last good values
   $base/api/v1/stats/flaky  one source
   $base/api/v1/sources      the operators' view: schedule, counters, errors

@@ -12,7 +12,7 @@ cat "$dir"/check_*.log 2>/dev/null | awk -v dir="$dir" '
 	}
 }
 END {
-	cmd = "ls " dir "/*.trs 2>/dev/null | grep -v /check_ | xargs cat"
+	cmd = "ls " dir "/*.trs " dir "/*/*.trs 2>/dev/null | grep -v /check_ | xargs cat"
 	while ((cmd | getline line) > 0) {
 		if (line ~ /^:test-result: PASS/) n++
 		else if (line ~ /^:test-result: (FAIL|ERROR|XPASS)/) { n++; f++ }
