@@ -10,6 +10,7 @@
  * unchanged document costs a 304 and no JSON work at all.  So that ages
  * stay true, a document asked for more than a second after it was
  * rendered is rendered again; its weak ETag stays, as its data did.
+ * /metrics is the exception, rendered per request (see api_get_metrics).
  */
 #include <errno.h>
 #include <netdb.h>
@@ -28,6 +29,7 @@
 #include "events.h"
 #include "files.h"
 #include "log.h"
+#include "metrics.h"
 #include "render.h"
 #include "timeutil.h"
 
@@ -44,6 +46,7 @@ enum api_doc_kind {
 	API_DOC_SOURCE_STATS,
 	API_DOC_SOURCES,
 	API_DOC_READY,
+	API_DOC_METRICS, /* rendered per request: see api_get_metrics */
 };
 
 /* A rendered document and the response that carries it. */
@@ -73,6 +76,7 @@ struct api {
 	struct api_doc *a_source_stats; /* one per cache entry */
 	struct MHD_Response *a_healthz;
 	uint16_t a_port;
+	struct metrics_counters a_counters; /* responses, reloads */
 };
 
 /* Adds the headers every JSON response carries; 0 or -1. */
@@ -220,6 +224,9 @@ api_render(struct api *a, enum api_doc_kind kind, const struct cache_entry *e,
 		return render_source_stats(e, now, len);
 	case API_DOC_READY:
 		return render_ready(a->a_cache, now, &a->a_reload, len);
+	case API_DOC_METRICS:
+		return metrics_render(a->a_cache, &a->a_counters,
+		    a->a_started_at, events_count(a->a_events), now, len);
 	case API_DOC_SOURCES:
 		break;
 	}
@@ -385,6 +392,42 @@ api_get_file(struct api *a, struct MHD_Connection *conn, const char *url)
 	return ret;
 }
 
+/*
+ * Serves GET /metrics.  Rendered per request and never kept: the HTTP
+ * counters move with every request (this one's included), event streams
+ * come and go and sources expire without the cache generation moving,
+ * so a kept copy keyed on them would never be reused.  No ETag either.
+ */
+static enum MHD_Result
+api_get_metrics(struct api *a, struct MHD_Connection *conn)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t len = 0;
+	char *body;
+
+	body = api_render(a, API_DOC_METRICS, NULL, &len);
+	if (body == NULL)
+		return api_error(conn, 500, "cannot render", NULL, NULL);
+	r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	        METRICS_CONTENT_TYPE) != MHD_YES ||
+	    MHD_add_response_header(
+	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
+	    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") !=
+	        MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* Returns 1 if the request carries the API token (constant time). */
 static int
 api_authorized(struct api *a, struct MHD_Connection *conn)
@@ -406,9 +449,9 @@ api_authorized(struct api *a, struct MHD_Connection *conn)
 	return diff == 0 && n == tn;
 }
 
-/* MHD's access handler: routes one request. */
+/* Routes one request (MHD's access handler, through api_request_cb). */
 static enum MHD_Result
-api_request_cb(void *arg, struct MHD_Connection *conn, const char *url,
+api_route(void *arg, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **req)
 {
@@ -465,9 +508,33 @@ api_request_cb(void *arg, struct MHD_Connection *conn, const char *url,
 	}
 	if (strcmp(url, "/api/v1/info") == 0)
 		return api_get_info(a, conn);
+	if (strcmp(url, "/metrics") == 0)
+		return api_get_metrics(a, conn);
 	if (strncmp(url, "/api/", 5) == 0)
 		return api_error(conn, 404, "not found", NULL, NULL);
 	return api_get_file(a, conn, url);
+}
+
+/*
+ * MHD's access handler: routes the request, then counts the response if
+ * one was queued (the calls before the last, and MHD's own error pages,
+ * queue none here).
+ */
+static enum MHD_Result
+api_request_cb(void *arg, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req)
+{
+	const union MHD_ConnectionInfo *info;
+	struct api *a = arg;
+	enum MHD_Result ret;
+
+	ret = api_route(arg, conn, url, method, version, upload_data,
+	    upload_data_size, req);
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+	if (ret == MHD_YES && info != NULL)
+		metrics_count_response(&a->a_counters, info->http_status);
+	return ret;
 }
 
 /* Re-arms the timer from MHD's next deadline. */
@@ -758,4 +825,11 @@ uint16_t
 api_port(const struct api *a)
 {
 	return a->a_port;
+}
+
+/* Counts a config reload for /metrics: ok 1 if applied, 0 if refused. */
+void
+api_count_reload(struct api *a, int ok)
+{
+	metrics_count_reload(&a->a_counters, ok);
 }

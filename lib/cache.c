@@ -323,6 +323,7 @@ cache_put_ok(struct cache *c, struct cache_entry *e, struct json_object *values,
 	e->ce_retry_in_ms = -1;
 	e->ce_polls_total++;
 	e->ce_consecutive_failures = 0;
+	metrics_poll_ok(&e->ce_metrics, values == NULL);
 	cache_touch(c, e);
 }
 
@@ -339,7 +340,15 @@ cache_put_error(struct cache *c, struct cache_entry *e,
 	e->ce_polls_total++;
 	e->ce_failures_total++;
 	e->ce_consecutive_failures++;
+	metrics_poll_failed(&e->ce_metrics, err->se_kind);
 	cache_touch(c, e);
+}
+
+/* Records a finished transfer's duration and size; publishes nothing. */
+void
+cache_put_transfer(struct cache_entry *e, int64_t usec, uint64_t bytes)
+{
+	metrics_poll_transfer(&e->ce_metrics, usec, bytes);
 }
 
 /* Records when the next poll of e is due (wall ms). */

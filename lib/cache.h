@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "history.h"
+#include "metrics.h"
 #include "source.h"
 
 enum cache_status {
@@ -52,6 +53,7 @@ struct cache_entry {
 	enum cache_circuit ce_circuit;
 	unsigned ce_circuit_opened; /* times opened since the last ok */
 	uint64_t ce_generation; /* cache generation of last change */
+	struct metrics_poll ce_metrics; /* polls by result, durations, bytes */
 };
 
 struct cache;
@@ -92,6 +94,12 @@ void cache_put_ok(struct cache *c, struct cache_entry *e,
  */
 void cache_put_error(struct cache *c, struct cache_entry *e,
     const struct source_error *err, int64_t retry_in_ms);
+/*
+ * Records how long a finished transfer of e took and the body bytes it
+ * received; the cache_put_ok or cache_put_error that follows publishes
+ * it, so this does not move the generation.
+ */
+void cache_put_transfer(struct cache_entry *e, int64_t usec, uint64_t bytes);
 /* Records when the next poll of e is due (wall ms). */
 void cache_set_next_poll(struct cache *c, struct cache_entry *e, int64_t at);
 /* Keeps copies of the ETag and Last-Modified of e's values (or none);

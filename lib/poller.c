@@ -540,6 +540,24 @@ poller_drain(struct poller *p)
 	}
 }
 
+/* Hands the duration and body size of ps's finished transfer to the cache. */
+static void
+poller_measure(struct poll_source *ps)
+{
+	curl_off_t usec = 0, bytes = 0;
+
+	/* Body bytes as received: before gzip or deflate is undone. */
+	if (curl_easy_getinfo(ps->ps_easy, CURLINFO_TOTAL_TIME_T, &usec) !=
+	        CURLE_OK ||
+	    curl_easy_getinfo(ps->ps_easy, CURLINFO_SIZE_DOWNLOAD_T, &bytes) !=
+	        CURLE_OK) {
+		log_debug("source %s: no transfer times", ps->ps_src->src_name);
+		return;
+	}
+	cache_put_transfer(
+	    ps->ps_entry, (int64_t)usec, bytes > 0 ? (uint64_t)bytes : 0);
+}
+
 /* Handles every transfer curl has finished, then admits waiting polls. */
 static void
 poller_check_done(struct poller *p)
@@ -561,6 +579,7 @@ poller_check_done(struct poller *p)
 		ps = NULL;
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&ps);
 		curl_multi_remove_handle(p->p_multi, easy);
+		poller_measure(ps);
 		memset(&err, 0, sizeof err);
 		ok = poller_outcome(ps, rc, &values, &err, &hint_ms) == 0;
 		poller_finish(ps, ok, values, &err, hint_ms);

@@ -1,0 +1,474 @@
+/*
+ * Prometheus text exposition (format 0.0.4) of the cache and the process
+ * counters, and the counting those metrics need.  Each family is written
+ * whole, HELP and TYPE first, then a sample per source, so the families
+ * never interleave; every label value goes through one escaper.  Numbers
+ * are written exactly: counters as integers, other values in the
+ * shortest text that reads back as the same double.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cache.h"
+#include "metrics.h"
+
+#define METRICS_BUF_INITIAL 4096
+
+/* Upper bounds of the poll-duration buckets, in microseconds. */
+static const int64_t metrics_bounds_usec[METRICS_BUCKETS] = {5000, 10000, 25000,
+    50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
+
+/* A growing output buffer; once an allocation fails it stays failed. */
+struct metrics_buf {
+	char *mb_data;
+	size_t mb_len;
+	size_t mb_cap;
+	int mb_failed;
+};
+
+/* Counts a successful poll; not_modified if the upstream answered 304. */
+void
+metrics_poll_ok(struct metrics_poll *mp, int not_modified)
+{
+	if (not_modified)
+		mp->mp_not_modified++;
+	else
+		mp->mp_results[SOURCE_ERR_NONE]++;
+}
+
+/* Counts a failed poll of kind. */
+void
+metrics_poll_failed(struct metrics_poll *mp, enum source_err kind)
+{
+	if ((unsigned)kind >= METRICS_RESULTS || kind == SOURCE_ERR_NONE)
+		kind = SOURCE_ERR_INTERNAL;
+	mp->mp_results[kind]++;
+}
+
+/* Counts a finished transfer that took usec and received bytes. */
+void
+metrics_poll_transfer(struct metrics_poll *mp, int64_t usec, uint64_t bytes)
+{
+	size_t i;
+
+	if (usec < 0)
+		usec = 0;
+	for (i = 0; i < METRICS_BUCKETS; i++) {
+		if (usec <= metrics_bounds_usec[i]) {
+			mp->mp_buckets[i]++;
+			break;
+		}
+	}
+	mp->mp_transfers++;
+	mp->mp_usec += (uint64_t)usec;
+	mp->mp_bytes += bytes;
+}
+
+/* Returns the name of result kind in gatherd_polls_total ("ok", "dns"). */
+const char *
+metrics_result_name(enum source_err kind)
+{
+	return kind == SOURCE_ERR_NONE ? "ok" : source_err_name(kind);
+}
+
+/* Returns the upper bound of histogram bucket i in microseconds. */
+int64_t
+metrics_bucket_usec(size_t i)
+{
+	return i < METRICS_BUCKETS ? metrics_bounds_usec[i] : INT64_MAX;
+}
+
+/* Counts one response queued with HTTP status (others are ignored). */
+void
+metrics_count_response(struct metrics_counters *mc, unsigned status)
+{
+	if (status >= METRICS_HTTP_MIN &&
+	    status < METRICS_HTTP_MIN + METRICS_HTTP_CODES)
+		mc->mc_http[status - METRICS_HTTP_MIN]++;
+}
+
+/* Counts a config reload that succeeded (ok) or failed. */
+void
+metrics_count_reload(struct metrics_counters *mc, int ok)
+{
+	if (ok)
+		mc->mc_reloads_ok++;
+	else
+		mc->mc_reloads_failed++;
+}
+
+/* Makes room for n more bytes and the NUL in b; 0 or -1. */
+static int
+metrics_reserve(struct metrics_buf *b, size_t n)
+{
+	size_t cap;
+	char *data;
+
+	if (b->mb_failed)
+		return -1;
+	if (b->mb_len + n + 1 <= b->mb_cap)
+		return 0;
+	cap = b->mb_cap ? b->mb_cap : METRICS_BUF_INITIAL;
+	while (cap < b->mb_len + n + 1)
+		cap *= 2;
+	if ((data = realloc(b->mb_data, cap)) == NULL) {
+		b->mb_failed = 1;
+		return -1;
+	}
+	b->mb_data = data;
+	b->mb_cap = cap;
+	return 0;
+}
+
+/* Appends the n bytes at s to b. */
+static void
+metrics_append(struct metrics_buf *b, const char *s, size_t n)
+{
+	if (metrics_reserve(b, n) == -1)
+		return;
+	memcpy(b->mb_data + b->mb_len, s, n);
+	b->mb_len += n;
+	b->mb_data[b->mb_len] = '\0';
+}
+
+/* Appends a printf-formatted string to b. */
+static void __attribute__((format(printf, 2, 3)))
+metrics_printf(struct metrics_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->mb_failed = 1;
+		return;
+	}
+	if (metrics_reserve(b, (size_t)n) == -1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->mb_data + b->mb_len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->mb_len += (size_t)n;
+}
+
+/* Appends value to b escaped as the format wants inside a label's "". */
+static void
+metrics_append_escaped(struct metrics_buf *b, const char *value)
+{
+	const char *p, *run = value;
+
+	for (p = value; *p != '\0'; p++) {
+		if (*p != '\\' && *p != '"' && *p != '\n')
+			continue;
+		metrics_append(b, run, (size_t)(p - run));
+		metrics_append(b,
+		    *p == '\\'      ? "\\\\"
+		        : *p == '"' ? "\\\""
+		                    : "\\n",
+		    2);
+		run = p + 1;
+	}
+	metrics_append(b, run, (size_t)(p - run));
+}
+
+/* Returns value escaped for a label ("\\", "\"", "\n"); NULL if no memory. */
+char *
+metrics_escape_label(const char *value)
+{
+	struct metrics_buf b = {NULL, 0, 0, 0};
+
+	if (metrics_reserve(&b, 0) == -1)
+		return NULL;
+	b.mb_data[0] = '\0';
+	metrics_append_escaped(&b, value);
+	if (b.mb_failed) {
+		free(b.mb_data);
+		return NULL;
+	}
+	return b.mb_data;
+}
+
+/* Formats v in the shortest text that reads back as v ("0.25", "10"). */
+static void
+metrics_format_double(double v, char *buf, size_t len)
+{
+	int prec;
+
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+	snprintf(buf, len, "%.17g", v);
+}
+
+/* Appends "# HELP name help" and "# TYPE name type" to b. */
+static void
+metrics_family(
+    struct metrics_buf *b, const char *name, const char *type, const char *help)
+{
+	metrics_printf(
+	    b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Appends name{source="NAME" and, if given, ,label="value" (no "}"). */
+static void
+metrics_labels(struct metrics_buf *b, const char *name,
+    const struct cache_entry *e, const char *label, const char *value)
+{
+	metrics_printf(b, "%s{source=\"", name);
+	metrics_append_escaped(b, e->ce_src->src_name);
+	metrics_append(b, "\"", 1);
+	if (label != NULL) {
+		metrics_printf(b, ",%s=\"", label);
+		metrics_append_escaped(b, value);
+		metrics_append(b, "\"", 1);
+	}
+}
+
+/* Appends one sample of source e with an unsigned integer value. */
+static void
+metrics_uint(struct metrics_buf *b, const char *name,
+    const struct cache_entry *e, const char *label, const char *value,
+    uint64_t v)
+{
+	metrics_labels(b, name, e, label, value);
+	metrics_printf(b, "} %" PRIu64 "\n", v);
+}
+
+/* Appends one sample of source e with a floating-point value. */
+static void
+metrics_double(struct metrics_buf *b, const char *name,
+    const struct cache_entry *e, const char *label, const char *value, double v)
+{
+	char num[64];
+
+	metrics_format_double(v, num, sizeof num);
+	metrics_labels(b, name, e, label, value);
+	metrics_printf(b, "} %s\n", num);
+}
+
+/* Appends the poll-duration histogram of e: buckets, sum and count. */
+static void
+metrics_histogram(struct metrics_buf *b, const struct cache_entry *e)
+{
+	const struct metrics_poll *mp = &e->ce_metrics;
+	uint64_t cumulative = 0;
+	char le[32];
+	size_t i;
+
+	for (i = 0; i < METRICS_BUCKETS; i++) {
+		cumulative += mp->mp_buckets[i];
+		metrics_format_double(
+		    (double)metrics_bounds_usec[i] / 1e6, le, sizeof le);
+		metrics_uint(b, "gatherd_poll_duration_seconds_bucket", e, "le",
+		    le, cumulative);
+	}
+	metrics_uint(b, "gatherd_poll_duration_seconds_bucket", e, "le", "+Inf",
+	    mp->mp_transfers);
+	metrics_double(b, "gatherd_poll_duration_seconds_sum", e, NULL, NULL,
+	    (double)mp->mp_usec / 1e6);
+	metrics_uint(b, "gatherd_poll_duration_seconds_count", e, NULL, NULL,
+	    mp->mp_transfers);
+}
+
+/* Appends gatherd_stat samples for e's numeric and boolean values. */
+static void
+metrics_stats(struct metrics_buf *b, const struct cache_entry *e)
+{
+	const struct config_source *src = e->ce_src;
+	struct json_object *v;
+	int64_t i64;
+	size_t i;
+
+	if (e->ce_values == NULL)
+		return;
+	for (i = 0; i < src->src_nstats; i++) {
+		v = json_object_object_get(
+		    e->ce_values, src->src_stats[i].cs_name);
+		switch (json_object_get_type(v)) {
+		case json_type_int:
+			i64 = json_object_get_int64(v);
+			metrics_labels(b, "gatherd_stat", e, "stat",
+			    src->src_stats[i].cs_name);
+			/* Above INT64_MAX json-c holds a uint64. */
+			if (i64 == INT64_MAX)
+				metrics_printf(b, "} %" PRIu64 "\n",
+				    json_object_get_uint64(v));
+			else
+				metrics_printf(b, "} %" PRId64 "\n", i64);
+			break;
+		case json_type_double:
+			metrics_double(b, "gatherd_stat", e, "stat",
+			    src->src_stats[i].cs_name,
+			    json_object_get_double(v));
+			break;
+		case json_type_boolean:
+			metrics_uint(b, "gatherd_stat", e, "stat",
+			    src->src_stats[i].cs_name,
+			    json_object_get_boolean(v) ? 1 : 0);
+			break;
+		default:
+			break; /* strings and null have no number */
+		}
+	}
+}
+
+/* Appends the process-level families. */
+static void
+metrics_process(struct metrics_buf *b, struct cache *c,
+    const struct metrics_counters *mc, int64_t started_at, unsigned streams)
+{
+	char num[64];
+	size_t i;
+
+	metrics_family(b, "gatherd_build_info", "gauge",
+	    "A constant 1 labelled with the version of gatherd.");
+	metrics_append(b, "gatherd_build_info{version=\"", 28);
+	metrics_append_escaped(b, GATHERD_VERSION);
+	metrics_append(b, "\"} 1\n", 5);
+	metrics_family(b, "gatherd_start_time_seconds", "gauge",
+	    "When gatherd started, in seconds since the Unix epoch.");
+	metrics_format_double((double)started_at / 1000.0, num, sizeof num);
+	metrics_printf(b, "gatherd_start_time_seconds %s\n", num);
+	metrics_family(
+	    b, "gatherd_sources", "gauge", "Sources in the running config.");
+	metrics_printf(b, "gatherd_sources %zu\n", cache_count(c));
+	metrics_family(b, "gatherd_event_streams", "gauge",
+	    "Open Server-Sent Events streams on /api/v1/events.");
+	metrics_printf(b, "gatherd_event_streams %u\n", streams);
+	metrics_family(b, "gatherd_http_requests_total", "counter",
+	    "HTTP responses gatherd queued, by status code.");
+	for (i = 0; i < METRICS_HTTP_CODES; i++) {
+		if (mc->mc_http[i] != 0)
+			metrics_printf(b,
+			    "gatherd_http_requests_total{code=\"%zu\"} %" PRIu64
+			    "\n",
+			    i + METRICS_HTTP_MIN, mc->mc_http[i]);
+	}
+	metrics_family(b, "gatherd_config_reloads_total", "counter",
+	    "Config reloads, by result: ok (applied) or failed (the old "
+	    "config stays).");
+	metrics_printf(b,
+	    "gatherd_config_reloads_total{result=\"ok\"} %" PRIu64 "\n"
+	    "gatherd_config_reloads_total{result=\"failed\"} %" PRIu64 "\n",
+	    mc->mc_reloads_ok, mc->mc_reloads_failed);
+}
+
+/* Appends the families with one gauge sample per source. */
+static void
+metrics_source_gauges(struct metrics_buf *b, struct cache *c, int64_t now)
+{
+	struct cache_entry *e;
+	size_t i;
+
+	metrics_family(b, "gatherd_source_up", "gauge",
+	    "1 if the last poll of the source succeeded, else 0.");
+	for (i = 0; i < cache_count(c); i++) {
+		e = cache_entry_at(c, i);
+		metrics_uint(b, "gatherd_source_up", e, NULL, NULL,
+		    e->ce_last_ok ? 1 : 0);
+	}
+	metrics_family(b, "gatherd_source_last_success_timestamp_seconds",
+	    "gauge",
+	    "When the last poll of the source succeeded, in seconds since "
+	    "the Unix epoch; 0 if none has.");
+	for (i = 0; i < cache_count(c); i++) {
+		e = cache_entry_at(c, i);
+		metrics_double(b,
+		    "gatherd_source_last_success_timestamp_seconds", e, NULL,
+		    NULL, (double)e->ce_updated_at / 1000.0);
+	}
+	metrics_family(b, "gatherd_source_consecutive_failures", "gauge",
+	    "Polls of the source that failed since its last success.");
+	for (i = 0; i < cache_count(c); i++) {
+		e = cache_entry_at(c, i);
+		metrics_uint(b, "gatherd_source_consecutive_failures", e, NULL,
+		    NULL, e->ce_consecutive_failures);
+	}
+	metrics_family(b, "gatherd_source_expired", "gauge",
+	    "1 if the source serves stale values older than its max_age.");
+	for (i = 0; i < cache_count(c); i++) {
+		e = cache_entry_at(c, i);
+		metrics_uint(b, "gatherd_source_expired", e, NULL, NULL,
+		    (uint64_t)cache_entry_expired(e, now));
+	}
+	metrics_family(b, "gatherd_source_circuit_open", "gauge",
+	    "1 while the circuit breaker of the source is open or probing.");
+	for (i = 0; i < cache_count(c); i++) {
+		e = cache_entry_at(c, i);
+		metrics_uint(b, "gatherd_source_circuit_open", e, NULL, NULL,
+		    e->ce_circuit != CACHE_CIRCUIT_CLOSED);
+	}
+}
+
+/* Appends the per-source counters, histogram and stat values. */
+static void
+metrics_source_counters(struct metrics_buf *b, struct cache *c)
+{
+	const struct metrics_poll *mp;
+	struct cache_entry *e;
+	size_t i, k;
+
+	metrics_family(b, "gatherd_polls_total", "counter",
+	    "Finished polls of the source, by result: ok, not_modified "
+	    "(a 304) or the error kind.");
+	for (i = 0; i < cache_count(c); i++) {
+		e = cache_entry_at(c, i);
+		mp = &e->ce_metrics;
+		metrics_uint(b, "gatherd_polls_total", e, "result", "ok",
+		    mp->mp_results[SOURCE_ERR_NONE]);
+		metrics_uint(b, "gatherd_polls_total", e, "result",
+		    "not_modified", mp->mp_not_modified);
+		for (k = SOURCE_ERR_NONE + 1; k < METRICS_RESULTS; k++) {
+			/* A poll the breaker held back is no poll. */
+			if (k == SOURCE_ERR_CIRCUIT_OPEN &&
+			    mp->mp_results[k] == 0)
+				continue;
+			metrics_uint(b, "gatherd_polls_total", e, "result",
+			    metrics_result_name((enum source_err)k),
+			    mp->mp_results[k]);
+		}
+	}
+	metrics_family(b, "gatherd_poll_duration_seconds", "histogram",
+	    "How long the transfers of a poll took, as curl measured them.");
+	for (i = 0; i < cache_count(c); i++)
+		metrics_histogram(b, cache_entry_at(c, i));
+	metrics_family(b, "gatherd_fetched_bytes_total", "counter",
+	    "Response body bytes received from the source, as sent (before "
+	    "decompression).");
+	for (i = 0; i < cache_count(c); i++) {
+		e = cache_entry_at(c, i);
+		metrics_uint(b, "gatherd_fetched_bytes_total", e, NULL, NULL,
+		    e->ce_metrics.mp_bytes);
+	}
+	metrics_family(b, "gatherd_stat", "gauge",
+	    "The last good value of each numeric stat (booleans as 0 or 1).");
+	for (i = 0; i < cache_count(c); i++)
+		metrics_stats(b, cache_entry_at(c, i));
+}
+
+/* Renders every metric family of c and mc as of wall time now (ms). */
+char *
+metrics_render(struct cache *c, const struct metrics_counters *mc,
+    int64_t started_at, unsigned streams, int64_t now, size_t *len)
+{
+	struct metrics_buf b = {NULL, 0, 0, 0};
+
+	metrics_process(&b, c, mc, started_at, streams);
+	metrics_source_gauges(&b, c, now);
+	metrics_source_counters(&b, c);
+	if (b.mb_failed || b.mb_data == NULL) {
+		free(b.mb_data);
+		return NULL;
+	}
+	*len = b.mb_len;
+	return b.mb_data;
+}
