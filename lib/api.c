@@ -818,6 +818,7 @@ api_reload_result(struct api *a, const char *err)
 	    err != NULL ? err : "");
 	/* /readyz must show it at once, whatever the cache generation. */
 	a->a_ready.d_generation = 0;
+	metrics_count_reload(&a->a_counters, err == NULL);
 }
 
 /* Returns the bound port (useful when the config asked for port 0). */
@@ -825,11 +826,4 @@ uint16_t
 api_port(const struct api *a)
 {
 	return a->a_port;
-}
-
-/* Counts a config reload for /metrics: ok 1 if applied, 0 if refused. */
-void
-api_count_reload(struct api *a, int ok)
-{
-	metrics_count_reload(&a->a_counters, ok);
 }

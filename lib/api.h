@@ -27,16 +27,13 @@ void api_free(struct api *a);
  * moved (no connection is dropped).  cf and c must outlive a.  0 or -1.
  */
 int api_reload(struct api *a, const struct config *cf, struct cache *c);
-/* Records how a reload went, shown in /readyz: err is NULL if it worked. */
+/*
+ * Records how a reload went, shown in /readyz and counted in /metrics
+ * (gatherd_config_reloads_total): err is NULL if it worked.  Call it
+ * once per reload.
+ */
 void api_reload_result(struct api *a, const char *err);
 /* Returns the bound port (useful when the config asked for port 0). */
 uint16_t api_port(const struct api *a);
-/*
- * Counts a config reload for gatherd_config_reloads_total on /metrics:
- * ok 1 if it was applied, 0 if it was refused and the old config stays.
- * The counters live in a, so call it on the api that serves after the
- * reload; an api made anew starts them (and the HTTP counts) at zero.
- */
-void api_count_reload(struct api *a, int ok);
 
 #endif

@@ -212,6 +212,7 @@ cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
 	e->ce_retry_in_ms = o->ce_retry_in_ms;
 	e->ce_circuit = o->ce_circuit;
 	e->ce_circuit_opened = o->ce_circuit_opened;
+	e->ce_metrics = o->ce_metrics; /* counters never go back */
 	e->ce_etag = o->ce_etag;
 	e->ce_last_modified = o->ce_last_modified;
 	o->ce_etag = NULL;

@@ -63,8 +63,9 @@ struct cache *cache_new(const struct config *cf);
 /*
  * Moves into c the state of every source that old has too, with the same
  * URL: values and history of the stats whose pointer did not change,
- * counters, error, circuit and validators.  The generation goes on from
- * old's, so ETags never repeat.  old keeps only what was not moved.
+ * counters (the /metrics ones too), error, circuit and validators.  The
+ * generation goes on from old's, so ETags never repeat.  old keeps only
+ * what was not moved.
  */
 void cache_adopt(struct cache *c, struct cache *old);
 /* Frees c and its values; NULL is allowed. */

@@ -607,6 +607,61 @@ START_TEST(test_histogram_consistent)
 }
 END_TEST
 
+/* A reload keeps the counters of a source it keeps, and only those. */
+START_TEST(test_reload_keeps_counters)
+{
+	static const char reloaded[] = "[source alpha]\n"
+	                               "url = https://api.example.com/a\n"
+	                               "interval = 1m\n"
+	                               "stat total = /t\n"
+	                               "\n"
+	                               "[source beta]\n"
+	                               "url = http://beta.example.net/moved\n"
+	                               "stat total = /t\n";
+	struct config *cf = load_config(conf_text), *cf2;
+	struct cache *c = cache_new(cf), *c2;
+	struct cache_entry *a = cache_find(c, "alpha");
+	struct cache_entry *b = cache_find(c, "beta");
+	struct source_error err;
+	char *text;
+
+	cache_put_transfer(a, 20000, 64);
+	cache_put_ok(c, a, parse("{\"total\": 5}"), T0);
+	cache_put_transfer(a, 30000, 0);
+	cache_put_ok(c, a, NULL, T0 + 1000);
+	cache_put_transfer(b, 40000, 10);
+	err = make_error(SOURCE_ERR_PARSE, 200, T0);
+	cache_put_error(c, b, &err, 1000);
+	cf2 = load_config(reloaded);
+	c2 = cache_new(cf2);
+	ck_assert_ptr_nonnull(c2);
+	cache_adopt(c2, c);
+	cache_free(c);
+	config_free(cf);
+	text = render_plain(c2, T0 + 2000);
+	/* alpha: same name and URL, so its counters go on. */
+	assert_line(
+	    text, "gatherd_polls_total{source=\"alpha\",result=\"ok\"} 1");
+	assert_line(text,
+	    "gatherd_polls_total{source=\"alpha\",result=\"not_modified\"} 1");
+	assert_line(
+	    text, "gatherd_poll_duration_seconds_count{source=\"alpha\"} 2");
+	assert_line(
+	    text, "gatherd_poll_duration_seconds_sum{source=\"alpha\"} 0.05");
+	assert_line(text, "gatherd_fetched_bytes_total{source=\"alpha\"} 64");
+	assert_line(text, "gatherd_stat{source=\"alpha\",stat=\"total\"} 5");
+	/* beta moved to another URL: a new source, counted from zero. */
+	assert_line(
+	    text, "gatherd_polls_total{source=\"beta\",result=\"parse\"} 0");
+	assert_line(
+	    text, "gatherd_poll_duration_seconds_count{source=\"beta\"} 0");
+	assert_line(text, "gatherd_fetched_bytes_total{source=\"beta\"} 0");
+	free(text);
+	cache_free(c2);
+	config_free(cf2);
+}
+END_TEST
+
 /* One good and one failing source on the fake upstream. */
 static const char http_sources[] = "[source alpha]\n"
                                    "url = @UP@/stats?name=alpha\n"
@@ -756,14 +811,14 @@ write_token_file(void)
 	return path;
 }
 
-/* Runs on the loop thread: counts one good and one failed reload. */
+/* Runs on the loop thread: reports one good and one failed reload. */
 static void
 count_reloads_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct api *a = arg;
 
-	api_count_reload(a, 1);
-	api_count_reload(a, 0);
+	api_reload_result(a, NULL);
+	api_reload_result(a, "test.conf:3: bad value");
 }
 
 /* With api_token_file, /metrics needs the token; 401s are counted. */
@@ -796,7 +851,7 @@ START_TEST(test_http_metrics_token)
 	r = harness_request(h, "GET", "/healthz", NULL);
 	ck_assert_int_eq(r->r_status, 200);
 	harness_resp_free(r);
-	/* The reload counter is the daemon's to call, on the loop thread. */
+	/* Reloads are the daemon's to report, on the loop thread. */
 	ck_assert_int_eq(event_base_once(h->h_base, -1, EV_TIMEOUT,
 	                     count_reloads_cb, h->h_api, &now),
 	    0);
@@ -831,6 +886,7 @@ metrics_suite(void)
 	tcase_add_test(tc, test_result_names);
 	tcase_add_test(tc, test_http_codes);
 	tcase_add_test(tc, test_histogram_consistent);
+	tcase_add_test(tc, test_reload_keeps_counters);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("http");
