@@ -394,9 +394,9 @@ api_get_file(struct api *a, struct MHD_Connection *conn, const char *url)
 
 /*
  * Serves GET /metrics.  Rendered per request and never kept: the HTTP
- * counters move with every request (this one's included), event streams
- * come and go and sources expire without the cache generation moving,
- * so a kept copy keyed on them would never be reused.  No ETag either.
+ * counters move with every request (the last scrape's included) and
+ * event streams come and go without the cache generation moving, so a
+ * copy kept on (generation, requests) would never be reused.  No ETag.
  */
 static enum MHD_Result
 api_get_metrics(struct api *a, struct MHD_Connection *conn)
