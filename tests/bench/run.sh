@@ -1,0 +1,241 @@
+#!/bin/sh
+# gatherd's benchmark: polling cost, fan-out, serving (against nginx on
+# the same bytes), serving while polling, and memory by source count.
+# Everything runs on 127.0.0.1, every run is bounded in time, and each
+# figure is printed as one JSON line, then a short summary.  It builds
+# its own optimised copy of gatherd (a sanitizer build would measure
+# the sanitizers).  Usage: run.sh SRCDIR [quick]
+set -eu
+
+srcdir=$(cd "${1:-.}" && pwd)
+mode=${2:-full}
+work=$(mktemp -d "${TMPDIR:-/tmp}/gatherd-bench.XXXXXX")
+pids=""
+results="$work/results.jsonl"
+
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	[ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		apt-get install -y --no-install-recommends "$2" >/dev/null ||
+		    { apt-get update >/dev/null && apt-get install -y \
+		    --no-install-recommends "$2" >/dev/null; }
+	fi
+	command -v "$1" >/dev/null 2>&1 ||
+	    { echo "bench: $1 is missing (Debian package $2)" >&2; exit 1; }
+}
+need nginx nginx-light
+need wrk wrk
+need curl curl
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+# An optimised build of the tree as it is, outside the user's build.
+log "building an optimised gatherd in $work/build"
+mkdir -p "$work/src"
+(cd "$srcdir" && git ls-files -z 2>/dev/null | xargs -0 -I{} cp --parents {} "$work/src" 2>/dev/null) ||
+    cp -a "$srcdir/." "$work/src"
+(cd "$work/src" && [ -x configure ] || autoreconf -fi >/dev/null 2>&1)
+mkdir -p "$work/build"
+(cd "$work/build" && "$work/src/configure" -q CFLAGS="-O2 -g" >/dev/null &&
+    make -j"$(nproc)" -C lib >/dev/null && make -j"$(nproc)" -C daemon >/dev/null &&
+    make -j"$(nproc)" -C tests fake-upstream >/dev/null)
+gatherd="$work/build/daemon/gatherd"
+fake="$work/build/tests/fake-upstream"
+
+# nginx: the upstream that is never the bottleneck, and the yardstick.
+mkdir -p "$work/nginx/html" "$work/nginx/logs"
+cat >"$work/nginx/html/stats.json" <<'EOT'
+{"data":{"total":123456,"active":789,"ratio":0.25,"label":"bench"},"source":"nginx"}
+EOT
+cat >"$work/nginx/nginx.conf" <<EOT
+worker_processes 1;
+worker_rlimit_nofile 65536;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 32768; }
+http {
+	access_log off;
+	keepalive_requests 1000000;
+	keepalive_timeout 120s;
+	default_type application/json;
+	server {
+		listen 127.0.0.1:18901;
+		root $work/nginx/html;
+	}
+}
+EOT
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
+pids="$pids $(cat "$work/nginx/nginx.pid")"
+up=http://127.0.0.1:18901
+
+# Writes a config of $1 sources polling $2 every $3 to $work/N.conf.
+make_config() {
+	awk -v n="$1" -v url="$2" -v iv="$3" -v spread="${4:-1s}" \
+	    -v conc="${5:-512}" 'BEGIN {
+		printf "[gatherd]\nlisten = 127.0.0.1:0\ninitial_spread = %s\n", spread
+		printf "max_concurrency = %s\nmax_per_host = %s\n", conc, conc
+		printf "web_root = /nonexistent\n"
+		for (i = 0; i < n; i++)
+			printf "[source s%d]\nurl = %s%sname=s%d\ninterval = %s\ntimeout = 10s\nstat total = /data/total\nstat active = /data/active\n", i, url, (index(url, "?") ? "&" : "?"), i, iv
+	}' >"$work/$1.conf"
+}
+
+# Starts gatherd on $1; sets gd_pid and gd_port.
+start_gatherd() {
+	"$gatherd" -c "$1" 2>"$work/gatherd.err" &
+	gd_pid=$!
+	pids="$pids $gd_pid"
+	gd_port=
+	for _ in $(seq 1 100); do
+		gd_port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/gatherd.err" | head -1)
+		[ -n "$gd_port" ] && break
+		sleep 0.1
+	done
+	[ -n "$gd_port" ] || { cat "$work/gatherd.err" >&2; exit 1; }
+}
+
+stop_gatherd() {
+	kill "$gd_pid"
+	wait "$gd_pid" || true
+}
+
+# user+sys CPU of pid in ms.
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"
+}
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+
+# Sum of polls_total over all sources.
+polls() {
+	curl -fsS "http://127.0.0.1:$gd_port/metrics" |
+	    awk '/^gatherd_polls_total/ { s += $NF } END { printf "%d\n", s }'
+}
+
+machine=$(printf '{"cores": %s, "cpu": "%s"}' "$(nproc)" \
+    "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo | tr -d '"')")
+
+emit() { echo "$1" | tee -a "$results"; }
+
+# 1. Steady polling cost: N sources at 1 s.
+steady() {
+	n=$1 secs=$2
+	make_config "$n" "$up/stats.json" 1s 1s
+	start_gatherd "$work/$n.conf"
+	sleep 3
+	p0=$(polls) c0=$(cpu_ms "$gd_pid")
+	sleep "$secs"
+	p1=$(polls) c1=$(cpu_ms "$gd_pid")
+	hwm=$(hwm_kb "$gd_pid")
+	stop_gatherd
+	emit "$(awk -v n="$n" -v s="$secs" -v p="$((p1 - p0))" -v c="$((c1 - c0))" \
+	    -v h="$hwm" -v m="$machine" 'BEGIN {
+		printf "{\"figure\":\"steady\",\"sources\":%d,\"seconds\":%d,\"polls_per_s\":%.0f,\"target_polls_per_s\":%d,\"cpu_ms_per_1000_polls\":%.1f,\"peak_rss_mb\":%.1f,\"machine\":%s}\n", n, s, p / s, n, (p ? c * 1000 / p : 0), h / 1024, m }')"
+}
+
+# 2. Fan-out: N sources whose upstream answers after 1 s, all due at once.
+fanout() {
+	n=$1
+	"$fake" -p 18902 >"$work/fake.out" &
+	fpid=$!
+	pids="$pids $fpid"
+	sleep 0.5
+	make_config "$n" "http://127.0.0.1:18902/stats?delay_ms=1000" 1h 0 "$n"
+	t0=$(date +%s%N)
+	"$gatherd" --once -c "$work/$n.conf" >"$work/once.json" || true
+	t1=$(date +%s%N)
+	ok=$(grep -o '"status":"ok"' "$work/once.json" | wc -l)
+	kill "$fpid"; wait "$fpid" 2>/dev/null || true
+	emit "$(awk -v n="$n" -v ok="$ok" -v ns="$((t1 - t0))" -v m="$machine" 'BEGIN {
+		printf "{\"figure\":\"fanout\",\"sources\":%d,\"ok\":%d,\"upstream_delay_s\":1,\"seconds_until_all_ok\":%.3f,\"machine\":%s}\n", n, ok, ns / 1e9, m }')"
+}
+
+# Runs wrk against url with an optional header; prints "rps p99_ms".
+wrk_run() {
+	if [ -n "${2:-}" ]; then
+		wrk -t2 -c64 -d"$wrk_secs" --latency -H "$2" "$1" >"$work/wrk.out"
+	else
+		wrk -t2 -c64 -d"$wrk_secs" --latency "$1" >"$work/wrk.out"
+	fi
+	awk '/Requests\/sec/ { rps = $2 }
+	    $1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+	        p = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v }
+	    END { printf "%.0f %.3f\n", rps, p }' "$work/wrk.out"
+}
+
+# 3 and 4. Serving /api/v1/stats with 100 sources cached, against nginx
+# serving the same bytes; $1 extra sources polling at 1 s meanwhile.
+serving() {
+	background=$1
+	make_config 100 "$up/stats.json" 1h 0
+	if [ "$background" -gt 0 ]; then
+		awk -v n="$background" -v url="$up/stats.json" 'BEGIN {
+			for (i = 0; i < n; i++)
+				printf "[source b%d]\nurl = %s?name=b%d\ninterval = 1s\nstat total = /data/total\n", i, url, i }' >>"$work/100.conf"
+		sed -i 's/^initial_spread = 0/initial_spread = 1s/' "$work/100.conf"
+	fi
+	start_gatherd "$work/100.conf"
+	sleep 3
+	curl -fsS "http://127.0.0.1:$gd_port/api/v1/stats" >"$work/nginx/html/same.json"
+	etag=$(curl -fsSI "http://127.0.0.1:$gd_port/api/v1/stats" | awk -F': ' 'tolower($1) == "etag" { print $2 }' | tr -d '\r')
+	set -- $(wrk_run "http://127.0.0.1:$gd_port/api/v1/stats")
+	g_rps=$1 g_p99=$2
+	set -- $(wrk_run "$up/same.json")
+	n_rps=$1 n_p99=$2
+	set -- $(wrk_run "http://127.0.0.1:$gd_port/api/v1/stats/s1")
+	one_rps=$1 one_p99=$2
+	cpu0=$(cpu_ms "$gd_pid")
+	set -- $(wrk_run "http://127.0.0.1:$gd_port/api/v1/stats" "If-None-Match: $etag")
+	nm_rps=$1 nm_p99=$2
+	bytes=$(wc -c <"$work/nginx/html/same.json")
+	stop_gatherd
+	emit "$(awk -v bg="$background" -v b="$bytes" -v gr="$g_rps" -v gp="$g_p99" \
+	    -v nr="$n_rps" -v np="$n_p99" -v or="$one_rps" -v op="$one_p99" \
+	    -v mr="$nm_rps" -v mp="$nm_p99" -v m="$machine" 'BEGIN {
+		printf "{\"figure\":\"serving\",\"background_sources\":%d,\"doc_bytes\":%d,\"gatherd_rps\":%d,\"gatherd_p99_ms\":%.3f,\"nginx_rps\":%d,\"nginx_p99_ms\":%.3f,\"ratio\":%.2f,\"one_source_rps\":%d,\"one_source_p99_ms\":%.3f,\"not_modified_rps\":%d,\"not_modified_p99_ms\":%.3f,\"machine\":%s}\n", bg, b, gr, gp, nr, np, (nr ? gr / nr : 0), or, op, mr, mp, m }')"
+}
+
+# 5. Memory: RSS once every source has polled, history on.
+memory() {
+	n=$1
+	make_config "$n" "$up/stats.json" 1h 2s
+	start_gatherd "$work/$n.conf"
+	for _ in $(seq 1 120); do
+		[ "$(polls)" -ge "$n" ] && break
+		sleep 0.5
+	done
+	rss=$(rss_kb "$gd_pid")
+	stop_gatherd
+	emit "$(awk -v n="$n" -v r="$rss" -v m="$machine" 'BEGIN {
+		printf "{\"figure\":\"memory\",\"sources\":%d,\"rss_mb\":%.1f,\"bytes_per_source\":%.0f,\"machine\":%s}\n", n, r / 1024, r * 1024 / n, m }')"
+}
+
+wrk_secs=10
+if [ "$mode" = quick ]; then
+	wrk_secs=3
+	steady 1000 5
+	fanout 200
+	serving 0
+	memory 1000
+else
+	steady 1000 20
+	steady 10000 20
+	fanout 1000
+	serving 0
+	serving 5000
+	for n in 100 1000 10000 50000; do memory "$n"; done
+fi
+
+echo
+echo "gatherd benchmark on $(nproc) cores: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+awk -F'[:,]' '{
+	for (i = 1; i <= NF; i++) { gsub(/[{}"]/, "", $i) }
+	print "  " $0 }' "$results" | sed 's/machine.*//'
