@@ -12,6 +12,12 @@
 
 #include "cache.h"
 
+/* A listener cache_add_listener added. */
+struct cache_listener {
+	cache_listener_cb cl_cb;
+	void *cl_arg;
+};
+
 struct cache {
 	struct cache_entry *c_entries;
 	size_t c_count;
@@ -19,6 +25,7 @@ struct cache {
 	uint64_t c_generation;
 	cache_listener_cb c_listener;
 	void *c_listener_arg;
+	struct cache_listener c_more[CACHE_LISTENERS_MAX]; /* added ones */
 };
 
 /* Gives each stat of e a history ring; 0 or -1. */
@@ -298,13 +305,78 @@ cache_set_listener(struct cache *c, cache_listener_cb cb, void *arg)
 	c->c_listener_arg = arg;
 }
 
-/* Marks e changed in a new generation and tells the listener. */
+/* Adds a listener besides cache_set_listener's; 0, or -1 if full. */
+int
+cache_add_listener(struct cache *c, cache_listener_cb cb, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
+		if (c->c_more[i].cl_cb == NULL) {
+			c->c_more[i].cl_cb = cb;
+			c->c_more[i].cl_arg = arg;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Removes a listener cache_add_listener added. */
+void
+cache_remove_listener(struct cache *c, cache_listener_cb cb, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
+		if (c->c_more[i].cl_cb == cb && c->c_more[i].cl_arg == arg) {
+			c->c_more[i].cl_cb = NULL;
+			c->c_more[i].cl_arg = NULL;
+		}
+	}
+}
+
+/* Marks e changed in a new generation and tells the listeners. */
 static void
 cache_touch(struct cache *c, struct cache_entry *e)
 {
+	size_t i;
+
 	e->ce_generation = ++c->c_generation;
 	if (c->c_listener != NULL)
 		c->c_listener(c->c_listener_arg);
+	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
+		if (c->c_more[i].cl_cb != NULL)
+			c->c_more[i].cl_cb(c->c_more[i].cl_arg);
+	}
+}
+
+/* Sets e to saved state without counting a poll; stale until one works. */
+int
+cache_restore_entry(struct cache *c, struct cache_entry *e,
+    struct json_object *values, int64_t updated_at,
+    const struct source_error *err, const char *etag, const char *last_modified)
+{
+	if (cache_set_validators(e, etag, last_modified) == -1) {
+		json_object_put(values);
+		return -1;
+	}
+	json_object_put(e->ce_values);
+	e->ce_values = values;
+	e->ce_updated_at = values != NULL ? updated_at : 0;
+	e->ce_has_error = err != NULL;
+	if (err != NULL)
+		e->ce_error = *err;
+	e->ce_last_ok = 0;
+	cache_touch(c, e);
+	return 0;
+}
+
+/* Appends a saved point to the history of e's stat i, oldest first. */
+void
+cache_restore_point(struct cache_entry *e, size_t i, int64_t ms, double value)
+{
+	if (i < e->ce_src->src_nstats)
+		history_add(e->ce_history[i], ms, value);
 }
 
 /* Records a successful poll at wall time now; takes ownership of values. */

@@ -76,11 +76,21 @@ size_t cache_count(const struct cache *c);
 struct cache_entry *cache_entry_at(struct cache *c, size_t i);
 /* Returns the entry of the source called name, or NULL. */
 struct cache_entry *cache_find(struct cache *c, const char *name);
+/* Listeners cache_add_listener can add besides cache_set_listener's. */
+#define CACHE_LISTENERS_MAX 4
+
 /* Called after every change of the cache. */
 typedef void (*cache_listener_cb)(void *arg);
 
 /* Sets the one listener told of every change (NULL: none). */
 void cache_set_listener(struct cache *c, cache_listener_cb cb, void *arg);
+/*
+ * Adds a listener told of every change after cache_set_listener's one
+ * (up to CACHE_LISTENERS_MAX); 0, or -1 if every slot is taken.
+ */
+int cache_add_listener(struct cache *c, cache_listener_cb cb, void *arg);
+/* Removes a listener cache_add_listener added; unknown ones are ignored. */
+void cache_remove_listener(struct cache *c, cache_listener_cb cb, void *arg);
 /* Returns the generation: it grows by one on every change. */
 uint64_t cache_generation(const struct cache *c);
 /*
@@ -107,6 +117,18 @@ void cache_set_next_poll(struct cache *c, struct cache_entry *e, int64_t at);
  * 1 if they changed, 0 if not, -1 if out of memory. */
 int cache_set_validators(
     struct cache_entry *e, const char *etag, const char *last_modified);
+/*
+ * Sets e to saved state without counting a poll: values (taken, even on
+ * error; NULL: none) fetched at updated_at, the last error (NULL: none)
+ * and the validators.  e stays stale until a poll succeeds; 0 or -1.
+ */
+int cache_restore_entry(struct cache *c, struct cache_entry *e,
+    struct json_object *values, int64_t updated_at,
+    const struct source_error *err, const char *etag,
+    const char *last_modified);
+/* Appends a saved point to the history of e's stat i, oldest first. */
+void
+cache_restore_point(struct cache_entry *e, size_t i, int64_t ms, double value);
 /* Returns the index of e's stat called name, or -1. */
 int cache_stat_index(const struct cache_entry *e, const char *name);
 /* Records the state of e's circuit breaker. */

@@ -5,6 +5,7 @@
  * must survive failures as the very same object, and the generation must
  * grow by one on every change and only on a change.  Times are fixed.
  */
+#include <math.h>
 #include <string.h>
 
 #include <check.h>
@@ -329,6 +330,104 @@ START_TEST(test_empty)
 }
 END_TEST
 
+/* Counts the calls of a listener. */
+static void
+count_cb(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* Added listeners hear every change besides the set one; removal works. */
+START_TEST(test_listeners)
+{
+	struct config *cf = load_config();
+	struct cache *c = cache_new(cf);
+	struct cache_entry *e = cache_find(c, "orders");
+	int set = 0, n[CACHE_LISTENERS_MAX + 1] = {0};
+	size_t i;
+
+	cache_set_listener(c, count_cb, &set);
+	for (i = 0; i < CACHE_LISTENERS_MAX; i++)
+		ck_assert_int_eq(cache_add_listener(c, count_cb, &n[i]), 0);
+	/* Every slot is taken. */
+	ck_assert_int_eq(cache_add_listener(c, count_cb, &n[i]), -1);
+	cache_set_next_poll(c, e, T0);
+	ck_assert_int_eq(set, 1);
+	for (i = 0; i < CACHE_LISTENERS_MAX; i++)
+		ck_assert_int_eq(n[i], 1);
+	ck_assert_int_eq(n[CACHE_LISTENERS_MAX], 0);
+	/* Removing one (or an unknown one) leaves the others. */
+	cache_remove_listener(c, count_cb, &n[1]);
+	cache_remove_listener(c, count_cb, &n[CACHE_LISTENERS_MAX]);
+	/* The set listener is separate: clearing it keeps the added ones. */
+	cache_set_listener(c, NULL, NULL);
+	cache_set_next_poll(c, e, T0 + 1);
+	ck_assert_int_eq(set, 1);
+	ck_assert_int_eq(n[0], 2);
+	ck_assert_int_eq(n[1], 1);
+	ck_assert_int_eq(n[2], 2);
+	/* The freed slot can be taken again. */
+	ck_assert_int_eq(
+	    cache_add_listener(c, count_cb, &n[CACHE_LISTENERS_MAX]), 0);
+	cache_set_next_poll(c, e, T0 + 2);
+	ck_assert_int_eq(n[CACHE_LISTENERS_MAX], 1);
+	cache_free(c);
+	config_free(cf);
+}
+END_TEST
+
+/* Restored state is stale, counts no poll, and a poll then works on it. */
+START_TEST(test_restore_entry)
+{
+	struct config *cf = load_config();
+	struct cache *c = cache_new(cf);
+	struct cache_entry *e = cache_find(c, "signups");
+	struct cache_entry *o = cache_find(c, "orders");
+	struct source_error err;
+	uint64_t g = cache_generation(c);
+	int heard = 0;
+
+	cache_add_listener(c, count_cb, &heard);
+	source_error_set(
+	    &err, SOURCE_ERR_TIMEOUT, 0, T0 + 500, "timed out after %d", 5);
+	cache_restore_point(e, 0, T0 - 1000, 12344);
+	cache_restore_point(e, 0, T0, 12345);
+	cache_restore_point(e, 1, T0, NAN);
+	cache_restore_point(e, 7, T0, 1); /* no such stat: ignored */
+	ck_assert_int_eq(cache_restore_entry(c, e, make_values(12345, 678), T0,
+	                     &err, "\"v1\"", NULL),
+	    0);
+	ck_assert_int_eq(cache_entry_status(e), CACHE_STALE);
+	ck_assert_int_eq(
+	    json_object_get_int(json_object_object_get(e->ce_values, "total")),
+	    12345);
+	ck_assert_int_eq(e->ce_updated_at, T0);
+	ck_assert_int_eq(e->ce_has_error, 1);
+	ck_assert_int_eq(e->ce_error.se_kind, SOURCE_ERR_TIMEOUT);
+	ck_assert_str_eq(e->ce_error.se_message, "timed out after 5");
+	ck_assert_str_eq(e->ce_etag, "\"v1\"");
+	ck_assert_ptr_null(e->ce_last_modified);
+	ck_assert_uint_eq(history_len(e->ce_history[0]), 2);
+	ck_assert_uint_eq(history_len(e->ce_history[1]), 1);
+	ck_assert_int_eq(e->ce_last_attempt_at, 0);
+	expect_counters(e, 0, 0, 0);
+	expect_generation(c, e, g + 1);
+	ck_assert_int_eq(heard, 1);
+	/* An error alone (no values) is "error", not pending. */
+	ck_assert_int_eq(
+	    cache_restore_entry(c, o, NULL, T0, &err, "\"x\"", NULL), 0);
+	ck_assert_int_eq(cache_entry_status(o), CACHE_ERROR);
+	ck_assert_int_eq(o->ce_updated_at, 0);
+	/* The first successful poll makes it ok and adds a point. */
+	cache_put_ok(c, e, NULL, T0 + 1000);
+	ck_assert_int_eq(cache_entry_status(e), CACHE_OK);
+	ck_assert_uint_eq(history_len(e->ce_history[0]), 3);
+	expect_counters(e, 1, 0, 0);
+	cache_free(c);
+	config_free(cf);
+}
+END_TEST
+
 /* Builds the suite: construction, lookup and the status machine. */
 static Suite *
 cache_suite(void)
@@ -348,6 +447,8 @@ cache_suite(void)
 	tcase_add_test(tc, test_transitions);
 	tcase_add_test(tc, test_not_modified_first);
 	tcase_add_test(tc, test_next_poll_generation);
+	tcase_add_test(tc, test_listeners);
+	tcase_add_test(tc, test_restore_entry);
 	suite_add_tcase(s, tc);
 	return s;
 }
