@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "once.h"
 #include "poller.h"
+#include "store.h"
 
 #ifndef GATHERD_CONF
 #define GATHERD_CONF "/etc/gatherd/gatherd.conf"
@@ -31,6 +32,7 @@ struct gatherd {
 	struct event_base *g_base;
 	struct config *g_cf;
 	struct cache *g_cache;
+	struct store *g_store;
 	struct poller *g_poller;
 	struct api *g_api;
 	struct event *g_sigterm;
@@ -93,6 +95,7 @@ main_reload_cb(evutil_socket_t sig, short what, void *arg)
 	struct gatherd *g = arg;
 	char err[CONFIG_ERR_LEN];
 	struct config *cf;
+	struct store *st;
 	struct cache *c;
 	size_t kept;
 
@@ -112,16 +115,28 @@ main_reload_cb(evutil_socket_t sig, short what, void *arg)
 	}
 	kept = main_count_kept(g->g_cf, cf);
 	cache_adopt(c, g->g_cache);
-	if (poller_reload(g->g_poller, cf, c) == -1 ||
-	    api_reload(g->g_api, cf, c) == -1) {
-		/* Only allocation fails here; nothing was switched yet. */
-		log_warnx("reload failed: out of memory");
-		api_reload_result(g->g_api, "out of memory");
+	/* A state_dir that cannot be written refuses the reload. */
+	if ((st = store_new(g->g_base, cf->cf_state_dir, c, 0)) == NULL) {
+		api_reload_result(g->g_api, "state_dir is not writable");
 		cache_free(c);
 		config_free(cf);
 		notify_ready();
 		return;
 	}
+	if (poller_reload(g->g_poller, cf, c) == -1 ||
+	    api_reload(g->g_api, cf, c) == -1) {
+		/* Only allocation fails here; nothing was switched yet. */
+		log_warnx("reload failed: out of memory");
+		api_reload_result(g->g_api, "out of memory");
+		store_free(st);
+		cache_free(c);
+		config_free(cf);
+		notify_ready();
+		return;
+	}
+	store_free(g->g_store);
+	g->g_store = st;
+	store_changed(st);
 	log_info("reload: %zu sources (%zu kept, %zu new, %zu removed)",
 	    cf->cf_nsources, kept, cf->cf_nsources - kept,
 	    g->g_cf->cf_nsources - kept);
@@ -164,9 +179,17 @@ main_start(struct gatherd *g)
 		log_warnx("cannot install signal handlers");
 		return -1;
 	}
-	if ((g->g_cache = cache_new(g->g_cf)) == NULL ||
-	    (g->g_poller = poller_new(g->g_base, g->g_cf, g->g_cache)) ==
-	        NULL) {
+	if ((g->g_cache = cache_new(g->g_cf)) == NULL) {
+		log_warnx("cannot set up the cache");
+		return -1;
+	}
+	/* The last state first, so the first polls send its validators. */
+	if ((g->g_store = store_new(
+	         g->g_base, g->g_cf->cf_state_dir, g->g_cache, 0)) == NULL ||
+	    store_restore(g->g_store) == -1)
+		return -1;
+	if ((g->g_poller = poller_new(g->g_base, g->g_cf, g->g_cache)) ==
+	    NULL) {
 		log_warnx("cannot set up polling");
 		return -1;
 	}
@@ -181,6 +204,7 @@ main_stop(struct gatherd *g)
 {
 	api_free(g->g_api);
 	poller_free(g->g_poller);
+	store_free(g->g_store);
 	cache_free(g->g_cache);
 	if (g->g_sighup != NULL)
 		event_free(g->g_sighup);
@@ -271,6 +295,9 @@ main(int argc, char *argv[])
 			log_warnx("event loop failed");
 		else
 			rc = 0;
+		/* The last word on disk before going. */
+		if (store_flush(g.g_store) == -1)
+			rc = 1;
 	}
 	main_stop(&g);
 	curl_global_cleanup();

@@ -297,12 +297,16 @@ tmpdir_write(struct tmpdir *t, const char *name, const char *text)
 static void
 tmpdir_remove(struct tmpdir *t)
 {
+	char state[128];
 	size_t i;
 
 	for (i = 0; i < t->t_nfiles; i++) {
 		ck_assert_int_eq(unlink(t->t_files[i]), 0);
 		free(t->t_files[i]);
 	}
+	/* The daemon's state file, when the test ran one. */
+	snprintf(state, sizeof state, "%s/state.json", t->t_path);
+	unlink(state);
 	ck_assert_int_eq(rmdir(t->t_path), 0);
 }
 
@@ -317,6 +321,7 @@ write_config(struct tmpdir *t, struct fake_upstream *fu, const char *global,
 	ck_assert_int_gt(asprintf(&text,
 	                     "[gatherd]\n"
 	                     "%s"
+	                     "state_dir = %s\n"
 	                     "initial_spread = 0\n"
 	                     "\n"
 	                     "[source main]\n"
@@ -325,7 +330,7 @@ write_config(struct tmpdir *t, struct fake_upstream *fu, const char *global,
 	                     "timeout = 5s\n"
 	                     "stat total = /data/total\n"
 	                     "stat active = /data/active\n",
-	                     global, fake_upstream_port(fu), path),
+	                     global, t->t_path, fake_upstream_port(fu), path),
 	    0);
 	file = tmpdir_write(t, "gatherd.conf", text);
 	free(text);
@@ -825,8 +830,8 @@ write_sources(struct daemon *d, const char *sections)
 	ck_assert_ptr_nonnull(f = fopen(d->d_conf, "w"));
 	ck_assert_int_ge(fprintf(f,
 	                     "[gatherd]\nlisten = 127.0.0.1:%u\n"
-	                     "initial_spread = 0\n%s",
-	                     d->d_port, text),
+	                     "state_dir = %s\ninitial_spread = 0\n%s",
+	                     d->d_port, d->d_dir.t_path, text),
 	    0);
 	ck_assert_int_eq(fclose(f), 0);
 	free(text);
@@ -931,10 +936,48 @@ START_TEST(test_daemon_reload_diff)
 	ck_assert(!json_object_get_boolean(json_object_object_get(
 	    json_object_object_get(ready, "reload"), "ok")));
 	ck_assert_ptr_nonnull(
-	    strstr(harness_str(ready, "/reload/error"), "gatherd.conf:4: "));
+	    strstr(harness_str(ready, "/reload/error"), "gatherd.conf:5: "));
 	json_object_put(ready);
 	/* The running config still polls. */
 	ck_assert_int_ge(wait_polls(d.d_port, "keep", polls + 3), polls + 3);
+	daemon_stop(&d, SIGTERM);
+}
+END_TEST
+
+/* A restart restores the last values at once, stale with their time. */
+START_TEST(test_daemon_restores_state)
+{
+	struct json_object *first, *again;
+	struct daemon d;
+	char *body;
+	int status;
+
+	daemon_start(&d, "/stats?name=main");
+	wait_source_ok(d.d_port);
+	ck_assert_int_eq(http_get(d.d_port, "/api/v1/stats/main", &body), 200);
+	first = json_tokener_parse(body);
+	free(body);
+	/* SIGTERM writes the state before the daemon goes. */
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGTERM), 0);
+	status = proc_finish(&d.d_proc);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	proc_free(&d.d_proc);
+
+	/* The upstream now takes 5 s: what we see first is the restore. */
+	fake_upstream_rewrite(d.d_fu, "main", "/stats?delay_ms=5000");
+	proc_start(&d.d_proc, "-c", d.d_conf, NULL);
+	d.d_port = wait_listening(&d.d_proc);
+	ck_assert_int_eq(http_get(d.d_port, "/api/v1/stats/main", &body), 200);
+	again = json_tokener_parse(body);
+	free(body);
+	ck_assert_str_eq(harness_str(again, "/status"), "stale");
+	ck_assert_str_eq(harness_str(again, "/updated_at"),
+	    harness_str(first, "/updated_at"));
+	ck_assert_int_eq(harness_int(again, "/values/total"),
+	    harness_int(first, "/values/total"));
+	json_object_put(first);
+	json_object_put(again);
+	fake_upstream_rewrite(d.d_fu, "main", NULL);
 	daemon_stop(&d, SIGTERM);
 }
 END_TEST
@@ -995,6 +1038,7 @@ main_suite(void)
 	tcase_add_test(tc, test_daemon_sighup);
 	tcase_add_test(tc, test_daemon_sighup_bad_config);
 	tcase_add_test(tc, test_daemon_reload_diff);
+	tcase_add_test(tc, test_daemon_restores_state);
 	tcase_add_test(tc, test_daemon_listen_fails);
 	suite_add_tcase(s, tc);
 	return s;

@@ -39,6 +39,7 @@ sed -e "s|@UPSTREAM@|http://127.0.0.1:$upstream_port|g" \
     -e "s|@LISTEN@|$listen|g" \
     -e "s|@WEB_ROOT@|$srcdir/web|g" \
     -e "s|@TOKEN_FILE@|$work/demo.token|g" \
+    -e "s|@STATE_DIR@|$work|g" \
     "$srcdir/systemd/demo.conf.in" >"$work/gatherd.conf"
 "$builddir/daemon/gatherd" -t -c "$work/gatherd.conf"
 "$builddir/daemon/gatherd" -c "$work/gatherd.conf" &

@@ -221,6 +221,7 @@ async function run(tmp) {
 	writeFileSync(conf, `[gatherd]
 listen = 127.0.0.1:0
 web_root = ${webRoot}
+state_dir = ${tmp}
 initial_spread = 0
 
 [source signups]
