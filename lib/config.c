@@ -330,7 +330,35 @@ config_redact_url(const char *url)
 	return copy;
 }
 
-/* Reads a secret from path (relative to the config's directory). */
+/*
+ * Returns a malloc'd path for a token file: an absolute one as given; a
+ * relative one in $CREDENTIALS_DIRECTORY (systemd's LoadCredential=) if
+ * it is there, else in the config file's directory.  NULL if out of
+ * memory.
+ */
+static char *
+config_token_path(const struct config_parse *cp, const char *path)
+{
+	const char *creds = getenv("CREDENTIALS_DIRECTORY");
+	char *full;
+
+	if (*path == '/')
+		return strdup(path);
+	if (creds != NULL && *creds != '\0') {
+		if (asprintf(&full, "%s/%s", creds, path) == -1)
+			return NULL;
+		if (access(full, F_OK) == 0)
+			return full;
+		free(full);
+	}
+	if (cp->cp_dir == NULL)
+		return strdup(path);
+	if (asprintf(&full, "%s/%s", cp->cp_dir, path) == -1)
+		return NULL;
+	return full;
+}
+
+/* Reads a secret from path (see config_token_path for relative ones). */
 static char *
 config_read_token(struct config_parse *cp, const char *path)
 {
@@ -342,13 +370,9 @@ config_read_token(struct config_parse *cp, const char *path)
 		config_error(cp, 0, "token file name is empty");
 		return NULL;
 	}
-	if (*path != '/' && cp->cp_dir != NULL) {
-		if (asprintf(&full, "%s/%s", cp->cp_dir, path) == -1) {
-			full = NULL;
-			goto fail;
-		}
-		path = full;
-	}
+	if ((full = config_token_path(cp, path)) == NULL)
+		goto fail;
+	path = full;
 	if ((f = fopen(path, "r")) == NULL) {
 		config_error(cp, 0, "cannot read token file %s: %s", path,
 		    strerror(errno));
