@@ -58,6 +58,7 @@ enum config_key {
 	KEY_CA_FILE = 1 << 10,
 	KEY_MAX_STREAMS = 1 << 11,
 	KEY_STREAM_IDLE = 1 << 12,
+	KEY_LOG_LEVEL = 1 << 13,
 };
 
 /* How a tunable's value is written. */
@@ -590,6 +591,16 @@ config_global_key(struct config_parse *cp, const char *name, const char *value)
 			    value);
 			return 0;
 		}
+	} else if (strcmp(name, "log_level") == 0) {
+		if (config_once(cp, seen, KEY_LOG_LEVEL, name) == -1)
+			return 0;
+		if (log_parse_level(value, &cf->cf_log_level) == -1) {
+			config_error(cp, 0,
+			    "log_level: expected debug, info, warning or "
+			    "error, got \"%s\"",
+			    value);
+			return 0;
+		}
 	} else if ((k = config_find_knob(name)) != NULL && k->k_global) {
 		return config_set_knob(cp, &cf->cf_defaults, k, value);
 	} else {
@@ -940,6 +951,7 @@ config_set_defaults(struct config *cf)
 	cf->cf_initial_spread_ms = CONFIG_DEFAULT_SPREAD_MS;
 	cf->cf_max_streams = CONFIG_DEFAULT_STREAMS;
 	cf->cf_stream_idle_ms = CONFIG_DEFAULT_STREAM_IDLE_MS;
+	cf->cf_log_level = LOG_LEVEL_INFO;
 	/* systemd may pass several directories separated by ':'. */
 	if (state != NULL && *state != '\0')
 		cf->cf_state_dir = strndup(state, strcspn(state, ":"));

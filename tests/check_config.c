@@ -284,6 +284,7 @@ START_TEST(test_defaults)
 	ck_assert_ptr_nonnull(cf->cf_state_dir);
 	ck_assert_ptr_nonnull(cf->cf_web_root);
 	ck_assert_ptr_null(cf->cf_api_token);
+	ck_assert_int_eq(cf->cf_log_level, LOG_LEVEL_INFO);
 	ck_assert_uint_eq(cf->cf_nsources, 1);
 	s = &cf->cf_sources[0];
 	ck_assert_uint_eq(s->src_interval_ms, 60000);
@@ -301,6 +302,45 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(s->src_nheaders, 0);
 	ck_assert_ptr_null(s->src_token);
 	config_free(cf);
+}
+END_TEST
+
+/* log_level takes the four level names, once, and nothing else. */
+START_TEST(test_log_level)
+{
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} ok[] = {
+	    {"debug", LOG_LEVEL_DEBUG},
+	    {"info", LOG_LEVEL_INFO},
+	    {"warning", LOG_LEVEL_WARN},
+	    {"error", LOG_LEVEL_ERROR},
+	};
+	static const char *bad[] = {"", "warn", "DEBUG", "quiet", "3", "err",
+	    "information", "notice", "critical", "debug;x"};
+	char text[256];
+	struct config *cf;
+	size_t i;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		snprintf(text, sizeof text,
+		    "[gatherd]\nlog_level = %s\n" GOOD_SOURCE, ok[i].name);
+		cf = expect_ok(text);
+		ck_assert_int_eq(cf->cf_log_level, ok[i].level);
+		config_free(cf);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "[gatherd]\nlog_level = %s\n%s",
+		    bad[i], GOOD_SOURCE);
+		expect_error(text, NAME ":2: ",
+		    "log_level: expected debug, info, warning or error");
+	}
+	expect_error(
+	    "[gatherd]\nlog_level = debug\nlog_level = info\n" GOOD_SOURCE,
+	    NAME ":3: ", "duplicate key \"log_level\"");
+	expect_error(GOOD_SOURCE "log_level = debug\n",
+	    NAME ":4: ", "unknown key \"log_level\" in [source a]");
 }
 END_TEST
 
@@ -949,6 +989,7 @@ config_suite(void)
 	tcase_add_test(tc, test_tunables_errors);
 	tcase_add_test(tc, test_ca_file);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_log_level);
 	tcase_add_test(tc, test_spread_zero);
 	tcase_add_test(tc, test_listen_forms);
 	tcase_add_test(tc, test_long_line);
