@@ -1084,13 +1084,13 @@ nsock_count(const struct nsock *n, const char *prefix)
 	return count;
 }
 
-/* Returns the index of the first datagram starting with prefix, or -1. */
+/* Returns the index of the first datagram >= from with prefix, or -1. */
 static long
-nsock_index(const struct nsock *n, const char *prefix)
+nsock_index(const struct nsock *n, const char *prefix, size_t from)
 {
 	size_t i;
 
-	for (i = 0; i < n->n_nmsgs; i++) {
+	for (i = from; i < n->n_nmsgs; i++) {
 		if (strncmp(n->n_msgs[i], prefix, strlen(prefix)) == 0)
 			return (long)i;
 	}
@@ -1168,7 +1168,7 @@ check_notify_run(const char *path, const char *status)
 	env[2] = NULL;
 	daemon_start_env(&d, path, env);
 	nsock_wait(&n, "READY=1", 1);
-	ck_assert_msg(nsock_index(&n, "READY=1") == 0,
+	ck_assert_msg(nsock_index(&n, "READY=1", 0) == 0,
 	    "READY=1 is not the first datagram: %s", nsock_dump(&n));
 	nsock_wait(&n, status, 1);
 	nsock_wait(&n, "WATCHDOG=1", 2);
@@ -1176,7 +1176,7 @@ check_notify_run(const char *path, const char *status)
 	daemon_stop(&d, SIGTERM);
 	nsock_wait(&n, "STOPPING=1", 1);
 	ck_assert_uint_eq(nsock_count(&n, "READY=1"), 1);
-	ck_assert_msg(nsock_index(&n, "STOPPING=1") == (long)n.n_nmsgs - 1,
+	ck_assert_msg(nsock_index(&n, "STOPPING=1", 0) == (long)n.n_nmsgs - 1,
 	    "datagrams after STOPPING=1: %s", nsock_dump(&n));
 	nsock_close(&n);
 }
@@ -1192,6 +1192,34 @@ END_TEST
 START_TEST(test_daemon_notify_error)
 {
 	check_notify_run("/status/500", "STATUS=1 source: 1 error");
+}
+END_TEST
+
+/* SIGHUP: RELOADING=1 with MONOTONIC_USEC, then READY=1 again. */
+START_TEST(test_daemon_notify_reload)
+{
+	const char *env[2];
+	struct daemon d;
+	struct nsock n;
+	long first, reloading, again;
+
+	nsock_open(&n);
+	env[0] = n.n_env;
+	env[1] = NULL;
+	daemon_start_env(&d, "/stats?name=main", env);
+	nsock_wait(&n, "READY=1", 1);
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	nsock_wait(&n, "RELOADING=1\nMONOTONIC_USEC=", 1);
+	nsock_wait(&n, "READY=1", 2);
+	first = nsock_index(&n, "READY=1", 0);
+	reloading = nsock_index(&n, "RELOADING=1", 0);
+	again = nsock_index(&n, "READY=1", (size_t)first + 1);
+	ck_assert_msg(first == 0 && first < reloading && reloading < again,
+	    "order: %s", nsock_dump(&n));
+	ck_assert_uint_eq(nsock_count(&n, "WATCHDOG=1"), 0);
+	daemon_stop(&d, SIGTERM);
+	nsock_wait(&n, "STOPPING=1", 1);
+	nsock_close(&n);
 }
 END_TEST
 
@@ -1415,6 +1443,7 @@ main_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_daemon_notify);
 	tcase_add_test(tc, test_daemon_notify_error);
+	tcase_add_test(tc, test_daemon_notify_reload);
 	tcase_add_test(tc, test_journal_prefix);
 	suite_add_tcase(s, tc);
 
