@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -27,6 +28,9 @@
 #define GATHERD_CONF "/etc/gatherd/gatherd.conf"
 #endif
 
+/* How often the STATUS= summary is recomputed (sent only if it changed). */
+#define MAIN_STATUS_MS 1000
+
 /* What the running daemon is made of. */
 struct gatherd {
 	struct event_base *g_base;
@@ -38,6 +42,10 @@ struct gatherd {
 	struct event *g_sigterm;
 	struct event *g_sigint;
 	struct event *g_sighup;
+	struct event *g_watchdog; /* WATCHDOG=1, if systemd wants it */
+	struct event *g_status; /* STATUS= refresh */
+	int g_log_flag; /* -v or -q given: the config's log_level is ignored */
+	enum log_level g_log_level; /* the level -v or -q asked for */
 };
 
 /* Prints usage to f. */
@@ -45,12 +53,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: gatherd [-c FILE] [-t] [--once] [-v] [-V] [-h]\n"
+	    "usage: gatherd [-c FILE] [-t] [--once] [-v | -q] [-V] [-h]\n"
 	    "  -c, --config FILE     config file (default %s)\n"
 	    "  -t, --check-config    check the config and exit\n"
 	    "      --once            poll every source once, print the stats "
 	    "and exit\n"
 	    "  -v, --verbose         log debugging detail\n"
+	    "  -q, --quiet           log only warnings and errors\n"
 	    "  -V, --version         print the version and exit\n"
 	    "  -h, --help            print this help and exit\n",
 	    GATHERD_CONF);
@@ -65,6 +74,13 @@ main_stop_cb(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: stopping", (int)sig);
 	notify_stopping();
 	event_base_loopbreak(g->g_base);
+}
+
+/* Sets the log level: -v or -q if given, else cf's log_level. */
+static void
+main_set_log_level(const struct gatherd *g, const struct config *cf)
+{
+	log_set_level(g->g_log_flag ? g->g_log_level : cf->cf_log_level);
 }
 
 /* Returns how many sources of cf old has too, with the same URL. */
@@ -144,8 +160,66 @@ main_reload_cb(evutil_socket_t sig, short what, void *arg)
 	config_free(g->g_cf);
 	g->g_cache = c;
 	g->g_cf = cf;
+	main_set_log_level(g, cf);
 	api_reload_result(g->g_api, NULL);
 	notify_ready();
+}
+
+/* Timer: tells systemd's watchdog that the loop is turning. */
+static void
+main_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify_watchdog();
+}
+
+/* Timer: sends the STATUS= summary of the sources if it changed. */
+static void
+main_status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gatherd *g = arg;
+
+	notify_update_status(g->g_cache);
+}
+
+/* Starts a persistent timer every usec on the loop; the event or NULL. */
+static struct event *
+main_timer_new(struct gatherd *g, uint64_t usec, event_callback_fn cb)
+{
+	struct timeval tv;
+	struct event *ev;
+
+	if ((ev = event_new(g->g_base, -1, EV_PERSIST, cb, g)) == NULL)
+		return NULL;
+	tv.tv_sec = (time_t)(usec / 1000000);
+	tv.tv_usec = (suseconds_t)(usec % 1000000);
+	if (event_add(ev, &tv) == -1) {
+		event_free(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+/* Starts the STATUS= refresh and, if enabled, the watchdog; 0 or -1. */
+static int
+main_start_notify(struct gatherd *g)
+{
+	uint64_t usec = notify_watchdog_usec();
+
+	g->g_status = main_timer_new(g, MAIN_STATUS_MS * 1000, main_status_cb);
+	if (g->g_status == NULL)
+		goto fail;
+	if (usec == 0)
+		return 0;
+	/* Twice per timeout, as sd_watchdog_enabled(3) advises. */
+	usec = usec / 2 < 1000 ? 1000 : usec / 2;
+	if ((g->g_watchdog = main_timer_new(g, usec, main_watchdog_cb)) == NULL)
+		goto fail;
+	log_debug("watchdog: keep-alive every %llu ms",
+	    (unsigned long long)usec / 1000);
+	return 0;
+fail:
+	log_errx("cannot start the systemd notification timers");
+	return -1;
 }
 
 /* Lets a daemon with many sources keep many connections open. */
@@ -166,7 +240,7 @@ static int
 main_start(struct gatherd *g)
 {
 	if ((g->g_base = event_base_new()) == NULL) {
-		log_warnx("cannot create the event loop");
+		log_errx("cannot create the event loop");
 		return -1;
 	}
 	g->g_sigterm = evsignal_new(g->g_base, SIGTERM, main_stop_cb, g);
@@ -176,11 +250,11 @@ main_start(struct gatherd *g)
 	    g->g_sighup == NULL || evsignal_add(g->g_sigterm, NULL) == -1 ||
 	    evsignal_add(g->g_sigint, NULL) == -1 ||
 	    evsignal_add(g->g_sighup, NULL) == -1) {
-		log_warnx("cannot install signal handlers");
+		log_errx("cannot install signal handlers");
 		return -1;
 	}
 	if ((g->g_cache = cache_new(g->g_cf)) == NULL) {
-		log_warnx("cannot set up the cache");
+		log_errx("cannot set up the cache");
 		return -1;
 	}
 	/* The last state first, so the first polls send its validators. */
@@ -190,10 +264,11 @@ main_start(struct gatherd *g)
 		return -1;
 	if ((g->g_poller = poller_new(g->g_base, g->g_cf, g->g_cache)) ==
 	    NULL) {
-		log_warnx("cannot set up polling");
+		log_errx("cannot set up polling");
 		return -1;
 	}
-	if ((g->g_api = api_new(g->g_base, g->g_cf, g->g_cache)) == NULL)
+	if ((g->g_api = api_new(g->g_base, g->g_cf, g->g_cache)) == NULL ||
+	    main_start_notify(g) == -1)
 		return -1;
 	return poller_start(g->g_poller, 0);
 }
@@ -202,6 +277,10 @@ main_start(struct gatherd *g)
 static void
 main_stop(struct gatherd *g)
 {
+	if (g->g_status != NULL)
+		event_free(g->g_status);
+	if (g->g_watchdog != NULL)
+		event_free(g->g_watchdog);
 	api_free(g->g_api);
 	poller_free(g->g_poller);
 	store_free(g->g_store);
@@ -225,6 +304,7 @@ main(int argc, char *argv[])
 	    {"check-config", no_argument, NULL, 't'},
 	    {"once", no_argument, NULL, 'O'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -235,7 +315,8 @@ main(int argc, char *argv[])
 	int ch, check = 0, once = 0, rc = 1;
 
 	memset(&g, 0, sizeof g);
-	while ((ch = getopt_long(argc, argv, "c:tvVh", longopts, NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "c:tvqVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -247,7 +328,10 @@ main(int argc, char *argv[])
 			once = 1;
 			break;
 		case 'v':
-			log_set_level(LOG_LEVEL_DEBUG);
+		case 'q':
+			g.g_log_flag = 1;
+			g.g_log_level =
+			    ch == 'v' ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN;
 			break;
 		case 'V':
 			printf("gatherd %s\n", GATHERD_VERSION);
@@ -268,6 +352,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	main_set_log_level(&g, g.g_cf);
 	if (check) {
 		fprintf(stderr, "%s: ok\n", path);
 		config_free(g.g_cf);
@@ -290,9 +375,9 @@ main(int argc, char *argv[])
 		log_info("gatherd %s started with %zu sources", GATHERD_VERSION,
 		    g.g_cf->cf_nsources);
 		notify_ready();
-		notify_status("polling %zu sources", g.g_cf->cf_nsources);
+		notify_update_status(g.g_cache);
 		if (event_base_dispatch(g.g_base) == -1)
-			log_warnx("event loop failed");
+			log_errx("event loop failed");
 		else
 			rc = 0;
 		/* The last word on disk before going. */

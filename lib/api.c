@@ -627,7 +627,7 @@ api_listen(struct api *a)
 	hints.ai_flags = AI_PASSIVE;
 	snprintf(port, sizeof port, "%u", cf->cf_listen_port);
 	if ((rc = getaddrinfo(cf->cf_listen_host, port, &hints, &ai)) != 0) {
-		log_warnx("listen %s:%s: %s", cf->cf_listen_host, port,
+		log_errx("listen %s:%s: %s", cf->cf_listen_host, port,
 		    gai_strerror(rc));
 		return -1;
 	}
@@ -644,8 +644,8 @@ api_listen(struct api *a)
 	/* clang-format on */
 	freeaddrinfo(ai);
 	if (a->a_mhd == NULL) {
-		log_warnx("cannot listen on %s:%s (address in use or not "
-		          "available?)",
+		log_errx("cannot listen on %s:%s (address in use or not "
+		         "available?)",
 		    cf->cf_listen_host, port);
 		return -1;
 	}
@@ -653,7 +653,7 @@ api_listen(struct api *a)
 	a->a_port = info != NULL ? info->port : cf->cf_listen_port;
 	info = MHD_get_daemon_info(a->a_mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (info == NULL) {
-		log_warnx("libmicrohttpd has no epoll fd");
+		log_errx("libmicrohttpd has no epoll fd");
 		return -1;
 	}
 	a->a_ev = event_new(

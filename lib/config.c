@@ -58,6 +58,7 @@ enum config_key {
 	KEY_CA_FILE = 1 << 10,
 	KEY_MAX_STREAMS = 1 << 11,
 	KEY_STREAM_IDLE = 1 << 12,
+	KEY_LOG_LEVEL = 1 << 13,
 };
 
 /* How a tunable's value is written. */
@@ -330,7 +331,35 @@ config_redact_url(const char *url)
 	return copy;
 }
 
-/* Reads a secret from path (relative to the config's directory). */
+/*
+ * Returns a malloc'd path for a token file: an absolute one as given; a
+ * relative one in $CREDENTIALS_DIRECTORY (systemd's LoadCredential=) if
+ * it is there, else in the config file's directory.  NULL if out of
+ * memory.
+ */
+static char *
+config_token_path(const struct config_parse *cp, const char *path)
+{
+	const char *creds = getenv("CREDENTIALS_DIRECTORY");
+	char *full;
+
+	if (*path == '/')
+		return strdup(path);
+	if (creds != NULL && *creds != '\0') {
+		if (asprintf(&full, "%s/%s", creds, path) == -1)
+			return NULL;
+		if (access(full, F_OK) == 0)
+			return full;
+		free(full);
+	}
+	if (cp->cp_dir == NULL)
+		return strdup(path);
+	if (asprintf(&full, "%s/%s", cp->cp_dir, path) == -1)
+		return NULL;
+	return full;
+}
+
+/* Reads a secret from path (see config_token_path for relative ones). */
 static char *
 config_read_token(struct config_parse *cp, const char *path)
 {
@@ -342,13 +371,9 @@ config_read_token(struct config_parse *cp, const char *path)
 		config_error(cp, 0, "token file name is empty");
 		return NULL;
 	}
-	if (*path != '/' && cp->cp_dir != NULL) {
-		if (asprintf(&full, "%s/%s", cp->cp_dir, path) == -1) {
-			full = NULL;
-			goto fail;
-		}
-		path = full;
-	}
+	if ((full = config_token_path(cp, path)) == NULL)
+		goto fail;
+	path = full;
 	if ((f = fopen(path, "r")) == NULL) {
 		config_error(cp, 0, "cannot read token file %s: %s", path,
 		    strerror(errno));
@@ -563,6 +588,16 @@ config_global_key(struct config_parse *cp, const char *name, const char *value)
 			config_error(cp, 0,
 			    "event_idle_timeout: bad duration \"%s\" (use e.g. "
 			    "60s; at least 1s)",
+			    value);
+			return 0;
+		}
+	} else if (strcmp(name, "log_level") == 0) {
+		if (config_once(cp, seen, KEY_LOG_LEVEL, name) == -1)
+			return 0;
+		if (log_parse_level(value, &cf->cf_log_level) == -1) {
+			config_error(cp, 0,
+			    "log_level: expected debug, info, warning or "
+			    "error, got \"%s\"",
 			    value);
 			return 0;
 		}
@@ -916,6 +951,7 @@ config_set_defaults(struct config *cf)
 	cf->cf_initial_spread_ms = CONFIG_DEFAULT_SPREAD_MS;
 	cf->cf_max_streams = CONFIG_DEFAULT_STREAMS;
 	cf->cf_stream_idle_ms = CONFIG_DEFAULT_STREAM_IDLE_MS;
+	cf->cf_log_level = LOG_LEVEL_INFO;
 	/* systemd may pass several directories separated by ':'. */
 	if (state != NULL && *state != '\0')
 		cf->cf_state_dir = strndup(state, strcspn(state, ":"));

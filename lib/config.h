@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
+
 #define CONFIG_NAME_MAX 64
 #define CONFIG_ERR_LEN 512
 
@@ -59,6 +61,7 @@ struct config {
 	uint64_t cf_stream_idle_ms; /* a stream not draining this long ends */
 	struct config_source cf_defaults; /* tunables set in [gatherd] */
 	char *cf_api_token; /* secret from api_token_file, or NULL */
+	enum log_level cf_log_level; /* -v and -q override it */
 	struct config_source *cf_sources;
 	size_t cf_nsources;
 };

@@ -1,14 +1,18 @@
 /*
- * Logging to stderr, where systemd's journal picks it up.  When
- * JOURNAL_STREAM is set each line starts with the syslog priority in
- * angle brackets, so the journal files it at the right level; otherwise
- * warnings carry a "warning: " prefix for people reading a terminal.
+ * Logging to stderr, where systemd's journal picks it up.  When stderr is
+ * the stream JOURNAL_STREAM names (device:inode, as systemd documents;
+ * a child of a service inherits the variable but maybe not the stream),
+ * each line starts with the syslog priority in angle brackets, so the
+ * journal files it at the right level; otherwise errors and warnings
+ * carry an "error: " or "warning: " prefix for people at a terminal.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -28,6 +32,46 @@ log_get_level(void)
 	return log_level;
 }
 
+/* Parses "debug", "info", "warning" or "error" into *level; 0 or -1. */
+int
+log_parse_level(const char *name, enum log_level *level)
+{
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} levels[] = {
+	    {"debug", LOG_LEVEL_DEBUG},
+	    {"info", LOG_LEVEL_INFO},
+	    {"warning", LOG_LEVEL_WARN},
+	    {"error", LOG_LEVEL_ERROR},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		if (strcmp(name, levels[i].name) == 0) {
+			*level = levels[i].level;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Returns 1 if stderr is the journal stream JOURNAL_STREAM names. */
+static int
+log_to_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (env == NULL || sscanf(env, "%llu:%llu%c", &dev, &ino, &end) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 /* Writes one line at syslog priority prio, with an optional errno text. */
 static void
 log_vwrite(int prio, enum log_level level, const char *errtext, const char *fmt,
@@ -39,7 +83,7 @@ log_vwrite(int prio, enum log_level level, const char *errtext, const char *fmt,
 	if (level > log_level)
 		return;
 	vsnprintf(line, sizeof line, fmt, ap);
-	journal = getenv("JOURNAL_STREAM") != NULL;
+	journal = log_to_journal();
 	if (journal)
 		fprintf(stderr, "<%d>", prio);
 	else if (prio <= 4)
@@ -48,6 +92,30 @@ log_vwrite(int prio, enum log_level level, const char *errtext, const char *fmt,
 		fprintf(stderr, "%s: %s\n", line, errtext);
 	else
 		fprintf(stderr, "%s\n", line);
+}
+
+/* Logs an error followed by ": " and strerror(errno). */
+void
+log_err(const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	log_vwrite(3, LOG_LEVEL_ERROR, strerror(saved), fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+/* Logs an error. */
+void
+log_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(3, LOG_LEVEL_ERROR, NULL, fmt, ap);
+	va_end(ap);
 }
 
 /* Logs a warning followed by ": " and strerror(errno). */
@@ -104,7 +172,7 @@ fatal(const char *fmt, ...)
 	int saved = errno;
 
 	va_start(ap, fmt);
-	log_vwrite(3, LOG_LEVEL_WARN, strerror(saved), fmt, ap);
+	log_vwrite(3, LOG_LEVEL_ERROR, strerror(saved), fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -116,7 +184,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite(3, LOG_LEVEL_WARN, NULL, fmt, ap);
+	log_vwrite(3, LOG_LEVEL_ERROR, NULL, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

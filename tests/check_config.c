@@ -284,6 +284,7 @@ START_TEST(test_defaults)
 	ck_assert_ptr_nonnull(cf->cf_state_dir);
 	ck_assert_ptr_nonnull(cf->cf_web_root);
 	ck_assert_ptr_null(cf->cf_api_token);
+	ck_assert_int_eq(cf->cf_log_level, LOG_LEVEL_INFO);
 	ck_assert_uint_eq(cf->cf_nsources, 1);
 	s = &cf->cf_sources[0];
 	ck_assert_uint_eq(s->src_interval_ms, 60000);
@@ -301,6 +302,45 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(s->src_nheaders, 0);
 	ck_assert_ptr_null(s->src_token);
 	config_free(cf);
+}
+END_TEST
+
+/* log_level takes the four level names, once, and nothing else. */
+START_TEST(test_log_level)
+{
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} ok[] = {
+	    {"debug", LOG_LEVEL_DEBUG},
+	    {"info", LOG_LEVEL_INFO},
+	    {"warning", LOG_LEVEL_WARN},
+	    {"error", LOG_LEVEL_ERROR},
+	};
+	static const char *bad[] = {"", "warn", "DEBUG", "quiet", "3", "err",
+	    "information", "notice", "critical", "debug;x"};
+	char text[256];
+	struct config *cf;
+	size_t i;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		snprintf(text, sizeof text,
+		    "[gatherd]\nlog_level = %s\n" GOOD_SOURCE, ok[i].name);
+		cf = expect_ok(text);
+		ck_assert_int_eq(cf->cf_log_level, ok[i].level);
+		config_free(cf);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "[gatherd]\nlog_level = %s\n%s",
+		    bad[i], GOOD_SOURCE);
+		expect_error(text, NAME ":2: ",
+		    "log_level: expected debug, info, warning or error");
+	}
+	expect_error(
+	    "[gatherd]\nlog_level = debug\nlog_level = info\n" GOOD_SOURCE,
+	    NAME ":3: ", "duplicate key \"log_level\"");
+	expect_error(GOOD_SOURCE "log_level = debug\n",
+	    NAME ":4: ", "unknown key \"log_level\" in [source a]");
 }
 END_TEST
 
@@ -599,6 +639,71 @@ START_TEST(test_token_relative)
 }
 END_TEST
 
+/*
+ * With $CREDENTIALS_DIRECTORY set, a relative token file found there wins
+ * over the config's directory; one not there still comes from beside the
+ * config, and absolute paths are left alone.
+ */
+START_TEST(test_token_credentials)
+{
+	char dir[] = "/tmp/check_config.XXXXXX";
+	char conf[128], creds[128], capi[128], api[128], tok[128];
+	char err[CONFIG_ERR_LEN] = "";
+	struct config *cf;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof conf, "%s/gatherd.conf", dir);
+	snprintf(creds, sizeof creds, "%s/credentials", dir);
+	snprintf(capi, sizeof capi, "%s/credentials/api.token", dir);
+	snprintf(api, sizeof api, "%s/api.token", dir);
+	snprintf(tok, sizeof tok, "%s/source.token", dir);
+	ck_assert_int_eq(mkdir(creds, 0700), 0);
+	write_file(capi, "from-credentials\n");
+	write_file(api, "from-config-dir\n");
+	write_file(tok, "source-secret\n");
+	write_file(conf,
+	    "[gatherd]\napi_token_file = api.token\n" GOOD_SOURCE
+	    "token_file = source.token\n"
+	    "[source b]\nurl = http://b.example/\nstat y = /y\n"
+	    "token_file = " TEST_DATA "/token.txt\n");
+
+	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", creds, 1), 0);
+	cf = config_load(conf, err, sizeof err);
+	ck_assert_msg(cf != NULL, "config_load failed: %s", err);
+	ck_assert_str_eq(cf->cf_api_token, "from-credentials");
+	ck_assert_str_eq(cf->cf_sources[0].src_token, "source-secret");
+	ck_assert_str_eq(cf->cf_sources[1].src_token, "s3cret-Token.42");
+	config_free(cf);
+
+	/* Empty or unset: the config's directory, as before. */
+	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", "", 1), 0);
+	cf = config_load(conf, err, sizeof err);
+	ck_assert_msg(cf != NULL, "config_load failed: %s", err);
+	ck_assert_str_eq(cf->cf_api_token, "from-config-dir");
+	config_free(cf);
+	ck_assert_int_eq(unsetenv("CREDENTIALS_DIRECTORY"), 0);
+	cf = config_load(conf, err, sizeof err);
+	ck_assert_msg(cf != NULL, "config_load failed: %s", err);
+	ck_assert_str_eq(cf->cf_api_token, "from-config-dir");
+	config_free(cf);
+
+	/* A credential that cannot be read is an error naming its path. */
+	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", creds, 1), 0);
+	ck_assert_int_eq(unlink(capi), 0);
+	ck_assert_int_eq(mkdir(capi, 0700), 0);
+	ck_assert_ptr_null(config_load(conf, err, sizeof err));
+	ck_assert_msg(strstr(err, capi) != NULL, "error: %s", err);
+	ck_assert_int_eq(unsetenv("CREDENTIALS_DIRECTORY"), 0);
+
+	ck_assert_int_eq(rmdir(capi), 0);
+	ck_assert_int_eq(rmdir(creds), 0);
+	ck_assert_int_eq(unlink(api), 0);
+	ck_assert_int_eq(unlink(tok), 0);
+	ck_assert_int_eq(unlink(conf), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 /* config_load reports a missing file and errors with the path. */
 START_TEST(test_load_file_errors)
 {
@@ -884,6 +989,7 @@ config_suite(void)
 	tcase_add_test(tc, test_tunables_errors);
 	tcase_add_test(tc, test_ca_file);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_log_level);
 	tcase_add_test(tc, test_spread_zero);
 	tcase_add_test(tc, test_listen_forms);
 	tcase_add_test(tc, test_long_line);
@@ -919,6 +1025,7 @@ config_suite(void)
 	tcase_add_test(tc, test_err_token_two_lines);
 	tcase_add_test(tc, test_token_absolute);
 	tcase_add_test(tc, test_token_relative);
+	tcase_add_test(tc, test_token_credentials);
 	tcase_add_test(tc, test_load_file_errors);
 	suite_add_tcase(s, tc);
 

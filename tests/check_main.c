@@ -2,9 +2,11 @@
  * Tests of the gatherd program itself: the built binary is run with
  * fork and execve, its stdout and stderr read through pipes, and every
  * wait is bounded (a child still alive after CHILD_WAIT_MS is killed and
- * the test fails).  The options, config checking, --once and the daemon's
- * clean exit on SIGTERM and SIGINT are checked; under ASan a leak at exit
- * makes the exit status non-zero, so a clean exit means a clean tear-down.
+ * the test fails).  The options, config checking, --once, the daemon's
+ * clean exit on SIGTERM and SIGINT, log levels, journald prefixes and the
+ * sd_notify datagrams (read from a socket the test names in NOTIFY_SOCKET)
+ * are checked; under ASan a leak at exit makes the exit status non-zero,
+ * so a clean exit means a clean tear-down.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +33,9 @@
 
 /* Bound on every wait for the child, in milliseconds. */
 #define CHILD_WAIT_MS 20000
+
+/* In an extra environment: JOURNAL_STREAM naming the child's stderr. */
+#define JOURNAL_STREAM_STDERR "JOURNAL_STREAM=@stderr"
 
 extern char **environ;
 
@@ -56,37 +64,62 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Returns environ without the variables that change how gatherd logs. */
+/*
+ * Returns environ without the variables that change how gatherd logs or
+ * talks to systemd, plus the NULL-terminated extra list.  The extra entry
+ * JOURNAL_STREAM_STDERR becomes a JOURNAL_STREAM that names errfd.
+ */
 static char **
-child_env(void)
+child_env(const char *const *extra, int errfd)
 {
 	static const char *drop[] = {
-	    "ASAN_OPTIONS=", "JOURNAL_STREAM=", "NOTIFY_SOCKET="};
+	    "ASAN_OPTIONS=", "JOURNAL_STREAM=", "NOTIFY_SOCKET=",
+	    "WATCHDOG_USEC=", "WATCHDOG_PID=", "CREDENTIALS_DIRECTORY="};
 	static char asan[] = "ASAN_OPTIONS=detect_leaks=1";
-	size_t i, j, n = 0;
+	static char journal[64];
+	size_t i, j, k, n = 0, nextra = 0;
+	struct stat st;
 	char **env;
 
 	while (environ[n] != NULL)
 		n++;
-	env = calloc(n + 2, sizeof *env);
+	while (extra != NULL && extra[nextra] != NULL)
+		nextra++;
+	env = calloc(n + nextra + 2, sizeof *env);
 	ck_assert_ptr_nonnull(env);
 	for (i = 0, j = 0; i < n; i++) {
-		if (strncmp(environ[i], drop[0], strlen(drop[0])) != 0 &&
-		    strncmp(environ[i], drop[1], strlen(drop[1])) != 0 &&
-		    strncmp(environ[i], drop[2], strlen(drop[2])) != 0)
+		for (k = 0; k < sizeof drop / sizeof drop[0]; k++) {
+			if (strncmp(environ[i], drop[k], strlen(drop[k])) == 0)
+				break;
+		}
+		if (k == sizeof drop / sizeof drop[0])
 			env[j++] = environ[i];
+	}
+	for (i = 0; i < nextra; i++) {
+		if (strcmp(extra[i], JOURNAL_STREAM_STDERR) == 0) {
+			ck_assert_int_eq(fstat(errfd, &st), 0);
+			snprintf(journal, sizeof journal,
+			    "JOURNAL_STREAM=%llu:%llu",
+			    (unsigned long long)st.st_dev,
+			    (unsigned long long)st.st_ino);
+			env[j++] = journal;
+		} else
+			env[j++] = (char *)extra[i];
 	}
 	/* A leak at exit must make the exit status non-zero. */
 	env[j] = asan;
 	return env;
 }
 
-/* Starts GATHERD_BIN with the arguments in ap (up to a NULL). */
+/*
+ * Starts GATHERD_BIN with the extra environment (NULL-terminated, or
+ * NULL) and the arguments in ap (up to a NULL).
+ */
 static void
-proc_vstart(struct proc *p, va_list ap)
+proc_vstart_env(struct proc *p, const char *const *extra, va_list ap)
 {
 	const char *argv[16];
-	char **env = child_env();
+	char **env;
 	int out[2], err[2], devnull;
 	pid_t parent = getpid();
 	size_t n = 0;
@@ -98,6 +131,7 @@ proc_vstart(struct proc *p, va_list ap)
 	}
 	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+	env = child_env(extra, err[1]);
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ge(devnull, 0);
 	p->p_pid = fork();
@@ -123,6 +157,13 @@ proc_vstart(struct proc *p, va_list ap)
 	ck_assert(p->p_buf[0] != NULL && p->p_buf[1] != NULL);
 }
 
+/* Starts GATHERD_BIN with the arguments in ap (up to a NULL). */
+static void
+proc_vstart(struct proc *p, va_list ap)
+{
+	proc_vstart_env(p, NULL, ap);
+}
+
 /* Starts GATHERD_BIN with the arguments that follow, up to a NULL. */
 static void
 proc_start(struct proc *p, ...)
@@ -131,6 +172,17 @@ proc_start(struct proc *p, ...)
 
 	va_start(ap, p);
 	proc_vstart(p, ap);
+	va_end(ap);
+}
+
+/* Starts GATHERD_BIN with the extra environment and the arguments. */
+static void
+proc_start_env(struct proc *p, const char *const *extra, ...)
+{
+	va_list ap;
+
+	va_start(ap, extra);
+	proc_vstart_env(p, extra, ap);
 	va_end(ap);
 }
 
@@ -404,6 +456,8 @@ START_TEST(test_help)
 	ck_assert_msg(
 	    strstr(p.p_buf[0], "--once") != NULL, "stdout: %s", p.p_buf[0]);
 	ck_assert_ptr_nonnull(strstr(p.p_buf[0], "-c"));
+	ck_assert_ptr_nonnull(strstr(p.p_buf[0], "--quiet"));
+	ck_assert_ptr_nonnull(strstr(p.p_buf[0], "--verbose"));
 	ck_assert_str_eq(p.p_buf[1], "");
 	proc_free(&p);
 	run(&p, 0, "--help", NULL);
@@ -620,9 +674,12 @@ struct daemon {
 	unsigned d_port;
 };
 
-/* Starts gatherd polling path on a new fake upstream, until it listens. */
+/*
+ * Starts gatherd polling path on a new fake upstream with the extra
+ * environment (or NULL), until it listens.
+ */
 static void
-daemon_start(struct daemon *d, const char *path)
+daemon_start_env(struct daemon *d, const char *path, const char *const *env)
 {
 	char *body;
 
@@ -631,11 +688,18 @@ daemon_start(struct daemon *d, const char *path)
 	tmpdir_make(&d->d_dir);
 	d->d_conf =
 	    write_config(&d->d_dir, d->d_fu, "listen = 127.0.0.1:0\n", path);
-	proc_start(&d->d_proc, "-c", d->d_conf, NULL);
+	proc_start_env(&d->d_proc, env, "-c", d->d_conf, NULL);
 	d->d_port = wait_listening(&d->d_proc);
 	ck_assert_int_eq(http_get(d->d_port, "/healthz", &body), 200);
 	ck_assert_str_eq(body, "{\"status\":\"ok\"}\n");
 	free(body);
+}
+
+/* Starts gatherd polling path on a new fake upstream, until it listens. */
+static void
+daemon_start(struct daemon *d, const char *path)
+{
+	daemon_start_env(d, path, NULL);
 }
 
 /* Sends sig to the daemon, expects exit status 0 and frees d. */
@@ -1007,6 +1071,383 @@ START_TEST(test_daemon_listen_fails)
 }
 END_TEST
 
+/* The test's end of NOTIFY_SOCKET and every datagram read from it. */
+struct nsock {
+	char n_dir[64];
+	char n_path[128];
+	char n_env[160]; /* "NOTIFY_SOCKET=..." */
+	int n_fd;
+	char *n_msgs[256];
+	size_t n_nmsgs;
+};
+
+/* Binds a datagram socket in a new directory, as systemd does. */
+static void
+nsock_open(struct nsock *n)
+{
+	struct sockaddr_un sun;
+
+	memset(n, 0, sizeof *n);
+	snprintf(n->n_dir, sizeof n->n_dir, "/tmp/gatherd-check-main-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(n->n_dir));
+	snprintf(n->n_path, sizeof n->n_path, "%s/notify", n->n_dir);
+	snprintf(n->n_env, sizeof n->n_env, "NOTIFY_SOCKET=%s", n->n_path);
+	n->n_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(n->n_fd, 0);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(n->n_path), sizeof sun.sun_path);
+	memcpy(sun.sun_path, n->n_path, strlen(n->n_path) + 1);
+	ck_assert_int_eq(bind(n->n_fd, (struct sockaddr *)&sun, sizeof sun), 0);
+}
+
+/* Closes and removes the socket and frees the datagrams. */
+static void
+nsock_close(struct nsock *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->n_nmsgs; i++)
+		free(n->n_msgs[i]);
+	ck_assert_int_eq(close(n->n_fd), 0);
+	ck_assert_int_eq(unlink(n->n_path), 0);
+	ck_assert_int_eq(rmdir(n->n_dir), 0);
+}
+
+/* Returns how many datagrams so far start with prefix. */
+static size_t
+nsock_count(const struct nsock *n, const char *prefix)
+{
+	size_t i, count = 0;
+
+	for (i = 0; i < n->n_nmsgs; i++) {
+		if (strncmp(n->n_msgs[i], prefix, strlen(prefix)) == 0)
+			count++;
+	}
+	return count;
+}
+
+/* Returns the index of the first datagram >= from with prefix, or -1. */
+static long
+nsock_index(const struct nsock *n, const char *prefix, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < n->n_nmsgs; i++) {
+		if (strncmp(n->n_msgs[i], prefix, strlen(prefix)) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Prints the datagrams so far into a static buffer, for messages. */
+static const char *
+nsock_dump(const struct nsock *n)
+{
+	static char buf[4096];
+	size_t i, used = 0;
+	int w;
+
+	buf[0] = '\0';
+	for (i = 0; i < n->n_nmsgs && used < sizeof buf; i++) {
+		w = snprintf(
+		    buf + used, sizeof buf - used, "[%s] ", n->n_msgs[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	return buf;
+}
+
+/* Reads datagrams until count of them start with prefix (bounded). */
+static void
+nsock_wait(struct nsock *n, const char *prefix, size_t count)
+{
+	long long deadline = now_ms() + CHILD_WAIT_MS;
+	struct pollfd pfd;
+	char buf[1024];
+	ssize_t got;
+	int r;
+
+	while (nsock_count(n, prefix) < count) {
+		pfd.fd = n->n_fd;
+		pfd.events = POLLIN;
+		if (now_ms() >= deadline ||
+		    (r = poll(&pfd, 1, (int)(deadline - now_ms()))) == 0)
+			ck_abort_msg("%zu x \"%s\" not received within %d ms; "
+			             "got %s",
+			    count, prefix, CHILD_WAIT_MS, nsock_dump(n));
+		if (r == -1) {
+			ck_assert_int_eq(errno, EINTR);
+			continue;
+		}
+		got = recv(n->n_fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+		ck_assert_msg(got >= 0, "recv: %s", strerror(errno));
+		buf[got] = '\0';
+		ck_assert_uint_lt(
+		    n->n_nmsgs, sizeof n->n_msgs / sizeof n->n_msgs[0]);
+		n->n_msgs[n->n_nmsgs] = strdup(buf);
+		ck_assert_ptr_nonnull(n->n_msgs[n->n_nmsgs]);
+		n->n_nmsgs++;
+	}
+}
+
+/*
+ * Under systemd's protocol: READY=1 first, a STATUS= line with the
+ * counts (status), WATCHDOG=1 every second for WATCHDOG_USEC=2s (no
+ * WATCHDOG_PID, which sd_watchdog_enabled accepts), and STOPPING=1
+ * after SIGTERM, which still exits 0.
+ */
+static void
+check_notify_run(const char *path, const char *status)
+{
+	const char *env[3];
+	struct daemon d;
+	struct nsock n;
+
+	nsock_open(&n);
+	env[0] = n.n_env;
+	env[1] = "WATCHDOG_USEC=2000000";
+	env[2] = NULL;
+	daemon_start_env(&d, path, env);
+	nsock_wait(&n, "READY=1", 1);
+	ck_assert_msg(nsock_index(&n, "READY=1", 0) == 0,
+	    "READY=1 is not the first datagram: %s", nsock_dump(&n));
+	nsock_wait(&n, status, 1);
+	nsock_wait(&n, "WATCHDOG=1", 2);
+	ck_assert_uint_eq(nsock_count(&n, "STOPPING=1"), 0);
+	daemon_stop(&d, SIGTERM);
+	nsock_wait(&n, "STOPPING=1", 1);
+	ck_assert_uint_eq(nsock_count(&n, "READY=1"), 1);
+	ck_assert_msg(nsock_index(&n, "STOPPING=1", 0) == (long)n.n_nmsgs - 1,
+	    "datagrams after STOPPING=1: %s", nsock_dump(&n));
+	nsock_close(&n);
+}
+
+/* A daemon with a good source: READY=1, "1 source: 1 ok", watchdog. */
+START_TEST(test_daemon_notify)
+{
+	check_notify_run("/stats?name=main", "STATUS=1 source: 1 ok");
+}
+END_TEST
+
+/* A daemon with a failing source says so in its STATUS= line. */
+START_TEST(test_daemon_notify_error)
+{
+	check_notify_run("/status/500", "STATUS=1 source: 1 error");
+}
+END_TEST
+
+/* SIGHUP: RELOADING=1 with MONOTONIC_USEC, then READY=1 again. */
+START_TEST(test_daemon_notify_reload)
+{
+	const char *env[2];
+	struct daemon d;
+	struct nsock n;
+	long first, reloading, again;
+
+	nsock_open(&n);
+	env[0] = n.n_env;
+	env[1] = NULL;
+	daemon_start_env(&d, "/stats?name=main", env);
+	nsock_wait(&n, "READY=1", 1);
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	nsock_wait(&n, "RELOADING=1\nMONOTONIC_USEC=", 1);
+	nsock_wait(&n, "READY=1", 2);
+	first = nsock_index(&n, "READY=1", 0);
+	reloading = nsock_index(&n, "RELOADING=1", 0);
+	again = nsock_index(&n, "READY=1", (size_t)first + 1);
+	ck_assert_msg(first == 0 && first < reloading && reloading < again,
+	    "order: %s", nsock_dump(&n));
+	ck_assert_uint_eq(nsock_count(&n, "WATCHDOG=1"), 0);
+	daemon_stop(&d, SIGTERM);
+	nsock_wait(&n, "STOPPING=1", 1);
+	nsock_close(&n);
+}
+END_TEST
+
+/*
+ * Runs gatherd with global lines in [gatherd] (web_root is missing: a
+ * warning), listening on port 0, with the option flag (or NULL) and a
+ * watchdog (its debug line), until READY=1; stops it with SIGTERM and
+ * returns what it wrote on stderr (the caller frees it).
+ */
+static char *
+run_logging(const char *global, const char *flag, const char *extra_env)
+{
+	struct fake_upstream *fu = fake_upstream_start(0);
+	const char *path, *env[4];
+	char *lines, *out;
+	struct tmpdir t;
+	struct nsock n;
+	struct proc p;
+	int status;
+
+	ck_assert_ptr_nonnull(fu);
+	tmpdir_make(&t);
+	nsock_open(&n);
+	ck_assert_int_gt(asprintf(&lines,
+	                     "listen = 127.0.0.1:0\n"
+	                     "web_root = %s/no-such-web-root\n"
+	                     "%s",
+	                     t.t_path, global),
+	    0);
+	path = write_config(&t, fu, lines, "/stats?name=main");
+	env[0] = n.n_env;
+	env[1] = "WATCHDOG_USEC=2000000";
+	env[2] = extra_env;
+	env[3] = NULL;
+	if (flag != NULL)
+		proc_start_env(&p, env, flag, "-c", path, NULL);
+	else
+		proc_start_env(&p, env, "-c", path, NULL);
+	nsock_wait(&n, "READY=1", 1);
+	ck_assert_int_eq(kill(p.p_pid, SIGTERM), 0);
+	status = proc_finish(&p);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "status %#x; stderr: %s", (unsigned)status, p.p_buf[1]);
+	out = strdup(p.p_buf[1]);
+	ck_assert_ptr_nonnull(out);
+	proc_free(&p);
+	nsock_close(&n);
+	free(lines);
+	tmpdir_remove(&t);
+	fake_upstream_stop(fu);
+	return out;
+}
+
+/* Asserts which of debug, info and warning lines appear in err. */
+static void
+expect_levels(const char *err, int debug, int info, int warning)
+{
+	ck_assert_msg((strstr(err, "watchdog: keep-alive every 1000 ms") !=
+	                  NULL) == debug,
+	    "debug line %s: %s", debug ? "missing" : "shown", err);
+	ck_assert_msg((strstr(err, "listening on http://") != NULL) == info &&
+	        (strstr(err, "stopping") != NULL) == info,
+	    "info lines %s: %s", info ? "missing" : "shown", err);
+	ck_assert_msg((strstr(err, "no-such-web-root") != NULL) == warning,
+	    "warning %s: %s", warning ? "missing" : "shown", err);
+}
+
+/* log_level in the config sets what is logged. */
+START_TEST(test_log_level_key)
+{
+	char *err;
+
+	err = run_logging("", NULL, NULL);
+	expect_levels(err, 0, 1, 1);
+	ck_assert_ptr_nonnull(strstr(err, "warning: web_root "));
+	free(err);
+	err = run_logging("log_level = debug\n", NULL, NULL);
+	expect_levels(err, 1, 1, 1);
+	free(err);
+	err = run_logging("log_level = info\n", NULL, NULL);
+	expect_levels(err, 0, 1, 1);
+	free(err);
+	err = run_logging("log_level = warning\n", NULL, NULL);
+	expect_levels(err, 0, 0, 1);
+	free(err);
+	err = run_logging("log_level = error\n", NULL, NULL);
+	ck_assert_str_eq(err, "");
+	free(err);
+}
+END_TEST
+
+/* -v and -q win over log_level, either way round. */
+START_TEST(test_log_flags)
+{
+	char *err;
+
+	err = run_logging("", "-v", NULL);
+	expect_levels(err, 1, 1, 1);
+	free(err);
+	err = run_logging("log_level = error\n", "--verbose", NULL);
+	expect_levels(err, 1, 1, 1);
+	free(err);
+	err = run_logging("", "-q", NULL);
+	expect_levels(err, 0, 0, 1);
+	free(err);
+	err = run_logging("log_level = debug\n", "--quiet", NULL);
+	expect_levels(err, 0, 0, 1);
+	free(err);
+}
+END_TEST
+
+/* Errors still show with -q and log_level = error; -t is not affected. */
+START_TEST(test_log_errors_shown)
+{
+	struct fake_upstream *fu = fake_upstream_start(0);
+	struct tmpdir t;
+	struct proc p;
+	const char *path;
+	char *global, *want;
+
+	ck_assert_ptr_nonnull(fu);
+	tmpdir_make(&t);
+	/* The fake upstream's port is taken. */
+	ck_assert_int_gt(
+	    asprintf(&global, "listen = 127.0.0.1:%u\nlog_level = error\n",
+	        fake_upstream_port(fu)),
+	    0);
+	path = write_config(&t, fu, global, "/stats?name=main");
+	run(&p, 1, "-q", "-c", path, NULL);
+	ck_assert_msg(strncmp(p.p_buf[1], "error: cannot listen on ", 24) == 0,
+	    "stderr: %s", p.p_buf[1]);
+	proc_free(&p);
+	ck_assert_int_gt(asprintf(&want, "%s: ok\n", path), 0);
+	run(&p, 0, "-q", "-t", "-c", path, NULL);
+	ck_assert_str_eq(p.p_buf[1], want);
+	proc_free(&p);
+	free(want);
+	free(global);
+	tmpdir_remove(&t);
+	fake_upstream_stop(fu);
+}
+END_TEST
+
+/* Returns 1 if every line of text starts with "<N>", N a digit. */
+static int
+all_lines_prefixed(const char *text)
+{
+	const char *line;
+
+	for (line = text; *line != '\0'; line = strchr(line, '\n') + 1) {
+		if (line[0] != '<' || line[1] < '0' || line[1] > '7' ||
+		    line[2] != '>' || strchr(line, '\n') == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * With stderr being the stream JOURNAL_STREAM names, every line carries
+ * its syslog priority; a JOURNAL_STREAM naming another stream (inherited
+ * by a child of a service) is ignored.
+ */
+START_TEST(test_journal_prefix)
+{
+	char *err;
+
+	err = run_logging("", NULL, JOURNAL_STREAM_STDERR);
+	ck_assert_msg(all_lines_prefixed(err), "stderr: %s", err);
+	ck_assert_ptr_nonnull(strstr(err, "<6>listening on http://"));
+	ck_assert_ptr_nonnull(strstr(err, "<4>web_root "));
+	ck_assert_ptr_nonnull(strstr(err, "<6>signal 15: stopping\n"));
+	ck_assert_ptr_null(strstr(err, "warning: "));
+	free(err);
+	err = run_logging("", "-v", JOURNAL_STREAM_STDERR);
+	ck_assert_msg(all_lines_prefixed(err), "stderr: %s", err);
+	ck_assert_ptr_nonnull(strstr(err, "<7>watchdog: keep-alive every"));
+	free(err);
+	err = run_logging("", NULL, "JOURNAL_STREAM=1:1");
+	ck_assert_ptr_nonnull(strstr(err, "warning: web_root "));
+	ck_assert_ptr_null(strstr(err, "<6>"));
+	ck_assert_ptr_null(strstr(err, "<4>"));
+	free(err);
+}
+END_TEST
+
 /* Builds the suite. */
 static Suite *
 main_suite(void)
@@ -1040,6 +1481,21 @@ main_suite(void)
 	tcase_add_test(tc, test_daemon_reload_diff);
 	tcase_add_test(tc, test_daemon_restores_state);
 	tcase_add_test(tc, test_daemon_listen_fails);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("systemd");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_daemon_notify);
+	tcase_add_test(tc, test_daemon_notify_error);
+	tcase_add_test(tc, test_daemon_notify_reload);
+	tcase_add_test(tc, test_journal_prefix);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("logging");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_log_level_key);
+	tcase_add_test(tc, test_log_flags);
+	tcase_add_test(tc, test_log_errors_shown);
 	suite_add_tcase(s, tc);
 	return s;
 }
