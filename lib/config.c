@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "log.h"
 
 #define CONFIG_DEFAULT_LISTEN_PORT 8080
 #define CONFIG_DEFAULT_CONCURRENCY 64
@@ -58,6 +60,7 @@ enum config_key {
 	KEY_CA_FILE = 1 << 10,
 	KEY_MAX_STREAMS = 1 << 11,
 	KEY_STREAM_IDLE = 1 << 12,
+	KEY_STRICT_PERMISSIONS = 1 << 13,
 	KEY_LOG_LEVEL = 1 << 13,
 };
 
@@ -145,6 +148,8 @@ struct config_parse {
 	unsigned cp_source_seen;
 	int cp_err_line; /* 0 while no error */
 	char cp_err[CONFIG_ERR_LEN];
+	int cp_open_token_line; /* first token file others can read, or 0 */
+	char cp_open_token[256];
 };
 
 /* Records the first error, at line (0 = the line being parsed). */
@@ -359,6 +364,24 @@ config_token_path(const struct config_parse *cp, const char *path)
 	return full;
 }
 
+/* Notes a token file that users other than its owner and group can read;
+ * judged after the whole file, when strict_permissions is known. */
+static void
+config_check_token_mode(struct config_parse *cp, FILE *f, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) == -1 || (st.st_mode & S_IROTH) == 0)
+		return;
+	log_warnx("%s:%d: token file %s is readable by everyone; chmod o-r it",
+	    cp->cp_name, cp->cp_line, path);
+	if (cp->cp_open_token_line == 0) {
+		cp->cp_open_token_line = cp->cp_line;
+		snprintf(
+		    cp->cp_open_token, sizeof cp->cp_open_token, "%s", path);
+	}
+}
+
 /* Reads a secret from path (see config_token_path for relative ones). */
 static char *
 config_read_token(struct config_parse *cp, const char *path)
@@ -379,6 +402,7 @@ config_read_token(struct config_parse *cp, const char *path)
 		    strerror(errno));
 		goto fail;
 	}
+	config_check_token_mode(cp, f, path);
 	n = fread(buf, 1, sizeof buf - 1, f);
 	if (ferror(f)) {
 		config_error(cp, 0, "cannot read token file %s", path);
@@ -576,6 +600,21 @@ config_global_key(struct config_parse *cp, const char *name, const char *value)
 			config_error(cp, 0,
 			    "max_event_streams: expected a number from 0 to "
 			    "100000, got \"%s\"",
+			    value);
+			return 0;
+		}
+	} else if (strcmp(name, "strict_permissions") == 0) {
+		if (config_once(cp, seen, KEY_STRICT_PERMISSIONS, name) == -1)
+			return 0;
+		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
+			cf->cf_strict_permissions = 1;
+		else if (strcmp(value, "no") == 0 ||
+		    strcmp(value, "false") == 0)
+			cf->cf_strict_permissions = 0;
+		else {
+			config_error(cp, 0,
+			    "strict_permissions: expected yes or no, got "
+			    "\"%s\"",
 			    value);
 			return 0;
 		}
@@ -1002,6 +1041,12 @@ config_parse(struct config_parse *cp, char *err, size_t errlen)
 		    "key = value)");
 	if (cp->cp_err_line == 0)
 		config_check_sources(cp);
+	if (cp->cp_err_line == 0 && cf->cf_strict_permissions &&
+	    cp->cp_open_token_line != 0)
+		config_error(cp, cp->cp_open_token_line,
+		    "token file %s is readable by everyone "
+		    "(strict_permissions = yes)",
+		    cp->cp_open_token);
 	if (cp->cp_err_line != 0)
 		goto fail;
 	free(cp->cp_dir);

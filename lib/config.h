@@ -59,6 +59,7 @@ struct config {
 	uint64_t cf_initial_spread_ms;
 	unsigned cf_max_streams; /* concurrent /api/v1/events streams */
 	uint64_t cf_stream_idle_ms; /* a stream not draining this long ends */
+	int cf_strict_permissions; /* a token file others can read is an error */
 	struct config_source cf_defaults; /* tunables set in [gatherd] */
 	char *cf_api_token; /* secret from api_token_file, or NULL */
 	enum log_level cf_log_level; /* -v and -q override it */

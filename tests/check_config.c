@@ -968,6 +968,47 @@ START_TEST(test_ca_file)
 }
 END_TEST
 
+/* A token file others can read is a warning, or with strict_permissions
+ * an error at the line that named it. */
+START_TEST(test_token_permissions)
+{
+	char dir[] = "/tmp/gatherd-perm.XXXXXX", path[64], *text, *lax, *strict;
+	char err[CONFIG_ERR_LEN] = "";
+	struct config *cf;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/token", dir);
+	write_file(path, "s3cret\n");
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_gt(asprintf(&text,
+	                     "[gatherd]\nstrict_permissions = %%s\n"
+	                     "[source a]\nurl = http://a.example/\n"
+	                     "token_file = %s\nstat x = /x\n",
+	                     path),
+	    0);
+	ck_assert_int_gt(asprintf(&lax, text, "no"), 0);
+	ck_assert_int_gt(asprintf(&strict, text, "yes"), 0);
+	cf = expect_ok(lax);
+	ck_assert_str_eq(cf->cf_sources[0].src_token, "s3cret");
+	config_free(cf);
+	cf = config_load_string(strict, NAME, err, sizeof err);
+	ck_assert_ptr_null(cf);
+	ck_assert_msg(strncmp(err, NAME ":5: token file ", 16) == 0, "%s", err);
+	ck_assert_ptr_nonnull(strstr(err, "readable by everyone"));
+	/* Owner and group only: fine either way. */
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	cf = expect_ok(strict);
+	config_free(cf);
+	expect_error("[gatherd]\nstrict_permissions = maybe\n",
+	    NAME ":2: ", "expected yes or no");
+	free(lax);
+	free(strict);
+	free(text);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -988,6 +1029,7 @@ config_suite(void)
 	tcase_add_test(tc, test_tunables_derived);
 	tcase_add_test(tc, test_tunables_errors);
 	tcase_add_test(tc, test_ca_file);
+	tcase_add_test(tc, test_token_permissions);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_log_level);
 	tcase_add_test(tc, test_spread_zero);
