@@ -50,7 +50,7 @@ struct proc {
 /* A temporary directory for config files. */
 struct tmpdir {
 	char t_path[64];
-	char *t_files[4];
+	char *t_files[8];
 	size_t t_nfiles;
 };
 
@@ -1046,6 +1046,138 @@ START_TEST(test_daemon_restores_state)
 }
 END_TEST
 
+/* GETs path with a bearer token; returns the status, *body malloc'd. */
+static long
+http_get_token(unsigned port, const char *path, const char *token, char **body)
+{
+	struct curl_slist *hdrs = NULL;
+	char url[256], auth[256];
+	long status = 0;
+	CURL *c;
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+	hdrs = curl_slist_append(NULL, auth);
+	*body = strdup("");
+	c = curl_easy_init();
+	ck_assert(c != NULL && *body != NULL && hdrs != NULL);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	return status;
+}
+
+/* Fails if any secret of the secrets test appears in text. */
+static void
+assert_no_secret(const char *what, const char *text)
+{
+	static const char *const secrets[] = {
+	    "API-s3cret", "SRC-s3cret", "URL-s3cret", "dXNlcjpVUkwtczNjcmV0"};
+	size_t i;
+
+	for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+		ck_assert_msg(strstr(text, secrets[i]) == NULL,
+		    "%s shows the secret %s", what, secrets[i]);
+}
+
+/*
+ * No token, Authorization value or URL credential ever shows: not in a
+ * log line (at debug level), an API response, /metrics or the state
+ * file, whatever the upstreams answer.
+ */
+START_TEST(test_daemon_keeps_secrets)
+{
+	static const char *const paths[] = {"/api/v1/stats",
+	    "/api/v1/stats/bearer", "/api/v1/stats/basic",
+	    "/api/v1/stats/refused", "/api/v1/sources", "/metrics", "/readyz",
+	    "/api/v1/info", "/api/v1/sources/bearer/history?stat=total",
+	    "/nope"};
+	struct fake_upstream *fu = fake_upstream_start(0);
+	struct tmpdir t;
+	struct proc p;
+	char *text, *body, state[128];
+	unsigned port;
+	size_t i;
+	FILE *f;
+	int status;
+
+	ck_assert_ptr_nonnull(fu);
+	tmpdir_make(&t);
+	tmpdir_write(&t, "api.token", "API-s3cret\n");
+	tmpdir_write(&t, "src.token", "SRC-s3cret\n");
+	ck_assert_int_gt(asprintf(&text,
+	                     "[gatherd]\nlisten = 127.0.0.1:0\nstate_dir = %s\n"
+	                     "initial_spread = 0\napi_token_file = api.token\n"
+	                     "[source bearer]\n"
+	                     "url = http://127.0.0.1:%u/stats?name=b\n"
+	                     "interval = 200ms\ntoken_file = src.token\n"
+	                     "stat total = /data/total\n"
+	                     "[source basic]\n"
+	                     "url = http://user:URL-s3cret@127.0.0.1:%u/status/"
+	                     "503?retry_after=\n"
+	                     "interval = 200ms\nretry_base = 20ms\n"
+	                     "stat total = /data/total\n"
+	                     "[source refused]\n"
+	                     "url = http://127.0.0.1:%u/status/401\n"
+	                     "interval = 200ms\ntoken_file = src.token\n"
+	                     "stat total = /data/total\n",
+	                     t.t_path, fake_upstream_port(fu),
+	                     fake_upstream_port(fu), fake_upstream_port(fu)),
+	    0);
+	tmpdir_write(&t, "gatherd.conf", text);
+	free(text);
+	ck_assert_int_gt(asprintf(&text, "%s/gatherd.conf", t.t_path), 0);
+	proc_start(&p, "-v", "-c", text, NULL);
+	free(text);
+	port = wait_listening(&p);
+	/* Let every source fail or succeed a few times. */
+	for (i = 0; i < 150; i++) {
+		if (http_get_token(
+		        port, "/api/v1/sources", "API-s3cret", &body) == 200 &&
+		    strstr(body, "\"polls_total\":4") != NULL) {
+			free(body);
+			break;
+		}
+		free(body);
+		usleep(20 * 1000);
+	}
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		http_get_token(port, paths[i], "API-s3cret", &body);
+		assert_no_secret(paths[i], body);
+		free(body);
+		/* A wrong token: refused, and not echoed either. */
+		ck_assert_int_eq(
+		    http_get_token(port, paths[i], "URL-s3cret", &body),
+		    strncmp(paths[i], "/readyz", 7) == 0 ? 200 : 401);
+		assert_no_secret(paths[i], body);
+		free(body);
+	}
+	ck_assert_int_eq(kill(p.p_pid, SIGTERM), 0);
+	status = proc_finish(&p);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_ptr_nonnull(strstr(p.p_buf[1], "source refused"));
+	assert_no_secret("the log", p.p_buf[1]);
+	snprintf(state, sizeof state, "%s/state.json", t.t_path);
+	ck_assert_ptr_nonnull(f = fopen(state, "r"));
+	body = calloc(1, 1 << 20);
+	ck_assert_ptr_nonnull(body);
+	ck_assert_uint_gt(fread(body, 1, (1 << 20) - 1, f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(body, "\"bearer\""));
+	assert_no_secret("state.json", body);
+	free(body);
+	proc_free(&p);
+	tmpdir_remove(&t);
+	fake_upstream_stop(fu);
+}
+END_TEST
+
 /* A daemon that cannot listen exits 1. */
 START_TEST(test_daemon_listen_fails)
 {
@@ -1480,6 +1612,7 @@ main_suite(void)
 	tcase_add_test(tc, test_daemon_sighup_bad_config);
 	tcase_add_test(tc, test_daemon_reload_diff);
 	tcase_add_test(tc, test_daemon_restores_state);
+	tcase_add_test(tc, test_daemon_keeps_secrets);
 	tcase_add_test(tc, test_daemon_listen_fails);
 	suite_add_tcase(s, tc);
 
