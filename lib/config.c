@@ -28,6 +28,13 @@
 #define CONFIG_DEFAULT_SPREAD_MS 5000
 #define CONFIG_DEFAULT_STREAMS 256
 #define CONFIG_DEFAULT_STREAM_IDLE_MS 60000
+#define CONFIG_DEFAULT_HTTP_TIMEOUT_S 30
+#define CONFIG_DEFAULT_HTTP_CONNS 1024
+#define CONFIG_DEFAULT_HTTP_PER_IP 64
+#define CONFIG_DEFAULT_HTTP_MEMORY (32 * 1024)
+#define CONFIG_MIN_HTTP_MEMORY (8 * 1024)
+#define CONFIG_MAX_HTTP_MEMORY (1024 * 1024)
+#define CONFIG_MAX_ORIGINS 64
 #define CONFIG_DEFAULT_CONNECT_MS 10000
 #define CONFIG_DEFAULT_RETRY_MAX_MS 3600000
 #define CONFIG_MAX_DURATION_MS (7ULL * 24 * 3600 * 1000)
@@ -61,7 +68,12 @@ enum config_key {
 	KEY_MAX_STREAMS = 1 << 11,
 	KEY_STREAM_IDLE = 1 << 12,
 	KEY_STRICT_PERMISSIONS = 1 << 13,
-	KEY_LOG_LEVEL = 1 << 13,
+	KEY_LOG_LEVEL = 1 << 14,
+	KEY_HTTP_TIMEOUT = 1 << 15,
+	KEY_HTTP_CONNS = 1 << 16,
+	KEY_HTTP_PER_IP = 1 << 17,
+	KEY_HTTP_MEMORY = 1 << 18,
+	KEY_ALLOW_ORIGINS = 1 << 19,
 };
 
 /* How a tunable's value is written. */
@@ -519,6 +531,166 @@ config_set_knob(struct config_parse *cp, struct config_source *src,
 	return 1;
 }
 
+/* Returns 1 if text is an origin: http(s)://host[:port], no path. */
+static int
+config_valid_origin(const char *text)
+{
+	const char *p, *host;
+	unsigned port;
+
+	if (strncmp(text, "https://", 8) == 0)
+		host = text + 8;
+	else if (strncmp(text, "http://", 7) == 0)
+		host = text + 7;
+	else
+		return 0;
+	p = host;
+	if (*p == '[') {
+		/* An IPv6 literal: hex digits, ':' and '.' in brackets. */
+		for (p++; isxdigit((unsigned char)*p) || *p == ':' || *p == '.';
+		     p++)
+			;
+		if (*p != ']' || p == host + 1)
+			return 0;
+		p++;
+	} else {
+		for (; isalnum((unsigned char)*p) || *p == '.' || *p == '-';
+		     p++)
+			;
+		if (p == host)
+			return 0;
+	}
+	if (*p == '\0')
+		return 1;
+	return *p == ':' && config_parse_uint(p + 1, 1, 65535, &port) == 0;
+}
+
+/* Sets allow_origins from a comma-separated list; 1 or 0 as inih wants. */
+static int
+config_set_origins(struct config_parse *cp, const char *value)
+{
+	struct config *cf = cp->cp_cf;
+	const char *p = value, *end;
+	char *origin, **grown;
+	size_t i, n;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		n = strcspn(p, ", \t");
+		end = p + n;
+		if ((origin = strndup(p, n)) == NULL)
+			return 0;
+		/* Browsers send scheme and host in lower case. */
+		for (i = 0; i < n; i++)
+			origin[i] = (char)tolower((unsigned char)origin[i]);
+		if (!config_valid_origin(origin)) {
+			config_error(cp, 0,
+			    "allow_origins: \"%s\" is not an origin (use e.g. "
+			    "https://dash.example.com, no path)",
+			    origin);
+			free(origin);
+			return 0;
+		}
+		for (i = 0; i < cf->cf_nallow_origins; i++) {
+			if (strcmp(cf->cf_allow_origins[i], origin) == 0) {
+				config_error(cp, 0,
+				    "allow_origins: duplicate origin \"%s\"",
+				    origin);
+				free(origin);
+				return 0;
+			}
+		}
+		if (cf->cf_nallow_origins == CONFIG_MAX_ORIGINS ||
+		    (grown = reallocarray(cf->cf_allow_origins,
+		         cf->cf_nallow_origins + 1, sizeof *grown)) == NULL) {
+			config_error(cp, 0,
+			    "allow_origins: more than %d origins",
+			    CONFIG_MAX_ORIGINS);
+			free(origin);
+			return 0;
+		}
+		cf->cf_allow_origins = grown;
+		cf->cf_allow_origins[cf->cf_nallow_origins++] = origin;
+		p = end;
+	}
+	if (cf->cf_nallow_origins == 0) {
+		config_error(cp, 0, "allow_origins is empty");
+		return 0;
+	}
+	return 1;
+}
+
+/* Handles the keys of the HTTP server's limits and CORS; 1 or 0. */
+static int
+config_http_key(struct config_parse *cp, const char *name, const char *value)
+{
+	struct config *cf = cp->cp_cf;
+	unsigned *seen = &cp->cp_global_seen;
+	uint64_t ms;
+	size_t size;
+
+	if (strcmp(name, "http_connection_timeout") == 0) {
+		if (config_once(cp, seen, KEY_HTTP_TIMEOUT, name) == -1)
+			return 0;
+		if (config_parse_duration(value, &ms) == -1 || ms < 1000 ||
+		    ms > 3600 * 1000) {
+			config_error(cp, 0,
+			    "http_connection_timeout: bad duration \"%s\" (use "
+			    "e.g. 30s; 1s to 1h)",
+			    value);
+			return 0;
+		}
+		/* MHD counts whole seconds: round up. */
+		cf->cf_http_timeout_s = (unsigned)((ms + 999) / 1000);
+	} else if (strcmp(name, "http_max_connections") == 0) {
+		if (config_once(cp, seen, KEY_HTTP_CONNS, name) == -1)
+			return 0;
+		if (config_parse_uint(
+		        value, 1, 100000, &cf->cf_http_max_conns) == -1) {
+			config_error(cp, 0,
+			    "http_max_connections: expected a number from 1 to "
+			    "100000, got \"%s\"",
+			    value);
+			return 0;
+		}
+	} else if (strcmp(name, "http_max_connections_per_ip") == 0) {
+		if (config_once(cp, seen, KEY_HTTP_PER_IP, name) == -1)
+			return 0;
+		if (config_parse_uint(
+		        value, 0, 100000, &cf->cf_http_max_per_ip) == -1) {
+			config_error(cp, 0,
+			    "http_max_connections_per_ip: expected a number "
+			    "from 0 (no limit) to 100000, got \"%s\"",
+			    value);
+			return 0;
+		}
+	} else if (strcmp(name, "http_connection_memory") == 0) {
+		if (config_once(cp, seen, KEY_HTTP_MEMORY, name) == -1)
+			return 0;
+		if (config_parse_size(value, &size) == -1 ||
+		    size < CONFIG_MIN_HTTP_MEMORY ||
+		    size > CONFIG_MAX_HTTP_MEMORY) {
+			config_error(cp, 0,
+			    "http_connection_memory: bad size \"%s\" (use "
+			    "e.g. 32k; 8k to 1M)",
+			    value);
+			return 0;
+		}
+		cf->cf_http_memory = size;
+	} else if (strcmp(name, "allow_origins") == 0) {
+		if (config_once(cp, seen, KEY_ALLOW_ORIGINS, name) == -1)
+			return 0;
+		return config_set_origins(cp, value);
+	} else {
+		config_error(cp, 0, "unknown key \"%s\" in [gatherd]", name);
+		return 0;
+	}
+	return 1;
+}
+
 /* Handles one key of the [gatherd] section; 1 or 0 as inih wants. */
 static int
 config_global_key(struct config_parse *cp, const char *name, const char *value)
@@ -640,6 +812,9 @@ config_global_key(struct config_parse *cp, const char *name, const char *value)
 			    value);
 			return 0;
 		}
+	} else if (strncmp(name, "http_", 5) == 0 ||
+	    strcmp(name, "allow_origins") == 0) {
+		return config_http_key(cp, name, value);
 	} else if ((k = config_find_knob(name)) != NULL && k->k_global) {
 		return config_set_knob(cp, &cf->cf_defaults, k, value);
 	} else {
@@ -991,6 +1166,10 @@ config_set_defaults(struct config *cf)
 	cf->cf_max_streams = CONFIG_DEFAULT_STREAMS;
 	cf->cf_stream_idle_ms = CONFIG_DEFAULT_STREAM_IDLE_MS;
 	cf->cf_log_level = LOG_LEVEL_INFO;
+	cf->cf_http_timeout_s = CONFIG_DEFAULT_HTTP_TIMEOUT_S;
+	cf->cf_http_max_conns = CONFIG_DEFAULT_HTTP_CONNS;
+	cf->cf_http_max_per_ip = CONFIG_DEFAULT_HTTP_PER_IP;
+	cf->cf_http_memory = CONFIG_DEFAULT_HTTP_MEMORY;
 	/* systemd may pass several directories separated by ':'. */
 	if (state != NULL && *state != '\0')
 		cf->cf_state_dir = strndup(state, strcspn(state, ":"));
@@ -1131,6 +1310,9 @@ config_free(struct config *cf)
 	free(cf->cf_user_agent);
 	free(cf->cf_state_dir);
 	free(cf->cf_web_root);
+	for (i = 0; i < cf->cf_nallow_origins; i++)
+		free(cf->cf_allow_origins[i]);
+	free(cf->cf_allow_origins);
 	if (cf->cf_api_token != NULL) {
 		explicit_bzero(cf->cf_api_token, strlen(cf->cf_api_token));
 		free(cf->cf_api_token);

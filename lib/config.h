@@ -59,7 +59,14 @@ struct config {
 	uint64_t cf_initial_spread_ms;
 	unsigned cf_max_streams; /* concurrent /api/v1/events streams */
 	uint64_t cf_stream_idle_ms; /* a stream not draining this long ends */
-	int cf_strict_permissions; /* a token file others can read is an error */
+	int cf_strict_permissions; /* a token file others can read is an error
+	                            */
+	unsigned cf_http_timeout_s; /* idle, or a request head this slow */
+	unsigned cf_http_max_conns; /* HTTP connections at once */
+	unsigned cf_http_max_per_ip; /* from one address; 0: no limit */
+	size_t cf_http_memory; /* per connection: URL, headers, buffers */
+	char **cf_allow_origins; /* CORS: origins that may read the API */
+	size_t cf_nallow_origins;
 	struct config_source cf_defaults; /* tunables set in [gatherd] */
 	char *cf_api_token; /* secret from api_token_file, or NULL */
 	enum log_level cf_log_level; /* -v and -q override it */

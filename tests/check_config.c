@@ -945,6 +945,121 @@ START_TEST(test_tunables_errors)
 }
 END_TEST
 
+/* The HTTP server's limits default to 30s, 1024, 64 per address, 32k. */
+START_TEST(test_http_defaults)
+{
+	struct config *cf = expect_ok(GOOD_SOURCE);
+
+	ck_assert_uint_eq(cf->cf_http_timeout_s, 30);
+	ck_assert_uint_eq(cf->cf_http_max_conns, 1024);
+	ck_assert_uint_eq(cf->cf_http_max_per_ip, 64);
+	ck_assert_uint_eq(cf->cf_http_memory, 32 * 1024);
+	ck_assert_uint_eq(cf->cf_nallow_origins, 0);
+	ck_assert_ptr_null(cf->cf_allow_origins);
+	config_free(cf);
+}
+END_TEST
+
+/* Each limit is read; a timeout is rounded up to whole seconds. */
+START_TEST(test_http_keys)
+{
+	struct config *cf;
+
+	cf = expect_ok("[gatherd]\n"
+	               "http_connection_timeout = 1500ms\n"
+	               "http_max_connections = 10\n"
+	               "http_max_connections_per_ip = 0\n"
+	               "http_connection_memory = 16k\n" GOOD_SOURCE);
+	ck_assert_uint_eq(cf->cf_http_timeout_s, 2);
+	ck_assert_uint_eq(cf->cf_http_max_conns, 10);
+	ck_assert_uint_eq(cf->cf_http_max_per_ip, 0);
+	ck_assert_uint_eq(cf->cf_http_memory, 16 * 1024);
+	config_free(cf);
+	cf = expect_ok("[gatherd]\nhttp_connection_timeout = 1h\n"
+	               "http_connection_memory = 1M\n" GOOD_SOURCE);
+	ck_assert_uint_eq(cf->cf_http_timeout_s, 3600);
+	ck_assert_uint_eq(cf->cf_http_memory, 1024 * 1024);
+	config_free(cf);
+}
+END_TEST
+
+/* Limits out of range, malformed or given twice are errors at their line. */
+START_TEST(test_http_errors)
+{
+	static const struct {
+		const char *line;
+		const char *phrase;
+	} bad[] = {
+	    {"http_connection_timeout = 0", "1s to 1h"},
+	    {"http_connection_timeout = 999ms", "1s to 1h"},
+	    {"http_connection_timeout = 2h", "1s to 1h"},
+	    {"http_connection_timeout = soon", "bad duration"},
+	    {"http_max_connections = 0", "from 1 to 100000"},
+	    {"http_max_connections = 100001", "from 1 to 100000"},
+	    {"http_max_connections = -1", "from 1 to 100000"},
+	    {"http_max_connections_per_ip = many", "0 (no limit)"},
+	    {"http_connection_memory = 4k", "8k to 1M"},
+	    {"http_connection_memory = 2M", "8k to 1M"},
+	    {"http_connection_memory = 32q", "bad size"},
+	    {"http_max_conns = 5", "unknown key \"http_max_conns\""},
+	};
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "[gatherd]\n%s\n" GOOD_SOURCE,
+		    bad[i].line);
+		expect_error(text, NAME ":2: ", bad[i].phrase);
+	}
+	expect_error("[gatherd]\nhttp_max_connections = 5\n"
+	             "http_max_connections = 6\n" GOOD_SOURCE,
+	    NAME ":3: ", "duplicate key \"http_max_connections\"");
+}
+END_TEST
+
+/* allow_origins: a comma-separated list, stored in lower case. */
+START_TEST(test_allow_origins)
+{
+	struct config *cf;
+
+	cf = expect_ok("[gatherd]\nallow_origins = https://A.example, "
+	               "http://b.example:8080,https://[::1]:9\n" GOOD_SOURCE);
+	ck_assert_uint_eq(cf->cf_nallow_origins, 3);
+	ck_assert_str_eq(cf->cf_allow_origins[0], "https://a.example");
+	ck_assert_str_eq(cf->cf_allow_origins[1], "http://b.example:8080");
+	ck_assert_str_eq(cf->cf_allow_origins[2], "https://[::1]:9");
+	config_free(cf);
+}
+END_TEST
+
+/* Anything but scheme://host[:port], wildcards, duplicates: errors. */
+START_TEST(test_allow_origins_errors)
+{
+	static const char *bad[] = {"*", "https://a.example/",
+	    "https://a.example/path", "ftp://a.example", "a.example",
+	    "https://", "https://a.example:0", "https://a.example:99999",
+	    "https://user@a.example", "https://[zz]", "null"};
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text,
+		    "[gatherd]\nallow_origins = https://ok.example, "
+		    "%s\n" GOOD_SOURCE,
+		    bad[i]);
+		expect_error(text, NAME ":2: ", "is not an origin");
+	}
+	expect_error("[gatherd]\nallow_origins = https://a.example, "
+	             "https://A.EXAMPLE\n" GOOD_SOURCE,
+	    NAME ":2: ", "duplicate origin");
+	expect_error("[gatherd]\nallow_origins = , ,\n" GOOD_SOURCE,
+	    NAME ":2: ", "allow_origins is empty");
+	expect_error("[gatherd]\nallow_origins = https://a.example\n"
+	             "allow_origins = https://b.example\n" GOOD_SOURCE,
+	    NAME ":3: ", "duplicate key \"allow_origins\"");
+}
+END_TEST
+
 /* A readable ca_file is kept for the source. */
 START_TEST(test_ca_file)
 {
@@ -1069,6 +1184,14 @@ config_suite(void)
 	tcase_add_test(tc, test_token_relative);
 	tcase_add_test(tc, test_token_credentials);
 	tcase_add_test(tc, test_load_file_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("http");
+	tcase_add_test(tc, test_http_defaults);
+	tcase_add_test(tc, test_http_keys);
+	tcase_add_test(tc, test_http_errors);
+	tcase_add_test(tc, test_allow_origins);
+	tcase_add_test(tc, test_allow_origins_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("regressions");
