@@ -11,7 +11,14 @@
  * stay true, a document asked for more than a second after it was
  * rendered is rendered again; its weak ETag stays, as its data did.
  * /metrics is the exception, rendered per request (see api_get_metrics).
+ *
+ * Hostile clients meet MHD's limits (connections in all and per address,
+ * memory per connection, which bounds URL and headers, an idle timeout)
+ * and ours: a deadline for each request's head, which MHD's idle timeout
+ * alone does not give against a client sending a byte at a time, and a
+ * refusal of long URLs and of any body before it is read.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <time.h>
@@ -19,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <curl/curl.h>
@@ -33,12 +41,20 @@
 #include "render.h"
 #include "timeutil.h"
 
-#define API_CONNECTION_LIMIT 1024
-#define API_CONNECTION_TIMEOUT 30 /* seconds */
 #define API_PREFIX_STATS "/api/v1/stats/"
 #define API_PREFIX_SOURCES "/api/v1/sources/"
 
 #define API_AGE_REFRESH_MS 1000
+#define API_URL_MAX 2048 /* bytes of the request target, query included */
+#define API_CORS_MAX_AGE "600" /* seconds a browser may keep a preflight */
+
+/* For the dashboard's files: nothing but our own, nothing inline. */
+#define API_CSP                                                                \
+	"default-src 'self'; script-src 'self'; style-src 'self'; "            \
+	"img-src 'self' data:; connect-src 'self'; object-src 'none'; "        \
+	"base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+
+static const char api_healthz_body[] = "{\"status\":\"ok\"}\n";
 
 /* The documents the API renders. */
 enum api_doc_kind {
@@ -56,6 +72,17 @@ struct api_doc {
 	int64_t d_rendered_at; /* monotonic ms */
 	char d_etag[32]; /* "generation", as clients send it */
 	char d_etag_header[36]; /* W/"generation" */
+	const char *d_body; /* owned by d_resp, copied for CORS */
+	size_t d_len;
+};
+
+/* One client connection, from accept to close (MHD's socket context). */
+struct api_conn {
+	struct api *ac_api;
+	struct MHD_Connection *ac_conn;
+	struct event *ac_deadline; /* armed while a request head is due */
+	int ac_fd;
+	size_t ac_url_len; /* of the request being read */
 };
 
 struct api {
@@ -77,7 +104,28 @@ struct api {
 	struct MHD_Response *a_healthz;
 	uint16_t a_port;
 	struct metrics_counters a_counters; /* responses, reloads */
+	unsigned a_head_s; /* a request's head is due within it */
+	int a_run_again; /* a connection closed: MHD may accept again */
 };
+
+/*
+ * Adds the headers every response of ours carries; 0 or -1.  Vary:
+ * Origin is there whether or not allow_origins is set (a reload may set
+ * it): a cache must not hand one origin's answer to another.
+ */
+static int
+api_common_headers(struct MHD_Response *r)
+{
+	if (MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") !=
+	        MHD_YES ||
+	    MHD_add_response_header(r, "Referrer-Policy", "no-referrer") !=
+	        MHD_YES ||
+	    MHD_add_response_header(r, "X-Frame-Options", "DENY") != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Origin") !=
+	        MHD_YES)
+		return -1;
+	return 0;
+}
 
 /* Adds the headers every JSON response carries; 0 or -1. */
 static int
@@ -87,10 +135,121 @@ api_json_headers(struct MHD_Response *r)
 	        "application/json") != MHD_YES ||
 	    MHD_add_response_header(
 	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
-	    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") !=
-	        MHD_YES)
+	    api_common_headers(r) == -1)
 		return -1;
 	return 0;
+}
+
+/* Returns conn's context (NULL only if it could not be made). */
+static struct api_conn *
+api_conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info;
+
+	info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info != NULL ? info->socket_context : NULL;
+}
+
+/* Writes the client's numeric address into buf. */
+static void
+api_client_addr(struct MHD_Connection *conn, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *info;
+	const struct sockaddr *sa;
+	socklen_t salen;
+
+	snprintf(buf, len, "?");
+	info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (info == NULL || (sa = info->client_addr) == NULL)
+		return;
+	salen = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                  : sizeof(struct sockaddr_in);
+	if (getnameinfo(sa, salen, buf, len, NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(buf, len, "?");
+}
+
+/* Returns the request's Origin if allow_origins lists it, else NULL. */
+static const char *
+api_cors_origin(struct MHD_Connection *conn)
+{
+	struct api_conn *ac = api_conn_of(conn);
+	const struct config *cf;
+	const char *origin;
+	size_t i;
+
+	if (ac == NULL)
+		return NULL;
+	cf = ac->ac_api->a_cf;
+	origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	for (i = 0; origin != NULL && i < cf->cf_nallow_origins; i++) {
+		if (strcasecmp(origin, cf->cf_allow_origins[i]) == 0)
+			return origin;
+	}
+	return NULL;
+}
+
+/* Queues r, made for this request alone, with CORS headers if due. */
+static enum MHD_Result
+api_queue(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
+{
+	const char *origin = api_cors_origin(conn);
+
+	if (origin != NULL &&
+	    MHD_add_response_header(r,
+	        MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, origin) != MHD_YES)
+		return MHD_NO;
+	return MHD_queue_response(conn, status, r);
+}
+
+/* A shared response's headers being copied, and whether all were. */
+struct api_copy {
+	struct MHD_Response *cp_to;
+	int cp_failed;
+};
+
+/* MHD header iterator: adds one header to the copy. */
+static enum MHD_Result
+api_copy_header_cb(
+    void *arg, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct api_copy *cp = arg;
+
+	/* MHD adds these itself as it sends. */
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0 ||
+	    strcasecmp(key, MHD_HTTP_HEADER_DATE) == 0 ||
+	    strcasecmp(key, MHD_HTTP_HEADER_CONNECTION) == 0)
+		return MHD_YES;
+	if (MHD_add_response_header(cp->cp_to, key, value) != MHD_YES) {
+		cp->cp_failed = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/*
+ * Queues r, a response shared by many requests, whose body is body.  A
+ * request from an allowed origin gets a copy of it that also carries
+ * the CORS header: a shared response cannot name one request's origin.
+ */
+static enum MHD_Result
+api_queue_shared(struct MHD_Connection *conn, unsigned status,
+    struct MHD_Response *r, const char *body, size_t len)
+{
+	struct api_copy cp = {NULL, 0};
+	enum MHD_Result ret;
+
+	if (api_cors_origin(conn) == NULL)
+		return MHD_queue_response(conn, status, r);
+	cp.cp_to = MHD_create_response_from_buffer(
+	    len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (cp.cp_to == NULL)
+		return MHD_NO;
+	MHD_get_response_headers(r, api_copy_header_cb, &cp);
+	ret = cp.cp_failed ? MHD_NO : api_queue(conn, status, cp.cp_to);
+	MHD_destroy_response(cp.cp_to);
+	return ret;
 }
 
 /* Returns a response owning the malloc'd body; NULL on error. */
@@ -131,9 +290,39 @@ api_error(struct MHD_Connection *conn, unsigned status, const char *message,
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(conn, status, r);
+	ret = api_queue(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* Copies at most len - 1 bytes of s to buf, unprintable ones as '?'. */
+static void
+api_printable(char *buf, size_t len, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < len; i++)
+		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+	buf[i] = '\0';
+}
+
+/*
+ * Refuses a request with a JSON error and says so in one debug line:
+ * the method and the client, never the URL's bytes or a header's value.
+ */
+static enum MHD_Result
+api_refuse(struct MHD_Connection *conn, const char *method, unsigned status,
+    const char *message, const char *hname, const char *hvalue)
+{
+	char addr[NI_MAXHOST], meth[24];
+
+	if (log_get_level() >= LOG_LEVEL_DEBUG) {
+		api_client_addr(conn, addr, sizeof addr);
+		api_printable(meth, sizeof meth, method);
+		log_debug("api: refused %s from %s: %u %s", meth, addr, status,
+		    message);
+	}
+	return api_error(conn, status, message, hname, hvalue);
 }
 
 /* Brings doc up to generation gen with body, rendered at monotonic now. */
@@ -158,6 +347,8 @@ api_doc_update(
 	if (doc->d_resp != NULL)
 		MHD_destroy_response(doc->d_resp);
 	doc->d_resp = r;
+	doc->d_body = body;
+	doc->d_len = len;
 	doc->d_generation = gen;
 	doc->d_rendered_at = now;
 	return 0;
@@ -194,18 +385,20 @@ api_send_doc(struct MHD_Connection *conn, const struct api_doc *doc)
 	inm = MHD_lookup_connection_value(
 	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	if (!api_etag_matches(inm, doc->d_etag))
-		return MHD_queue_response(conn, MHD_HTTP_OK, doc->d_resp);
+		return api_queue_shared(
+		    conn, MHD_HTTP_OK, doc->d_resp, doc->d_body, doc->d_len);
 	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
 	if (MHD_add_response_header(
 	        r, MHD_HTTP_HEADER_ETAG, doc->d_etag_header) != MHD_YES ||
 	    MHD_add_response_header(
-	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES) {
+	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
+	    api_common_headers(r) == -1) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, r);
+	ret = api_queue(conn, MHD_HTTP_NOT_MODIFIED, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -278,7 +471,7 @@ api_send_once(struct MHD_Connection *conn, char *body, size_t len)
 
 	if ((r = api_response(body, len)) == NULL)
 		return api_error(conn, 500, "cannot render", NULL, NULL);
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	ret = api_queue(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -359,8 +552,9 @@ api_get_file(struct api *a, struct MHD_Connection *conn, const char *url)
 		         0, NULL, MHD_RESPMEM_PERSISTENT)) == NULL)
 			return MHD_NO;
 		ret = MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-		          fr.fr_cache_control) == MHD_YES
-		    ? MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, r)
+		          fr.fr_cache_control) == MHD_YES &&
+		        api_common_headers(r) == 0
+		    ? api_queue(conn, MHD_HTTP_NOT_MODIFIED, r)
 		    : MHD_NO;
 		MHD_destroy_response(r);
 		return ret;
@@ -379,15 +573,16 @@ api_get_file(struct api *a, struct MHD_Connection *conn, const char *url)
 	        fr.fr_content_type) != MHD_YES ||
 	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 	        fr.fr_cache_control) != MHD_YES ||
-	    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") !=
+	    MHD_add_response_header(r, "Content-Security-Policy", API_CSP) !=
 	        MHD_YES ||
+	    api_common_headers(r) == -1 ||
 	    (modified[0] != '\0' &&
 	        MHD_add_response_header(
 	            r, MHD_HTTP_HEADER_LAST_MODIFIED, modified) != MHD_YES)) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	ret = api_queue(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -418,12 +613,11 @@ api_get_metrics(struct api *a, struct MHD_Connection *conn)
 	        METRICS_CONTENT_TYPE) != MHD_YES ||
 	    MHD_add_response_header(
 	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
-	    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") !=
-	        MHD_YES) {
+	    api_common_headers(r) == -1) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	ret = api_queue(conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -449,6 +643,107 @@ api_authorized(struct api *a, struct MHD_Connection *conn)
 	return diff == 0 && n == tn;
 }
 
+/* MHD header iterator: counts the Content-Length headers. */
+static enum MHD_Result
+api_count_length_cb(
+    void *arg, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	unsigned *n = arg;
+
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		(*n)++;
+	return MHD_YES;
+}
+
+/* Returns 1 for GET and HEAD, the only methods served. */
+static int
+api_method_allowed(const char *method)
+{
+	return strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+}
+
+/*
+ * Checks a request's head on MHD's first call, before any body is read:
+ * MHD_YES to go on, or a refusal queued at once, after which MHD closes
+ * the connection without reading the body.  Two lengths, or a length
+ * and chunks, are how requests are smuggled past proxies: 400.
+ */
+static enum MHD_Result
+api_check_head(struct MHD_Connection *conn, const char *method)
+{
+	struct api_conn *ac = api_conn_of(conn);
+	const char *te, *cl;
+	unsigned ncl = 0;
+
+	if (ac != NULL) {
+		evtimer_del(ac->ac_deadline); /* the head is in */
+		if (ac->ac_url_len > API_URL_MAX)
+			return api_refuse(conn, method, 414,
+			    "the URL is longer than 2048 bytes", NULL, NULL);
+	}
+	te = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	cl = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	MHD_get_connection_values(
+	    conn, MHD_HEADER_KIND, api_count_length_cb, &ncl);
+	if (ncl > 1 || (ncl == 1 && te != NULL))
+		return api_refuse(conn, method, 400,
+		    "conflicting Content-Length or Transfer-Encoding", NULL,
+		    NULL);
+	/* "Content-Length: 0" announces no body. */
+	if (te == NULL && (cl == NULL || cl[strspn(cl, "0")] == '\0'))
+		return MHD_YES;
+	if (!api_method_allowed(method))
+		return api_refuse(conn, method, 405,
+		    "only GET and HEAD are allowed", MHD_HTTP_HEADER_ALLOW,
+		    "GET, HEAD");
+	return api_refuse(
+	    conn, method, 413, "requests must not have a body", NULL, NULL);
+}
+
+/* Answers a CORS preflight from an allowed origin: 204 and the rules. */
+static enum MHD_Result
+api_preflight(struct MHD_Connection *conn)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	if (api_common_headers(r) == -1 ||
+	    MHD_add_response_header(r,
+	        MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_METHODS,
+	        "GET, HEAD") != MHD_YES ||
+	    MHD_add_response_header(r, "Access-Control-Allow-Headers",
+	        "Authorization, If-None-Match") != MHD_YES ||
+	    MHD_add_response_header(
+	        r, "Access-Control-Max-Age", API_CORS_MAX_AGE) != MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = api_queue(conn, MHD_HTTP_NO_CONTENT, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Adds our headers to an event stream's response (events_decorate_cb). */
+static int
+api_decorate_cb(void *arg, struct MHD_Connection *conn, struct MHD_Response *r)
+{
+	const char *origin = api_cors_origin(conn);
+
+	if (api_common_headers(r) == -1 ||
+	    (origin != NULL &&
+	        MHD_add_response_header(r,
+	            MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN,
+	            origin) != MHD_YES))
+		return -1;
+	return 0;
+}
+
 /* Routes one request (MHD's access handler, through api_request_cb). */
 static enum MHD_Result
 api_route(void *arg, struct MHD_Connection *conn, const char *url,
@@ -465,27 +760,32 @@ api_route(void *arg, struct MHD_Connection *conn, const char *url,
 	 */
 	if (*req == NULL) {
 		*req = &seen_headers;
-		return MHD_YES;
+		return api_check_head(conn, method);
 	}
 	if (*upload_data_size != 0) {
 		*upload_data_size = 0;
 		*req = &seen_body;
 		return MHD_YES;
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return api_error(conn, 405, "only GET and HEAD are allowed",
-		    MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0 &&
+	    api_cors_origin(conn) != NULL)
+		return api_preflight(conn);
+	if (!api_method_allowed(method))
+		return api_refuse(conn, method, 405,
+		    "only GET and HEAD are allowed", MHD_HTTP_HEADER_ALLOW,
+		    "GET, HEAD");
 	if (*req == &seen_body)
-		return api_error(
-		    conn, 413, "requests must not have a body", NULL, NULL);
+		return api_refuse(conn, method, 413,
+		    "requests must not have a body", NULL, NULL);
 	if (strcmp(url, "/healthz") == 0)
-		return MHD_queue_response(conn, MHD_HTTP_OK, a->a_healthz);
+		return api_queue_shared(conn, MHD_HTTP_OK, a->a_healthz,
+		    api_healthz_body, sizeof api_healthz_body - 1);
 	if (strcmp(url, "/readyz") == 0)
 		return api_serve_doc(a, conn, &a->a_ready,
 		    cache_generation(a->a_cache), API_DOC_READY, NULL);
 	if (a->a_cf->cf_api_token != NULL && !api_authorized(a, conn))
-		return api_error(conn, 401, "missing or wrong bearer token",
+		return api_refuse(conn, method, 401,
+		    "missing or wrong bearer token",
 		    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	if (strcmp(url, "/api/v1/stats") == 0)
 		return api_serve_doc(a, conn, &a->a_stats,
@@ -501,7 +801,7 @@ api_route(void *arg, struct MHD_Connection *conn, const char *url,
 		    a, conn, url + strlen(API_PREFIX_SOURCES));
 	if (strcmp(url, "/api/v1/events") == 0) {
 		if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
-		    events_serve(a->a_events, conn) == -1)
+		    events_serve(a->a_events, conn, api_decorate_cb, a) == -1)
 			return api_error(
 			    conn, 503, "too many event streams", NULL, NULL);
 		return MHD_YES;
@@ -544,7 +844,15 @@ api_rearm(struct api *a)
 	MHD_UNSIGNED_LONG_LONG ms;
 	struct timeval tv;
 
-	if (MHD_get_timeout(a->a_mhd, &ms) != MHD_YES) {
+	/*
+	 * At http_max_connections MHD takes its listening socket out of
+	 * epoll, and puts it back only when it runs again after a close:
+	 * without this turn, queued clients would wait for unrelated events.
+	 */
+	if (a->a_run_again) {
+		a->a_run_again = 0;
+		ms = 0;
+	} else if (MHD_get_timeout(a->a_mhd, &ms) != MHD_YES) {
 		evtimer_del(a->a_timer);
 		return;
 	}
@@ -582,28 +890,127 @@ api_unescape_cb(void *arg, struct MHD_Connection *conn, char *s)
 	return n;
 }
 
-/* Routes MHD's own messages to our log. */
+/*
+ * Routes MHD's own messages to our log, shortened: the HTML page quoted
+ * in "HTTP response code is 431 ('<html>...')" goes, and the limit
+ * behind "Server reached connection limit" is named.
+ */
 static void
 api_log_cb(void *arg, const char *fmt, va_list ap)
 {
-	char line[512];
+	static const char limit[] = "Server reached connection limit";
+	char line[1024], *page, *end;
 	size_t n;
 
 	vsnprintf(line, sizeof line, fmt, ap);
+	if ((page = strstr(line, " ('<")) != NULL &&
+	    (end = strstr(page, "')")) != NULL)
+		memmove(page, end + 2, strlen(end + 2) + 1);
 	n = strlen(line);
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '.'))
 		line[--n] = '\0';
-	log_debug("api: %s", line);
+	log_debug("api: %s%s", line,
+	    strncmp(line, limit, sizeof limit - 1) == 0
+	        ? " (http_max_connections or http_max_connections_per_ip)"
+	        : "");
+}
+
+/* Arms conn's deadline for the head of its next request. */
+static void
+api_conn_expect(struct api_conn *ac)
+{
+	struct timeval tv = {(time_t)ac->ac_api->a_head_s, 0};
+
+	if (evtimer_add(ac->ac_deadline, &tv) == -1)
+		log_debug("api: cannot arm a request deadline");
+}
+
+/*
+ * A request's head did not arrive in time (a client dribbling bytes
+ * keeps MHD's idle timeout at bay): shut the socket down, and MHD, on
+ * reading the end of it, closes the connection and frees it as usual.
+ */
+static void
+api_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api_conn *ac = arg;
+	char addr[NI_MAXHOST];
+
+	api_client_addr(ac->ac_conn, addr, sizeof addr);
+	log_debug("api: closing the connection from %s: no complete request "
+	          "within %us",
+	    addr, ac->ac_api->a_head_s);
+	if (shutdown(ac->ac_fd, SHUT_RDWR) == -1)
+		log_debug("api: shutdown: %s", strerror(errno));
+}
+
+/* MHD's connection callback: a connection's context, from open to close. */
+static void
+api_notify_cb(void *arg, struct MHD_Connection *conn, void **ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *info;
+	struct api_conn *ac = *ctx;
+	struct api *a = arg;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		a->a_run_again = 1;
+		if (ac != NULL) {
+			event_free(ac->ac_deadline);
+			free(ac);
+		}
+		*ctx = NULL;
+		return;
+	}
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (info == NULL)
+		return;
+	if ((ac = calloc(1, sizeof *ac)) == NULL ||
+	    (ac->ac_deadline = evtimer_new(a->a_base, api_deadline_cb, ac)) ==
+	        NULL) {
+		/* No deadline could be kept: do not serve it at all. */
+		log_debug("api: out of memory, dropping a connection");
+		free(ac);
+		(void)shutdown(info->connect_fd, SHUT_RDWR);
+		return;
+	}
+	ac->ac_api = a;
+	ac->ac_conn = conn;
+	ac->ac_fd = info->connect_fd;
+	*ctx = ac;
+	api_conn_expect(ac);
+}
+
+/* MHD's URI callback: notes the request target's length, as sent. */
+static void *
+api_uri_cb(void *arg, const char *uri, struct MHD_Connection *conn)
+{
+	struct api_conn *ac = api_conn_of(conn);
+
+	if (ac != NULL)
+		ac->ac_url_len = strlen(uri);
+	/* NULL keeps *req NULL for the access handler's first call. */
+	return NULL;
+}
+
+/* MHD's request-completed callback: the next head is due in time. */
+static void
+api_completed_cb(void *arg, struct MHD_Connection *conn, void **req,
+    enum MHD_RequestTerminationCode code)
+{
+	struct api_conn *ac = api_conn_of(conn);
+
+	if (ac != NULL && code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		api_conn_expect(ac);
 }
 
 /* Creates the healthz response, which never changes; 0 or -1. */
 static int
 api_make_static(struct api *a)
 {
-	static const char ok[] = "{\"status\":\"ok\"}\n";
-
-	a->a_healthz = MHD_create_response_from_buffer(
-	    sizeof ok - 1, (void *)ok, MHD_RESPMEM_PERSISTENT);
+	a->a_healthz =
+	    MHD_create_response_from_buffer(sizeof api_healthz_body - 1,
+	        (void *)api_healthz_body, MHD_RESPMEM_PERSISTENT);
 	if (a->a_healthz == NULL || api_json_headers(a->a_healthz) == -1)
 		return -1;
 	return 0;
@@ -633,12 +1040,19 @@ api_listen(struct api *a)
 	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* Like MHD's limits, kept until a restart. */
+	a->a_head_s = cf->cf_http_timeout_s;
 	/* clang-format off */
 	a->a_mhd = MHD_start_daemon(flags, 0, NULL, NULL, api_request_cb, a,
 	    MHD_OPTION_EXTERNAL_LOGGER, api_log_cb, a,
 	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONNECTION_LIMIT,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONNECTION_TIMEOUT,
+	    MHD_OPTION_CONNECTION_LIMIT, cf->cf_http_max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cf->cf_http_max_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, cf->cf_http_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cf->cf_http_memory,
+	    MHD_OPTION_NOTIFY_CONNECTION, api_notify_cb, a,
+	    MHD_OPTION_NOTIFY_COMPLETED, api_completed_cb, a,
+	    MHD_OPTION_URI_LOG_CALLBACK, api_uri_cb, a,
 	    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape_cb, a,
 	    MHD_OPTION_END);
 	/* clang-format on */
@@ -793,6 +1207,12 @@ api_reload(struct api *a, const struct config *cf, struct cache *c)
 	    cf->cf_listen_port != a->a_cf->cf_listen_port)
 		log_warnx("listen: a reload keeps listening where it was; "
 		          "restart gatherd to move it");
+	if (cf->cf_http_max_conns != a->a_cf->cf_http_max_conns ||
+	    cf->cf_http_max_per_ip != a->a_cf->cf_http_max_per_ip ||
+	    cf->cf_http_memory != a->a_cf->cf_http_memory ||
+	    cf->cf_http_timeout_s != a->a_cf->cf_http_timeout_s)
+		log_warnx("http_*: a reload keeps the HTTP server's limits; "
+		          "restart gatherd to change them");
 	for (i = 0; i < cache_count(a->a_cache); i++)
 		api_doc_clear(&a->a_source_stats[i]);
 	free(a->a_source_stats);

@@ -291,9 +291,10 @@ events_free(struct events *ev)
 	free(ev);
 }
 
-/* Starts a stream on conn; 0, or -1 if the cap is reached or on error. */
+/* Starts a stream on conn, decorated; 0, or -1 if capped or on error. */
 int
-events_serve(struct events *ev, struct MHD_Connection *conn)
+events_serve(struct events *ev, struct MHD_Connection *conn,
+    events_decorate_cb decorate, void *arg)
 {
 	struct events_client *cl;
 	struct events_chunk *first;
@@ -337,6 +338,7 @@ events_serve(struct events *ev, struct MHD_Connection *conn)
 	            r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") == MHD_YES &&
 	        MHD_add_response_header(r, "X-Accel-Buffering", "no") ==
 	            MHD_YES &&
+	        (decorate == NULL || decorate(arg, conn, r) == 0) &&
 	        MHD_queue_response(conn, MHD_HTTP_OK, r) == MHD_YES
 	    ? 0
 	    : -1;

@@ -17,6 +17,9 @@ struct events;
 
 /* Asks for MHD_run soon: resumed connections wait for it. */
 typedef void (*events_kick_cb)(void *arg);
+/* Adds the caller's headers to a stream's response; 0 or -1. */
+typedef int (*events_decorate_cb)(
+    void *arg, struct MHD_Connection *conn, struct MHD_Response *r);
 
 /* Creates the event streams of c on base; NULL if out of memory. */
 struct events *
@@ -26,8 +29,12 @@ events_new(struct event_base *base, struct cache *c, unsigned max_streams,
 void events_shutdown(struct events *ev);
 /* Frees ev after MHD has been stopped; NULL is allowed. */
 void events_free(struct events *ev);
-/* Starts a stream on conn; 0, or -1 if the cap is reached or on error. */
-int events_serve(struct events *ev, struct MHD_Connection *conn);
+/*
+ * Starts a stream on conn, its response passed through decorate (may be
+ * NULL) first; 0, or -1 if the cap is reached or on error.
+ */
+int events_serve(struct events *ev, struct MHD_Connection *conn,
+    events_decorate_cb decorate, void *arg);
 /* Streams c from now on (a reload): every client gets all of it again. */
 void events_set_cache(struct events *ev, struct cache *c);
 /* Tells the streams the cache changed; they send it soon, coalesced. */

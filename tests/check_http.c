@@ -1,0 +1,851 @@
+/*
+ * Tests of the HTTP surface that hostile or foreign clients see: the
+ * connection limits, the deadline for a request's head, refused URLs,
+ * bodies and smuggling headers, the security headers on every response
+ * and CORS.  gatherd runs in a harness thread; requests that libcurl
+ * will not make (bodies on GET, two lengths, byte-at-a-time heads) are
+ * written to a socket by hand, and every read is bounded.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <json-c/json.h>
+
+#include "harness.h"
+
+/* Bound on every read of a raw response, in milliseconds. */
+#define READ_MS 5000
+
+/* The dashboard's files, for the static-file headers. */
+#define WEB_ROOT TEST_DATA "/../../web"
+
+/* The policy every static file carries, word for word. */
+#define CSP                                                                    \
+	"default-src 'self'; script-src 'self'; style-src 'self'; "            \
+	"img-src 'self' data:; connect-src 'self'; object-src 'none'; "        \
+	"base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+
+/* One source polled once an hour. */
+static const char one_source[] = "[source alpha]\n"
+                                 "url = @UP@/stats?name=alpha\n"
+                                 "interval = 1h\n"
+                                 "timeout = 5s\n"
+                                 "stat total = /data/total\n";
+
+/* Two origins allowed to read the API. */
+static const char cors[] = "allow_origins = https://a.example, "
+                           "http://b.example:8080\n";
+
+/* Returns the monotonic time in milliseconds. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Opens a connection to gatherd on 127.0.0.1. */
+static int
+raw_connect(struct harness *h)
+{
+	struct sockaddr_in sin;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(api_port(h->h_api));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	return fd;
+}
+
+/* Writes len bytes of data to fd; 0, or -1 if the peer has gone. */
+static int
+raw_send(int fd, const char *data, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, data, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Reads from fd until the text holds until (NULL: never enough), the
+ * peer closes or resets, or timeout_ms pass; returns what came (caller
+ * frees, never NULL) and sets *closed if the peer is gone.
+ */
+static char *
+raw_read(int fd, const char *until, int timeout_ms, int *closed)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct pollfd pfd = {fd, POLLIN, 0};
+	size_t len = 0;
+	char *buf = calloc(1, 1), *grown;
+	ssize_t n;
+	int rc;
+
+	ck_assert_ptr_nonnull(buf);
+	*closed = 0;
+	while (until == NULL || strstr(buf, until) == NULL) {
+		if (now_ms() >= deadline)
+			break;
+		rc = poll(&pfd, 1, (int)(deadline - now_ms()));
+		if (rc == -1 && errno == EINTR)
+			continue;
+		ck_assert_int_ge(rc, 0);
+		if (rc == 0)
+			break;
+		grown = realloc(buf, len + 4096 + 1);
+		ck_assert_ptr_nonnull(grown);
+		buf = grown;
+		n = recv(fd, buf + len, 4096, 0);
+		if (n <= 0) {
+			*closed = 1;
+			break;
+		}
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	return buf;
+}
+
+/* Sends req on a new connection; returns the answer once gatherd closes. */
+static char *
+raw_exchange(struct harness *h, const char *req, size_t len, int *closed)
+{
+	int fd = raw_connect(h);
+	char *resp;
+
+	ck_assert_int_eq(raw_send(fd, req, len), 0);
+	resp = raw_read(fd, NULL, READ_MS, closed);
+	ck_assert_int_eq(close(fd), 0);
+	return resp;
+}
+
+/* Returns the status of a raw response, or 0. */
+static long
+raw_status(const char *resp)
+{
+	long status = 0;
+
+	if (sscanf(resp, "HTTP/1.%*1[01] %ld ", &status) != 1)
+		return 0;
+	return status;
+}
+
+/* Returns header name of a raw response (a copy), or NULL. */
+static char *
+raw_header(const char *resp, const char *name)
+{
+	struct harness_resp r = {0, NULL, 0, (char *)resp};
+	const char *end = strstr(resp, "\r\n\r\n");
+	char *head, *v;
+
+	/* Only the head: a body may hold anything. */
+	head = strndup(resp, end != NULL ? (size_t)(end - resp) : strlen(resp));
+	ck_assert_ptr_nonnull(head);
+	r.r_headers = head;
+	v = harness_resp_header(&r, name);
+	free(head);
+	return v;
+}
+
+/* Asserts the header name of r is exactly want. */
+static void
+assert_header(const struct harness_resp *r, const char *name, const char *want)
+{
+	char *v = harness_resp_header(r, name);
+
+	ck_assert_msg(v != NULL, "no %s header in:\n%s", name, r->r_headers);
+	ck_assert_str_eq(v, want);
+	free(v);
+}
+
+/* Asserts r has no header name. */
+static void
+assert_no_header(const struct harness_resp *r, const char *name)
+{
+	char *v = harness_resp_header(r, name);
+
+	ck_assert_msg(v == NULL, "%s: %s in:\n%s", name, v, r->r_headers);
+}
+
+/* Asserts the headers every response of gatherd's carries. */
+static void
+assert_common_headers(const struct harness_resp *r)
+{
+	assert_header(r, "X-Content-Type-Options", "nosniff");
+	assert_header(r, "Referrer-Policy", "no-referrer");
+	assert_header(r, "X-Frame-Options", "DENY");
+	assert_header(r, "Vary", "Origin");
+}
+
+/* Asserts a raw response is a JSON error of status that closed. */
+static void
+assert_raw_error(const char *resp, int closed, long status)
+{
+	struct json_object *doc, *v;
+	const char *body = strstr(resp, "\r\n\r\n");
+	char *ct;
+
+	ck_assert_msg(raw_status(resp) == status, "not %ld: %s", status, resp);
+	ck_assert_msg(closed, "connection left open after: %s", resp);
+	ct = raw_header(resp, "Content-Type");
+	ck_assert_msg(ct != NULL && strcmp(ct, "application/json") == 0,
+	    "not JSON: %s", resp);
+	free(ct);
+	ck_assert_ptr_nonnull(body);
+	doc = json_tokener_parse(body + 4);
+	ck_assert_msg(doc != NULL, "body not JSON: %s", resp);
+	ck_assert(json_object_object_get_ex(doc, "error", &v));
+	ck_assert_int_eq(harness_int(doc, "/error/status"), status);
+	json_object_put(doc);
+}
+
+/* Asserts /healthz still answers 200 on a new connection. */
+static void
+assert_alive(struct harness *h)
+{
+	struct harness_resp *r = harness_request(h, "GET", "/healthz", NULL);
+
+	ck_assert_int_eq(r->r_status, 200);
+	harness_resp_free(r);
+}
+
+/* Every kind of response carries nosniff, no-referrer, DENY, Vary. */
+START_TEST(test_security_headers)
+{
+	static const char *paths[] = {"/healthz", "/readyz", "/api/v1/stats",
+	    "/api/v1/stats/alpha", "/api/v1/sources", "/api/v1/info",
+	    "/api/v1/sources/alpha/history?stat=total", "/nope", "/api/v1/nope",
+	    "/api/v1/stats/nope"};
+	struct harness *h = harness_start(NULL, one_source);
+	struct harness_resp *r;
+	char *etag, hdr[64];
+	size_t i;
+
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		r = harness_request(h, "GET", paths[i], NULL);
+		ck_assert_msg(r->r_status != 0, "%s: no answer", paths[i]);
+		assert_common_headers(r);
+		harness_resp_free(r);
+		r = harness_request(h, "HEAD", paths[i], NULL);
+		assert_common_headers(r);
+		harness_resp_free(r);
+	}
+	r = harness_request(h, "DELETE", "/api/v1/stats", NULL);
+	ck_assert_int_eq(r->r_status, 405);
+	assert_common_headers(r);
+	harness_resp_free(r);
+	/* The 304 is made per request, apart from the document. */
+	r = harness_request(h, "GET", "/api/v1/stats", NULL);
+	etag = harness_resp_header(r, "ETag");
+	ck_assert_ptr_nonnull(etag);
+	harness_resp_free(r);
+	snprintf(hdr, sizeof hdr, "If-None-Match: %s", etag);
+	r = harness_request(h, "GET", "/api/v1/stats", hdr);
+	ck_assert_int_eq(r->r_status, 304);
+	assert_common_headers(r);
+	harness_resp_free(r);
+	free(etag);
+	harness_stop(h);
+}
+END_TEST
+
+/* Static files carry the strict Content-Security-Policy as well. */
+START_TEST(test_static_csp)
+{
+	static const char *paths[] = {"/", "/index.html", "/app.js"};
+	struct harness *h =
+	    harness_start("web_root = " WEB_ROOT "\n", one_source);
+	struct harness_resp *r;
+	size_t i;
+
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		r = harness_request(h, "GET", paths[i], NULL);
+		ck_assert_msg(
+		    r->r_status == 200, "%s: %ld", paths[i], r->r_status);
+		assert_header(r, "Content-Security-Policy", CSP);
+		assert_common_headers(r);
+		harness_resp_free(r);
+	}
+	harness_stop(h);
+}
+END_TEST
+
+/* The event stream's response has the same headers, and CORS. */
+START_TEST(test_stream_headers)
+{
+	static const char req[] =
+	    "GET /api/v1/events HTTP/1.1\r\n"
+	    "Host: x\r\nOrigin: https://a.example\r\n\r\n";
+	struct harness *h = harness_start(cors, one_source);
+	char *resp, *v;
+	int fd, closed;
+
+	fd = raw_connect(h);
+	ck_assert_int_eq(raw_send(fd, req, sizeof req - 1), 0);
+	resp = raw_read(fd, "\r\n\r\n", READ_MS, &closed);
+	ck_assert_int_eq(raw_status(resp), 200);
+	v = raw_header(resp, "Content-Type");
+	ck_assert_str_eq(v, "text/event-stream");
+	free(v);
+	v = raw_header(resp, "Access-Control-Allow-Origin");
+	ck_assert_str_eq(v, "https://a.example");
+	free(v);
+	v = raw_header(resp, "X-Frame-Options");
+	ck_assert_str_eq(v, "DENY");
+	free(v);
+	free(resp);
+	ck_assert_int_eq(close(fd), 0);
+	harness_stop(h);
+}
+END_TEST
+
+/*
+ * A listed origin gets Access-Control-Allow-Origin on documents (a copy
+ * of the shared response), probes, errors and files; the shared
+ * response itself is never touched, so the next request without an
+ * Origin has no CORS header.
+ */
+START_TEST(test_cors_listed)
+{
+	static const char *paths[] = {"/api/v1/stats", "/healthz", "/readyz",
+	    "/api/v1/stats/alpha", "/nope", "/", "/api/v1/info"};
+	struct harness *h;
+	struct harness_resp *r, *plain;
+	char *global, *etag, *v;
+	size_t i;
+
+	ck_assert_int_gt(
+	    asprintf(&global, "%sweb_root = %s\n", cors, WEB_ROOT), 0);
+	h = harness_start(global, one_source);
+	/* Polled once an hour: the ETag stays from here on. */
+	json_object_put(harness_wait_status(h, "alpha", "ok", READ_MS));
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		plain = harness_request(h, "GET", paths[i], NULL);
+		r = harness_request(
+		    h, "GET", paths[i], "Origin: http://b.example:8080");
+		ck_assert_int_eq(r->r_status, plain->r_status);
+		assert_header(
+		    r, "Access-Control-Allow-Origin", "http://b.example:8080");
+		assert_common_headers(r);
+		/* The copy has the document's other headers and body. */
+		if (strcmp(paths[i], "/api/v1/stats") == 0) {
+			etag = harness_resp_header(plain, "ETag");
+			ck_assert_ptr_nonnull(etag);
+			assert_header(r, "ETag", etag);
+			free(etag);
+			assert_header(r, "Content-Type", "application/json");
+		}
+		if (strcmp(paths[i], "/healthz") == 0)
+			ck_assert_str_eq(r->r_body, plain->r_body);
+		harness_resp_free(r);
+		harness_resp_free(plain);
+		r = harness_request(h, "GET", paths[i], NULL);
+		assert_no_header(r, "Access-Control-Allow-Origin");
+		harness_resp_free(r);
+	}
+	/* Origins are compared without regard to case. */
+	r = harness_request(h, "GET", "/healthz", "Origin: HTTPS://A.example");
+	v = harness_resp_header(r, "Access-Control-Allow-Origin");
+	ck_assert_ptr_nonnull(v);
+	free(v);
+	harness_resp_free(r);
+	harness_stop(h);
+	free(global);
+}
+END_TEST
+
+/* An origin not listed, or a near miss, gets no CORS header. */
+START_TEST(test_cors_unlisted)
+{
+	static const char *origins[] = {"Origin: https://evil.example",
+	    "Origin: http://a.example", "Origin: https://a.example:443",
+	    "Origin: https://a.example.evil", "Origin: null", "Origin: *",
+	    "Origin: http://b.example"};
+	struct harness *h = harness_start(cors, one_source);
+	struct harness_resp *r;
+	size_t i;
+
+	for (i = 0; i < sizeof origins / sizeof origins[0]; i++) {
+		r = harness_request(h, "GET", "/api/v1/stats", origins[i]);
+		ck_assert_int_eq(r->r_status, 200);
+		assert_no_header(r, "Access-Control-Allow-Origin");
+		assert_header(r, "Vary", "Origin");
+		harness_resp_free(r);
+		r = harness_request(h, "OPTIONS", "/api/v1/stats", origins[i]);
+		ck_assert_int_eq(r->r_status, 405);
+		assert_header(r, "Allow", "GET, HEAD");
+		assert_no_header(r, "Access-Control-Allow-Origin");
+		harness_resp_free(r);
+	}
+	harness_stop(h);
+}
+END_TEST
+
+/* A preflight from a listed origin is a 204 with the rules, no token. */
+START_TEST(test_cors_preflight)
+{
+	static const char req[] =
+	    "OPTIONS /api/v1/stats HTTP/1.1\r\nHost: x\r\n"
+	    "Origin: https://a.example\r\n"
+	    "Access-Control-Request-Method: GET\r\n"
+	    "Access-Control-Request-Headers: authorization, if-none-match\r\n"
+	    "Connection: close\r\n\r\n";
+	struct harness *h;
+	struct harness_resp r = {0}, *got;
+	char *path, *global, *resp;
+	FILE *f;
+	int closed;
+
+	path = strdup("/tmp/gatherd-check-http-XXXXXX");
+	ck_assert_ptr_nonnull(path);
+	f = fdopen(mkstemp(path), "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_gt(fputs("tok3n\n", f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_gt(
+	    asprintf(&global, "%sapi_token_file = %s\n", cors, path), 0);
+	h = harness_start(global, one_source);
+	resp = raw_exchange(h, req, sizeof req - 1, &closed);
+	r.r_headers = resp;
+	ck_assert_msg(raw_status(resp) == 204, "%s", resp);
+	assert_header(&r, "Access-Control-Allow-Origin", "https://a.example");
+	assert_header(&r, "Access-Control-Allow-Methods", "GET, HEAD");
+	assert_header(
+	    &r, "Access-Control-Allow-Headers", "Authorization, If-None-Match");
+	assert_header(&r, "Access-Control-Max-Age", "600");
+	assert_common_headers(&r);
+	free(resp);
+	/* The real request still needs the token; its 401 is readable. */
+	got = harness_request(
+	    h, "GET", "/api/v1/stats", "Origin: https://a.example");
+	ck_assert_int_eq(got->r_status, 401);
+	assert_header(got, "Access-Control-Allow-Origin", "https://a.example");
+	harness_resp_free(got);
+	harness_stop(h);
+	ck_assert_int_eq(unlink(path), 0);
+	free(global);
+	free(path);
+}
+END_TEST
+
+/* Without allow_origins, no CORS at all: OPTIONS stays a 405. */
+START_TEST(test_cors_off)
+{
+	struct harness *h = harness_start(NULL, one_source);
+	struct harness_resp *r;
+
+	r = harness_request(h, "GET", "/healthz", "Origin: https://a.example");
+	ck_assert_int_eq(r->r_status, 200);
+	assert_no_header(r, "Access-Control-Allow-Origin");
+	harness_resp_free(r);
+	r = harness_request(
+	    h, "OPTIONS", "/api/v1/stats", "Origin: https://a.example");
+	ck_assert_int_eq(r->r_status, 405);
+	assert_header(r, "Allow", "GET, HEAD");
+	harness_resp_free(r);
+	harness_stop(h);
+}
+END_TEST
+
+/* Sends "GET target" whose request target is len bytes long. */
+static char *
+long_url(struct harness *h, const char *prefix, size_t len, int *closed)
+{
+	char *req, *resp;
+	size_t n = strlen(prefix);
+
+	ck_assert_uint_ge(len, n);
+	req = malloc(len + 64);
+	ck_assert_ptr_nonnull(req);
+	memcpy(req, "GET ", 4);
+	memcpy(req + 4, prefix, n);
+	memset(req + 4 + n, 'a', len - n);
+	strcpy(req + 4 + len, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	resp = raw_exchange(h, req, strlen(req), closed);
+	free(req);
+	return resp;
+}
+
+/* URLs over 2048 bytes, query included, get a JSON 414; 2048 do not. */
+START_TEST(test_url_too_long)
+{
+	struct harness *h = harness_start(NULL, one_source);
+	char *resp;
+	int closed;
+
+	resp = long_url(h, "/", 2048, &closed);
+	ck_assert_msg(raw_status(resp) == 404, "%.200s", resp);
+	free(resp);
+	resp = long_url(h, "/", 2049, &closed);
+	assert_raw_error(resp, closed, 414);
+	free(resp);
+	resp = long_url(h, "/healthz?x=", 3000, &closed);
+	assert_raw_error(resp, closed, 414);
+	free(resp);
+	assert_alive(h);
+	harness_stop(h);
+}
+END_TEST
+
+/*
+ * Past http_connection_memory MHD answers itself, before gatherd sees
+ * the request: 414 for a request line, 431 for headers (HTML bodies).
+ */
+START_TEST(test_head_too_large)
+{
+	static const char pre[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ";
+	struct harness *h =
+	    harness_start("http_connection_memory = 8k\n", one_source);
+	size_t n = sizeof pre - 1;
+	char *req, *resp;
+	int closed;
+
+	resp = long_url(h, "/", 20000, &closed);
+	ck_assert_msg(raw_status(resp) == 414, "%.200s", resp);
+	ck_assert(closed);
+	free(resp);
+	req = malloc(n + 20000 + 5);
+	ck_assert_ptr_nonnull(req);
+	memcpy(req, pre, n);
+	memset(req + n, 'b', 20000);
+	memcpy(req + n + 20000, "\r\n\r\n", 5);
+	resp = raw_exchange(h, req, n + 20000 + 4, &closed);
+	ck_assert_msg(raw_status(resp) == 431, "%.200s", resp);
+	ck_assert(closed);
+	free(resp);
+	free(req);
+	assert_alive(h);
+	harness_stop(h);
+}
+END_TEST
+
+/*
+ * A body is refused before it is read, however it is announced; two
+ * lengths, or a length and chunks (how requests are smuggled), are a
+ * 400.  Each refusal closes the connection, so no leftover bytes are
+ * read as a next request.
+ */
+START_TEST(test_body_refused)
+{
+	static const struct {
+		const char *req;
+		long status;
+	} cases[] = {
+	    {"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"
+	     "hello",
+	        413},
+	    {"GET /api/v1/stats HTTP/1.1\r\nHost: x\r\n"
+	     "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+	        413},
+	    {"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+	     "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+	        413},
+	    {"HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+	     "\r\nabc",
+	        413},
+	    {"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+	     "Content-Length: 5\r\n\r\nhello",
+	        400},
+	    {"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+	     "Content-Length: 5\r\n\r\nhello",
+	        400},
+	    {"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+	     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+	        400},
+	    {"POST /api/v1/stats HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+	     "\r\nabc",
+	        405},
+	};
+	struct harness *h = harness_start(NULL, one_source);
+	char *resp, *allow;
+	size_t i;
+	int closed;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		resp = raw_exchange(
+		    h, cases[i].req, strlen(cases[i].req), &closed);
+		/* HEAD gets the head of the error alone. */
+		if (strncmp(cases[i].req, "HEAD", 4) == 0) {
+			ck_assert_msg(raw_status(resp) == cases[i].status,
+			    "case %zu: %s", i, resp);
+			ck_assert(closed);
+		} else {
+			assert_raw_error(resp, closed, cases[i].status);
+		}
+		if (cases[i].status == 405) {
+			allow = raw_header(resp, "Allow");
+			ck_assert_str_eq(allow, "GET, HEAD");
+			free(allow);
+		}
+		free(resp);
+	}
+	assert_alive(h);
+	harness_stop(h);
+}
+END_TEST
+
+/* "Content-Length: 0" is no body; a bad length is MHD's own 400. */
+START_TEST(test_body_edge_cases)
+{
+	static const char zero[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+	                           "Content-Length: 0\r\nConnection: close\r\n"
+	                           "\r\n";
+	static const char bad[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+	                          "Content-Length: -1\r\n\r\n";
+	struct harness *h = harness_start(NULL, one_source);
+	char *resp;
+	int closed;
+
+	resp = raw_exchange(h, zero, sizeof zero - 1, &closed);
+	ck_assert_msg(raw_status(resp) == 200, "%s", resp);
+	ck_assert(strstr(resp, "{\"status\":\"ok\"}") != NULL);
+	free(resp);
+	resp = raw_exchange(h, bad, sizeof bad - 1, &closed);
+	ck_assert_msg(raw_status(resp) == 400, "%s", resp);
+	ck_assert(closed);
+	free(resp);
+	assert_alive(h);
+	harness_stop(h);
+}
+END_TEST
+
+/* Opens n connections and makes sure gatherd has taken each one in. */
+static void
+hold_connections(struct harness *h, int *fds, int n)
+{
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+	char *resp;
+	int i, closed;
+
+	for (i = 0; i < n; i++) {
+		fds[i] = raw_connect(h);
+		/* An answer means MHD counts it; kept alive after. */
+		ck_assert_int_eq(raw_send(fds[i], req, sizeof req - 1), 0);
+		resp =
+		    raw_read(fds[i], "{\"status\":\"ok\"}\n", READ_MS, &closed);
+		ck_assert_msg(
+		    raw_status(resp) == 200, "connection %d: %s", i, resp);
+		free(resp);
+	}
+}
+
+/* Asserts that a new connection is closed without an answer. */
+static void
+assert_refused(struct harness *h)
+{
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+	char *resp;
+	int fd = raw_connect(h), closed;
+
+	/* The request may meet a closed socket: that is the point. */
+	(void)raw_send(fd, req, sizeof req - 1);
+	resp = raw_read(fd, NULL, READ_MS, &closed);
+	ck_assert_msg(
+	    closed && resp[0] == '\0', "served past the limit: %s", resp);
+	free(resp);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/* Waits (bounded) until /healthz answers again after connections closed. */
+static void
+wait_served(struct harness *h)
+{
+	struct harness_resp *r;
+	long status = 0;
+	int tries;
+
+	/* MHD notices the closes on its next turn. */
+	for (tries = 0; status != 200 && tries < 100; tries++) {
+		r = harness_request(h, "GET", "/healthz", NULL);
+		status = r->r_status;
+		harness_resp_free(r);
+		if (status != 200)
+			usleep(20 * 1000);
+	}
+	ck_assert_int_eq(status, 200);
+}
+
+/* Past http_max_connections_per_ip, a client's new connections close. */
+START_TEST(test_per_ip_limit)
+{
+	struct harness *h =
+	    harness_start("http_max_connections_per_ip = 3\n", one_source);
+	int fds[3], i;
+
+	hold_connections(h, fds, 3);
+	assert_refused(h);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(close(fds[i]), 0);
+	wait_served(h);
+	harness_stop(h);
+}
+END_TEST
+
+/*
+ * At http_max_connections MHD stops accepting: a new connection waits in
+ * the kernel's queue, unanswered, and is served once another closes.
+ */
+START_TEST(test_max_connections)
+{
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+	                          "Connection: close\r\n\r\n";
+	struct harness *h = harness_start("http_max_connections = 2\n"
+	                                  "http_max_connections_per_ip = 0\n",
+	    one_source);
+	int fds[2], fd, closed;
+	char *resp;
+
+	hold_connections(h, fds, 2);
+	fd = raw_connect(h);
+	ck_assert_int_eq(raw_send(fd, req, sizeof req - 1), 0);
+	resp = raw_read(fd, NULL, 500, &closed);
+	ck_assert_msg(
+	    !closed && resp[0] == '\0', "served past the limit: %s", resp);
+	free(resp);
+	ck_assert_int_eq(close(fds[0]), 0);
+	resp = raw_read(fd, NULL, READ_MS, &closed);
+	ck_assert_msg(raw_status(resp) == 200, "not served: %s", resp);
+	free(resp);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(close(fds[1]), 0);
+	wait_served(h);
+	harness_stop(h);
+}
+END_TEST
+
+/*
+ * A client sending its head a byte every 100 ms never idles, but is cut
+ * off when http_connection_timeout has passed since it connected.
+ */
+START_TEST(test_slow_head)
+{
+	static const char head[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+	                           "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	struct harness *h =
+	    harness_start("http_connection_timeout = 1s\n", one_source);
+	long long start = now_ms(), took = -1;
+	struct pollfd pfd;
+	char c;
+	size_t i;
+	int fd = raw_connect(h);
+
+	for (i = 0; i < sizeof head - 1 && took == -1; i++) {
+		if (raw_send(fd, head + i, 1) == -1) {
+			took = now_ms() - start;
+			break;
+		}
+		pfd = (struct pollfd){fd, POLLIN, 0};
+		if (poll(&pfd, 1, 100) == 1 && recv(fd, &c, 1, 0) <= 0)
+			took = now_ms() - start;
+	}
+	ck_assert_msg(took != -1, "a slow head was never cut off");
+	/* Not before the second, and well before the head was done. */
+	ck_assert_msg(
+	    took >= 900 && took < 4000, "cut off after %lld ms", took);
+	ck_assert_int_eq(close(fd), 0);
+	assert_alive(h);
+	harness_stop(h);
+}
+END_TEST
+
+/* The deadline is for heads: an event stream outlives it. */
+START_TEST(test_stream_outlives_deadline)
+{
+	static const char req[] = "GET /api/v1/events HTTP/1.1\r\n"
+	                          "Host: x\r\n\r\n";
+	struct harness *h =
+	    harness_start("http_connection_timeout = 1s\n", one_source);
+	char *resp;
+	int fd, closed;
+
+	fd = raw_connect(h);
+	ck_assert_int_eq(raw_send(fd, req, sizeof req - 1), 0);
+	resp = raw_read(fd, "\r\n\r\n", READ_MS, &closed);
+	ck_assert_int_eq(raw_status(resp), 200);
+	free(resp);
+	/* Read for 2.5 s: the stream must stay open through it. */
+	resp = raw_read(fd, NULL, 2500, &closed);
+	ck_assert_msg(!closed, "the stream was cut off");
+	free(resp);
+	ck_assert_int_eq(close(fd), 0);
+	harness_stop(h);
+}
+END_TEST
+
+/* Builds the suite. */
+static Suite *
+http_suite(void)
+{
+	Suite *s = suite_create("http");
+	TCase *tc;
+
+	tc = tcase_create("headers");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_security_headers);
+	tcase_add_test(tc, test_static_csp);
+	tcase_add_test(tc, test_stream_headers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cors");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_cors_listed);
+	tcase_add_test(tc, test_cors_unlisted);
+	tcase_add_test(tc, test_cors_preflight);
+	tcase_add_test(tc, test_cors_off);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("refusals");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_url_too_long);
+	tcase_add_test(tc, test_head_too_large);
+	tcase_add_test(tc, test_body_refused);
+	tcase_add_test(tc, test_body_edge_cases);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_per_ip_limit);
+	tcase_add_test(tc, test_max_connections);
+	tcase_add_test(tc, test_slow_head);
+	tcase_add_test(tc, test_stream_outlives_deadline);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	harness_init();
+	sr = srunner_create(http_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
