@@ -15,8 +15,10 @@
  * Hostile clients meet MHD's limits (connections in all and per address,
  * memory per connection, which bounds URL and headers, an idle timeout)
  * and ours: a deadline for each request's head, which MHD's idle timeout
- * alone does not give against a client sending a byte at a time, and a
- * refusal of long URLs and of any body before it is read.
+ * alone does not give against a client sending a byte at a time, an end
+ * to connections whose client left halfway through a head (MHD would
+ * count them until they time out), and a refusal of long URLs and of
+ * any body before it is read.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -81,7 +83,9 @@ struct api_conn {
 	struct api *ac_api;
 	struct MHD_Connection *ac_conn;
 	struct event *ac_deadline; /* armed while a request head is due */
+	struct event *ac_hangup; /* the client closed, with the deadline */
 	int ac_fd;
+	int ac_hung_up;
 	size_t ac_url_len; /* of the request being read */
 };
 
@@ -677,7 +681,9 @@ api_check_head(struct MHD_Connection *conn, const char *method)
 	unsigned ncl = 0;
 
 	if (ac != NULL) {
-		evtimer_del(ac->ac_deadline); /* the head is in */
+		/* The head is in. */
+		evtimer_del(ac->ac_deadline);
+		event_del(ac->ac_hangup);
 		if (ac->ac_url_len > API_URL_MAX)
 			return api_refuse(conn, method, 414,
 			    "the URL is longer than 2048 bytes", NULL, NULL);
@@ -921,14 +927,18 @@ api_conn_expect(struct api_conn *ac)
 {
 	struct timeval tv = {(time_t)ac->ac_api->a_head_s, 0};
 
+	ac->ac_hung_up = 0;
 	if (evtimer_add(ac->ac_deadline, &tv) == -1)
 		log_debug("api: cannot arm a request deadline");
+	/* Best effort: without EV_CLOSED the deadline still ends it. */
+	(void)event_add(ac->ac_hangup, NULL);
 }
 
 /*
  * A request's head did not arrive in time (a client dribbling bytes
- * keeps MHD's idle timeout at bay): shut the socket down, and MHD, on
- * reading the end of it, closes the connection and frees it as usual.
+ * keeps MHD's idle timeout at bay), or its client went away halfway:
+ * shut the socket down, and MHD, on reading the end of it, closes the
+ * connection and frees it as usual.
  */
 static void
 api_deadline_cb(evutil_socket_t fd, short what, void *arg)
@@ -937,11 +947,35 @@ api_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	char addr[NI_MAXHOST];
 
 	api_client_addr(ac->ac_conn, addr, sizeof addr);
-	log_debug("api: closing the connection from %s: no complete request "
-	          "within %us",
-	    addr, ac->ac_api->a_head_s);
+	if (ac->ac_hung_up)
+		log_debug("api: closing the connection from %s: the client "
+		          "closed it before a complete request",
+		    addr);
+	else
+		log_debug("api: closing the connection from %s: no complete "
+		          "request within %us",
+		    addr, ac->ac_api->a_head_s);
 	if (shutdown(ac->ac_fd, SHUT_RDWR) == -1)
 		log_debug("api: shutdown: %s", strerror(errno));
+}
+
+/*
+ * The client closed its end while a head was due.  MHD, which reads a
+ * socket only when epoll reports new data, misses an end that came with
+ * the last bytes, and would count the connection until its timeout.  A
+ * head that came with the end is read within the same turn of the loop,
+ * so the deadline is brought forward a little, not to now.
+ */
+static void
+api_hangup_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval soon = {0, 100 * 1000};
+	struct api_conn *ac = arg;
+
+	ac->ac_hung_up = 1;
+	if (evtimer_pending(ac->ac_deadline, NULL) &&
+	    evtimer_add(ac->ac_deadline, &soon) == -1)
+		log_debug("api: cannot arm a request deadline");
 }
 
 /* MHD's connection callback: a connection's context, from open to close. */
@@ -957,6 +991,7 @@ api_notify_cb(void *arg, struct MHD_Connection *conn, void **ctx,
 		a->a_run_again = 1;
 		if (ac != NULL) {
 			event_free(ac->ac_deadline);
+			event_free(ac->ac_hangup);
 			free(ac);
 		}
 		*ctx = NULL;
@@ -967,9 +1002,13 @@ api_notify_cb(void *arg, struct MHD_Connection *conn, void **ctx,
 		return;
 	if ((ac = calloc(1, sizeof *ac)) == NULL ||
 	    (ac->ac_deadline = evtimer_new(a->a_base, api_deadline_cb, ac)) ==
-	        NULL) {
+	        NULL ||
+	    (ac->ac_hangup = event_new(a->a_base, info->connect_fd, EV_CLOSED,
+	         api_hangup_cb, ac)) == NULL) {
 		/* No deadline could be kept: do not serve it at all. */
 		log_debug("api: out of memory, dropping a connection");
+		if (ac != NULL && ac->ac_deadline != NULL)
+			event_free(ac->ac_deadline);
 		free(ac);
 		(void)shutdown(info->connect_fd, SHUT_RDWR);
 		return;

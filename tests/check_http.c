@@ -772,6 +772,32 @@ START_TEST(test_slow_head)
 }
 END_TEST
 
+/*
+ * A client that leaves halfway through a head is counted out at once,
+ * not at the 30 s timeout: its address may connect again.  (MHD alone
+ * misses an end that arrives with the last bytes.)
+ */
+START_TEST(test_client_gone_mid_head)
+{
+	static const char part[] = "GET /heal";
+	struct harness *h =
+	    harness_start("http_max_connections_per_ip = 1\n", one_source);
+	int fd, i;
+
+	for (i = 0; i < 3; i++) {
+		fd = raw_connect(h);
+		/* MSG_MORE holds the bytes back to go out with the FIN. */
+		ck_assert_int_eq(
+		    send(fd, part, sizeof part - 1, MSG_MORE | MSG_NOSIGNAL),
+		    (ssize_t)(sizeof part - 1));
+		ck_assert_int_eq(close(fd), 0);
+		/* Bounded by 2 s, far below the timeout. */
+		wait_served(h);
+	}
+	harness_stop(h);
+}
+END_TEST
+
 /* The deadline is for heads: an event stream outlives it. */
 START_TEST(test_stream_outlives_deadline)
 {
@@ -831,6 +857,7 @@ http_suite(void)
 	tcase_add_test(tc, test_per_ip_limit);
 	tcase_add_test(tc, test_max_connections);
 	tcase_add_test(tc, test_slow_head);
+	tcase_add_test(tc, test_client_gone_mid_head);
 	tcase_add_test(tc, test_stream_outlives_deadline);
 	suite_add_tcase(s, tc);
 	return s;
