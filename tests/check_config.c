@@ -853,6 +853,36 @@ START_TEST(test_bug_empty_unknown_section)
 }
 END_TEST
 
+/*
+ * BUG: strict_permissions and log_level shared a bit of the "seen" mask,
+ * so giving both was a "duplicate key".  Every once-only key of
+ * [gatherd] together must be accepted.
+ */
+START_TEST(test_bug_global_keys_together)
+{
+	struct config *cf;
+
+	cf = expect_ok("[gatherd]\n"
+	               "listen = 127.0.0.1:1\n"
+	               "user_agent = x\n"
+	               "state_dir = /tmp\n"
+	               "web_root = /tmp\n"
+	               "max_concurrency = 1\n"
+	               "max_per_host = 1\n"
+	               "initial_spread = 0\n"
+	               "max_event_streams = 1\n"
+	               "event_idle_timeout = 1s\n"
+	               "strict_permissions = no\n"
+	               "log_level = info\n"
+	               "http_connection_timeout = 1s\n"
+	               "http_max_connections = 1\n"
+	               "http_max_connections_per_ip = 1\n"
+	               "http_connection_memory = 8k\n"
+	               "allow_origins = https://a.example\n" GOOD_SOURCE);
+	config_free(cf);
+}
+END_TEST
+
 /* Builds the suite: values, whole files, errors, token files, bugs. */
 /* Tunables set in [gatherd] apply to every source that does not set them. */
 START_TEST(test_tunables_inherit)
@@ -1198,6 +1228,7 @@ config_suite(void)
 	tcase_add_test(tc, test_bug_adjacent_duplicate_source);
 	tcase_add_test(tc, test_bug_empty_source_section);
 	tcase_add_test(tc, test_bug_empty_unknown_section);
+	tcase_add_test(tc, test_bug_global_keys_together);
 	suite_add_tcase(s, tc);
 	return s;
 }
