@@ -933,6 +933,10 @@ make_files(unsigned up_port)
 
 	write_file("secret.txt", SECRET "\n");
 	write_file("token", TOKEN "\n");
+	snprintf(path, sizeof path, "%s/token", dir);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	snprintf(path, sizeof path, "%s/state", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
 	snprintf(path, sizeof path, "%s/web", dir);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	snprintf(path, sizeof path, "%s/web/sub", dir);
@@ -957,6 +961,7 @@ make_files(unsigned up_port)
 	    "listen = 127.0.0.1:0\n"
 	    "initial_spread = 0\n"
 	    "web_root = %s/web\n"
+	    "state_dir = %s/state\n"
 	    "api_token_file = token\n"
 	    "max_event_streams = 4\n"
 	    "http_connection_timeout = 2s\n"
@@ -970,7 +975,7 @@ make_files(unsigned up_port)
 	    "interval = 500ms\n"
 	    "timeout = 2s\n"
 	    "stat total = /data/total\n",
-	    dir, MAX_CONNS, PER_IP, up_port);
+	    dir, dir, MAX_CONNS, PER_IP, up_port);
 	write_file("gatherd.conf", conf);
 }
 
@@ -1129,19 +1134,22 @@ warm_up(void)
 	}
 }
 
-/* Removes everything make_files made. */
+/* Removes everything make_files made; once. */
 static void
 remove_files(void)
 {
 	static const char *names[] = {"web/sub/link", "web/sub/.hidden",
 	    "web/sub", "web/link", "web/app.js", "web/.hidden",
-	    "web/index.html", "web", "secret.txt", "token", "gatherd.conf",
-	    "gatherd.log", "upstream.log"};
+	    "web/index.html", "web", "state/state.json", "state", "secret.txt",
+	    "token", "gatherd.conf", "gatherd.log", "upstream.log"};
 	size_t i;
 
+	if (dir[0] == '\0')
+		return;
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
 		remove_path(names[i]);
 	(void)rmdir(dir);
+	dir[0] = '\0';
 }
 
 /* Starts the upstream and gatherd, warms it up and notes its memory. */
@@ -1161,7 +1169,9 @@ setup(void)
 	    wait_port("gatherd.log", "listening on http://127.0.0.1:");
 	if (daemon_port == 0) {
 		text = log_since(0);
-		ck_abort_msg("gatherd did not start:\n%s", text);
+		fprintf(stderr, "hostile: gatherd's log:\n%s\n", text);
+		free(text);
+		ck_abort_msg("gatherd did not start");
 	}
 	warm_up();
 	usleep(300 * 1000);
@@ -1188,6 +1198,7 @@ teardown(void)
 	status = stop_child(daemon_pid);
 	daemon_pid = -1;
 	(void)stop_child(upstream_pid);
+	upstream_pid = -1;
 	text = log_since(0);
 	clean = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    strstr(text, "Sanitizer") == NULL &&
@@ -1235,5 +1246,9 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	/* After a failed setup no teardown ran: clean up here. */
+	(void)stop_child(daemon_pid);
+	(void)stop_child(upstream_pid);
+	remove_files();
 	return failed == 0 ? 0 : 1;
 }
