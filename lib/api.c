@@ -47,6 +47,7 @@
 #define API_PREFIX_SOURCES "/api/v1/sources/"
 
 #define API_AGE_REFRESH_MS 1000
+#define API_RENDER_SHARE 10
 #define API_URL_MAX 2048 /* bytes of the request target, query included */
 #define API_CORS_MAX_AGE "600" /* seconds a browser may keep a preflight */
 
@@ -72,6 +73,7 @@ struct api_doc {
 	struct MHD_Response *d_resp;
 	uint64_t d_generation; /* 0: not rendered yet */
 	int64_t d_rendered_at; /* monotonic ms */
+	int64_t d_render_ms; /* how long the last render took */
 	char d_etag[32]; /* "generation", as clients send it */
 	char d_etag_header[36]; /* W/"generation" */
 	const char *d_body; /* owned by d_resp, copied for CORS */
@@ -433,7 +435,13 @@ api_render(struct api *a, enum api_doc_kind kind, const struct cache_entry *e,
 /*
  * Serves doc, first rendering it again if the cache moved past gen, or
  * if its ages are over a second old: the same generation then gets the
- * same weak ETag, as only the ages moved on.
+ * same weak ETag, as only the ages moved on.  A big document is not
+ * rendered again sooner than API_RENDER_SHARE times what its last render
+ * took: with thousands of polls a second the cache moves on every
+ * request, and rendering each time would make serving cost grow with
+ * the polling rate.  Rendering then takes at most about a tenth of the
+ * loop; a small document, rendered in under a millisecond, is always
+ * fresh.  The ETag stays the generation the document shows.
  */
 static enum MHD_Result
 api_serve_doc(struct api *a, struct MHD_Connection *conn, struct api_doc *doc,
@@ -443,12 +451,15 @@ api_serve_doc(struct api *a, struct MHD_Connection *conn, struct api_doc *doc,
 	size_t len = 0;
 	char *body;
 
-	if (doc->d_generation != gen ||
+	if ((doc->d_generation != gen &&
+	        now - doc->d_rendered_at >=
+	            API_RENDER_SHARE * doc->d_render_ms) ||
 	    now - doc->d_rendered_at >= API_AGE_REFRESH_MS) {
 		body = api_render(a, kind, e, &len);
 		if (api_doc_update(doc, gen, now, body, len) == -1)
 			return api_error(
 			    conn, 500, "cannot render", NULL, NULL);
+		doc->d_render_ms = timeutil_mono_ms() - now;
 	}
 	return api_send_doc(conn, doc);
 }

@@ -78,10 +78,10 @@ up=http://127.0.0.1:18901
 # Writes a config of $1 sources polling $2 every $3 to $work/N.conf.
 make_config() {
 	awk -v n="$1" -v url="$2" -v iv="$3" -v spread="${4:-1s}" \
-	    -v conc="${5:-512}" 'BEGIN {
+	    -v conc="${5:-512}" -v state="$work" 'BEGIN {
 		printf "[gatherd]\nlisten = 127.0.0.1:0\ninitial_spread = %s\n", spread
 		printf "max_concurrency = %s\nmax_per_host = %s\n", conc, conc
-		printf "web_root = /nonexistent\n"
+		printf "web_root = /nonexistent\nstate_dir = %s\n", state
 		for (i = 0; i < n; i++)
 			printf "[source s%d]\nurl = %s%sname=s%d\ninterval = %s\ntimeout = 10s\nstat total = /data/total\nstat active = /data/active\n", i, url, (index(url, "?") ? "&" : "?"), i, iv
 	}' >"$work/$1.conf"
