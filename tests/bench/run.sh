@@ -50,10 +50,13 @@ gatherd="$work/build/daemon/gatherd"
 fake="$work/build/tests/fake-upstream"
 
 # nginx: the upstream that is never the bottleneck, and the yardstick.
+# Its workers run as nobody: they must be able to read the files.
 mkdir -p "$work/nginx/html" "$work/nginx/logs"
+chmod 755 "$work" "$work/nginx" "$work/nginx/html"
 cat >"$work/nginx/html/stats.json" <<'EOT'
 {"data":{"total":123456,"active":789,"ratio":0.25,"label":"bench"},"source":"nginx"}
 EOT
+chmod 644 "$work/nginx/html/stats.json"
 cat >"$work/nginx/nginx.conf" <<EOT
 worker_processes 1;
 worker_rlimit_nofile 65536;
@@ -74,6 +77,8 @@ EOT
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
 pids="$pids $(cat "$work/nginx/nginx.pid")"
 up=http://127.0.0.1:18901
+curl -fsS -o /dev/null "$up/stats.json" ||
+    { echo "bench: nginx does not serve the upstream document" >&2; exit 1; }
 
 # Writes a config of $1 sources polling $2 every $3 to $work/N.conf.
 make_config() {
@@ -87,13 +92,14 @@ make_config() {
 	}' >"$work/$1.conf"
 }
 
-# Starts gatherd on $1; sets gd_pid and gd_port.
+# Starts gatherd on $1, with no saved state; sets gd_pid and gd_port.
 start_gatherd() {
+	rm -f "$work/state.json"
 	"$gatherd" -c "$1" 2>"$work/gatherd.err" &
 	gd_pid=$!
 	pids="$pids $gd_pid"
 	gd_port=
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 600); do
 		gd_port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/gatherd.err" | head -1)
 		[ -n "$gd_port" ] && break
 		sleep 0.1
@@ -114,10 +120,13 @@ cpu_ms() {
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 
-# Sum of polls_total over all sources.
+# Sum of polls_total over all sources: the good ones (ok, 304), or
+# with $1 = all, every poll.
 polls() {
 	curl -fsS "http://127.0.0.1:$gd_port/metrics" |
-	    awk '/^gatherd_polls_total/ { s += $NF } END { printf "%d\n", s }'
+	    awk -v all="${1:-}" '/^gatherd_polls_total/ &&
+	        (all != "" || /result="(ok|not_modified)"/) { s += $NF }
+	        END { printf "%d\n", s }'
 }
 
 machine=$(printf '{"cores": %s, "cpu": "%s"}' "$(nproc)" \
@@ -131,14 +140,14 @@ steady() {
 	make_config "$n" "$up/stats.json" 1s 1s
 	start_gatherd "$work/$n.conf"
 	sleep 3
-	p0=$(polls) c0=$(cpu_ms "$gd_pid")
+	p0=$(polls) a0=$(polls all) c0=$(cpu_ms "$gd_pid")
 	sleep "$secs"
-	p1=$(polls) c1=$(cpu_ms "$gd_pid")
+	p1=$(polls) a1=$(polls all) c1=$(cpu_ms "$gd_pid")
 	hwm=$(hwm_kb "$gd_pid")
 	stop_gatherd
 	emit "$(awk -v n="$n" -v s="$secs" -v p="$((p1 - p0))" -v c="$((c1 - c0))" \
-	    -v h="$hwm" -v m="$machine" 'BEGIN {
-		printf "{\"figure\":\"steady\",\"sources\":%d,\"seconds\":%d,\"polls_per_s\":%.0f,\"target_polls_per_s\":%d,\"cpu_ms_per_1000_polls\":%.1f,\"peak_rss_mb\":%.1f,\"machine\":%s}\n", n, s, p / s, n, (p ? c * 1000 / p : 0), h / 1024, m }')"
+	    -v a="$((a1 - a0))" -v h="$hwm" -v m="$machine" 'BEGIN {
+		printf "{\"figure\":\"steady\",\"sources\":%d,\"seconds\":%d,\"good_polls_per_s\":%.0f,\"failed_polls_per_s\":%.0f,\"target_polls_per_s\":%d,\"cpu_ms_per_1000_polls\":%.1f,\"peak_rss_mb\":%.1f,\"machine\":%s}\n", n, s, p / s, (a - p) / s, n, (a ? c * 1000 / a : 0), h / 1024, m }')"
 }
 
 # 2. Fan-out: N sources whose upstream answers after 1 s, all due at once.
@@ -185,6 +194,9 @@ serving() {
 	start_gatherd "$work/100.conf"
 	sleep 3
 	curl -fsS "http://127.0.0.1:$gd_port/api/v1/stats" >"$work/nginx/html/same.json"
+	chmod 644 "$work/nginx/html/same.json"
+	curl -fsS -o /dev/null "$up/same.json" ||
+	    { echo "bench: nginx cannot serve the document" >&2; exit 1; }
 	etag=$(curl -fsSI "http://127.0.0.1:$gd_port/api/v1/stats" | awk -F': ' 'tolower($1) == "etag" { print $2 }' | tr -d '\r')
 	set -- $(wrk_run "http://127.0.0.1:$gd_port/api/v1/stats")
 	g_rps=$1 g_p99=$2
@@ -209,7 +221,7 @@ memory() {
 	make_config "$n" "$up/stats.json" 1h 2s
 	start_gatherd "$work/$n.conf"
 	for _ in $(seq 1 120); do
-		[ "$(polls)" -ge "$n" ] && break
+		[ "$(polls all)" -ge "$n" ] && break
 		sleep 0.5
 	done
 	rss=$(rss_kb "$gd_pid")
