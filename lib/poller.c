@@ -51,6 +51,7 @@ struct poll_source {
 	struct curl_slist *ps_headers;
 	struct event *ps_timer;
 	int64_t ps_first_ms; /* monotonic time of the first slot */
+	int64_t ps_due_ms; /* monotonic time the timer was armed for */
 	char *ps_body;
 	size_t ps_len;
 	size_t ps_cap;
@@ -352,6 +353,7 @@ poller_arm(struct poll_source *ps, int64_t at)
 	int64_t now = timeutil_mono_ms(), delay = at > now ? at - now : 0;
 	struct timeval tv;
 
+	ps->ps_due_ms = at;
 	tv.tv_sec = delay / 1000;
 	tv.tv_usec = (suseconds_t)(delay % 1000) * 1000;
 	if (evtimer_add(ps->ps_timer, &tv) == -1)
@@ -368,6 +370,13 @@ poller_schedule(struct poll_source *ps)
 	int64_t now = timeutil_mono_ms(), next = ps->ps_first_ms;
 	int64_t interval = (int64_t)ps->ps_src->src_interval_ms;
 
+	/*
+	 * libevent times a timer from the loop's cached clock, so it may
+	 * fire a little before its slot; a poll that ends before the slot
+	 * it was for must not be given that same slot again.
+	 */
+	if (now < ps->ps_due_ms)
+		now = ps->ps_due_ms;
 	if (now >= next)
 		next += ((now - next) / interval + 1) * interval;
 	poller_arm(ps, next);
