@@ -70,6 +70,18 @@ backoff_clamp_hint(int64_t ms)
 	return (uint64_t)ms;
 }
 
+/* Clamps the ms from now_ms until epoch second when to [1 s, 1 h]. */
+static uint64_t
+backoff_clamp_until(int64_t when, int64_t now_ms)
+{
+	/* Decided in seconds first: when * 1000 may overflow. */
+	if (when > now_ms / 1000 + BACKOFF_HINT_MAX_MS / 1000)
+		return BACKOFF_HINT_MAX_MS;
+	if (when < now_ms / 1000 - 1)
+		return BACKOFF_HINT_MIN_MS;
+	return backoff_clamp_hint(when * 1000 - now_ms);
+}
+
 /* Parses a whole number of seconds (digits only, white space around). */
 static int
 backoff_parse_seconds(const char *value, uint64_t *secs)
@@ -111,7 +123,7 @@ backoff_parse_retry_after(const char *value, int64_t now_ms, uint64_t *delay_ms)
 	/* An HTTP-date must have letters, which curl_getdate also needs. */
 	if ((when = curl_getdate(value, NULL)) == -1)
 		return -1;
-	*delay_ms = backoff_clamp_hint((int64_t)when * 1000 - now_ms);
+	*delay_ms = backoff_clamp_until((int64_t)when, now_ms);
 	return 0;
 }
 
