@@ -40,6 +40,7 @@ backoff_cooldown(uint64_t step_ms, unsigned opened, double rnd)
 	if (rnd < 0.0 || rnd >= 1.0)
 		rnd = 0.0;
 	/* Equal jitter: never less than half, so a probe is never early. */
+	/* NOLINTNEXTLINE(bugprone-integer-division): whole ms, as meant */
 	return full / 2 + (uint64_t)((double)(full / 2) * rnd);
 }
 
