@@ -1297,6 +1297,9 @@ api_free(struct api *a)
 		event_free(a->a_ev);
 	if (a->a_timer != NULL)
 		event_free(a->a_timer);
+	/* Ending the streams kicks the timer (api_kick_cb): it is gone. */
+	a->a_ev = NULL;
+	a->a_timer = NULL;
 	/* MHD must not be stopped with streams suspended. */
 	events_shutdown(a->a_events);
 	if (a->a_mhd != NULL)
