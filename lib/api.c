@@ -505,20 +505,16 @@ api_get_info(struct api *a, struct MHD_Connection *conn)
 
 /* Serves GET /api/v1/sources/NAME/history?stat=STAT[&since=UNIX]. */
 static enum MHD_Result
-api_get_history(struct api *a, struct MHD_Connection *conn, const char *rest)
+api_get_history(struct api *a, struct MHD_Connection *conn, const char *name)
 {
-	const char *slash = strchr(rest, '/'), *stat, *since;
+	const char *stat, *since;
 	struct cache_entry *e;
-	char name[CONFIG_NAME_MAX + 1], *body, *end;
+	char *body, *end;
 	int64_t since_ms = 0;
 	size_t len = 0;
 	double secs;
 	int i;
 
-	if (slash == NULL || strcmp(slash, "/history") != 0 ||
-	    (size_t)(slash - rest) > CONFIG_NAME_MAX)
-		return api_error(conn, 404, "not found", NULL, NULL);
-	snprintf(name, sizeof name, "%.*s", (int)(slash - rest), rest);
 	if ((e = cache_find(a->a_cache, name)) == NULL)
 		return api_error(conn, 404, "no such source", NULL, NULL);
 	stat = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "stat");
@@ -761,7 +757,75 @@ api_decorate_cb(void *arg, struct MHD_Connection *conn, struct MHD_Response *r)
 	return 0;
 }
 
-/* Routes one request (MHD's access handler, through api_request_cb). */
+/* The paths the API answers exactly, and what each is. */
+static const struct {
+	const char *ap_path;
+	enum api_route_kind ap_kind;
+} api_paths[] = {
+    {"/healthz", API_ROUTE_HEALTHZ},
+    {"/readyz", API_ROUTE_READYZ},
+    {"/api/v1/stats", API_ROUTE_STATS},
+    {"/api/v1/sources", API_ROUTE_SOURCES},
+    {"/api/v1/events", API_ROUTE_EVENTS},
+    {"/api/v1/info", API_ROUTE_INFO},
+    {"/metrics", API_ROUTE_METRICS},
+};
+
+/* Returns what follows prefix in url, or NULL if url does not start so. */
+static const char *
+api_after(const char *url, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(url, prefix, n) == 0 ? url + n : NULL;
+}
+
+/* Decides which handler serves method on url; see api.h. */
+void
+api_route_match(const char *method, const char *url, struct api_route *rt)
+{
+	const char *rest, *slash;
+	size_t i;
+
+	rt->rt_rest = NULL;
+	rt->rt_name[0] = '\0';
+	if (!api_method_allowed(method)) {
+		rt->rt_kind = API_ROUTE_BAD_METHOD;
+		return;
+	}
+	for (i = 0; i < sizeof api_paths / sizeof api_paths[0]; i++) {
+		if (strcmp(url, api_paths[i].ap_path) == 0) {
+			rt->rt_kind = api_paths[i].ap_kind;
+			return;
+		}
+	}
+	if ((rest = api_after(url, API_PREFIX_STATS)) != NULL) {
+		rt->rt_kind = API_ROUTE_SOURCE_STATS;
+		rt->rt_rest = rest;
+	} else if ((rest = api_after(url, API_PREFIX_SOURCES)) != NULL) {
+		/* Only NAME/history, NAME at most CONFIG_NAME_MAX bytes. */
+		slash = strchr(rest, '/');
+		if (slash == NULL || strcmp(slash, "/history") != 0 ||
+		    (size_t)(slash - rest) > CONFIG_NAME_MAX) {
+			rt->rt_kind = API_ROUTE_NOT_FOUND;
+			return;
+		}
+		rt->rt_kind = API_ROUTE_HISTORY;
+		rt->rt_rest = rest;
+		memcpy(rt->rt_name, rest, (size_t)(slash - rest));
+		rt->rt_name[slash - rest] = '\0';
+	} else if (api_after(url, "/api/") != NULL) {
+		rt->rt_kind = API_ROUTE_NOT_FOUND;
+	} else {
+		rt->rt_kind = API_ROUTE_FILE;
+		rt->rt_rest = url;
+	}
+}
+
+/*
+ * Routes one request (MHD's access handler, through api_request_cb)
+ * to the handler api_route_match names.
+ */
 static enum MHD_Result
 api_route(void *arg, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -769,6 +833,7 @@ api_route(void *arg, struct MHD_Connection *conn, const char *url,
 {
 	static int seen_headers, seen_body;
 	struct api *a = arg;
+	struct api_route rt;
 
 	/*
 	 * MHD calls us once with the headers, again for each piece of a
@@ -787,49 +852,54 @@ api_route(void *arg, struct MHD_Connection *conn, const char *url,
 	if (strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0 &&
 	    api_cors_origin(conn) != NULL)
 		return api_preflight(conn);
-	if (!api_method_allowed(method))
+	api_route_match(method, url, &rt);
+	if (rt.rt_kind == API_ROUTE_BAD_METHOD)
 		return api_refuse(conn, method, 405,
 		    "only GET and HEAD are allowed", MHD_HTTP_HEADER_ALLOW,
 		    "GET, HEAD");
 	if (*req == &seen_body)
 		return api_refuse(conn, method, 413,
 		    "requests must not have a body", NULL, NULL);
-	if (strcmp(url, "/healthz") == 0)
-		return api_queue_shared(conn, MHD_HTTP_OK, a->a_healthz,
-		    api_healthz_body, sizeof api_healthz_body - 1);
-	if (strcmp(url, "/readyz") == 0)
-		return api_serve_doc(a, conn, &a->a_ready,
-		    cache_generation(a->a_cache), API_DOC_READY, NULL);
-	if (a->a_cf->cf_api_token != NULL && !api_authorized(a, conn))
+	/* Probes work without the token; everything else needs it. */
+	if (rt.rt_kind != API_ROUTE_HEALTHZ && rt.rt_kind != API_ROUTE_READYZ &&
+	    a->a_cf->cf_api_token != NULL && !api_authorized(a, conn))
 		return api_refuse(conn, method, 401,
 		    "missing or wrong bearer token",
 		    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-	if (strcmp(url, "/api/v1/stats") == 0)
+	switch (rt.rt_kind) {
+	case API_ROUTE_HEALTHZ:
+		return api_queue_shared(conn, MHD_HTTP_OK, a->a_healthz,
+		    api_healthz_body, sizeof api_healthz_body - 1);
+	case API_ROUTE_READYZ:
+		return api_serve_doc(a, conn, &a->a_ready,
+		    cache_generation(a->a_cache), API_DOC_READY, NULL);
+	case API_ROUTE_STATS:
 		return api_serve_doc(a, conn, &a->a_stats,
 		    cache_generation(a->a_cache), API_DOC_STATS, NULL);
-	if (strncmp(url, API_PREFIX_STATS, strlen(API_PREFIX_STATS)) == 0)
-		return api_get_source_stats(
-		    a, conn, url + strlen(API_PREFIX_STATS));
-	if (strcmp(url, "/api/v1/sources") == 0)
+	case API_ROUTE_SOURCE_STATS:
+		return api_get_source_stats(a, conn, rt.rt_rest);
+	case API_ROUTE_SOURCES:
 		return api_serve_doc(a, conn, &a->a_sources,
 		    cache_generation(a->a_cache), API_DOC_SOURCES, NULL);
-	if (strncmp(url, API_PREFIX_SOURCES, strlen(API_PREFIX_SOURCES)) == 0)
-		return api_get_history(
-		    a, conn, url + strlen(API_PREFIX_SOURCES));
-	if (strcmp(url, "/api/v1/events") == 0) {
+	case API_ROUTE_HISTORY:
+		return api_get_history(a, conn, rt.rt_name);
+	case API_ROUTE_EVENTS:
 		if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
 		    events_serve(a->a_events, conn, api_decorate_cb, a) == -1)
 			return api_error(
 			    conn, 503, "too many event streams", NULL, NULL);
 		return MHD_YES;
-	}
-	if (strcmp(url, "/api/v1/info") == 0)
+	case API_ROUTE_INFO:
 		return api_get_info(a, conn);
-	if (strcmp(url, "/metrics") == 0)
+	case API_ROUTE_METRICS:
 		return api_get_metrics(a, conn);
-	if (strncmp(url, "/api/", 5) == 0)
-		return api_error(conn, 404, "not found", NULL, NULL);
-	return api_get_file(a, conn, url);
+	case API_ROUTE_FILE:
+		return api_get_file(a, conn, rt.rt_rest);
+	case API_ROUTE_NOT_FOUND:
+	case API_ROUTE_BAD_METHOD:
+		break;
+	}
+	return api_error(conn, 404, "not found", NULL, NULL);
 }
 
 /*
@@ -890,13 +960,13 @@ api_run_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Decodes %XX in the URL as MHD would, but turns a decoded NUL into
- * 0x01: otherwise "/app.js%00.html" would end early and pass for
- * "/app.js", where the router and the file server now see a control
- * byte and answer 404.
+ * Decodes %XX in s as MHD would, but turns a decoded NUL into 0x01:
+ * otherwise "/app.js%00.html" would end early and pass for "/app.js",
+ * where the router and the file server now see a control byte and
+ * answer 404.
  */
-static size_t
-api_unescape_cb(void *arg, struct MHD_Connection *conn, char *s)
+size_t
+api_unescape(char *s)
 {
 	size_t i, n = MHD_http_unescape(s);
 
@@ -905,6 +975,13 @@ api_unescape_cb(void *arg, struct MHD_Connection *conn, char *s)
 			s[i] = '\x01';
 	}
 	return n;
+}
+
+/* MHD's unescaper for URLs and arguments: api_unescape. */
+static size_t
+api_unescape_cb(void *arg, struct MHD_Connection *conn, char *s)
+{
+	return api_unescape(s);
 }
 
 /*
@@ -1220,6 +1297,9 @@ api_free(struct api *a)
 		event_free(a->a_ev);
 	if (a->a_timer != NULL)
 		event_free(a->a_timer);
+	/* Ending the streams kicks the timer (api_kick_cb): it is gone. */
+	a->a_ev = NULL;
+	a->a_timer = NULL;
 	/* MHD must not be stopped with streams suspended. */
 	events_shutdown(a->a_events);
 	if (a->a_mhd != NULL)

@@ -40,6 +40,7 @@ backoff_cooldown(uint64_t step_ms, unsigned opened, double rnd)
 	if (rnd < 0.0 || rnd >= 1.0)
 		rnd = 0.0;
 	/* Equal jitter: never less than half, so a probe is never early. */
+	/* NOLINTNEXTLINE(bugprone-integer-division): whole ms, as meant */
 	return full / 2 + (uint64_t)((double)(full / 2) * rnd);
 }
 
@@ -68,6 +69,18 @@ backoff_clamp_hint(int64_t ms)
 	if (ms > BACKOFF_HINT_MAX_MS)
 		return BACKOFF_HINT_MAX_MS;
 	return (uint64_t)ms;
+}
+
+/* Clamps the ms from now_ms until epoch second when to [1 s, 1 h]. */
+static uint64_t
+backoff_clamp_until(int64_t when, int64_t now_ms)
+{
+	/* Decided in seconds first: when * 1000 may overflow. */
+	if (when > now_ms / 1000 + BACKOFF_HINT_MAX_MS / 1000)
+		return BACKOFF_HINT_MAX_MS;
+	if (when < now_ms / 1000 - 1)
+		return BACKOFF_HINT_MIN_MS;
+	return backoff_clamp_hint(when * 1000 - now_ms);
 }
 
 /* Parses a whole number of seconds (digits only, white space around). */
@@ -111,7 +124,7 @@ backoff_parse_retry_after(const char *value, int64_t now_ms, uint64_t *delay_ms)
 	/* An HTTP-date must have letters, which curl_getdate also needs. */
 	if ((when = curl_getdate(value, NULL)) == -1)
 		return -1;
-	*delay_ms = backoff_clamp_hint((int64_t)when * 1000 - now_ms);
+	*delay_ms = backoff_clamp_until((int64_t)when, now_ms);
 	return 0;
 }
 

@@ -34,6 +34,7 @@ cache_new_history(struct cache_entry *e)
 {
 	size_t i, n = e->ce_src->src_nstats;
 
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	if ((e->ce_history = calloc(n ? n : 1, sizeof *e->ce_history)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {

@@ -495,8 +495,8 @@ config_set_knob(struct config_parse *cp, struct config_source *src,
 {
 	unsigned bit = 1u << (k - config_knobs);
 	uint64_t v;
-	size_t size;
-	unsigned count;
+	size_t size = 0;
+	unsigned count = 0;
 	int rc;
 
 	if (src->src_set & bit) {

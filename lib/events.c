@@ -69,6 +69,7 @@ events_chunk_stats(const char *doc, size_t len)
 	ch->ch_refs = 1;
 	memcpy(ch->ch_data, head, sizeof head - 1);
 	memcpy(ch->ch_data + sizeof head - 1, doc, len);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): ch_len counts */
 	memcpy(ch->ch_data + sizeof head - 1 + len, "\n\n", 2);
 	ch->ch_len = sizeof head - 1 + len + 2;
 	return ch;

@@ -63,8 +63,10 @@ extract_snippet(const char *p, size_t len, char *out, size_t outlen)
 
 	if (n > outlen - 1)
 		n = outlen - 1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* NOLINTNEXTLINE(bugprone-narrowing-conversions): a char */
 		out[i] = p[i] >= 32 && p[i] < 127 ? p[i] : '.';
+	}
 	out[n] = '\0';
 }
 

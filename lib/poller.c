@@ -878,6 +878,8 @@ poller_source_free(struct poller *p, struct poll_source *ps)
 		curl_multi_remove_handle(p->p_multi, ps->ps_easy);
 		ps->ps_in_flight = 0;
 		p->p_in_flight--;
+		/* In flight, so set up in full (the analyzer cannot tell). */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		ps->ps_host->h_in_flight--;
 		poller_host_update(p, ps->ps_host);
 	}
@@ -916,8 +918,10 @@ poller_new(struct event_base *base, const struct config *cf, struct cache *c)
 	p->p_timer = evtimer_new(base, poller_timeout_cb, p);
 	p->p_extract = extract_new(EXTRACT_MAX_DEPTH);
 	p->p_hosts = lh_kchar_table_new(64, poller_host_free_cb);
+	/* NOLINTBEGIN(bugprone-sizeof-expression): an array of pointers */
 	p->p_sources =
 	    calloc(cf->cf_nsources ? cf->cf_nsources : 1, sizeof *p->p_sources);
+	/* NOLINTEND(bugprone-sizeof-expression) */
 	if (p->p_multi == NULL || p->p_timer == NULL || p->p_extract == NULL ||
 	    p->p_hosts == NULL || p->p_sources == NULL)
 		goto fail;
@@ -956,6 +960,11 @@ poller_free(struct poller *p)
 	if (p == NULL)
 		return;
 	for (i = 0; i < p->p_nsources; i++) {
+		/*
+		 * The first p_nsources are set: the analyzer forgets that
+		 * calloc zeroed p_nsources once p escapes to evtimer_new.
+		 */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		if (p->p_sources[i]->ps_in_flight)
 			curl_multi_remove_handle(
 			    p->p_multi, p->p_sources[i]->ps_easy);
@@ -1022,9 +1031,11 @@ poller_reload(struct poller *p, const struct config *cf, struct cache *c)
 	int64_t now = timeutil_mono_ms();
 	size_t i;
 
+	/* NOLINTBEGIN(bugprone-sizeof-expression): an array of pointers */
 	if ((next = calloc(
 	         cf->cf_nsources ? cf->cf_nsources : 1, sizeof *next)) == NULL)
 		return -1;
+	/* NOLINTEND(bugprone-sizeof-expression) */
 	p->p_cf = cf;
 	p->p_cache = c;
 	for (i = 0; i < cf->cf_nsources; i++) {
@@ -1054,8 +1065,10 @@ poller_reload(struct poller *p, const struct config *cf, struct cache *c)
 	/* A source that failed to set up stays out, logged. */
 	for (i = 0; i < p->p_nsources; i++) {
 		if (next[i] == NULL) {
+			/* NOLINTBEGIN(bugprone-sizeof-expression): pointers */
 			memmove(&next[i], &next[i + 1],
 			    (p->p_nsources - i - 1) * sizeof *next);
+			/* NOLINTEND(bugprone-sizeof-expression) */
 			p->p_nsources--;
 			i--;
 		}

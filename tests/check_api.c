@@ -5,13 +5,18 @@
  * with the contract in design.md, and the protocol details (ETag and
  * If-None-Match, HEAD, 405, 404, bearer tokens) are checked exactly.
  */
+#include <malloc.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <check.h>
 #include <curl/curl.h>
+#include <event2/event.h>
 #include <json-c/json.h>
 #include <json-c/json_pointer.h>
 
@@ -846,6 +851,227 @@ START_TEST(test_age_advances)
 }
 END_TEST
 
+/*
+ * libevent's memory, freed while quarantine_on is set, is filled with
+ * QUARANTINE_BYTE and kept instead: quarantine_end then tells whether
+ * anything wrote to it after it was freed, which ASan cannot see inside
+ * the (uninstrumented) libevent.  Installed for the whole file in main.
+ */
+#define QUARANTINE_MAX 4096
+#define QUARANTINE_BYTE 0xdb
+
+static int quarantine_on;
+static void *quarantine[QUARANTINE_MAX];
+static size_t quarantine_n;
+
+/* libevent's malloc. */
+static void *
+quarantine_malloc(size_t n)
+{
+	return malloc(n);
+}
+
+/* libevent's realloc. */
+static void *
+quarantine_realloc(void *p, size_t n)
+{
+	return realloc(p, n);
+}
+
+/* libevent's free: keeps and poisons p while quarantine_on is set. */
+static void
+quarantine_free(void *p)
+{
+	if (p != NULL && quarantine_on && quarantine_n < QUARANTINE_MAX) {
+		memset(p, QUARANTINE_BYTE, malloc_usable_size(p));
+		quarantine[quarantine_n++] = p;
+		return;
+	}
+	free(p);
+}
+
+/* Ends the quarantine and frees what it kept; returns how many of those
+ * blocks were written to after libevent freed them. */
+static size_t
+quarantine_end(void)
+{
+	size_t i, j, n, dirty = 0;
+	unsigned char *b;
+
+	quarantine_on = 0;
+	for (i = 0; i < quarantine_n; i++) {
+		b = quarantine[i];
+		n = malloc_usable_size(b);
+		for (j = 0; j < n && b[j] == QUARANTINE_BYTE; j++)
+			;
+		if (j < n)
+			dirty++;
+		free(b);
+	}
+	quarantine_n = 0;
+	return dirty;
+}
+
+/* Opens /api/v1/events on a raw socket and reads its first event. */
+static int
+open_event_stream(struct harness *h)
+{
+	static const char req[] = "GET /api/v1/events HTTP/1.1\r\n"
+	                          "Host: 127.0.0.1\r\n\r\n";
+	struct sockaddr_in sa;
+	struct pollfd pfd;
+	char buf[8192];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons(api_port(h->h_api));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(
+	    write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	buf[0] = '\0';
+	while (strstr(buf, "event: stats\n") == NULL && len < sizeof buf - 1) {
+		ck_assert_msg(poll(&pfd, 1, WAIT_MS) == 1, "no event");
+		ck_assert_int_gt(
+		    n = read(fd, buf + len, sizeof buf - 1 - len), 0);
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	ck_assert_ptr_nonnull(strstr(buf, "event: stats\n"));
+	return fd;
+}
+
+/*
+ * Stopping with an event stream open and waiting: ending the stream kicks
+ * the API's timer, which api_free used to have freed already, so
+ * event_add wrote into freed memory (found by valgrind on check_events).
+ */
+START_TEST(test_free_with_stream)
+{
+	struct harness *h = harness_start(NULL, two_sources);
+	int fd;
+
+	json_object_put(harness_wait_status(h, "alpha", "ok", WAIT_MS));
+	fd = open_event_stream(h);
+	/* Nothing changes for an hour: the stream is suspended, waiting. */
+	usleep(500 * 1000);
+	quarantine_on = 1;
+	harness_stop(h);
+	ck_assert_uint_eq(quarantine_end(), 0);
+	close(fd);
+}
+END_TEST
+
+/* One routing decision: method and decoded URL in, kind and name out. */
+struct route_case {
+	const char *method;
+	const char *url;
+	enum api_route_kind kind;
+	const char *rest; /* expected rt_rest, or NULL */
+	const char *name; /* expected rt_name */
+};
+
+/* The router's table: every route, its edges and what falls through. */
+static const struct route_case route_cases[] = {
+    {"GET", "/healthz", API_ROUTE_HEALTHZ, NULL, ""},
+    {"HEAD", "/healthz", API_ROUTE_HEALTHZ, NULL, ""},
+    {"GET", "/readyz", API_ROUTE_READYZ, NULL, ""},
+    {"GET", "/api/v1/stats", API_ROUTE_STATS, NULL, ""},
+    {"GET", "/api/v1/stats/alpha", API_ROUTE_SOURCE_STATS, "alpha", ""},
+    {"GET", "/api/v1/stats/", API_ROUTE_SOURCE_STATS, "", ""},
+    {"GET", "/api/v1/stats/a/b", API_ROUTE_SOURCE_STATS, "a/b", ""},
+    {"GET", "/api/v1/sources", API_ROUTE_SOURCES, NULL, ""},
+    {"GET", "/api/v1/sources/alpha/history", API_ROUTE_HISTORY, "alpha/history",
+        "alpha"},
+    {"GET", "/api/v1/sources//history", API_ROUTE_HISTORY, "/history", ""},
+    {"GET", "/api/v1/sources/alpha", API_ROUTE_NOT_FOUND, NULL, ""},
+    {"GET", "/api/v1/sources/alpha/", API_ROUTE_NOT_FOUND, NULL, ""},
+    {"GET", "/api/v1/sources/alpha/history/", API_ROUTE_NOT_FOUND, NULL, ""},
+    {"GET", "/api/v1/sources/a/b/history", API_ROUTE_NOT_FOUND, NULL, ""},
+    {"GET", "/api/v1/sources/", API_ROUTE_NOT_FOUND, NULL, ""},
+    {"GET", "/api/v1/events", API_ROUTE_EVENTS, NULL, ""},
+    {"HEAD", "/api/v1/events", API_ROUTE_EVENTS, NULL, ""},
+    {"GET", "/api/v1/info", API_ROUTE_INFO, NULL, ""},
+    {"GET", "/metrics", API_ROUTE_METRICS, NULL, ""},
+    {"HEAD", "/metrics", API_ROUTE_METRICS, NULL, ""},
+    {"GET", "/metrics/", API_ROUTE_FILE, "/metrics/", ""},
+    {"GET", "/api/v1/statsx", API_ROUTE_NOT_FOUND, NULL, ""},
+    {"GET", "/api/", API_ROUTE_NOT_FOUND, NULL, ""},
+    {"GET", "/api/v2/stats", API_ROUTE_NOT_FOUND, NULL, ""},
+    {"GET", "/api", API_ROUTE_FILE, "/api", ""},
+    {"GET", "/", API_ROUTE_FILE, "/", ""},
+    {"GET", "/app.js", API_ROUTE_FILE, "/app.js", ""},
+    {"GET", "/healthz/", API_ROUTE_FILE, "/healthz/", ""},
+    {"GET", "", API_ROUTE_FILE, "", ""},
+    {"POST", "/api/v1/stats", API_ROUTE_BAD_METHOD, NULL, ""},
+    {"get", "/api/v1/stats", API_ROUTE_BAD_METHOD, NULL, ""},
+    {"OPTIONS", "*", API_ROUTE_BAD_METHOD, NULL, ""},
+    {"DELETE", "/healthz", API_ROUTE_BAD_METHOD, NULL, ""},
+};
+
+/* api_route_match decides each case of route_cases as listed. */
+START_TEST(test_route_table)
+{
+	const struct route_case *c = &route_cases[_i];
+	struct api_route rt;
+
+	memset(&rt, 0x5a, sizeof rt);
+	api_route_match(c->method, c->url, &rt);
+	ck_assert_msg(rt.rt_kind == c->kind, "%s %s: kind %d, not %d",
+	    c->method, c->url, (int)rt.rt_kind, (int)c->kind);
+	if (c->rest == NULL)
+		ck_assert_ptr_null(rt.rt_rest);
+	else
+		ck_assert_str_eq(rt.rt_rest, c->rest);
+	ck_assert_str_eq(rt.rt_name, c->name);
+}
+END_TEST
+
+/* A history name of 64 bytes is routed; 65 bytes is a 404. */
+START_TEST(test_route_history_name_length)
+{
+	char url[256], name[CONFIG_NAME_MAX + 2];
+	struct api_route rt;
+
+	memset(name, 'n', CONFIG_NAME_MAX);
+	name[CONFIG_NAME_MAX] = '\0';
+	snprintf(url, sizeof url, "/api/v1/sources/%s/history", name);
+	api_route_match("GET", url, &rt);
+	ck_assert_int_eq(rt.rt_kind, API_ROUTE_HISTORY);
+	ck_assert_str_eq(rt.rt_name, name);
+
+	strcat(name, "n");
+	snprintf(url, sizeof url, "/api/v1/sources/%s/history", name);
+	api_route_match("GET", url, &rt);
+	ck_assert_int_eq(rt.rt_kind, API_ROUTE_NOT_FOUND);
+	ck_assert_str_eq(rt.rt_name, "");
+}
+END_TEST
+
+/* %XX is decoded as MHD does, and a decoded NUL cannot end the path. */
+START_TEST(test_unescape)
+{
+	char a[] = "/app%2Ejs", b[] = "/app.js%00.html", c[] = "/%zz%4",
+	     d[] = "%2f%2F", e[] = "";
+
+	ck_assert_uint_eq(api_unescape(a), 7);
+	ck_assert_str_eq(a, "/app.js");
+	ck_assert_uint_eq(api_unescape(b), 13);
+	ck_assert_str_eq(b, "/app.js\x01.html");
+	ck_assert_uint_eq(api_unescape(c), 6);
+	ck_assert_str_eq(c, "/%zz%4");
+	ck_assert_uint_eq(api_unescape(d), 2);
+	ck_assert_str_eq(d, "//");
+	ck_assert_uint_eq(api_unescape(e), 0);
+}
+END_TEST
+
 /* Builds the suite. */
 static Suite *
 api_suite(void)
@@ -877,6 +1103,18 @@ api_suite(void)
 	tcase_add_test(tc, test_unknown_path);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("routing");
+	tcase_add_loop_test(tc, test_route_table, 0,
+	    (int)(sizeof route_cases / sizeof route_cases[0]));
+	tcase_add_test(tc, test_route_history_name_length);
+	tcase_add_test(tc, test_unescape);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lifetime");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_free_with_stream);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("security");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_api_token);
@@ -890,6 +1128,9 @@ main(void)
 	SRunner *sr;
 	int failed;
 
+	/* Before libevent allocates anything: see quarantine_free. */
+	event_set_mem_functions(
+	    quarantine_malloc, quarantine_realloc, quarantine_free);
 	harness_init();
 	sr = srunner_create(api_suite());
 	srunner_run_all(sr, CK_NORMAL);

@@ -103,6 +103,40 @@ START_TEST(test_retry_after_date)
 }
 END_TEST
 
+/*
+ * A date so far ahead that its milliseconds overflow int64_t is the
+ * maximum, not undefined behaviour (found by fuzz_retry_after; UBSan
+ * stops the test on the overflow).
+ */
+START_TEST(test_retry_after_far_date)
+{
+	uint64_t ms = 0;
+
+	ck_assert_int_eq(
+	    backoff_parse_retry_after("1179534166Oct02", NOW_MS, &ms), 0);
+	ck_assert_uint_eq(ms, 3600000);
+	ms = 0;
+	ck_assert_int_eq(
+	    backoff_parse_retry_after(
+	        "Fri, 02 Oct 1179534166 00:00:00 GMT", NOW_MS, &ms),
+	    0);
+	ck_assert_uint_eq(ms, 3600000);
+	/* Within the range the clamp is exact on both sides. */
+	ck_assert_int_eq(backoff_parse_retry_after(
+	                     "Wed, 18 Nov 2026 12:06:40 GMT", NOW_MS, &ms),
+	    0);
+	ck_assert_uint_eq(ms, 3600000);
+	ck_assert_int_eq(backoff_parse_retry_after(
+	                     "Wed, 18 Nov 2026 12:06:39 GMT", NOW_MS, &ms),
+	    0);
+	ck_assert_uint_eq(ms, 3599000);
+	ck_assert_int_eq(backoff_parse_retry_after(
+	                     "Wed, 18 Nov 2026 11:06:41 GMT", NOW_MS, &ms),
+	    0);
+	ck_assert_uint_eq(ms, 1000);
+}
+END_TEST
+
 /* Garbage in Retry-After is ignored. */
 START_TEST(test_retry_after_garbage)
 {
@@ -198,6 +232,7 @@ main(void)
 	tcase_add_test(tc, test_permanent);
 	tcase_add_test(tc, test_retry_after_seconds);
 	tcase_add_test(tc, test_retry_after_date);
+	tcase_add_test(tc, test_retry_after_far_date);
 	tcase_add_test(tc, test_retry_after_garbage);
 	tcase_add_test(tc, test_reset);
 	tcase_add_test(tc, test_failure_sequence);
