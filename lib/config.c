@@ -18,6 +18,7 @@
 
 #include <curl/curl.h>
 #include <ini.h>
+#include <json-c/linkhash.h>
 
 #include "config.h"
 #include "log.h"
@@ -158,6 +159,8 @@ struct config_parse {
 	struct config_source *cp_source; /* current [source], or NULL */
 	unsigned cp_global_seen;
 	unsigned cp_source_seen;
+	struct lh_table *cp_names; /* source names seen, for duplicates */
+	size_t cp_sources_cap; /* room in cf_sources */
 	int cp_err_line; /* 0 while no error */
 	char cp_err[CONFIG_ERR_LEN];
 	int cp_open_token_line; /* first token file others can read, or 0 */
@@ -964,22 +967,33 @@ config_new_source(struct config_parse *cp, const char *name)
 		    name);
 		return NULL;
 	}
-	if (config_find_source(cf, name) != NULL) {
+	/* A hash of the names: a config of 50,000 sources is no n^2 scan. */
+	if (lh_table_lookup_ex(cp->cp_names, name, NULL)) {
 		config_error(
 		    cp, cp->cp_header_line, "duplicate source \"%s\"", name);
 		return NULL;
 	}
-	sources =
-	    reallocarray(cf->cf_sources, cf->cf_nsources + 1, sizeof *sources);
-	if (sources == NULL)
-		return NULL;
-	cf->cf_sources = sources;
+	/* Doubling: one realloc per source would copy n^2 bytes. */
+	if (cf->cf_nsources == cp->cp_sources_cap) {
+		sources = reallocarray(cf->cf_sources,
+		    cp->cp_sources_cap ? cp->cp_sources_cap * 2 : 16,
+		    sizeof *sources);
+		if (sources == NULL)
+			return NULL;
+		cf->cf_sources = sources;
+		cp->cp_sources_cap =
+		    cp->cp_sources_cap ? cp->cp_sources_cap * 2 : 16;
+	}
+	sources = cf->cf_sources;
 	src = &sources[cf->cf_nsources];
 	memset(src, 0, sizeof *src);
 	src->src_line = cp->cp_header_line;
 	if ((src->src_name = strdup(name)) == NULL)
 		return NULL;
 	cf->cf_nsources++;
+	/* The key is the source's own copy of the name, freed with it. */
+	if (lh_table_insert(cp->cp_names, src->src_name, NULL) != 0)
+		return NULL;
 	return src;
 }
 
@@ -1195,6 +1209,8 @@ config_parse(struct config_parse *cp, char *err, size_t errlen)
 	if ((cf = calloc(1, sizeof *cf)) == NULL)
 		goto fail;
 	cp->cp_cf = cf;
+	if ((cp->cp_names = lh_kchar_table_new(64, NULL)) == NULL)
+		goto fail;
 	cp->cp_at_line_start = 1;
 	if ((slash = strrchr(cp->cp_name, '/')) != NULL &&
 	    (cp->cp_dir = strndup(cp->cp_name,
@@ -1229,6 +1245,7 @@ config_parse(struct config_parse *cp, char *err, size_t errlen)
 	if (cp->cp_err_line != 0)
 		goto fail;
 	free(cp->cp_dir);
+	lh_table_free(cp->cp_names);
 	return cf;
 fail:
 	if (cp->cp_err_line != 0)
@@ -1237,6 +1254,8 @@ fail:
 	else
 		snprintf(err, errlen, "%s: out of memory", cp->cp_name);
 	free(cp->cp_dir);
+	if (cp->cp_names != NULL)
+		lh_table_free(cp->cp_names);
 	config_free(cf);
 	return NULL;
 }
