@@ -822,12 +822,35 @@ api_route_match(const char *method, const char *url, struct api_route *rt)
 	}
 }
 
+/* HEAD of the event stream: its headers, no stream opened. */
+static enum MHD_Result
+api_events_head(struct api *a, struct MHD_Connection *conn)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	        "text/event-stream") != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+	        "no-cache") != MHD_YES ||
+	    api_decorate_cb(a, conn, r) == -1) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /*
  * Routes one request (MHD's access handler, through api_request_cb)
  * to the handler api_route_match names.
  */
 static enum MHD_Result
-api_route(void *arg, struct MHD_Connection *conn, const char *url,
+api_answer(void *arg, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **req)
 {
@@ -889,8 +912,9 @@ api_route(void *arg, struct MHD_Connection *conn, const char *url,
 	case API_ROUTE_HISTORY:
 		return api_get_history(a, conn, rt.rt_name);
 	case API_ROUTE_EVENTS:
-		if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ||
-		    events_serve(a->a_events, conn, api_decorate_cb, a) == -1)
+		if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
+			return api_events_head(a, conn);
+		if (events_serve(a->a_events, conn, api_decorate_cb, a) == -1)
 			return api_error(
 			    conn, 503, "too many event streams", NULL, NULL);
 		return MHD_YES;
@@ -921,7 +945,7 @@ api_request_cb(void *arg, struct MHD_Connection *conn, const char *url,
 	struct api *a = arg;
 	enum MHD_Result ret;
 
-	ret = api_route(arg, conn, url, method, version, upload_data,
+	ret = api_answer(arg, conn, url, method, version, upload_data,
 	    upload_data_size, req);
 	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
 	if (ret == MHD_YES && info != NULL)

@@ -523,7 +523,8 @@ START_TEST(test_etag_changes)
 }
 END_TEST
 
-/* HEAD is a 200 without a body and with GET's Content-Length. */
+/* HEAD is a 200 without a body and with GET's Content-Length (the event
+ * stream's has none). */
 START_TEST(test_head)
 {
 	static const char *paths[] = {"/api/v1/stats", "/api/v1/stats/beta",
@@ -552,6 +553,16 @@ START_TEST(test_head)
 		harness_resp_free(head);
 		harness_resp_free(get);
 	}
+	/* The event stream's HEAD: its headers, and no stream is opened. */
+	head = harness_request(h, "HEAD", "/api/v1/events", NULL);
+	ck_assert_int_eq(head->r_status, 200);
+	ck_assert_uint_eq(head->r_len, 0);
+	assert_header(head, "Content-Type", "text/event-stream");
+	harness_resp_free(head);
+	get = harness_request(h, "GET", "/metrics", NULL);
+	ck_assert_int_eq(get->r_status, 200);
+	ck_assert_ptr_nonnull(strstr(get->r_body, "gatherd_event_streams 0\n"));
+	harness_resp_free(get);
 	harness_stop(h);
 }
 END_TEST
