@@ -834,8 +834,8 @@ api_events_head(struct api *a, struct MHD_Connection *conn)
 		return MHD_NO;
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	        "text/event-stream") != MHD_YES ||
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-	        "no-cache") != MHD_YES ||
+	    MHD_add_response_header(
+	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
 	    api_decorate_cb(a, conn, r) == -1) {
 		MHD_destroy_response(r);
 		return MHD_NO;
