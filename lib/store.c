@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 
 #include "log.h"
 #include "store.h"
@@ -28,6 +29,8 @@
 #define STORE_TMP STORE_FILE ".tmp"
 #define STORE_MAX_BYTES (256u * 1024 * 1024) /* a larger file is corrupt */
 #define STORE_MAX_DEPTH 16 /* the format nests 6 deep */
+#define STORE_COST_FACTOR 20 /* saving takes at most 1/20 of the loop */
+#define STORE_MAX_WAIT_MS 60000
 
 struct store {
 	struct event_base *st_base;
@@ -35,6 +38,7 @@ struct store {
 	char *st_dir;
 	int st_dirfd; /* state_dir, for openat, renameat and fsync */
 	unsigned st_interval_ms;
+	int64_t st_cost_ms; /* the last serialisation took this long */
 	struct event *st_timer;
 	int st_listening; /* registered with cache_add_listener */
 	int st_dirty; /* changed since the last serialisation */
@@ -100,52 +104,56 @@ store_add_string(struct json_object *o, const char *key, const char *s)
 	return store_add(o, key, json_object_new_string(s));
 }
 
-/* Appends v to array a, where v NULL means out of memory; 0 or -1. */
-static int
-store_append(struct json_object *a, struct json_object *v)
-{
-	if (v == NULL)
-		return -1;
-	if (json_object_array_add(a, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
-/* The array history_each fills, and whether memory ran out. */
+/* The printbuf history_each writes to, and whether it failed. */
 struct store_points {
-	struct json_object *sp_array;
+	struct printbuf *sp_pb;
+	int sp_n;
 	int sp_failed;
 };
 
-/* Appends [ms, value] to the array; NaN becomes null. */
+/* Appends ",[ms,value]" (no comma first) to the buffer; NaN is null. */
 static void
 store_point_cb(const struct history_point *pt, void *arg)
 {
 	struct store_points *sp = arg;
-	struct json_object *p, *v = NULL;
+	double v = pt->hp_value;
+	char buf[64];
+	int n;
 
-	if (sp->sp_failed)
-		return;
-	if (isfinite(pt->hp_value) &&
-	    (v = json_object_new_double(pt->hp_value)) == NULL)
-		goto fail;
-	if ((p = json_object_new_array_ext(2)) == NULL) {
-		json_object_put(v);
-		goto fail;
-	}
-	if (store_append(p, json_object_new_int64(pt->hp_ms)) == -1 ||
-	    json_object_array_add(p, v) != 0) {
-		json_object_put(v);
-		json_object_put(p);
-		goto fail;
-	}
-	if (store_append(sp->sp_array, p) == -1)
-		goto fail;
-	return;
-fail:
-	sp->sp_failed = 1;
+	/* Whole numbers print as integers, the rest with every digit a
+	 * double needs to come back the same. */
+	if (!isfinite(v))
+		n = snprintf(buf, sizeof buf, "%s[%lld,null]",
+		    sp->sp_n ? "," : "", (long long)pt->hp_ms);
+	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		n = snprintf(buf, sizeof buf, "%s[%lld,%lld]",
+		    sp->sp_n ? "," : "", (long long)pt->hp_ms, (long long)v);
+	else
+		n = snprintf(buf, sizeof buf, "%s[%lld,%.17g]",
+		    sp->sp_n ? "," : "", (long long)pt->hp_ms, v);
+	if (printbuf_memappend(sp->sp_pb, buf, n) < 0)
+		sp->sp_failed = 1;
+	sp->sp_n++;
+}
+
+/*
+ * json-c serializer of one stat's history: [[ms, value], ...] written
+ * straight from the ring, no object per point (10,000 sources hold
+ * millions of points).
+ */
+static int
+store_history_serialise(
+    struct json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	struct store_points sp = {pb, 0, 0};
+
+	if (printbuf_memappend(pb, "[", 1) < 0)
+		return -1;
+	history_each(json_object_get_userdata(jso), INT64_MIN, store_point_cb,
+	    &sp);
+	if (sp.sp_failed || printbuf_memappend(pb, "]", 1) < 0)
+		return -1;
+	return 0;
 }
 
 /* Returns {stat: [[ms, value], ...]} for e's history, or NULL. */
@@ -153,26 +161,21 @@ static struct json_object *
 store_history_json(const struct cache_entry *e)
 {
 	const struct config_source *src = e->ce_src;
-	struct store_points sp;
-	struct json_object *o;
+	struct json_object *o, *h;
 	size_t i;
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
 	for (i = 0; i < src->src_nstats; i++) {
-		sp.sp_failed = 0;
-		sp.sp_array = json_object_new_array_ext(
-		    (int)history_len(e->ce_history[i]));
-		if (store_add(o, src->src_stats[i].cs_name, sp.sp_array) == -1)
-			goto fail;
-		history_each(e->ce_history[i], INT64_MIN, store_point_cb, &sp);
-		if (sp.sp_failed)
-			goto fail;
+		if ((h = json_object_new_array()) != NULL)
+			json_object_set_serializer(h, store_history_serialise,
+			    e->ce_history[i], NULL);
+		if (store_add(o, src->src_stats[i].cs_name, h) == -1) {
+			json_object_put(o);
+			return NULL;
+		}
 	}
 	return o;
-fail:
-	json_object_put(o);
-	return NULL;
 }
 
 /* Returns e's last error as saved, or NULL. */
@@ -408,10 +411,13 @@ store_check(struct store *st)
 static int
 store_queue(struct store *st)
 {
+	int64_t t0 = timeutil_mono_ms();
 	size_t len = 0;
 	char *buf;
 
-	if ((buf = store_serialise(st, &len)) == NULL) {
+	buf = store_serialise(st, &len);
+	st->st_cost_ms = timeutil_mono_ms() - t0;
+	if (buf == NULL) {
 		log_warnx("state_dir %s: cannot serialise the state (out of "
 		          "memory)",
 		    st->st_dir);
@@ -428,16 +434,26 @@ store_queue(struct store *st)
 	return 0;
 }
 
-/* Arms the timer for one interval unless it is armed already. */
+/*
+ * Arms the timer for one interval unless it is armed already.  A big
+ * state waits longer: STORE_COST_FACTOR times what serialising it took,
+ * up to STORE_MAX_WAIT_MS, so saving never takes much of the loop.
+ */
 static void
 store_arm(struct store *st)
 {
+	int64_t ms = st->st_interval_ms;
 	struct timeval tv;
 
 	if (evtimer_pending(st->st_timer, NULL))
 		return;
-	tv.tv_sec = st->st_interval_ms / 1000;
-	tv.tv_usec = (suseconds_t)(st->st_interval_ms % 1000) * 1000;
+	if (st->st_cost_ms * STORE_COST_FACTOR > ms)
+		ms = st->st_cost_ms * STORE_COST_FACTOR;
+	if (ms > STORE_MAX_WAIT_MS && ms > st->st_interval_ms)
+		ms = STORE_MAX_WAIT_MS > st->st_interval_ms ? STORE_MAX_WAIT_MS
+		                                            : st->st_interval_ms;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	if (evtimer_add(st->st_timer, &tv) == -1)
 		log_warnx(
 		    "state_dir %s: cannot arm the write timer", st->st_dir);
