@@ -164,7 +164,8 @@ poller_xfer_put(struct poller *p, struct poll_xfer *x)
 	}
 	if (p->p_idle_cap < cap) {
 		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
-		if ((idle = reallocarray(p->p_idle, cap, sizeof *idle)) != NULL) {
+		if ((idle = reallocarray(p->p_idle, cap, sizeof *idle)) !=
+		    NULL) {
 			p->p_idle = idle;
 			p->p_idle_cap = cap;
 		}
@@ -229,7 +230,7 @@ poller_curl_kind(const struct poll_source *ps, CURLcode rc)
 		return SOURCE_ERR_TOO_LARGE;
 	case CURLE_WRITE_ERROR:
 		return ps->ps_xfer->x_too_large ? SOURCE_ERR_TOO_LARGE
-		                        : SOURCE_ERR_INTERNAL;
+		                                : SOURCE_ERR_INTERNAL;
 	case CURLE_OUT_OF_MEMORY:
 		return SOURCE_ERR_INTERNAL;
 	case CURLE_BAD_CONTENT_ENCODING:
@@ -248,8 +249,8 @@ poller_header(struct poll_source *ps, const char *name)
 {
 	struct curl_header *h;
 
-	if (curl_easy_header(ps->ps_xfer->x_easy, name, 0, CURLH_HEADER, -1, &h) !=
-	    CURLHE_OK)
+	if (curl_easy_header(ps->ps_xfer->x_easy, name, 0, CURLH_HEADER, -1,
+	        &h) != CURLHE_OK)
 		return NULL;
 	return h->value;
 }
@@ -345,9 +346,8 @@ poller_outcome(struct poll_source *ps, CURLcode rc, struct json_object **values,
 		    poller_reason(status));
 		return -1;
 	}
-	if (extract_values(ps->ps_poller->p_extract,
-	        x->x_body ? x->x_body : "", x->x_len, src->src_stats,
-	        src->src_nstats, values, err) == -1) {
+	if (extract_values(ps->ps_poller->p_extract, x->x_body ? x->x_body : "",
+	        x->x_len, src->src_stats, src->src_nstats, values, err) == -1) {
 		err->se_http_status = (int)status;
 		return -1;
 	}
@@ -627,8 +627,7 @@ poller_measure(struct poll_source *ps)
 	if (curl_easy_getinfo(ps->ps_xfer->x_easy, CURLINFO_TOTAL_TIME_T,
 	        &usec) != CURLE_OK ||
 	    curl_easy_getinfo(ps->ps_xfer->x_easy, CURLINFO_SIZE_DOWNLOAD_T,
-	        &bytes) !=
-	        CURLE_OK) {
+	        &bytes) != CURLE_OK) {
 		log_debug("source %s: no transfer times", ps->ps_src->src_name);
 		return;
 	}

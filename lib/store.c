@@ -149,8 +149,8 @@ store_history_serialise(
 
 	if (printbuf_memappend(pb, "[", 1) < 0)
 		return -1;
-	history_each(json_object_get_userdata(jso), INT64_MIN, store_point_cb,
-	    &sp);
+	history_each(
+	    json_object_get_userdata(jso), INT64_MIN, store_point_cb, &sp);
 	if (sp.sp_failed || printbuf_memappend(pb, "]", 1) < 0)
 		return -1;
 	return 0;
@@ -168,8 +168,8 @@ store_history_json(const struct cache_entry *e)
 		return NULL;
 	for (i = 0; i < src->src_nstats; i++) {
 		if ((h = json_object_new_array()) != NULL)
-			json_object_set_serializer(h, store_history_serialise,
-			    e->ce_history[i], NULL);
+			json_object_set_serializer(
+			    h, store_history_serialise, e->ce_history[i], NULL);
 		if (store_add(o, src->src_stats[i].cs_name, h) == -1) {
 			json_object_put(o);
 			return NULL;
@@ -450,8 +450,9 @@ store_arm(struct store *st)
 	if (st->st_cost_ms * STORE_COST_FACTOR > ms)
 		ms = st->st_cost_ms * STORE_COST_FACTOR;
 	if (ms > STORE_MAX_WAIT_MS && ms > st->st_interval_ms)
-		ms = STORE_MAX_WAIT_MS > st->st_interval_ms ? STORE_MAX_WAIT_MS
-		                                            : st->st_interval_ms;
+		ms = STORE_MAX_WAIT_MS > st->st_interval_ms
+		    ? STORE_MAX_WAIT_MS
+		    : st->st_interval_ms;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	if (evtimer_add(st->st_timer, &tv) == -1)
