@@ -76,8 +76,6 @@ struct poll_source {
 struct poller;
 
 static void poller_source_free(struct poller *p, struct poll_source *ps);
-static struct poll_source **
-poller_slot(struct poller *p, struct poll_source *ps);
 static long poller_max_connects(const struct config *cf);
 static int poller_setup_easy(struct poller *p, struct poll_source *ps);
 
@@ -1082,27 +1080,29 @@ poller_start_source(struct poller *p, struct poll_source *ps, int64_t now)
 	poller_arm(ps, ps->ps_first_ms);
 }
 
-/* Returns p's source record with src's name and URL, or NULL. */
-static struct poll_source *
-poller_find_same(struct poller *p, const struct config_source *src)
+/* Returns the slot in p_sources holding a record with src's name and URL
+ * (slots is a table of them by name), or NULL. */
+static struct poll_source **
+poller_find_same(struct lh_table *slots, const struct config_source *src)
 {
-	size_t i;
+	struct poll_source **slot;
+	void *found;
 
-	for (i = 0; i < p->p_nsources; i++) {
-		if (p->p_sources[i] != NULL &&
-		    strcmp(p->p_sources[i]->ps_src->src_name, src->src_name) ==
-		        0 &&
-		    strcmp(p->p_sources[i]->ps_src->src_url, src->src_url) == 0)
-			return p->p_sources[i];
-	}
-	return NULL;
+	if (!lh_table_lookup_ex(slots, src->src_name, &found))
+		return NULL;
+	slot = found;
+	if (*slot == NULL ||
+	    strcmp((*slot)->ps_src->src_url, src->src_url) != 0)
+		return NULL;
+	return slot;
 }
 
 /* Polls cf's sources into c from now on, keeping what did not change. */
 int
 poller_reload(struct poller *p, const struct config *cf, struct cache *c)
 {
-	struct poll_source **next, *ps;
+	struct poll_source **next, **slot, *ps;
+	struct lh_table *slots;
 	int64_t now = timeutil_mono_ms();
 	size_t i;
 
@@ -1111,13 +1111,31 @@ poller_reload(struct poller *p, const struct config *cf, struct cache *c)
 	         cf->cf_nsources ? cf->cf_nsources : 1, sizeof *next)) == NULL)
 		return -1;
 	/* NOLINTEND(bugprone-sizeof-expression) */
+	/* The old records by name: a reload of 10,000 sources is a lookup
+	 * each, not a scan each. */
+	if ((slots = lh_kchar_table_new(
+	         p->p_nsources > 16 ? (int)p->p_nsources * 2 : 32, NULL)) ==
+	    NULL) {
+		free(next);
+		return -1;
+	}
+	for (i = 0; i < p->p_nsources; i++) {
+		if (lh_table_insert(slots, p->p_sources[i]->ps_src->src_name,
+		        &p->p_sources[i]) != 0) {
+			lh_table_free(slots);
+			free(next);
+			return -1;
+		}
+	}
 	p->p_cf = cf;
 	p->p_cache = c;
 	for (i = 0; i < cf->cf_nsources; i++) {
-		if ((ps = poller_find_same(p, &cf->cf_sources[i])) != NULL) {
+		if ((slot = poller_find_same(slots, &cf->cf_sources[i])) !=
+		    NULL) {
 			/* Same name and URL: keep its schedule, backoff and
 			 * transfer; its other settings apply from now on. */
-			*poller_slot(p, ps) = NULL;
+			ps = *slot;
+			*slot = NULL;
 			ps->ps_src = &cf->cf_sources[i];
 			ps->ps_entry = cache_find(c, ps->ps_src->src_name);
 			if (ps->ps_in_flight)
@@ -1132,6 +1150,7 @@ poller_reload(struct poller *p, const struct config *cf, struct cache *c)
 			poller_start_source(p, ps, now);
 		next[i] = ps;
 	}
+	lh_table_free(slots);
 	/* What is left was removed, or its URL changed: cancel it. */
 	for (i = 0; i < p->p_nsources; i++)
 		poller_source_free(p, p->p_sources[i]);
@@ -1153,19 +1172,6 @@ poller_reload(struct poller *p, const struct config *cf, struct cache *c)
 	    p->p_multi, CURLMOPT_MAXCONNECTS, poller_max_connects(cf));
 	poller_drain(p);
 	return 0;
-}
-
-/* Returns the slot in p_sources that holds ps. */
-static struct poll_source **
-poller_slot(struct poller *p, struct poll_source *ps)
-{
-	size_t i;
-
-	for (i = 0; i < p->p_nsources; i++) {
-		if (p->p_sources[i] == ps)
-			return &p->p_sources[i];
-	}
-	return NULL;
 }
 
 /* Sets a callback for every finished poll. */
