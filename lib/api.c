@@ -860,9 +860,14 @@ api_route(void *arg, struct MHD_Connection *conn, const char *url,
 	if (*req == &seen_body)
 		return api_refuse(conn, method, 413,
 		    "requests must not have a body", NULL, NULL);
-	/* Probes work without the token; everything else needs it. */
+	/*
+	 * Probes work without the token, and so do the dashboard's files,
+	 * which hold no data: the page must load to ask for the token.
+	 * Everything else needs it.
+	 */
 	if (rt.rt_kind != API_ROUTE_HEALTHZ && rt.rt_kind != API_ROUTE_READYZ &&
-	    a->a_cf->cf_api_token != NULL && !api_authorized(a, conn))
+	    rt.rt_kind != API_ROUTE_FILE && a->a_cf->cf_api_token != NULL &&
+	    !api_authorized(a, conn))
 		return api_refuse(conn, method, 401,
 		    "missing or wrong bearer token",
 		    MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");

@@ -912,27 +912,69 @@ quarantine_end(void)
 	return dirty;
 }
 
-/* Opens /api/v1/events on a raw socket and reads its first event. */
+/*
+ * Asks for /api/v1/events on a raw socket (a stream never ends, so not
+ * through libcurl), with an optional extra header line; returns the fd.
+ */
 static int
-open_event_stream(struct harness *h)
+event_stream_request(struct harness *h, const char *header)
 {
-	static const char req[] = "GET /api/v1/events HTTP/1.1\r\n"
-	                          "Host: 127.0.0.1\r\n\r\n";
 	struct sockaddr_in sa;
-	struct pollfd pfd;
-	char buf[8192];
-	size_t len = 0;
-	ssize_t n;
-	int fd;
+	char req[256];
+	int fd, n;
 
+	n = snprintf(req, sizeof req,
+	    "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s\r\n",
+	    header ? header : "", header ? "\r\n" : "");
+	ck_assert(n > 0 && (size_t)n < sizeof req);
 	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sa.sin_port = htons(api_port(h->h_api));
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	ck_assert_int_eq(
-	    write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+	ck_assert_int_eq(write(fd, req, (size_t)n), n);
+	return fd;
+}
+
+/* Returns the status code /api/v1/events answers with header. */
+static long
+event_stream_status(struct harness *h, const char *header)
+{
+	struct pollfd pfd;
+	char buf[64];
+	size_t len = 0;
+	ssize_t n;
+	long status;
+
+	pfd.fd = event_stream_request(h, header);
+	pfd.events = POLLIN;
+	buf[0] = '\0';
+	/* "HTTP/1.1 200 OK\r\n": the status line is all we need. */
+	while (strstr(buf, "\r\n") == NULL && len < sizeof buf - 1) {
+		ck_assert_msg(poll(&pfd, 1, WAIT_MS) == 1, "no answer");
+		ck_assert_int_gt(
+		    n = read(pfd.fd, buf + len, sizeof buf - 1 - len), 0);
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	close(pfd.fd);
+	ck_assert_msg(sscanf(buf, "HTTP/1.%*d %ld", &status) == 1,
+	    "no status line: %s", buf);
+	return status;
+}
+
+/* Opens /api/v1/events on a raw socket and reads its first event. */
+static int
+open_event_stream(struct harness *h)
+{
+	struct pollfd pfd;
+	char buf[8192];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	fd = event_stream_request(h, NULL);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	buf[0] = '\0';
@@ -965,6 +1007,59 @@ START_TEST(test_free_with_stream)
 	harness_stop(h);
 	ck_assert_uint_eq(quarantine_end(), 0);
 	close(fd);
+}
+END_TEST
+
+/* Returns the status of a GET of path with an optional header line. */
+static long
+status_with(struct harness *h, const char *path, const char *header)
+{
+	struct harness_resp *r = harness_request(h, "GET", path, header);
+	long status = r->r_status;
+
+	harness_resp_free(r);
+	return status;
+}
+
+/*
+ * With api_token_file, the dashboard's files load without the token (so
+ * the page can ask for it), while the API, its event stream and /metrics
+ * still need it.
+ */
+START_TEST(test_api_token_dashboard)
+{
+	static const char *const files[] = {
+	    "/", "/index.html", "/app.js", "/style.css", "/favicon.svg"};
+	static const char *const guarded[] = {
+	    "/api/v1/stats", "/api/v1/sources", "/metrics", "/api/v1/nope"};
+	static const char bearer[] = "Authorization: Bearer " API_TOKEN;
+	struct harness *h;
+	char *path, *global;
+	size_t i;
+
+	path = write_token_file();
+	ck_assert_int_gt(
+	    asprintf(&global, "api_token_file = %s\nweb_root = %s\n", path,
+	        TEST_WEB_ROOT),
+	    0);
+	h = harness_start(global, two_sources);
+	for (i = 0; i < sizeof files / sizeof files[0]; i++)
+		ck_assert_msg(status_with(h, files[i], NULL) == 200,
+		    "%s needs the token", files[i]);
+	ck_assert_int_eq(status_with(h, "/nope.html", NULL), 404);
+	for (i = 0; i < sizeof guarded / sizeof guarded[0]; i++)
+		assert_unauthorized(h, guarded[i], NULL);
+	ck_assert_int_eq(status_with(h, "/api/v1/stats", bearer), 200);
+	ck_assert_int_eq(status_with(h, "/metrics", bearer), 200);
+	ck_assert_int_eq(status_with(h, "/api/v1/nope", bearer), 404);
+	ck_assert_int_eq(event_stream_status(h, NULL), 401);
+	ck_assert_int_eq(
+	    event_stream_status(h, "Authorization: Bearer wrong"), 401);
+	ck_assert_int_eq(event_stream_status(h, bearer), 200);
+	harness_stop(h);
+	ck_assert_int_eq(unlink(path), 0);
+	free(global);
+	free(path);
 }
 END_TEST
 
@@ -1118,6 +1213,7 @@ api_suite(void)
 	tc = tcase_create("security");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_api_token);
+	tcase_add_test(tc, test_api_token_dashboard);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,9 @@
  * health and the daemon's version and uptime.  Updates come from the
  * Server-Sent Events stream /api/v1/events; when it fails the page polls
  * /api/v1/stats with If-None-Match and retries the stream with backoff.
+ * When the API answers 401 (api_token_file) the page asks for the token
+ * once, keeps it in sessionStorage and sends it as a bearer token; the
+ * stream is then read with fetch(), as EventSource cannot send it.
  * Plain DOM, no framework; uPlot (vendor/) draws the charts.  Nothing here
  * uses eval or inline handlers, so a CSP of default-src 'self' holds.
  */
@@ -19,6 +22,8 @@
 	 * and otherwise (a reload may have removed sources). */
 	var SOURCES_REFRESH_MS = 10000;
 	var SOURCES_IDLE_MS = 60000;
+	/* Where the API token is kept: for this tab, until it is closed. */
+	var TOKEN_KEY = 'gatherd.token';
 	/* Points kept per chart. */
 	var MAX_POINTS = 1000;
 	/* Values below this are shown in full (12,345), above compact (1.2M). */
@@ -80,6 +85,8 @@
 	var opTimerAt = 0;
 	var opLast = 0;
 	var theme = {};
+	var token = tokenLoad(); /* the API's bearer token, or null */
+	var tokenWaiters = []; /* resolve functions waiting for a token */
 
 	/* Milliseconds on a clock that never jumps. */
 	function now() {
@@ -133,10 +140,97 @@
 		return (b - a) / 1000;
 	}
 
+	/* ---- the API token ---- */
+
+	/* The token kept for this tab, or null. */
+	function tokenLoad() {
+		try {
+			return sessionStorage.getItem(TOKEN_KEY);
+		} catch (e) {
+			return null; /* storage off: asked again after a reload */
+		}
+	}
+
+	/* Keeps t (null: forgets it) for this tab. */
+	function tokenSave(t) {
+		token = t;
+		try {
+			if (t === null)
+				sessionStorage.removeItem(TOKEN_KEY);
+			else
+				sessionStorage.setItem(TOKEN_KEY, t);
+		} catch (e) {
+			/* Kept in memory only. */
+		}
+	}
+
+	/* Shows the token form; refused says the last token was wrong. */
+	function tokenAsk(refused) {
+		var form = $('token-form');
+		var msg = $('token-message');
+		if (refused || form.hidden) {
+			msg.textContent = refused ?
+			    'The token was refused. Enter the API token again.' :
+			    'This gatherd needs its API token.';
+			msg.classList.toggle('refused', refused);
+		}
+		if (form.hidden) {
+			form.hidden = false;
+			$('token-input').focus();
+		}
+	}
+
+	/* Takes the token typed in and lets the waiting requests go on. */
+	function tokenSubmit(ev) {
+		ev.preventDefault();
+		var input = $('token-input');
+		var t = input.value.trim();
+		if (!t)
+			return;
+		input.value = '';
+		$('token-form').hidden = true;
+		tokenSave(t);
+		tokenWaiters.splice(0).forEach(function (resolve) {
+			resolve();
+		});
+	}
+
+	/* After a 401 for a request that sent token sent: resolves once there
+	 * is a token to try, asking for one (again, if sent was refused). */
+	function tokenWanted(sent) {
+		if (sent !== null && sent === token) {
+			tokenSave(null);
+			tokenAsk(true);
+		} else if (token === null) {
+			tokenAsk(false);
+		}
+		if (token !== null)
+			return Promise.resolve();
+		return new Promise(function (resolve) {
+			tokenWaiters.push(resolve);
+		});
+	}
+
+	/* fetch() of API path p with the token if there is one; a 401 asks
+	 * for the token and tries again with it. */
+	function apiFetch(p, opts) {
+		var sent = token;
+		var o = Object.assign({ cache: 'no-store' }, opts);
+		o.headers = Object.assign({}, opts && opts.headers);
+		if (sent !== null)
+			o.headers.Authorization = 'Bearer ' + sent;
+		return fetch(API + p, o).then(function (r) {
+			if (r.status !== 401)
+				return r;
+			return tokenWanted(sent).then(function () {
+				return apiFetch(p, opts);
+			});
+		});
+	}
+
 	/* GETs API path p as JSON; rejects on network errors and non-2xx. */
 	function getJSON(p) {
-		return fetch(API + p, {
-			cache: 'no-store',
+		return apiFetch(p, {
 			headers: { Accept: 'application/json' }
 		}).then(function (r) {
 			if (!r.ok)
@@ -844,20 +938,94 @@
 		n.hidden = false;
 	}
 
-	/* Opens the event stream; the first event holds every source. */
+	/*
+	 * Reads the event stream with fetch(), which can send the token (the
+	 * token never goes in a URL: URLs end up in logs).  Calls
+	 * onEvent(type, data) per event and onEnd() once when the stream
+	 * fails or ends; returns an object whose close() stops it.
+	 */
+	function sseFetch(onEvent, onEnd) {
+		var ctl = new AbortController();
+		apiFetch('events', {
+			headers: { Accept: 'text/event-stream' },
+			signal: ctl.signal
+		}).then(function (r) {
+			if (!r.ok || !r.body)
+				throw new Error('events: HTTP ' + r.status);
+			var reader = r.body.getReader();
+			var dec = new TextDecoder();
+			var buf = '';
+			var type = '';
+			var data = [];
+			/* One line of the stream: a field, a comment or the blank
+			 * line that ends an event. */
+			var line = function (l) {
+				if (l === '') {
+					if (data.length)
+						onEvent(type || 'message', data.join('\n'));
+					type = '';
+					data = [];
+					return;
+				}
+				var i = l.indexOf(':');
+				if (i === 0)
+					return;
+				var field = i < 0 ? l : l.slice(0, i);
+				var value = i < 0 ? '' : l.slice(i + 1);
+				if (value.charAt(0) === ' ')
+					value = value.slice(1);
+				if (field === 'event')
+					type = value;
+				else if (field === 'data')
+					data.push(value);
+			};
+			/* Reads on chunk by chunk; not one promise chain, which
+			 * would grow for as long as the stream lasts. */
+			var next = function () {
+				reader.read().then(function (c) {
+					if (c.done)
+						throw new Error('events: the stream ended');
+					buf += dec.decode(c.value, { stream: true });
+					var lines = buf.split('\n');
+					buf = lines.pop();
+					lines.forEach(function (l) {
+						line(l.replace(/\r$/, ''));
+					});
+					next();
+				}).catch(onEnd);
+			};
+			next();
+		}).catch(onEnd);
+		return {
+			close: function () {
+				ctl.abort();
+			}
+		};
+	}
+
+	/* Opens the event stream; the first event holds every source.  With
+	 * a token it is read with fetch(), else with EventSource. */
 	function streamOpen() {
 		streamTimer = null;
-		if (typeof EventSource === 'undefined') {
+		if (token === null && typeof EventSource === 'undefined') {
 			pollStart();
 			return;
 		}
-		var es = new EventSource(API + 'events');
+		var s;
 		var first = true;
-		stream = es;
-		es.addEventListener('stats', function (ev) {
+		/* The stream failed or ended: poll, and reopen it later. */
+		var onEnd = function () {
+			if (stream !== s)
+				return;
+			s.close();
+			stream = null;
+			streamRetry();
+		};
+		/* One stats event's data. */
+		var onStats = function (data) {
 			var doc;
 			try {
-				doc = JSON.parse(ev.data);
+				doc = JSON.parse(data);
 			} catch (e) {
 				return;
 			}
@@ -875,14 +1043,20 @@
 			} else {
 				applyDoc(doc, false);
 			}
-		});
-		es.addEventListener('error', function () {
-			if (stream !== es)
-				return;
-			es.close();
-			stream = null;
-			streamRetry();
-		});
+		};
+		if (token !== null) {
+			s = sseFetch(function (type, data) {
+				if (type === 'stats')
+					onStats(data);
+			}, onEnd);
+		} else {
+			s = new EventSource(API + 'events');
+			s.addEventListener('stats', function (ev) {
+				onStats(ev.data);
+			});
+			s.addEventListener('error', onEnd);
+		}
+		stream = s;
 	}
 
 	/* Polls meanwhile and reopens the stream after a backoff. */
@@ -917,7 +1091,7 @@
 		var headers = { Accept: 'application/json' };
 		if (etag)
 			headers['If-None-Match'] = etag;
-		fetch(API + 'stats', { cache: 'no-store', headers: headers })
+		apiFetch('stats', { headers: headers })
 		    .then(function (r) {
 			if (r.status === 304)
 				return null;
@@ -955,8 +1129,7 @@
 
 	/* The first full stats document, so cards fill before the stream. */
 	function statsLoad() {
-		return fetch(API + 'stats', {
-			cache: 'no-store',
+		return apiFetch('stats', {
 			headers: { Accept: 'application/json' }
 		}).then(function (r) {
 			if (!r.ok)
@@ -979,6 +1152,7 @@
 	/* Loads the first state, then follows the stream. */
 	function start() {
 		readTheme();
+		$('token-form').addEventListener('submit', tokenSubmit);
 		var mq = window.matchMedia('(prefers-color-scheme: dark)');
 		if (mq.addEventListener)
 			mq.addEventListener('change', rethemeCharts);

@@ -4,13 +4,16 @@
  * checks one card per source with the API's values, a drawn chart per
  * numeric stat, live updates without a reload, a dead upstream turning
  * its card stale with error kind "connect" while the others stay ok, and
- * the polling fallback when the event stream is unavailable.  Saves a
+ * the polling fallback when the event stream is unavailable.  A second
+ * gatherd with api_token_file: the page asks for the token, says when one
+ * is refused, then follows the stream through fetch() with the token in a
+ * header (never in a URL) and keeps it over a reload.  Saves a
  * screenshot to $abs_top_builddir/tests/dashboard.png and prints the bytes
  * the first load transferred.  Every wait is bounded; every process it
  * started is stopped on the way out.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +27,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const TEST_LIMIT_MS = 120000;
 /* "bad" is stale this long after its upstream dies, then expired. */
 const BAD_MAX_AGE = 10;
+/* The second gatherd's api_token_file holds this. */
+const API_TOKEN = 'dashboard-T0ken.s3cret';
 
 const children = [];
 let scratch = null; /* the temporary directory */
@@ -106,9 +111,28 @@ function stop(child) {
 	});
 }
 
-/* GETs a JSON document from gatherd with a bounded wait. */
-async function api(base, path) {
-	const r = await fetch(base + path, { signal: AbortSignal.timeout(5000) });
+/* Starts gatherd on dir/gatherd.conf, made of the [gatherd] lines every
+ * run needs and then more; resolves with its base URL. */
+async function startGatherd(name, dir, more) {
+	const conf = join(dir, 'gatherd.conf');
+	writeFileSync(conf, `[gatherd]
+listen = 127.0.0.1:0
+web_root = ${webRoot}
+state_dir = ${dir}
+initial_spread = 0
+${more}`);
+	const gd = await start(name,
+	    [join(top, 'daemon', 'gatherd'), '-c', conf], 'stderr',
+	    /listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+	return `http://127.0.0.1:${gd.port}`;
+}
+
+/* GETs a JSON document from gatherd with a bounded wait (and a token). */
+async function api(base, path, token) {
+	const r = await fetch(base + path, {
+		headers: token ? { Authorization: `Bearer ${token}` } : {},
+		signal: AbortSignal.timeout(5000)
+	});
 	if (!r.ok)
 		fail(`${path}: HTTP ${r.status}`);
 	return r.json();
@@ -178,6 +202,19 @@ function compare(cards, doc) {
 	return null;
 }
 
+/* Waits until the cards show the values the API has (counters move, so
+ * it retries briefly). */
+async function waitCards(page, base, token) {
+	let mismatch = null;
+	await waitFor('the cards to match /api/v1/stats', 10000, async () => {
+		const d = await api(base, '/api/v1/stats', token);
+		mismatch = compare(await readCards(page), d);
+		return mismatch === null;
+	}, 250).catch((e) => {
+		fail(`${e.message}: ${mismatch}`);
+	});
+}
+
 /* Checks every numeric stat has a chart with a drawn, non-empty canvas. */
 async function checkCharts(page, doc) {
 	for (const [name, s] of Object.entries(doc.sources)) {
@@ -210,20 +247,13 @@ async function checkCharts(page, doc) {
 /* The whole test; throws TestFailure on the first broken promise. */
 async function run(tmp) {
 	const fakeBin = join(top, 'tests', 'fake-upstream');
-	const gatherdBin = join(top, 'daemon', 'gatherd');
 	const fakeRe = /fake-upstream: listening on http:\/\/127\.0\.0\.1:(\d+)/;
 
 	const up = await start('fake-upstream', [fakeBin, '-p', '0'], 'stdout',
 	    fakeRe);
 	const doomed = await start('fake-upstream (to be killed)',
 	    [fakeBin, '-p', '0'], 'stdout', fakeRe);
-	const conf = join(tmp, 'gatherd.conf');
-	writeFileSync(conf, `[gatherd]
-listen = 127.0.0.1:0
-web_root = ${webRoot}
-state_dir = ${tmp}
-initial_spread = 0
-
+	const base = await startGatherd('gatherd', tmp, `
 [source signups]
 url = http://127.0.0.1:${up.port}/stats?name=signups
 interval = 1s
@@ -246,9 +276,6 @@ timeout = 2s
 max_age = ${BAD_MAX_AGE}s
 stat total = /data/total
 `);
-	const gd = await start('gatherd', [gatherdBin, '-c', conf], 'stderr',
-	    /listening on http:\/\/127\.0\.0\.1:(\d+)\//);
-	const base = `http://127.0.0.1:${gd.port}`;
 	log(`gatherd on ${base}, upstreams on ${up.port} and ${doomed.port}`);
 
 	await waitFor('every source ok in /api/v1/stats', 15000, async () => {
@@ -276,6 +303,7 @@ stat total = /data/total
 	});
 	try {
 		await browse(context, base, hasInfo, doomed);
+		await browseToken(context, tmp, up.port);
 	} finally {
 		await context.close();
 	}
@@ -319,15 +347,7 @@ async function browse(context, base, hasInfo, doomed) {
 	await waitFor(`${names.length} cards`, 10000, async () =>
 	    (await page.locator('article.card').count()) === names.length);
 
-	/* Values as the API has them; counters move, so retry briefly. */
-	let mismatch = null;
-	await waitFor('the cards to match /api/v1/stats', 10000, async () => {
-		const d = await api(base, '/api/v1/stats');
-		mismatch = compare(await readCards(page), d);
-		return mismatch === null;
-	}, 250).catch((e) => {
-		fail(`${e.message}: ${mismatch}`);
-	});
+	await waitCards(page, base);
 	log('cards match /api/v1/stats');
 
 	await checkCharts(page, doc);
@@ -407,6 +427,117 @@ async function browse(context, base, hasInfo, doomed) {
 	    await page.locator('#summary').textContent()));
 	log('bad: expired after max_age');
 
+	if (problems.length)
+		fail(problems.join('\n'));
+}
+
+/* Starts a gatherd whose API needs API_TOKEN; resolves with its base URL. */
+async function startWithToken(tmp, upPort) {
+	const dir = join(tmp, 'token');
+	mkdirSync(dir);
+	const tokenFile = join(dir, 'api.token');
+	writeFileSync(tokenFile, API_TOKEN + '\n', { mode: 0o600 });
+	const base = await startGatherd('gatherd (api_token_file)', dir,
+	    `api_token_file = ${tokenFile}
+
+[source visits]
+url = http://127.0.0.1:${upPort}/stats?name=visits
+interval = 1s
+timeout = 2s
+stat total = /data/total
+stat active = /data/active
+`);
+	log(`gatherd with api_token_file on ${base}`);
+	await waitFor('visits ok in /api/v1/stats', 15000, async () =>
+	    (await api(base, '/api/v1/stats', API_TOKEN)).sources.visits
+	    .status === 'ok');
+	const r = await fetch(base + '/api/v1/stats');
+	if (r.status !== 401)
+		fail(`/api/v1/stats without the token answered ${r.status}`);
+	return base;
+}
+
+/* Waits until the cards match the API's and updates arrive live. */
+async function waitLive(page, base) {
+	await waitCards(page, base, API_TOKEN);
+	await waitFor('the event stream', 10000, async () =>
+	    (await page.locator('#link').getAttribute('data-link')) === 'live');
+}
+
+/* The dashboard of a gatherd whose API needs a token. */
+async function browseToken(context, tmp, upPort) {
+	const base = await startWithToken(tmp, upPort);
+	const page = await context.newPage();
+	page.setDefaultTimeout(10000);
+	const problems = [];
+	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+	page.on('console', (m) => {
+		/* Chromium logs every 401; those are expected here. */
+		if (m.type() === 'error' && !/status of 401/.test(m.text()))
+			problems.push(`console error: ${m.text()}`);
+	});
+	const requests = [];
+	page.on('request', (req) => requests.push(req));
+	let refusals = 0;
+	page.on('response', (r) => {
+		if (r.status() === 401)
+			refusals++;
+	});
+	const form = page.locator('#token-form');
+	const input = page.getByLabel('Token', { exact: true });
+	const submit = page.getByRole('button', { name: 'Connect' });
+
+	await page.goto(base + '/');
+	await form.waitFor({ state: 'visible' });
+	log('the page asks for the token');
+	await input.fill('wrong-token');
+	await submit.click();
+	await waitFor('the token to be refused', 10000, async () =>
+	    await form.isVisible() && /refused/.test(
+	    await page.locator('#token-message').textContent()));
+	if (await page.evaluate(() => sessionStorage.getItem('gatherd.token')))
+		fail('a refused token is still in sessionStorage');
+	log('a wrong token is refused and asked for again');
+	await input.fill(API_TOKEN);
+	await submit.click();
+	await waitLive(page, base);
+	if (await form.isVisible())
+		fail('the token form is still shown with the right token');
+	log('the right token shows the cards, live');
+
+	/* Live: the stream, not polling, brings a new value. */
+	const before = (await readCards(page)).visits.stats.total.raw;
+	await waitFor('visits.total to change on the page', 10000, async () =>
+	    (await readCards(page)).visits.stats.total.raw !== before);
+	const link = await page.locator('#link').getAttribute('data-link');
+	if (link !== 'live')
+		fail(`updates arrive by "${link}", not the stream`);
+	const streams = requests.filter((r) =>
+	    new URL(r.url()).pathname === '/api/v1/events');
+	if (streams.length === 0)
+		fail('no request for /api/v1/events');
+	for (const r of streams) {
+		if (r.resourceType() !== 'fetch')
+			fail(`the stream was read by ${r.resourceType()}, ` +
+			    'not fetch()');
+		const auth = (await r.allHeaders()).authorization;
+		if (auth !== `Bearer ${API_TOKEN}`)
+			fail(`the stream was asked for with Authorization: ${auth}`);
+	}
+	log(`visits.total went from ${before} through the fetch() stream`);
+
+	/* A reload in the same tab: no 401, no question. */
+	const seen = refusals;
+	await page.reload();
+	await waitLive(page, base);
+	if (refusals !== seen || await form.isVisible())
+		fail(`after a reload ${refusals - seen} requests got 401`);
+	log('a reload keeps the token (sessionStorage)');
+
+	for (const r of requests)
+		if (r.url().includes(API_TOKEN) || r.url().includes('wrong-token'))
+			fail(`a token in a URL: ${r.url()}`);
+	await page.close();
 	if (problems.length)
 		fail(problems.join('\n'));
 }
