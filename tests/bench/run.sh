@@ -162,15 +162,21 @@ raw() {
 	emit "$(echo "$out" | sed "s/}\$/,\"machine\":$machine}/")"
 }
 
+# The median of 15 RSS samples a second apart: the resident size without
+# the state text that comes and goes every few seconds.
+rss_median_kb() {
+	for _ in $(seq 1 15); do rss_kb "$1"; sleep 1; done | sort -n | sed -n 8p
+}
+
 # 1c. RSS at minute 1 and minute 5 of N sources at 1 s: no growth per poll.
 flat() {
 	n=$1
 	make_config "$n" "$up/stats.json" 1s 1s
 	start_gatherd "$work/$n.conf"
-	sleep 60
-	r1=$(rss_kb "$gd_pid")
-	sleep 240
-	r5=$(rss_kb "$gd_pid")
+	sleep 53
+	r1=$(rss_median_kb "$gd_pid")
+	sleep 225
+	r5=$(rss_median_kb "$gd_pid")
 	stop_gatherd
 	emit "$(awk -v n="$n" -v a="$r1" -v b="$r5" -v m="$machine" 'BEGIN {
 		printf "{\"figure\":\"rss_flat\",\"sources\":%d,\"rss_mb_minute_1\":%.1f,\"rss_mb_minute_5\":%.1f,\"growth_percent\":%.1f,\"machine\":%s}\n", n, a / 1024, b / 1024, (b - a) * 100 / a, m }')"
