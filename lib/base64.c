@@ -37,7 +37,8 @@ base64_encode(const void *in, size_t n, char *out)
 			v |= (uint32_t)p[i + 1] << 8;
 		out[o++] = base64_alphabet[v >> 18];
 		out[o++] = base64_alphabet[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? base64_alphabet[(v >> 6) & 63] : '=';
+		out[o++] =
+		    (char)(i + 1 < n ? base64_alphabet[(v >> 6) & 63] : '=');
 		out[o++] = '=';
 	}
 	return o;
