@@ -5,6 +5,7 @@
  * libgatherd; this file only wires it together.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,6 +236,20 @@ main_raise_nofile(void)
 	}
 }
 
+/*
+ * Big buffers (the state text, the /metrics text, documents of many
+ * sources) come and go every few seconds.  A fixed mmap threshold
+ * gives each back to the kernel when freed; glibc's default raises the
+ * threshold after the first such free, and later ones then stay in the
+ * heap, which grows and does not shrink.
+ */
+static void
+main_tune_malloc(void)
+{
+	if (mallopt(M_MMAP_THRESHOLD, 256 * 1024) != 1)
+		log_warnx("mallopt M_MMAP_THRESHOLD failed");
+}
+
 /* Builds the daemon from g->g_cf; 0 or -1 (logged). */
 static int
 main_start(struct gatherd *g)
@@ -371,6 +386,7 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	main_raise_nofile();
+	main_tune_malloc();
 	if (main_start(&g) == 0) {
 		log_info("gatherd %s started with %zu sources", GATHERD_VERSION,
 		    g.g_cf->cf_nsources);

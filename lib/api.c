@@ -65,7 +65,6 @@ enum api_doc_kind {
 	API_DOC_SOURCE_STATS,
 	API_DOC_SOURCES,
 	API_DOC_READY,
-	API_DOC_METRICS, /* rendered per request: see api_get_metrics */
 };
 
 /* A rendered document and the response that carries it. */
@@ -110,6 +109,7 @@ struct api {
 	struct MHD_Response *a_healthz;
 	uint16_t a_port;
 	struct metrics_counters a_counters; /* responses, reloads */
+	unsigned a_cache_epoch; /* reloads that swapped a_cache */
 	unsigned a_head_s; /* a request's head is due within it */
 	int a_run_again; /* a connection closed: MHD may accept again */
 };
@@ -423,9 +423,6 @@ api_render(struct api *a, enum api_doc_kind kind, const struct cache_entry *e,
 		return render_source_stats(e, now, len);
 	case API_DOC_READY:
 		return render_ready(a->a_cache, now, &a->a_reload, len);
-	case API_DOC_METRICS:
-		return metrics_render(a->a_cache, &a->a_counters,
-		    a->a_started_at, events_count(a->a_events), now, len);
 	case API_DOC_SOURCES:
 		break;
 	}
@@ -598,26 +595,69 @@ api_get_file(struct api *a, struct MHD_Connection *conn, const char *url)
 	return ret;
 }
 
+/* A /metrics response being sent, piece by piece. */
+struct api_metrics {
+	struct api *am_api;
+	unsigned am_epoch; /* a_cache_epoch when it began */
+	struct metrics_stream *am_stream;
+};
+
+/* MHD's reader for /metrics: the next piece, or the end. */
+static ssize_t
+api_metrics_read_cb(void *arg, uint64_t pos, char *buf, size_t max)
+{
+	struct api_metrics *am = arg;
+	long n;
+
+	/* A reload freed the cache being read: cut the response short,
+	 * so the scraper sees a failed scrape, not a wrong one. */
+	if (am->am_epoch != am->am_api->a_cache_epoch)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	n = metrics_stream_read(am->am_stream, buf, max);
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+/* Frees a /metrics response's state. */
+static void
+api_metrics_free_cb(void *arg)
+{
+	struct api_metrics *am = arg;
+
+	metrics_stream_free(am->am_stream);
+	free(am);
+}
+
 /*
  * Serves GET /metrics.  Rendered per request and never kept: the HTTP
  * counters move with every request (the last scrape's included) and
  * event streams come and go without the cache generation moving, so a
  * copy kept on (generation, requests) would never be reused.  No ETag.
+ * It is rendered as it is sent, a slice of sources at a time, so a
+ * scrape of 10,000 sources does not hold their 20 MB of text.
  */
 static enum MHD_Result
 api_get_metrics(struct api *a, struct MHD_Connection *conn)
 {
+	struct api_metrics *am;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	size_t len = 0;
-	char *body;
 
-	body = api_render(a, API_DOC_METRICS, NULL, &len);
-	if (body == NULL)
+	if ((am = calloc(1, sizeof *am)) == NULL)
+		return MHD_NO;
+	am->am_api = a;
+	am->am_epoch = a->a_cache_epoch;
+	am->am_stream = metrics_stream_new(a->a_cache, &a->a_counters,
+	    a->a_started_at, events_count(a->a_events), timeutil_wall_ms());
+	if (am->am_stream == NULL) {
+		free(am);
 		return api_error(conn, 500, "cannot render", NULL, NULL);
-	r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	}
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536,
+	    api_metrics_read_cb, am, api_metrics_free_cb);
 	if (r == NULL) {
-		free(body);
+		api_metrics_free_cb(am);
 		return MHD_NO;
 	}
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -1383,6 +1423,7 @@ api_reload(struct api *a, const struct config *cf, struct cache *c)
 	cache_set_listener(a->a_cache, NULL, NULL);
 	a->a_cf = cf;
 	a->a_cache = c;
+	a->a_cache_epoch++;
 	cache_set_listener(c, api_cache_changed_cb, a);
 	events_set_cache(a->a_events, c);
 	return 0;

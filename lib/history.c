@@ -1,6 +1,8 @@
 /*
- * The history ring.  Points live in one array allocated up front, so
- * memory per stat is fixed; h_head is the index of the oldest point.
+ * The history ring.  Points live in one array allocated and written up
+ * front, so memory per stat is fixed and resident from the start (RSS
+ * does not creep up as rings fill); h_head is the index of the oldest
+ * point.
  * Times only grow within a source, which lets history_each skip to the
  * first point at or after since with a binary search.
  */
@@ -20,15 +22,19 @@ struct history *
 history_new(size_t capacity)
 {
 	struct history *h;
+	size_t i;
 
 	if ((h = calloc(1, sizeof *h)) == NULL)
 		return NULL;
 	h->h_cap = capacity;
 	if (capacity > 0 &&
-	    (h->h_points = calloc(capacity, sizeof *h->h_points)) == NULL) {
+	    (h->h_points = reallocarray(NULL, capacity, sizeof *h->h_points)) ==
+	        NULL) {
 		free(h);
 		return NULL;
 	}
+	for (i = 0; i < capacity; i++)
+		h->h_points[i].hp_ms = INT64_MIN; /* unused */
 	return h;
 }
 

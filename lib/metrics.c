@@ -18,6 +18,7 @@
 #include "metrics.h"
 
 #define METRICS_BUF_INITIAL 4096
+#define METRICS_SLICE 128 /* sources per piece of a streamed family */
 
 /* Upper bounds of the poll-duration buckets, in microseconds. */
 static const int64_t metrics_bounds_usec[METRICS_BUCKETS] = {5000, 10000, 25000,
@@ -362,97 +363,233 @@ metrics_process(struct metrics_buf *b, struct cache *c,
 	    mc->mc_reloads_ok, mc->mc_reloads_failed);
 }
 
-/* Appends the families with one gauge sample per source. */
+/* Appends gatherd_source_up for e. */
 static void
-metrics_source_gauges(struct metrics_buf *b, struct cache *c, int64_t now)
+metrics_up(struct metrics_buf *b, const struct cache_entry *e, int64_t now)
 {
-	struct cache_entry *e;
-	size_t i;
+	metrics_uint(
+	    b, "gatherd_source_up", e, NULL, NULL, e->ce_last_ok ? 1 : 0);
+}
 
-	metrics_family(b, "gatherd_source_up", "gauge",
-	    "1 if the last poll of the source succeeded, else 0.");
-	for (i = 0; i < cache_count(c); i++) {
-		e = cache_entry_at(c, i);
-		metrics_uint(b, "gatherd_source_up", e, NULL, NULL,
-		    e->ce_last_ok ? 1 : 0);
-	}
-	metrics_family(b, "gatherd_source_last_success_timestamp_seconds",
-	    "gauge",
-	    "When the last poll of the source succeeded, in seconds since "
-	    "the Unix epoch; 0 if none has.");
-	for (i = 0; i < cache_count(c); i++) {
-		e = cache_entry_at(c, i);
-		metrics_double(b,
-		    "gatherd_source_last_success_timestamp_seconds", e, NULL,
-		    NULL, (double)e->ce_updated_at / 1000.0);
-	}
-	metrics_family(b, "gatherd_source_consecutive_failures", "gauge",
-	    "Polls of the source that failed since its last success.");
-	for (i = 0; i < cache_count(c); i++) {
-		e = cache_entry_at(c, i);
-		metrics_uint(b, "gatherd_source_consecutive_failures", e, NULL,
-		    NULL, e->ce_consecutive_failures);
-	}
-	metrics_family(b, "gatherd_source_expired", "gauge",
-	    "1 if the source serves stale values older than its max_age.");
-	for (i = 0; i < cache_count(c); i++) {
-		e = cache_entry_at(c, i);
-		metrics_uint(b, "gatherd_source_expired", e, NULL, NULL,
-		    (uint64_t)cache_entry_expired(e, now));
-	}
-	metrics_family(b, "gatherd_source_circuit_open", "gauge",
-	    "1 while the circuit breaker of the source is open or probing.");
-	for (i = 0; i < cache_count(c); i++) {
-		e = cache_entry_at(c, i);
-		metrics_uint(b, "gatherd_source_circuit_open", e, NULL, NULL,
-		    e->ce_circuit != CACHE_CIRCUIT_CLOSED);
+/* Appends gatherd_source_last_success_timestamp_seconds for e. */
+static void
+metrics_last_success(
+    struct metrics_buf *b, const struct cache_entry *e, int64_t now)
+{
+	metrics_double(b, "gatherd_source_last_success_timestamp_seconds", e,
+	    NULL, NULL, (double)e->ce_updated_at / 1000.0);
+}
+
+/* Appends gatherd_source_consecutive_failures for e. */
+static void
+metrics_failures(
+    struct metrics_buf *b, const struct cache_entry *e, int64_t now)
+{
+	metrics_uint(b, "gatherd_source_consecutive_failures", e, NULL, NULL,
+	    e->ce_consecutive_failures);
+}
+
+/* Appends gatherd_source_expired for e. */
+static void
+metrics_expired(struct metrics_buf *b, const struct cache_entry *e, int64_t now)
+{
+	metrics_uint(b, "gatherd_source_expired", e, NULL, NULL,
+	    (uint64_t)cache_entry_expired(e, now));
+}
+
+/* Appends gatherd_source_circuit_open for e. */
+static void
+metrics_circuit(struct metrics_buf *b, const struct cache_entry *e, int64_t now)
+{
+	metrics_uint(b, "gatherd_source_circuit_open", e, NULL, NULL,
+	    e->ce_circuit != CACHE_CIRCUIT_CLOSED);
+}
+
+/* Appends gatherd_polls_total for e, one sample per result. */
+static void
+metrics_polls(struct metrics_buf *b, const struct cache_entry *e, int64_t now)
+{
+	const struct metrics_poll *mp = &e->ce_metrics;
+	size_t k;
+
+	metrics_uint(b, "gatherd_polls_total", e, "result", "ok",
+	    mp->mp_results[SOURCE_ERR_NONE]);
+	metrics_uint(b, "gatherd_polls_total", e, "result", "not_modified",
+	    mp->mp_not_modified);
+	for (k = SOURCE_ERR_NONE + 1; k < METRICS_RESULTS; k++) {
+		/* A poll the breaker held back is no poll. */
+		if (k == SOURCE_ERR_CIRCUIT_OPEN && mp->mp_results[k] == 0)
+			continue;
+		metrics_uint(b, "gatherd_polls_total", e, "result",
+		    metrics_result_name((enum source_err)k), mp->mp_results[k]);
 	}
 }
 
-/* Appends the per-source counters, histogram and stat values. */
+/* Appends gatherd_fetched_bytes_total for e. */
 static void
-metrics_source_counters(struct metrics_buf *b, struct cache *c)
+metrics_bytes(struct metrics_buf *b, const struct cache_entry *e, int64_t now)
 {
-	const struct metrics_poll *mp;
-	struct cache_entry *e;
-	size_t i, k;
+	metrics_uint(b, "gatherd_fetched_bytes_total", e, NULL, NULL,
+	    e->ce_metrics.mp_bytes);
+}
 
-	metrics_family(b, "gatherd_polls_total", "counter",
-	    "Finished polls of the source, by result: ok, not_modified "
-	    "(a 304) or the error kind.");
-	for (i = 0; i < cache_count(c); i++) {
-		e = cache_entry_at(c, i);
-		mp = &e->ce_metrics;
-		metrics_uint(b, "gatherd_polls_total", e, "result", "ok",
-		    mp->mp_results[SOURCE_ERR_NONE]);
-		metrics_uint(b, "gatherd_polls_total", e, "result",
-		    "not_modified", mp->mp_not_modified);
-		for (k = SOURCE_ERR_NONE + 1; k < METRICS_RESULTS; k++) {
-			/* A poll the breaker held back is no poll. */
-			if (k == SOURCE_ERR_CIRCUIT_OPEN &&
-			    mp->mp_results[k] == 0)
-				continue;
-			metrics_uint(b, "gatherd_polls_total", e, "result",
-			    metrics_result_name((enum source_err)k),
-			    mp->mp_results[k]);
-		}
+/* Appends gatherd_stat for e. */
+static void
+metrics_stat_values(
+    struct metrics_buf *b, const struct cache_entry *e, int64_t now)
+{
+	metrics_stats(b, e);
+}
+
+/* Appends the poll-duration histogram of e. */
+static void
+metrics_durations(
+    struct metrics_buf *b, const struct cache_entry *e, int64_t now)
+{
+	metrics_histogram(b, e);
+}
+
+/* A family with a sample (or several) per source, in output order. */
+static const struct metrics_source_family {
+	const char *sf_name;
+	const char *sf_type;
+	const char *sf_help;
+	void (*sf_append)(
+	    struct metrics_buf *b, const struct cache_entry *e, int64_t now);
+} metrics_source_families[] = {
+    {"gatherd_source_up", "gauge",
+        "1 if the last poll of the source succeeded, else 0.", metrics_up},
+    {"gatherd_source_last_success_timestamp_seconds", "gauge",
+        "When the last poll of the source succeeded, in seconds since "
+        "the Unix epoch; 0 if none has.",
+        metrics_last_success},
+    {"gatherd_source_consecutive_failures", "gauge",
+        "Polls of the source that failed since its last success.",
+        metrics_failures},
+    {"gatherd_source_expired", "gauge",
+        "1 if the source serves stale values older than its max_age.",
+        metrics_expired},
+    {"gatherd_source_circuit_open", "gauge",
+        "1 while the circuit breaker of the source is open or probing.",
+        metrics_circuit},
+    {"gatherd_polls_total", "counter",
+        "Finished polls of the source, by result: ok, not_modified "
+        "(a 304) or the error kind.",
+        metrics_polls},
+    {"gatherd_poll_duration_seconds", "histogram",
+        "How long the transfers of a poll took, as curl measured them.",
+        metrics_durations},
+    {"gatherd_fetched_bytes_total", "counter",
+        "Response body bytes received from the source, as sent (before "
+        "decompression).",
+        metrics_bytes},
+    {"gatherd_stat", "gauge",
+        "The last good value of each numeric stat (booleans as 0 or 1).",
+        metrics_stat_values},
+};
+
+#define METRICS_FAMILIES                                                       \
+	(sizeof metrics_source_families / sizeof metrics_source_families[0])
+
+/*
+ * /metrics as a stream: the process families, then each per-source
+ * family METRICS_SLICE sources at a time, so 10,000 sources never need
+ * their whole 20 MB text in memory at once.
+ */
+struct metrics_stream {
+	struct cache *ms_cache;
+	const struct metrics_counters *ms_counters;
+	int64_t ms_started_at;
+	unsigned ms_streams;
+	int64_t ms_now;
+	int ms_started; /* the process families are out */
+	size_t ms_family; /* next per-source family */
+	size_t ms_source; /* its next source */
+	struct metrics_buf ms_buf;
+	size_t ms_off; /* bytes of ms_buf already read */
+};
+
+/* Starts the text of c and mc as of wall time now (ms); NULL: no memory. */
+struct metrics_stream *
+metrics_stream_new(struct cache *c, const struct metrics_counters *mc,
+    int64_t started_at, unsigned streams, int64_t now)
+{
+	struct metrics_stream *ms;
+
+	if ((ms = calloc(1, sizeof *ms)) == NULL)
+		return NULL;
+	ms->ms_cache = c;
+	ms->ms_counters = mc;
+	ms->ms_started_at = started_at;
+	ms->ms_streams = streams;
+	ms->ms_now = now;
+	return ms;
+}
+
+/* Frees ms; NULL is allowed. */
+void
+metrics_stream_free(struct metrics_stream *ms)
+{
+	if (ms == NULL)
+		return;
+	free(ms->ms_buf.mb_data);
+	free(ms);
+}
+
+/* Renders the next piece into the empty buffer; 0, or 1 at the end. */
+static int
+metrics_stream_next(struct metrics_stream *ms)
+{
+	const struct metrics_source_family *f;
+	struct cache *c = ms->ms_cache;
+	size_t end;
+
+	if (!ms->ms_started) {
+		ms->ms_started = 1;
+		metrics_process(&ms->ms_buf, c, ms->ms_counters,
+		    ms->ms_started_at, ms->ms_streams);
+		return 0;
 	}
-	metrics_family(b, "gatherd_poll_duration_seconds", "histogram",
-	    "How long the transfers of a poll took, as curl measured them.");
-	for (i = 0; i < cache_count(c); i++)
-		metrics_histogram(b, cache_entry_at(c, i));
-	metrics_family(b, "gatherd_fetched_bytes_total", "counter",
-	    "Response body bytes received from the source, as sent (before "
-	    "decompression).");
-	for (i = 0; i < cache_count(c); i++) {
-		e = cache_entry_at(c, i);
-		metrics_uint(b, "gatherd_fetched_bytes_total", e, NULL, NULL,
-		    e->ce_metrics.mp_bytes);
+	if (ms->ms_family >= METRICS_FAMILIES)
+		return 1;
+	f = &metrics_source_families[ms->ms_family];
+	if (ms->ms_source == 0)
+		metrics_family(&ms->ms_buf, f->sf_name, f->sf_type, f->sf_help);
+	end = ms->ms_source + METRICS_SLICE;
+	if (end > cache_count(c))
+		end = cache_count(c);
+	for (; ms->ms_source < end; ms->ms_source++)
+		f->sf_append(
+		    &ms->ms_buf, cache_entry_at(c, ms->ms_source), ms->ms_now);
+	if (ms->ms_source >= cache_count(c)) {
+		ms->ms_family++;
+		ms->ms_source = 0;
 	}
-	metrics_family(b, "gatherd_stat", "gauge",
-	    "The last good value of each numeric stat (booleans as 0 or 1).");
-	for (i = 0; i < cache_count(c); i++)
-		metrics_stats(b, cache_entry_at(c, i));
+	return 0;
+}
+
+/* Copies up to max bytes of the text to out; the count, 0 at the end, or
+ * -1 if out of memory. */
+long
+metrics_stream_read(struct metrics_stream *ms, char *out, size_t max)
+{
+	struct metrics_buf *b = &ms->ms_buf;
+	size_t n;
+
+	while (ms->ms_off == b->mb_len) {
+		b->mb_len = 0;
+		ms->ms_off = 0;
+		if (metrics_stream_next(ms) == 1)
+			return 0;
+		if (b->mb_failed)
+			return -1;
+	}
+	n = b->mb_len - ms->ms_off;
+	if (n > max)
+		n = max;
+	memcpy(out, b->mb_data + ms->ms_off, n);
+	ms->ms_off += n;
+	return (long)n;
 }
 
 /* Renders every metric family of c and mc as of wall time now (ms). */
@@ -460,15 +597,22 @@ char *
 metrics_render(struct cache *c, const struct metrics_counters *mc,
     int64_t started_at, unsigned streams, int64_t now, size_t *len)
 {
-	struct metrics_buf b = {NULL, 0, 0, 0};
+	struct metrics_buf out = {NULL, 0, 0, 0};
+	struct metrics_stream *ms;
+	char chunk[16384];
+	long n;
 
-	metrics_process(&b, c, mc, started_at, streams);
-	metrics_source_gauges(&b, c, now);
-	metrics_source_counters(&b, c);
-	if (b.mb_failed || b.mb_data == NULL) {
-		free(b.mb_data);
+	if ((ms = metrics_stream_new(c, mc, started_at, streams, now)) == NULL)
+		return NULL;
+	metrics_reserve(&out, 0);
+	while ((n = metrics_stream_read(ms, chunk, sizeof chunk)) > 0)
+		metrics_append(&out, chunk, (size_t)n);
+	metrics_stream_free(ms);
+	if (n < 0 || out.mb_failed) {
+		free(out.mb_data);
 		return NULL;
 	}
-	*len = b.mb_len;
-	return b.mb_data;
+	out.mb_data[out.mb_len] = '\0';
+	*len = out.mb_len;
+	return out.mb_data;
 }

@@ -69,4 +69,17 @@ char *metrics_escape_label(const char *value);
 char *metrics_render(struct cache *c, const struct metrics_counters *mc,
     int64_t started_at, unsigned streams, int64_t now, size_t *len);
 
+struct metrics_stream;
+
+/* Starts the same text as metrics_render, to be read piece by piece while
+ * c lives; NULL if out of memory. */
+struct metrics_stream *
+metrics_stream_new(struct cache *c, const struct metrics_counters *mc,
+    int64_t started_at, unsigned streams, int64_t now);
+/* Copies up to max more bytes of the text to out; the number, 0 at the
+ * end, or -1 if out of memory. */
+long metrics_stream_read(struct metrics_stream *ms, char *out, size_t max);
+/* Frees ms; NULL is allowed. */
+void metrics_stream_free(struct metrics_stream *ms);
+
 #endif

@@ -7,6 +7,7 @@
  * loop serialises at most once per interval and retries failed writes.
  * Restore trusts nothing: a bad file is moved aside, a bad entry skipped.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -20,7 +21,9 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 
+#include "base64.h"
 #include "log.h"
 #include "store.h"
 #include "timeutil.h"
@@ -28,6 +31,8 @@
 #define STORE_TMP STORE_FILE ".tmp"
 #define STORE_MAX_BYTES (256u * 1024 * 1024) /* a larger file is corrupt */
 #define STORE_MAX_DEPTH 16 /* the format nests 6 deep */
+#define STORE_COST_FACTOR 20 /* saving takes at most 1/20 of the loop */
+#define STORE_MAX_WAIT_MS 60000
 
 struct store {
 	struct event_base *st_base;
@@ -35,6 +40,7 @@ struct store {
 	char *st_dir;
 	int st_dirfd; /* state_dir, for openat, renameat and fsync */
 	unsigned st_interval_ms;
+	int64_t st_cost_ms; /* the last serialisation took this long */
 	struct event *st_timer;
 	int st_listening; /* registered with cache_add_listener */
 	int st_dirty; /* changed since the last serialisation */
@@ -100,79 +106,96 @@ store_add_string(struct json_object *o, const char *key, const char *s)
 	return store_add(o, key, json_object_new_string(s));
 }
 
-/* Appends v to array a, where v NULL means out of memory; 0 or -1. */
-static int
-store_append(struct json_object *a, struct json_object *v)
-{
-	if (v == NULL)
-		return -1;
-	if (json_object_array_add(a, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
+/*
+ * History points are saved as base64 text of 16-byte records (ms, then
+ * the value's IEEE 754 bits, both little-endian 64-bit): 10,000 sources
+ * hold millions of points, and a JSON array of arrays costs an object
+ * per number to write and, far worse, to read back.
+ */
+#define STORE_POINT_BYTES 16
+#define STORE_CHUNK_POINTS 192 /* a multiple of 3: base64 needs no pad */
 
-/* The array history_each fills, and whether memory ran out. */
+/* Records waiting to be encoded into the printbuf. */
 struct store_points {
-	struct json_object *sp_array;
+	struct printbuf *sp_pb;
+	unsigned char sp_raw[STORE_CHUNK_POINTS * STORE_POINT_BYTES];
+	size_t sp_n;
 	int sp_failed;
 };
 
-/* Appends [ms, value] to the array; NaN becomes null. */
+/* Encodes the waiting records onto the printbuf. */
+static void
+store_points_flush(struct store_points *sp)
+{
+	char text[(STORE_CHUNK_POINTS * STORE_POINT_BYTES + 2) / 3 * 4];
+	size_t n;
+
+	n = base64_encode(sp->sp_raw, sp->sp_n * STORE_POINT_BYTES, text);
+	if (n > 0 && printbuf_memappend(sp->sp_pb, text, (int)n) < 0)
+		sp->sp_failed = 1;
+	sp->sp_n = 0;
+}
+
+/* history_each callback: adds one point's record. */
 static void
 store_point_cb(const struct history_point *pt, void *arg)
 {
 	struct store_points *sp = arg;
-	struct json_object *p, *v = NULL;
+	uint64_t ms = htole64((uint64_t)pt->hp_ms), bits;
 
-	if (sp->sp_failed)
-		return;
-	if (isfinite(pt->hp_value) &&
-	    (v = json_object_new_double(pt->hp_value)) == NULL)
-		goto fail;
-	if ((p = json_object_new_array_ext(2)) == NULL) {
-		json_object_put(v);
-		goto fail;
-	}
-	if (store_append(p, json_object_new_int64(pt->hp_ms)) == -1 ||
-	    json_object_array_add(p, v) != 0) {
-		json_object_put(v);
-		json_object_put(p);
-		goto fail;
-	}
-	if (store_append(sp->sp_array, p) == -1)
-		goto fail;
-	return;
-fail:
-	sp->sp_failed = 1;
+	memcpy(&bits, &pt->hp_value, sizeof bits);
+	bits = htole64(bits);
+	memcpy(sp->sp_raw + sp->sp_n * STORE_POINT_BYTES, &ms, 8);
+	memcpy(sp->sp_raw + sp->sp_n * STORE_POINT_BYTES + 8, &bits, 8);
+	if (++sp->sp_n == STORE_CHUNK_POINTS)
+		store_points_flush(sp);
 }
 
-/* Returns {stat: [[ms, value], ...]} for e's history, or NULL. */
+/* json-c serializer of one stat's history: the string of its records. */
+static int
+store_history_serialise(
+    struct json_object *jso, struct printbuf *pb, int level, int flags)
+{
+	struct store_points *sp;
+	int rc = -1;
+
+	if ((sp = malloc(sizeof *sp)) == NULL)
+		return -1;
+	sp->sp_pb = pb;
+	sp->sp_n = 0;
+	sp->sp_failed = 0;
+	if (printbuf_memappend(pb, "\"", 1) < 0)
+		goto done;
+	history_each(
+	    json_object_get_userdata(jso), INT64_MIN, store_point_cb, sp);
+	store_points_flush(sp);
+	if (!sp->sp_failed && printbuf_memappend(pb, "\"", 1) >= 0)
+		rc = 0;
+done:
+	free(sp);
+	return rc;
+}
+
+/* Returns {stat: "records"} for e's history, or NULL. */
 static struct json_object *
 store_history_json(const struct cache_entry *e)
 {
 	const struct config_source *src = e->ce_src;
-	struct store_points sp;
-	struct json_object *o;
+	struct json_object *o, *h;
 	size_t i;
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
 	for (i = 0; i < src->src_nstats; i++) {
-		sp.sp_failed = 0;
-		sp.sp_array = json_object_new_array_ext(
-		    (int)history_len(e->ce_history[i]));
-		if (store_add(o, src->src_stats[i].cs_name, sp.sp_array) == -1)
-			goto fail;
-		history_each(e->ce_history[i], INT64_MIN, store_point_cb, &sp);
-		if (sp.sp_failed)
-			goto fail;
+		if ((h = json_object_new_string("")) != NULL)
+			json_object_set_serializer(
+			    h, store_history_serialise, e->ce_history[i], NULL);
+		if (store_add(o, src->src_stats[i].cs_name, h) == -1) {
+			json_object_put(o);
+			return NULL;
+		}
 	}
 	return o;
-fail:
-	json_object_put(o);
-	return NULL;
 }
 
 /* Returns e's last error as saved, or NULL. */
@@ -242,38 +265,62 @@ store_entry_json(const struct cache_entry *e)
 static char *
 store_serialise(struct store *st, size_t *len)
 {
-	struct json_object *root, *sources = NULL, *o;
+	struct json_object *o, *name;
+	struct printbuf *pb;
 	struct cache_entry *e;
 	const char *text;
-	char *buf = NULL;
+	char head[128], *buf = NULL;
 	size_t i, n;
+	int rc = 0, first = 1;
 
-	if ((root = json_object_new_object()) == NULL)
+	/*
+	 * Each source is serialised on its own and appended, so only one
+	 * source's objects exist at a time and the text is built once, in
+	 * the buffer the worker is handed.
+	 */
+	if ((pb = printbuf_new()) == NULL)
 		return NULL;
-	if (store_add(root, "version", json_object_new_int(STORE_VERSION)) ==
-	        -1 ||
-	    store_add(root, "saved_at",
-	        json_object_new_int64(timeutil_wall_ms())) == -1 ||
-	    store_add(root, "sources", sources = json_object_new_object()) ==
-	        -1)
-		goto fail;
-	for (i = 0; i < cache_count(st->st_cache); i++) {
+	n = (size_t)snprintf(head, sizeof head,
+	    "{\"version\":%d,\"saved_at\":%lld,\"sources\":{", STORE_VERSION,
+	    (long long)timeutil_wall_ms());
+	rc = printbuf_memappend(pb, head, (int)n) < 0;
+	for (i = 0; rc == 0 && i < cache_count(st->st_cache); i++) {
 		e = cache_entry_at(st->st_cache, i);
 		if (store_entry_empty(e))
 			continue;
-		o = store_entry_json(e);
-		if (store_add(sources, e->ce_src->src_name, o) == -1)
-			goto fail;
+		if ((o = store_entry_json(e)) == NULL ||
+		    (name = json_object_new_string(e->ce_src->src_name)) ==
+		        NULL) {
+			json_object_put(o);
+			rc = -1;
+			break;
+		}
+		if (!first)
+			rc = printbuf_memappend(pb, ",", 1) < 0;
+		first = 0;
+		text = json_object_to_json_string_length(name,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &n);
+		if (rc == 0 && text != NULL)
+			rc = printbuf_memappend(pb, text, (int)n) < 0 ||
+			    printbuf_memappend(pb, ":", 1) < 0;
+		text = json_object_to_json_string_length(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &n);
+		if (text == NULL)
+			rc = -1;
+		else if (rc == 0)
+			rc = printbuf_memappend(pb, text, (int)n) < 0;
+		json_object_put(name);
+		json_object_put(o);
 	}
-	text = json_object_to_json_string_length(
-	    root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-	if (text == NULL || (buf = malloc(n + 1)) == NULL)
-		goto fail;
-	memcpy(buf, text, n);
-	buf[n] = '\n';
-	*len = n + 1;
-fail:
-	json_object_put(root);
+	if (rc == 0 && printbuf_memappend(pb, "}}\n", 3) >= 0) {
+		/* The buffer changes hands: printbuf_free frees only pb. */
+		buf = pb->buf;
+		*len = (size_t)pb->bpos;
+		pb->buf = NULL;
+	}
+	printbuf_free(pb);
 	return buf;
 }
 
@@ -408,15 +455,20 @@ store_check(struct store *st)
 static int
 store_queue(struct store *st)
 {
+	int64_t t0 = timeutil_mono_ms();
 	size_t len = 0;
 	char *buf;
 
-	if ((buf = store_serialise(st, &len)) == NULL) {
+	buf = store_serialise(st, &len);
+	st->st_cost_ms = timeutil_mono_ms() - t0;
+	if (buf == NULL) {
 		log_warnx("state_dir %s: cannot serialise the state (out of "
 		          "memory)",
 		    st->st_dir);
 		return -1;
 	}
+	log_debug("state_dir %s: %zu bytes serialised in %lld ms", st->st_dir,
+	    len, (long long)st->st_cost_ms);
 	st->st_dirty = 0;
 	pthread_mutex_lock(&st->st_lock);
 	free(st->st_buf); /* older and not started: never needed now */
@@ -428,16 +480,27 @@ store_queue(struct store *st)
 	return 0;
 }
 
-/* Arms the timer for one interval unless it is armed already. */
+/*
+ * Arms the timer for one interval unless it is armed already.  A big
+ * state waits longer: STORE_COST_FACTOR times what serialising it took,
+ * up to STORE_MAX_WAIT_MS, so saving never takes much of the loop.
+ */
 static void
 store_arm(struct store *st)
 {
+	int64_t ms = st->st_interval_ms;
 	struct timeval tv;
 
 	if (evtimer_pending(st->st_timer, NULL))
 		return;
-	tv.tv_sec = st->st_interval_ms / 1000;
-	tv.tv_usec = (suseconds_t)(st->st_interval_ms % 1000) * 1000;
+	if (st->st_cost_ms * STORE_COST_FACTOR > ms)
+		ms = st->st_cost_ms * STORE_COST_FACTOR;
+	if (ms > STORE_MAX_WAIT_MS && ms > st->st_interval_ms)
+		ms = STORE_MAX_WAIT_MS > st->st_interval_ms
+		    ? STORE_MAX_WAIT_MS
+		    : st->st_interval_ms;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	if (evtimer_add(st->st_timer, &tv) == -1)
 		log_warnx(
 		    "state_dir %s: cannot arm the write timer", st->st_dir);
@@ -790,17 +853,62 @@ store_member(struct json_object *o, const char *key, enum json_type type,
 	return json_object_is_type(*v, type) ? 0 : -1;
 }
 
+/*
+ * Decodes a stat's saved records; NULL, or why they are bad.  With e,
+ * restores every point (oldest first) into e's stat *idx.
+ */
+static const char *
+store_decode_points(
+    struct json_object *text, struct cache_entry *e, const size_t *idx)
+{
+	const char *why = NULL;
+	unsigned char *raw;
+	uint64_t ms, bits;
+	int64_t last = INT64_MIN;
+	double v;
+	size_t len = (size_t)json_object_get_string_len(text), i;
+	long n;
+
+	if ((raw = malloc(len / 4 * 3 + 1)) == NULL)
+		return "out of memory";
+	n = base64_decode(json_object_get_string(text), len, raw);
+	if (n < 0 || n % STORE_POINT_BYTES != 0)
+		why = "history is not base64 of 16-byte points";
+	for (i = 0; why == NULL && i < (size_t)n; i += STORE_POINT_BYTES) {
+		memcpy(&ms, raw + i, 8);
+		memcpy(&bits, raw + i + 8, 8);
+		ms = le64toh(ms);
+		bits = le64toh(bits);
+		memcpy(&v, &bits, sizeof v);
+		if ((int64_t)ms < last)
+			why = "history out of order";
+		else if (e != NULL)
+			cache_restore_point(e, *idx, (int64_t)ms, v);
+		last = (int64_t)ms;
+	}
+	free(raw);
+	return why;
+}
+
 /* Checks a saved {stat: [[ms, value], ...]}; NULL if good, else why. */
 static const char *
 store_check_history(struct json_object *h)
 {
 	struct json_object *pt, *ms, *v;
+	const char *why;
 	int64_t last;
 	size_t i, n;
 
 	json_object_object_foreach(h, stat, points)
 	{
 		(void)stat;
+		if (json_object_is_type(points, json_type_string)) {
+			if ((why = store_decode_points(points, NULL, NULL)) !=
+			    NULL)
+				return why;
+			continue;
+		}
+		/* Version 1 wrote [[ms, value], ...]. */
 		if (!json_object_is_type(points, json_type_array))
 			return "history is not an array";
 		n = json_object_array_length(points);
@@ -971,6 +1079,11 @@ store_apply(struct store *st, struct cache_entry *e, struct store_saved *sv)
 			/* A stat no longer configured is dropped. */
 			if ((idx = cache_stat_index(e, stat)) < 0)
 				continue;
+			if (json_object_is_type(arr, json_type_string)) {
+				j = (size_t)idx;
+				(void)store_decode_points(arr, e, &j);
+				continue;
+			}
 			n = json_object_array_length(arr);
 			for (j = 0; j < n; j++) {
 				pt = json_object_array_get_idx(arr, j);
@@ -1007,7 +1120,8 @@ store_check_doc(struct json_object *doc, char *why, size_t wlen)
 		snprintf(why, wlen, "no version");
 		return NULL;
 	}
-	if (json_object_get_int64(version) != STORE_VERSION) {
+	if (json_object_get_int64(version) != STORE_VERSION &&
+	    json_object_get_int64(version) != 1) {
 		snprintf(why, wlen, "version %lld, not %d",
 		    (long long)json_object_get_int64(version), STORE_VERSION);
 		return NULL;

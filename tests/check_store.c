@@ -515,7 +515,7 @@ START_TEST(test_corrupt)
 	    "this is not JSON\n\x01\x02",
 	    "",
 	    "TRUNCATE",
-	    "{\"version\": 2, \"sources\": {}}",
+	    "{\"version\": 3, \"sources\": {}}",
 	    "{\"sources\": {}}",
 	    "{\"version\": \"1\", \"sources\": {}}",
 	    "[1, 2, 3]",
@@ -597,6 +597,12 @@ START_TEST(test_bad_entries)
 	    "{\"url\": \"@URL@\", \"history\": {\"total\": [[1, \"x\"]]}}",
 	    "{\"url\": \"@URL@\", \"history\": {\"total\": 5}}",
 	    "{\"url\": \"@URL@\", \"history\": [1]}",
+	    "{\"url\": \"@URL@\", \"history\": {\"total\": \"AAAA\"}}",
+	    "{\"url\": \"@URL@\", \"history\": {\"total\": \"!!!!\"}}",
+	    "{\"url\": \"@URL@\", \"history\": {\"total\": \"AAA\"}}",
+	    /* Two 16-byte points, [2, 1] then [1, 1]: out of order. */
+	    "{\"url\": \"@URL@\", \"history\": {\"total\": "
+	    "\"AgAAAAAAAAAAAAAAAADwPwEAAAAAAAAAAAAAAAAA8D8=\"}}",
 	    "{\"url\": \"@URL@\", \"error\": {\"kind\": \"bogus\", \"at\": 1}}",
 	    "{\"url\": \"@URL@\", \"error\": {\"kind\": \"dns\"}}",
 	    "{\"url\": \"@URL@\", \"error\": \"boom\"}",
@@ -1002,10 +1008,11 @@ crash_check_file(const char *dir)
 		ck_assert_msg(gen == -1 || g == gen,
 		    "a mix of generations: %lld and %lld", gen, g);
 		gen = g;
+		/* CRASH_POINTS 16-byte points in base64. */
 		h = json_object_object_get(src, "history");
-		ck_assert_uint_eq(
-		    json_object_array_length(json_object_object_get(h, "gen")),
-		    CRASH_POINTS);
+		ck_assert_int_eq(json_object_get_string_len(
+		                     json_object_object_get(h, "gen")),
+		    (CRASH_POINTS * 16 + 2) / 3 * 4);
 		n++;
 	}
 	ck_assert_uint_eq(n, CRASH_SOURCES);

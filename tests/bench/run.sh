@@ -48,6 +48,9 @@ mkdir -p "$work/build"
     make -j"$(nproc)" -C tests fake-upstream >/dev/null)
 gatherd="$work/build/daemon/gatherd"
 fake="$work/build/tests/fake-upstream"
+rawcurl="$work/build/rawcurl"
+${CC:-cc} -O2 -o "$rawcurl" "$srcdir/tests/bench/rawcurl.c" \
+    $(pkg-config --cflags --libs libcurl)
 
 # nginx: the upstream that is never the bottleneck, and the yardstick.
 # Its workers run as nobody: they must be able to read the files.
@@ -80,11 +83,14 @@ up=http://127.0.0.1:18901
 curl -fsS -o /dev/null "$up/stats.json" ||
     { echo "bench: nginx does not serve the upstream document" >&2; exit 1; }
 
-# Writes a config of $1 sources polling $2 every $3 to $work/N.conf.
+# Writes a config of $1 sources polling $2 every $3 to $work/N.conf;
+# $history, when set, is the [gatherd] history key.
 make_config() {
 	awk -v n="$1" -v url="$2" -v iv="$3" -v spread="${4:-1s}" \
-	    -v conc="${5:-512}" -v state="$work" 'BEGIN {
+	    -v conc="${5:-512}" -v state="$work" -v hist="${history:-}" 'BEGIN {
 		printf "[gatherd]\nlisten = 127.0.0.1:0\ninitial_spread = %s\n", spread
+		if (hist != "")
+			printf "history = %s\n", hist
 		printf "max_concurrency = %s\nmax_per_host = %s\n", conc, conc
 		printf "web_root = /nonexistent\nstate_dir = %s\n", state
 		for (i = 0; i < n; i++)
@@ -146,8 +152,34 @@ steady() {
 	hwm=$(hwm_kb "$gd_pid")
 	stop_gatherd
 	emit "$(awk -v n="$n" -v s="$secs" -v p="$((p1 - p0))" -v c="$((c1 - c0))" \
-	    -v a="$((a1 - a0))" -v h="$hwm" -v m="$machine" 'BEGIN {
-		printf "{\"figure\":\"steady\",\"sources\":%d,\"seconds\":%d,\"good_polls_per_s\":%.0f,\"failed_polls_per_s\":%.0f,\"target_polls_per_s\":%d,\"cpu_ms_per_1000_polls\":%.1f,\"peak_rss_mb\":%.1f,\"machine\":%s}\n", n, s, p / s, (a - p) / s, n, (a ? c * 1000 / a : 0), h / 1024, m }')"
+	    -v a="$((a1 - a0))" -v h="$hwm" -v m="$machine" -v hist="${history:-360}" 'BEGIN {
+		printf "{\"figure\":\"steady\",\"sources\":%d,\"history\":%d,\"seconds\":%d,\"good_polls_per_s\":%.0f,\"failed_polls_per_s\":%.0f,\"target_polls_per_s\":%d,\"cpu_ms_per_1000_polls\":%.1f,\"peak_rss_mb\":%.1f,\"machine\":%s}\n", n, hist, s, p / s, (a - p) / s, n, (a ? c * 1000 / a : 0), h / 1024, m }')"
+}
+
+# 1b. The floor: plain libcurl multi doing the same GETs.
+raw() {
+	out=$("$rawcurl" "$up/stats.json" "$1" "$2")
+	emit "$(echo "$out" | sed "s/}\$/,\"machine\":$machine}/")"
+}
+
+# The median of 15 RSS samples a second apart: the resident size without
+# the state text that comes and goes every few seconds.
+rss_median_kb() {
+	for _ in $(seq 1 15); do rss_kb "$1"; sleep 1; done | sort -n | sed -n 8p
+}
+
+# 1c. RSS at minute 1 and minute 5 of N sources at 1 s: no growth per poll.
+flat() {
+	n=$1
+	make_config "$n" "$up/stats.json" 1s 1s
+	start_gatherd "$work/$n.conf"
+	sleep 53
+	r1=$(rss_median_kb "$gd_pid")
+	sleep 225
+	r5=$(rss_median_kb "$gd_pid")
+	stop_gatherd
+	emit "$(awk -v n="$n" -v a="$r1" -v b="$r5" -v m="$machine" 'BEGIN {
+		printf "{\"figure\":\"rss_flat\",\"sources\":%d,\"rss_mb_minute_1\":%.1f,\"rss_mb_minute_5\":%.1f,\"growth_percent\":%.1f,\"machine\":%s}\n", n, a / 1024, b / 1024, (b - a) * 100 / a, m }')"
 }
 
 # 2. Fan-out: N sources whose upstream answers after 1 s, all due at once.
@@ -240,10 +272,15 @@ if [ "$mode" = quick ]; then
 else
 	steady 1000 20
 	steady 10000 20
+	history=0
+	steady 10000 20
+	history=
+	raw 10000 20
 	fanout 1000
 	serving 0
 	serving 5000
 	for n in 100 1000 10000 50000; do memory "$n"; done
+	[ -n "${BENCH_SKIP_FLAT:-}" ] || flat 10000
 fi
 
 echo
