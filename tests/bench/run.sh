@@ -126,13 +126,13 @@ cpu_ms() {
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 
-# Sum of polls_total over all sources: the good ones (ok, 304), or
-# with $1 = all, every poll.
+# Sums polls_total over all sources from one scrape: "good all", the
+# good ones (ok, 304) and every poll.
 polls() {
 	curl -fsS "http://127.0.0.1:$gd_port/metrics" |
-	    awk -v all="${1:-}" '/^gatherd_polls_total/ &&
-	        (all != "" || /result="(ok|not_modified)"/) { s += $NF }
-	        END { printf "%d\n", s }'
+	    awk '/^gatherd_polls_total/ { a += $NF
+	        if (/result="(ok|not_modified)"/) g += $NF }
+	        END { printf "%d %d\n", g, a }'
 }
 
 machine=$(printf '{"cores": %s, "cpu": "%s"}' "$(nproc)" \
@@ -146,9 +146,11 @@ steady() {
 	make_config "$n" "$up/stats.json" 1s 1s
 	start_gatherd "$work/$n.conf"
 	sleep 3
-	p0=$(polls) a0=$(polls all) c0=$(cpu_ms "$gd_pid")
+	set -- $(polls)
+	p0=$1 a0=$2 c0=$(cpu_ms "$gd_pid")
 	sleep "$secs"
-	p1=$(polls) a1=$(polls all) c1=$(cpu_ms "$gd_pid")
+	set -- $(polls)
+	p1=$1 a1=$2 c1=$(cpu_ms "$gd_pid")
 	hwm=$(hwm_kb "$gd_pid")
 	stop_gatherd
 	emit "$(awk -v n="$n" -v s="$secs" -v p="$((p1 - p0))" -v c="$((c1 - c0))" \
@@ -253,7 +255,8 @@ memory() {
 	make_config "$n" "$up/stats.json" 1h 2s
 	start_gatherd "$work/$n.conf"
 	for _ in $(seq 1 120); do
-		[ "$(polls all)" -ge "$n" ] && break
+		set -- $(polls)
+		[ "$2" -ge "$n" ] && break
 		sleep 0.5
 	done
 	rss=$(rss_kb "$gd_pid")
@@ -266,6 +269,7 @@ wrk_secs=10
 if [ "$mode" = quick ]; then
 	wrk_secs=3
 	steady 1000 5
+	raw 1000 5
 	fanout 200
 	serving 0
 	memory 1000
