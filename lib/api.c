@@ -109,7 +109,7 @@ struct api {
 	struct MHD_Response *a_healthz;
 	uint16_t a_port;
 	struct metrics_counters a_counters; /* responses, reloads */
-	unsigned a_cache_epoch; /* reloads that swapped a_cache */
+	struct api_metrics *a_scrapes; /* /metrics responses being sent */
 	unsigned a_head_s; /* a request's head is due within it */
 	int a_run_again; /* a connection closed: MHD may accept again */
 };
@@ -595,11 +595,12 @@ api_get_file(struct api *a, struct MHD_Connection *conn, const char *url)
 	return ret;
 }
 
-/* A /metrics response being sent, piece by piece. */
+/* A /metrics response being sent, piece by piece; in api's a_scrapes. */
 struct api_metrics {
 	struct api *am_api;
-	unsigned am_epoch; /* a_cache_epoch when it began */
 	struct metrics_stream *am_stream;
+	struct api_metrics *am_next;
+	struct api_metrics **am_prevp; /* the pointer that points at it */
 };
 
 /* MHD's reader for /metrics: the next piece, or the end. */
@@ -609,10 +610,6 @@ api_metrics_read_cb(void *arg, uint64_t pos, char *buf, size_t max)
 	struct api_metrics *am = arg;
 	long n;
 
-	/* A reload freed the cache being read: cut the response short,
-	 * so the scraper sees a failed scrape, not a wrong one. */
-	if (am->am_epoch != am->am_api->a_cache_epoch)
-		return MHD_CONTENT_READER_END_WITH_ERROR;
 	n = metrics_stream_read(am->am_stream, buf, max);
 	if (n < 0)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -625,6 +622,9 @@ api_metrics_free_cb(void *arg)
 {
 	struct api_metrics *am = arg;
 
+	if (am->am_next != NULL)
+		am->am_next->am_prevp = am->am_prevp;
+	*am->am_prevp = am->am_next;
 	metrics_stream_free(am->am_stream);
 	free(am);
 }
@@ -635,7 +635,8 @@ api_metrics_free_cb(void *arg)
  * event streams come and go without the cache generation moving, so a
  * copy kept on (generation, requests) would never be reused.  No ETag.
  * It is rendered as it is sent, a slice of sources at a time, so a
- * scrape of 10,000 sources does not hold their 20 MB of text.
+ * scrape of 10,000 sources does not hold their 20 MB of text; a reload
+ * renders what is left of a scrape under way before the cache goes.
  */
 static enum MHD_Result
 api_get_metrics(struct api *a, struct MHD_Connection *conn)
@@ -647,13 +648,16 @@ api_get_metrics(struct api *a, struct MHD_Connection *conn)
 	if ((am = calloc(1, sizeof *am)) == NULL)
 		return MHD_NO;
 	am->am_api = a;
-	am->am_epoch = a->a_cache_epoch;
 	am->am_stream = metrics_stream_new(a->a_cache, &a->a_counters,
 	    a->a_started_at, events_count(a->a_events), timeutil_wall_ms());
 	if (am->am_stream == NULL) {
 		free(am);
 		return api_error(conn, 500, "cannot render", NULL, NULL);
 	}
+	if ((am->am_next = a->a_scrapes) != NULL)
+		am->am_next->am_prevp = &am->am_next;
+	am->am_prevp = &a->a_scrapes;
+	a->a_scrapes = am;
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536,
 	    api_metrics_read_cb, am, api_metrics_free_cb);
 	if (r == NULL) {
@@ -1391,6 +1395,7 @@ api_free(struct api *a)
 int
 api_reload(struct api *a, const struct config *cf, struct cache *c)
 {
+	struct api_metrics *am;
 	struct api_doc *docs;
 	struct files *files = NULL;
 	size_t i;
@@ -1422,8 +1427,10 @@ api_reload(struct api *a, const struct config *cf, struct cache *c)
 	}
 	cache_set_listener(a->a_cache, NULL, NULL);
 	a->a_cf = cf;
+	/* Scrapes under way finish with the old cache before it goes. */
+	for (am = a->a_scrapes; am != NULL; am = am->am_next)
+		metrics_stream_finish(am->am_stream);
 	a->a_cache = c;
-	a->a_cache_epoch++;
 	cache_set_listener(c, api_cache_changed_cb, a);
 	events_set_cache(a->a_events, c);
 	return 0;

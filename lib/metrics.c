@@ -568,6 +568,15 @@ metrics_stream_next(struct metrics_stream *ms)
 	return 0;
 }
 
+/* Renders all that is left of the text now, so ms no longer needs the
+ * cache (which is about to go); reading goes on as before. */
+void
+metrics_stream_finish(struct metrics_stream *ms)
+{
+	while (!ms->ms_buf.mb_failed && metrics_stream_next(ms) == 0)
+		;
+}
+
 /* Copies up to max bytes of the text to out; the count, 0 at the end, or
  * -1 if out of memory. */
 long
@@ -576,6 +585,8 @@ metrics_stream_read(struct metrics_stream *ms, char *out, size_t max)
 	struct metrics_buf *b = &ms->ms_buf;
 	size_t n;
 
+	if (b->mb_failed)
+		return -1;
 	while (ms->ms_off == b->mb_len) {
 		b->mb_len = 0;
 		ms->ms_off = 0;

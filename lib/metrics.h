@@ -79,6 +79,9 @@ metrics_stream_new(struct cache *c, const struct metrics_counters *mc,
 /* Copies up to max more bytes of the text to out; the number, 0 at the
  * end, or -1 if out of memory. */
 long metrics_stream_read(struct metrics_stream *ms, char *out, size_t max);
+/* Renders what is left of the text at once, so that ms no longer reads
+ * the cache: before a reload frees it. */
+void metrics_stream_finish(struct metrics_stream *ms);
 /* Frees ms; NULL is allowed. */
 void metrics_stream_free(struct metrics_stream *ms);
 

@@ -413,6 +413,64 @@ START_TEST(test_render_many_sources)
 }
 END_TEST
 
+/*
+ * A reload during a scrape: metrics_stream_finish renders the rest, so
+ * the cache and config can go (ASan would catch a later read) and the
+ * scrape still ends whole, as it would have without the reload.
+ */
+START_TEST(test_stream_finish_before_reload)
+{
+	struct metrics_stream *ms;
+	struct metrics_counters mc;
+	struct config *cf;
+	struct cache *c;
+	char *conf = NULL, *text, *joined;
+	size_t i, n = 0, cap = 0, total;
+	FILE *f;
+	long got;
+
+	f = open_memstream(&conf, &cap);
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < 300; i++)
+		fprintf(f,
+		    "[source s%03zu]\nurl = http://127.0.0.1:1/\n"
+		    "stat total = /total\n",
+		    i);
+	fclose(f);
+	cf = load_config(conf);
+	c = cache_new(cf);
+	ck_assert_ptr_nonnull(c);
+	for (i = 0; i < 300; i++)
+		cache_put_ok(
+		    c, cache_entry_at(c, i), parse("{\"total\": 7}"), T0);
+	text = render_plain(c, T0);
+	total = strlen(text);
+	joined = malloc(total + 1);
+	ck_assert_ptr_nonnull(joined);
+	memset(&mc, 0, sizeof mc);
+	ms = metrics_stream_new(c, &mc, T0, 0, T0);
+	ck_assert_ptr_nonnull(ms);
+	/* Part way into the per-source families... */
+	while (n < total / 3 &&
+	    (got = metrics_stream_read(ms, joined + n, 1000)) > 0)
+		n += (size_t)got;
+	/* ...the reload: the rest now, then the cache and config go. */
+	metrics_stream_finish(ms);
+	cache_free(c);
+	config_free(cf);
+	while ((got = metrics_stream_read(ms, joined + n, total - n)) > 0)
+		n += (size_t)got;
+	ck_assert_int_eq(got, 0);
+	ck_assert_uint_eq(n, total);
+	joined[n] = '\0';
+	ck_assert_str_eq(joined, text);
+	metrics_stream_free(ms);
+	free(joined);
+	free(text);
+	free(conf);
+}
+END_TEST
+
 /* Stale values past max_age are expired; numbers are written exactly. */
 START_TEST(test_render_stale_numbers)
 {
@@ -963,6 +1021,7 @@ metrics_suite(void)
 	tc = tcase_create("render");
 	tcase_add_test(tc, test_render_exact);
 	tcase_add_test(tc, test_render_many_sources);
+	tcase_add_test(tc, test_stream_finish_before_reload);
 	tcase_add_test(tc, test_render_stale_numbers);
 	tcase_add_test(tc, test_escape_label);
 	tcase_add_test(tc, test_render_escapes_labels);
