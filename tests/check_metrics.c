@@ -327,6 +327,34 @@ START_TEST(test_render_exact)
 }
 END_TEST
 
+/* Returns a cache of 300 sources s000..s299, each with total 7 as of T0;
+ * *cf is its config, to free after the cache. */
+static struct cache *
+many_sources(struct config **cf)
+{
+	struct cache *c;
+	char *conf = NULL;
+	size_t i, cap = 0;
+	FILE *f;
+
+	f = open_memstream(&conf, &cap);
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < 300; i++)
+		fprintf(f,
+		    "[source s%03zu]\nurl = http://127.0.0.1:1/\n"
+		    "stat total = /total\n",
+		    i);
+	fclose(f);
+	*cf = load_config(conf);
+	free(conf);
+	c = cache_new(*cf);
+	ck_assert_ptr_nonnull(c);
+	for (i = 0; i < 300; i++)
+		cache_put_ok(
+		    c, cache_entry_at(c, i), parse("{\"total\": 7}"), T0);
+	return c;
+}
+
 /*
  * 300 sources span several slices of the stream: every family comes out
  * once, whole (its 300 samples together, after its HELP), in order, and
@@ -344,26 +372,12 @@ START_TEST(test_render_many_sources)
 	struct metrics_counters mc;
 	struct config *cf;
 	struct cache *c;
-	char *conf = NULL, *text, *joined, line[128], help[128];
+	char *text, *joined, line[128], help[128];
 	const char *p, *prev = NULL;
-	size_t i, n = 0, cap = 0, total;
-	FILE *f;
+	size_t i, n = 0, total;
 	long got;
 
-	f = open_memstream(&conf, &cap);
-	ck_assert_ptr_nonnull(f);
-	for (i = 0; i < 300; i++)
-		fprintf(f,
-		    "[source s%03zu]\nurl = http://127.0.0.1:1/\n"
-		    "stat total = /total\n",
-		    i);
-	fclose(f);
-	cf = load_config(conf);
-	c = cache_new(cf);
-	ck_assert_ptr_nonnull(c);
-	for (i = 0; i < 300; i++)
-		cache_put_ok(
-		    c, cache_entry_at(c, i), parse("{\"total\": 7}"), T0);
+	c = many_sources(&cf);
 	text = render_plain(c, T0);
 	for (i = 0; i < sizeof families / sizeof families[0]; i++) {
 		snprintf(help, sizeof help, "# HELP %s ", families[i]);
@@ -407,7 +421,6 @@ START_TEST(test_render_many_sources)
 	metrics_stream_free(ms);
 	free(joined);
 	free(text);
-	free(conf);
 	cache_free(c);
 	config_free(cf);
 }
@@ -424,25 +437,11 @@ START_TEST(test_stream_finish_before_reload)
 	struct metrics_counters mc;
 	struct config *cf;
 	struct cache *c;
-	char *conf = NULL, *text, *joined;
-	size_t i, n = 0, cap = 0, total;
-	FILE *f;
+	char *text, *joined;
+	size_t n = 0, total;
 	long got;
 
-	f = open_memstream(&conf, &cap);
-	ck_assert_ptr_nonnull(f);
-	for (i = 0; i < 300; i++)
-		fprintf(f,
-		    "[source s%03zu]\nurl = http://127.0.0.1:1/\n"
-		    "stat total = /total\n",
-		    i);
-	fclose(f);
-	cf = load_config(conf);
-	c = cache_new(cf);
-	ck_assert_ptr_nonnull(c);
-	for (i = 0; i < 300; i++)
-		cache_put_ok(
-		    c, cache_entry_at(c, i), parse("{\"total\": 7}"), T0);
+	c = many_sources(&cf);
 	text = render_plain(c, T0);
 	total = strlen(text);
 	joined = malloc(total + 1);
@@ -467,7 +466,6 @@ START_TEST(test_stream_finish_before_reload)
 	metrics_stream_free(ms);
 	free(joined);
 	free(text);
-	free(conf);
 }
 END_TEST
 
