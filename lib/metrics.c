@@ -258,7 +258,8 @@ metrics_double(struct metrics_buf *b, const char *name,
 
 /* Appends the poll-duration histogram of e: buckets, sum and count. */
 static void
-metrics_histogram(struct metrics_buf *b, const struct cache_entry *e)
+metrics_histogram(
+    struct metrics_buf *b, const struct cache_entry *e, int64_t now)
 {
 	const struct metrics_poll *mp = &e->ce_metrics;
 	uint64_t cumulative = 0;
@@ -282,7 +283,7 @@ metrics_histogram(struct metrics_buf *b, const struct cache_entry *e)
 
 /* Appends gatherd_stat samples for e's numeric and boolean values. */
 static void
-metrics_stats(struct metrics_buf *b, const struct cache_entry *e)
+metrics_stats(struct metrics_buf *b, const struct cache_entry *e, int64_t now)
 {
 	const struct config_source *src = e->ce_src;
 	struct json_object *v;
@@ -433,22 +434,6 @@ metrics_bytes(struct metrics_buf *b, const struct cache_entry *e, int64_t now)
 	    e->ce_metrics.mp_bytes);
 }
 
-/* Appends gatherd_stat for e. */
-static void
-metrics_stat_values(
-    struct metrics_buf *b, const struct cache_entry *e, int64_t now)
-{
-	metrics_stats(b, e);
-}
-
-/* Appends the poll-duration histogram of e. */
-static void
-metrics_durations(
-    struct metrics_buf *b, const struct cache_entry *e, int64_t now)
-{
-	metrics_histogram(b, e);
-}
-
 /* A family with a sample (or several) per source, in output order. */
 static const struct metrics_source_family {
 	const char *sf_name;
@@ -478,14 +463,14 @@ static const struct metrics_source_family {
         metrics_polls},
     {"gatherd_poll_duration_seconds", "histogram",
         "How long the transfers of a poll took, as curl measured them.",
-        metrics_durations},
+        metrics_histogram},
     {"gatherd_fetched_bytes_total", "counter",
         "Response body bytes received from the source, as sent (before "
         "decompression).",
         metrics_bytes},
     {"gatherd_stat", "gauge",
         "The last good value of each numeric stat (booleans as 0 or 1).",
-        metrics_stat_values},
+        metrics_stats},
 };
 
 #define METRICS_FAMILIES                                                       \

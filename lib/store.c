@@ -156,24 +156,19 @@ static int
 store_history_serialise(
     struct json_object *jso, struct printbuf *pb, int level, int flags)
 {
-	struct store_points *sp;
-	int rc = -1;
+	struct store_points sp;
 
-	if ((sp = malloc(sizeof *sp)) == NULL)
-		return -1;
-	sp->sp_pb = pb;
-	sp->sp_n = 0;
-	sp->sp_failed = 0;
+	sp.sp_pb = pb;
+	sp.sp_n = 0;
+	sp.sp_failed = 0;
 	if (printbuf_memappend(pb, "\"", 1) < 0)
-		goto done;
+		return -1;
 	history_each(
-	    json_object_get_userdata(jso), INT64_MIN, store_point_cb, sp);
-	store_points_flush(sp);
-	if (!sp->sp_failed && printbuf_memappend(pb, "\"", 1) >= 0)
-		rc = 0;
-done:
-	free(sp);
-	return rc;
+	    json_object_get_userdata(jso), INT64_MIN, store_point_cb, &sp);
+	store_points_flush(&sp);
+	if (sp.sp_failed || printbuf_memappend(pb, "\"", 1) < 0)
+		return -1;
+	return 0;
 }
 
 /* Returns {stat: "records"} for e's history, or NULL. */
