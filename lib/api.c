@@ -1345,6 +1345,19 @@ fail:
 	return NULL;
 }
 
+/*
+ * Makes doc render again on its next request, whatever the cache
+ * generation and not held back by the render throttle: for changes the
+ * throttle is not meant for, such as a reload (under sanitizers a render
+ * can take a millisecond, which held the old document for ten).
+ */
+static void
+api_doc_expire(struct api_doc *doc)
+{
+	doc->d_generation = 0;
+	doc->d_render_ms = 0;
+}
+
 /* Drops doc's response. */
 static void
 api_doc_clear(struct api_doc *doc)
@@ -1420,6 +1433,10 @@ api_reload(struct api *a, const struct config *cf, struct cache *c)
 	for (i = 0; i < cache_count(a->a_cache); i++)
 		api_doc_clear(&a->a_source_stats[i]);
 	free(a->a_source_stats);
+	/* The whole documents show the new sources on their next request. */
+	api_doc_expire(&a->a_stats);
+	api_doc_expire(&a->a_sources);
+	api_doc_expire(&a->a_ready);
 	a->a_source_stats = docs;
 	if (files != NULL) {
 		files_free(a->a_files);
@@ -1443,8 +1460,8 @@ api_reload_result(struct api *a, const char *err)
 	a->a_reload.rl_at = timeutil_wall_ms();
 	snprintf(a->a_reload.rl_error, sizeof a->a_reload.rl_error, "%s",
 	    err != NULL ? err : "");
-	/* /readyz must show it at once, whatever the cache generation. */
-	a->a_ready.d_generation = 0;
+	/* /readyz must show it at once. */
+	api_doc_expire(&a->a_ready);
 	metrics_count_reload(&a->a_counters, err == NULL);
 }
 
