@@ -46,8 +46,9 @@
 #define API_PREFIX_STATS "/api/v1/stats/"
 #define API_PREFIX_SOURCES "/api/v1/sources/"
 
-#define API_AGE_REFRESH_MS 1000
+#define API_AGE_REFRESH_US 1000000 /* ages in a document move by seconds */
 #define API_RENDER_SHARE 10
+#define API_RENDER_FREE_US 1000 /* a render this quick is never held back */
 #define API_URL_MAX 2048 /* bytes of the request target, query included */
 #define API_CORS_MAX_AGE "600" /* seconds a browser may keep a preflight */
 
@@ -71,8 +72,8 @@ enum api_doc_kind {
 struct api_doc {
 	struct MHD_Response *d_resp;
 	uint64_t d_generation; /* 0: not rendered yet */
-	int64_t d_rendered_at; /* monotonic ms */
-	int64_t d_render_ms; /* how long the last render took */
+	int64_t d_rendered_at; /* monotonic microseconds */
+	int64_t d_render_us; /* how long the last render took */
 	char d_etag[32]; /* "generation", as clients send it */
 	char d_etag_header[36]; /* W/"generation" */
 	const char *d_body; /* owned by d_resp, copied for CORS */
@@ -331,7 +332,7 @@ api_refuse(struct MHD_Connection *conn, const char *method, unsigned status,
 	return api_error(conn, status, message, hname, hvalue);
 }
 
-/* Brings doc up to generation gen with body, rendered at monotonic now. */
+/* Brings doc up to generation gen with body, rendered at now (us). */
 static int
 api_doc_update(
     struct api_doc *doc, uint64_t gen, int64_t now, char *body, size_t len)
@@ -437,26 +438,27 @@ api_render(struct api *a, enum api_doc_kind kind, const struct cache_entry *e,
  * took: with thousands of polls a second the cache moves on every
  * request, and rendering each time would make serving cost grow with
  * the polling rate.  Rendering then takes at most about a tenth of the
- * loop; a small document, rendered in under a millisecond, is always
- * fresh.  The ETag stays the generation the document shows.
+ * loop; a small document, rendered in under API_RENDER_FREE_US, is
+ * always fresh.  The ETag stays the generation the document shows.
  */
 static enum MHD_Result
 api_serve_doc(struct api *a, struct MHD_Connection *conn, struct api_doc *doc,
     uint64_t gen, enum api_doc_kind kind, const struct cache_entry *e)
 {
-	int64_t now = timeutil_mono_ms();
+	int64_t now = timeutil_mono_us();
 	size_t len = 0;
 	char *body;
 
 	if ((doc->d_generation != gen &&
-	        now - doc->d_rendered_at >=
-	            API_RENDER_SHARE * doc->d_render_ms) ||
-	    now - doc->d_rendered_at >= API_AGE_REFRESH_MS) {
+	        (doc->d_render_us < API_RENDER_FREE_US ||
+	            now - doc->d_rendered_at >=
+	                API_RENDER_SHARE * doc->d_render_us)) ||
+	    now - doc->d_rendered_at >= API_AGE_REFRESH_US) {
 		body = api_render(a, kind, e, &len);
 		if (api_doc_update(doc, gen, now, body, len) == -1)
 			return api_error(
 			    conn, 500, "cannot render", NULL, NULL);
-		doc->d_render_ms = timeutil_mono_ms() - now;
+		doc->d_render_us = timeutil_mono_us() - now;
 	}
 	return api_send_doc(conn, doc);
 }
@@ -1348,14 +1350,13 @@ fail:
 /*
  * Makes doc render again on its next request, whatever the cache
  * generation and not held back by the render throttle: for changes the
- * throttle is not meant for, such as a reload (under sanitizers a render
- * can take a millisecond, which held the old document for ten).
+ * throttle is not meant for, such as a reload.
  */
 static void
 api_doc_expire(struct api_doc *doc)
 {
 	doc->d_generation = 0;
-	doc->d_render_ms = 0;
+	doc->d_render_us = 0;
 }
 
 /* Drops doc's response. */

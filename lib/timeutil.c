@@ -25,6 +25,16 @@ timeutil_mono_ms(void)
 	return timeutil_clock_ms(CLOCK_MONOTONIC);
 }
 
+/* Returns the monotonic clock in microseconds, for measuring work. */
+int64_t
+timeutil_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Returns the wall clock in milliseconds since the epoch. */
 int64_t
 timeutil_wall_ms(void)

@@ -13,6 +13,8 @@
 
 /* Returns the monotonic clock in milliseconds. */
 int64_t timeutil_mono_ms(void);
+/* Returns the monotonic clock in microseconds, for measuring work. */
+int64_t timeutil_mono_us(void);
 /* Returns the wall clock in milliseconds since the epoch. */
 int64_t timeutil_wall_ms(void);
 /* Formats wall milliseconds as "2026-11-22T10:00:00Z" (UTC, seconds). */
