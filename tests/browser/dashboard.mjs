@@ -7,7 +7,8 @@
  * the polling fallback when the event stream is unavailable.  A second
  * gatherd with api_token_file: the page asks for the token, says when one
  * is refused, then follows the stream through fetch() with the token in a
- * header (never in a URL) and keeps it over a reload.  Saves a
+ * header (never in a URL), keeps it over a reload, and when that stream
+ * ends or fails polls with the token and goes live again.  Saves a
  * screenshot to $abs_top_builddir/tests/dashboard.png and prints the bytes
  * the first load transferred.  Every wait is bounded; every process it
  * started is stopped on the way out.
@@ -465,8 +466,12 @@ async function browseToken(context, tmp, upPort) {
 	const problems = [];
 	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 	page.on('console', (m) => {
-		/* Chromium logs every 401; those are expected here. */
-		if (m.type() === 'error' && !/status of 401/.test(m.text()))
+		/* Chromium logs every 401, and the event streams the test
+		 * aborts below; those are expected here. */
+		const aborted = /ERR_FAILED/.test(m.text()) &&
+		    new URL(m.location().url).pathname === '/api/v1/events';
+		if (m.type() === 'error' && !/status of 401/.test(m.text()) &&
+		    !aborted)
 			problems.push(`console error: ${m.text()}`);
 	});
 	const requests = [];
@@ -526,6 +531,37 @@ async function browseToken(context, tmp, upPort) {
 	if (refusals !== seen || await form.isVisible())
 		fail(`after a reload ${refusals - seen} requests got 401`);
 	log('a reload keeps the token (sessionStorage)');
+
+	/* The fetch() stream ending, then failing: the page polls (with the
+	 * token), retries, and is live again once the stream is back. */
+	let ended = 0;
+	let aborted = 0;
+	await page.route('**/api/v1/events', (route) => {
+		if (ended === 0) {
+			ended++;
+			return route.fulfill({ status: 200,
+			    contentType: 'text/event-stream', body: ': bye\n\n' });
+		}
+		aborted++;
+		return route.abort();
+	});
+	await page.reload();
+	await waitFor('the polling fallback after the stream ended', 10000,
+	    async () => (await page.locator('#link')
+	    .getAttribute('data-link')) === 'polling');
+	const polled = (await readCards(page)).visits.stats.total.raw;
+	await waitFor('visits.total to change while polling', 10000,
+	    async () => (await readCards(page)).visits.stats.total.raw !==
+	    polled);
+	await waitFor('a retry of the stream that fails', 10000,
+	    async () => aborted > 0);
+	if (refusals !== seen || await form.isVisible())
+		fail('the polling fallback was refused: no token sent');
+	await page.unroute('**/api/v1/events');
+	await waitFor('the stream to come back', 40000, async () =>
+	    (await page.locator('#link').getAttribute('data-link')) === 'live');
+	log(`the stream ended once and failed ${aborted} times; ` +
+	    'the page polled meanwhile and is live again');
 
 	for (const r of requests)
 		if (r.url().includes(API_TOKEN) || r.url().includes('wrong-token'))
