@@ -6,12 +6,10 @@
  * If-None-Match, HEAD, 405, 404, bearer tokens) are checked exactly.
  */
 #include <malloc.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -932,7 +930,6 @@ quarantine_end(void)
 static int
 event_stream_request(struct harness *h, const char *header)
 {
-	struct sockaddr_in sa;
 	char req[256];
 	int fd, n;
 
@@ -940,12 +937,7 @@ event_stream_request(struct harness *h, const char *header)
 	    "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s\r\n",
 	    header ? header : "", header ? "\r\n" : "");
 	ck_assert(n > 0 && (size_t)n < sizeof req);
-	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons(api_port(h->h_api));
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	fd = harness_connect(h);
 	ck_assert_int_eq(write(fd, req, (size_t)n), n);
 	return fd;
 }

@@ -18,6 +18,7 @@
 #include <json-c/json_pointer.h>
 
 #include "harness.h"
+#include "rawhttp.h"
 
 /* Opens a raw connection to gatherd and asks for /api/v1/events; a
  * receive buffer of rcvbuf bytes if not 0. */
@@ -85,16 +86,6 @@ sse_read(int fd, char *buf, size_t size, const char *needle, int count,
 			seen++;
 	}
 	return seen;
-}
-
-/* Closes fd with a reset, as a vanished client would. */
-static void
-sse_abort(int fd)
-{
-	struct linger lg = {1, 0};
-
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-	close(fd);
 }
 
 /* Returns event_streams from /api/v1/info. */
@@ -170,7 +161,7 @@ START_TEST(test_events_cap)
 	ck_assert_ptr_nonnull(strstr(r->r_body, "\"status\":503"));
 	harness_resp_free(r);
 	/* A closed stream is reaped, and its place can be taken again. */
-	sse_abort(a);
+	raw_reset(a);
 	ck_assert_msg(wait_streams(h, 1), "closed stream never reaped");
 	c = sse_open(h);
 	ck_assert_int_eq(
@@ -197,7 +188,7 @@ START_TEST(test_events_reaped)
 	}
 	ck_assert_int_eq(open_streams(h), 5);
 	for (i = 0; i < 5; i++)
-		sse_abort(fds[i]);
+		raw_reset(fds[i]);
 	ck_assert_msg(wait_streams(h, 0), "vanished streams never reaped");
 	harness_stop(h);
 }

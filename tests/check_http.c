@@ -6,20 +6,18 @@
  * will not make (bodies on GET, two lengths, byte-at-a-time heads) are
  * written to a socket by hand, and every read is bounded.
  */
-#include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
 #include <json-c/json.h>
 
 #include "harness.h"
+#include "rawhttp.h"
 
 /* Bound on every read of a raw response, in milliseconds. */
 #define READ_MS 5000
@@ -44,113 +42,17 @@ static const char one_source[] = "[source alpha]\n"
 static const char cors[] = "allow_origins = https://a.example, "
                            "http://b.example:8080\n";
 
-/* Returns the monotonic time in milliseconds. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Opens a connection to gatherd on 127.0.0.1. */
-static int
-raw_connect(struct harness *h)
-{
-	struct sockaddr_in sin;
-	int fd;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(api_port(h->h_api));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	return fd;
-}
-
-/* Writes len bytes of data to fd; 0, or -1 if the peer has gone. */
-static int
-raw_send(int fd, const char *data, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = send(fd, data, len, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Reads from fd until the text holds until (NULL: never enough), the
- * peer closes or resets, or timeout_ms pass; returns what came (caller
- * frees, never NULL) and sets *closed if the peer is gone.
- */
-static char *
-raw_read(int fd, const char *until, int timeout_ms, int *closed)
-{
-	long long deadline = now_ms() + timeout_ms;
-	struct pollfd pfd = {fd, POLLIN, 0};
-	size_t len = 0;
-	char *buf = calloc(1, 1), *grown;
-	ssize_t n;
-	int rc;
-
-	ck_assert_ptr_nonnull(buf);
-	*closed = 0;
-	while (until == NULL || strstr(buf, until) == NULL) {
-		if (now_ms() >= deadline)
-			break;
-		rc = poll(&pfd, 1, (int)(deadline - now_ms()));
-		if (rc == -1 && errno == EINTR)
-			continue;
-		ck_assert_int_ge(rc, 0);
-		if (rc == 0)
-			break;
-		grown = realloc(buf, len + 4096 + 1);
-		ck_assert_ptr_nonnull(grown);
-		buf = grown;
-		n = recv(fd, buf + len, 4096, 0);
-		if (n <= 0) {
-			*closed = 1;
-			break;
-		}
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-	return buf;
-}
-
 /* Sends req on a new connection; returns the answer once gatherd closes. */
 static char *
 raw_exchange(struct harness *h, const char *req, size_t len, int *closed)
 {
-	int fd = raw_connect(h);
+	int fd = harness_connect(h);
 	char *resp;
 
 	ck_assert_int_eq(raw_send(fd, req, len), 0);
 	resp = raw_read(fd, NULL, READ_MS, closed);
 	ck_assert_int_eq(close(fd), 0);
 	return resp;
-}
-
-/* Returns the status of a raw response, or 0. */
-static long
-raw_status(const char *resp)
-{
-	long status = 0;
-
-	if (sscanf(resp, "HTTP/1.%*1[01] %ld ", &status) != 1)
-		return 0;
-	return status;
 }
 
 /* Returns header name of a raw response (a copy), or NULL. */
@@ -303,7 +205,7 @@ START_TEST(test_stream_headers)
 	char *resp, *v;
 	int fd, closed;
 
-	fd = raw_connect(h);
+	fd = harness_connect(h);
 	ck_assert_int_eq(raw_send(fd, req, sizeof req - 1), 0);
 	resp = raw_read(fd, "\r\n\r\n", READ_MS, &closed);
 	ck_assert_int_eq(raw_status(resp), 200);
@@ -641,7 +543,7 @@ hold_connections(struct harness *h, int *fds, int n)
 	int i, closed;
 
 	for (i = 0; i < n; i++) {
-		fds[i] = raw_connect(h);
+		fds[i] = harness_connect(h);
 		/* An answer means MHD counts it; kept alive after. */
 		ck_assert_int_eq(raw_send(fds[i], req, sizeof req - 1), 0);
 		resp =
@@ -658,7 +560,7 @@ assert_refused(struct harness *h)
 {
 	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 	char *resp;
-	int fd = raw_connect(h), closed;
+	int fd = harness_connect(h), closed;
 
 	/* The request may meet a closed socket: that is the point. */
 	(void)raw_send(fd, req, sizeof req - 1);
@@ -719,7 +621,7 @@ START_TEST(test_max_connections)
 	char *resp;
 
 	hold_connections(h, fds, 2);
-	fd = raw_connect(h);
+	fd = harness_connect(h);
 	ck_assert_int_eq(raw_send(fd, req, sizeof req - 1), 0);
 	resp = raw_read(fd, NULL, 500, &closed);
 	ck_assert_msg(
@@ -751,7 +653,7 @@ START_TEST(test_slow_head)
 	struct pollfd pfd;
 	char c;
 	size_t i;
-	int fd = raw_connect(h);
+	int fd = harness_connect(h);
 
 	for (i = 0; i < sizeof head - 1 && took == -1; i++) {
 		if (raw_send(fd, head + i, 1) == -1) {
@@ -785,7 +687,7 @@ START_TEST(test_client_gone_mid_head)
 	int fd, i;
 
 	for (i = 0; i < 3; i++) {
-		fd = raw_connect(h);
+		fd = harness_connect(h);
 		/* MSG_MORE holds the bytes back to go out with the FIN. */
 		ck_assert_int_eq(
 		    send(fd, part, sizeof part - 1, MSG_MORE | MSG_NOSIGNAL),
@@ -808,7 +710,7 @@ START_TEST(test_stream_outlives_deadline)
 	char *resp;
 	int fd, closed;
 
-	fd = raw_connect(h);
+	fd = harness_connect(h);
 	ck_assert_int_eq(raw_send(fd, req, sizeof req - 1), 0);
 	resp = raw_read(fd, "\r\n\r\n", READ_MS, &closed);
 	ck_assert_int_eq(raw_status(resp), 200);

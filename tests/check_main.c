@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -30,6 +29,7 @@
 
 #include "fake_upstream.h"
 #include "harness.h"
+#include "rawhttp.h"
 
 /* Bound on every wait for the child, in milliseconds. */
 #define CHILD_WAIT_MS 20000
@@ -53,16 +53,6 @@ struct tmpdir {
 	char *t_files[8];
 	size_t t_nfiles;
 };
-
-/* Returns the monotonic time in milliseconds. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Returns environ without the variables that change how gatherd logs or

@@ -5,17 +5,20 @@
  * a bounded number of tries, never by sleeping for a fixed time and
  * hoping.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <check.h>
 #include <curl/curl.h>
 #include <event2/thread.h>
 #include <json-c/json_pointer.h>
 
 #include "harness.h"
 #include "log.h"
+#include "rawhttp.h"
 
 /* Once per test process: libcurl, libevent threads, quiet logs. */
 void
@@ -236,6 +239,16 @@ harness_resp_header(const struct harness_resp *r, const char *name)
 		}
 	}
 	return NULL;
+}
+
+/* Opens a raw connection to gatherd, failing the test if it cannot. */
+int
+harness_connect(struct harness *h)
+{
+	int fd = raw_connect(api_port(h->h_api), 0);
+
+	ck_assert_msg(fd != -1, "cannot connect: %s", strerror(errno));
+	return fd;
 }
 
 /* GETs path and parses the JSON body; NULL unless status 200. */

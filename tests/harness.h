@@ -60,6 +60,8 @@ struct harness_resp *harness_request(struct harness *h, const char *method,
 void harness_resp_free(struct harness_resp *r);
 /* Returns the value of header name in r (a copy), or NULL. */
 char *harness_resp_header(const struct harness_resp *r, const char *name);
+/* Opens a raw connection to gatherd, failing the test if it cannot. */
+int harness_connect(struct harness *h);
 /* GETs path and parses the JSON body; NULL unless status 200. */
 struct json_object *harness_get_json(struct harness *h, const char *path);
 /*

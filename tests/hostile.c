@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,10 +20,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
+
+#include "rawhttp.h"
 
 /*
  * The liveness bound: /healthz on a new connection, retried while a
@@ -84,16 +84,6 @@ static long baseline_kb;
 /* The upstream gatherd polls while it is under attack (a process). */
 static pid_t upstream_pid = -1;
 
-/* Returns the monotonic time in milliseconds. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Writes text to the file dir/name. */
 static void
 write_file(const char *name, const char *text)
@@ -123,92 +113,7 @@ remove_path(const char *name)
 static int
 conn_open(void)
 {
-	struct timeval tv = {READ_MS / 1000, 0};
-	struct sockaddr_in sin;
-	int fd;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	/* Bounds connect() too, should the listen queue be full. */
-	ck_assert_int_eq(
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv), 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)daemon_port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Closes fd with a reset instead of a FIN. */
-static void
-conn_reset(int fd)
-{
-	struct linger lg = {1, 0};
-
-	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-	close(fd);
-}
-
-/* Writes len bytes; 0, or -1 once the daemon has closed or reset. */
-static int
-send_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	ssize_t n;
-
-	while (len > 0) {
-		n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Reads until the text holds until (NULL: until the end), the daemon
- * closes or resets, or timeout_ms pass; returns it (caller frees; NUL
- * bytes in it end the text early) and sets *closed.
- */
-static char *
-read_resp(int fd, const char *until, int timeout_ms, int *closed)
-{
-	long long deadline = now_ms() + timeout_ms;
-	struct pollfd pfd = {fd, POLLIN, 0};
-	size_t len = 0;
-	char *buf = calloc(1, 1), *grown;
-	ssize_t n;
-	int rc;
-
-	ck_assert_ptr_nonnull(buf);
-	*closed = 0;
-	while ((until == NULL || strstr(buf, until) == NULL) &&
-	    now_ms() < deadline) {
-		rc = poll(&pfd, 1, (int)(deadline - now_ms()));
-		if (rc == -1 && errno == EINTR)
-			continue;
-		ck_assert_int_ge(rc, 0);
-		if (rc == 0)
-			break;
-		grown = realloc(buf, len + 65536 + 1);
-		ck_assert_ptr_nonnull(grown);
-		buf = grown;
-		n = recv(fd, buf + len, 65536, 0);
-		if (n <= 0) {
-			*closed = 1;
-			break;
-		}
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-	return buf;
+	return raw_connect(daemon_port, READ_MS);
 }
 
 /* Sends req on a new connection and reads until the daemon closes. */
@@ -220,21 +125,10 @@ exchange(const void *req, size_t len, int *closed)
 
 	ck_assert_msg(fd != -1, "cannot connect: %s", strerror(errno));
 	/* A refusal may close before everything is sent: read anyway. */
-	(void)send_all(fd, req, len);
-	resp = read_resp(fd, NULL, READ_MS, closed);
+	(void)raw_send(fd, req, len);
+	resp = raw_read(fd, NULL, READ_MS, closed);
 	close(fd);
 	return resp;
-}
-
-/* Returns the status of a response, or 0 if there is none. */
-static long
-status_of(const char *resp)
-{
-	long status = 0;
-
-	if (sscanf(resp, "HTTP/1.%*1[01] %ld ", &status) != 1)
-		return 0;
-	return status;
 }
 
 /* Returns a field of /proc/PID/status in kB ("VmRSS"), or -1. */
@@ -328,14 +222,14 @@ healthz_ms(void)
 		resp = NULL;
 		if ((fd = conn_open()) == -1)
 			continue;
-		if (send_all(fd, req, sizeof req - 1) == 0)
-			resp = read_resp(fd, "{\"status\":\"ok\"}\n",
+		if (raw_send(fd, req, sizeof req - 1) == 0)
+			resp = raw_read(fd, "{\"status\":\"ok\"}\n",
 			    (int)(start + HEALTHZ_MS - now_ms()), &closed);
 		close(fd);
-	} while ((resp == NULL || status_of(resp) != 200) &&
+	} while ((resp == NULL || raw_status(resp) != 200) &&
 	    now_ms() - start < HEALTHZ_MS);
 	took = now_ms() - start;
-	ck_assert_msg(resp != NULL && status_of(resp) == 200,
+	ck_assert_msg(resp != NULL && raw_status(resp) == 200,
 	    "no /healthz within %d ms: %s", HEALTHZ_MS,
 	    resp != NULL ? resp : "(nothing)");
 	free(resp);
@@ -401,7 +295,7 @@ START_TEST(test_slowloris)
 			c = round <= (int)sizeof head - 1 ? head[round - 1]
 			                                  : 'a';
 			pfd = (struct pollfd){fds[i], POLLIN, 0};
-			if (send_all(fds[i], &c, 1) == -1 ||
+			if (raw_send(fds[i], &c, 1) == -1 ||
 			    (poll(&pfd, 1, 0) == 1 &&
 			        recv(fds[i], &c, 1, 0) <= 0)) {
 				cut[i] = now_ms() - start;
@@ -450,15 +344,15 @@ START_TEST(test_ten_thousand)
 			close(fd);
 			break;
 		case 1:
-			(void)send_all(fd, part, sizeof part - 1);
+			(void)raw_send(fd, part, sizeof part - 1);
 			close(fd);
 			break;
 		case 2:
-			(void)send_all(fd, full, sizeof full - 1);
+			(void)raw_send(fd, full, sizeof full - 1);
 			close(fd);
 			break;
 		default:
-			conn_reset(fd);
+			raw_reset(fd);
 			break;
 		}
 	}
@@ -482,9 +376,9 @@ hold_one(void)
 	char *resp;
 
 	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(send_all(fd, req, sizeof req - 1), 0);
-	resp = read_resp(fd, "{\"status\":\"ok\"}\n", READ_MS, &closed);
-	ck_assert_msg(status_of(resp) == 200, "not served: %s", resp);
+	ck_assert_int_eq(raw_send(fd, req, sizeof req - 1), 0);
+	resp = raw_read(fd, "{\"status\":\"ok\"}\n", READ_MS, &closed);
+	ck_assert_msg(raw_status(resp) == 200, "not served: %s", resp);
 	free(resp);
 	return fd;
 }
@@ -505,8 +399,8 @@ START_TEST(test_per_ip)
 			refused++;
 			continue;
 		}
-		(void)send_all(fd, req, sizeof req - 1);
-		resp = read_resp(fd, NULL, READ_MS, &closed);
+		(void)raw_send(fd, req, sizeof req - 1);
+		resp = raw_read(fd, NULL, READ_MS, &closed);
 		refused += closed && resp[0] == '\0';
 		free(resp);
 		close(fd);
@@ -546,7 +440,7 @@ expect_closed_with(const char *req, size_t len, long status)
 
 	resp = exchange(req, len, &closed);
 	ck_assert_msg(
-	    status_of(resp) == status, "not %ld: %.300s", status, resp);
+	    raw_status(resp) == status, "not %ld: %.300s", status, resp);
 	ck_assert_msg(closed, "left open: %.300s", resp);
 	free(resp);
 }
@@ -635,7 +529,7 @@ START_TEST(test_bodies)
 	    1048576, 'p', "", &len);
 	resp = exchange(req, len, &closed);
 	ck_assert_msg(
-	    status_of(resp) == 405 || status_of(resp) == 0, "%.300s", resp);
+	    raw_status(resp) == 405 || raw_status(resp) == 0, "%.300s", resp);
 	free(resp);
 	free(req);
 	check_after("bodies", offset,
@@ -665,7 +559,7 @@ START_TEST(test_methods)
 		    "\r\n",
 		    methods[i]);
 		resp = exchange(req, strlen(req), &closed);
-		status = status_of(resp);
+		status = raw_status(resp);
 		ck_assert_msg(status == 405 || status == 400, "%s: %.300s",
 		    methods[i], resp);
 		free(resp);
@@ -687,7 +581,7 @@ START_TEST(test_auth)
 	int closed;
 
 	resp = exchange(req, sizeof req - 1, &closed);
-	ck_assert_msg(status_of(resp) == 401, "%.300s", resp);
+	ck_assert_msg(raw_status(resp) == 401, "%.300s", resp);
 	free(resp);
 	check_after("auth", offset,
 	    "refused GET from 127.0.0.1: 401 missing or wrong bearer token",
@@ -724,7 +618,7 @@ expect_no_escape(const char *target, size_t tlen)
 	int closed;
 
 	resp = get_raw(target, tlen, &closed);
-	status = status_of(resp);
+	status = raw_status(resp);
 	ck_assert_msg(
 	    strstr(resp, SECRET) == NULL, "%s served the secret", target);
 	ck_assert_msg(
@@ -761,7 +655,7 @@ START_TEST(test_path_escapes)
 
 	/* The web root works, so refusals below mean something. */
 	resp = get_raw("/index.html", 11, &closed);
-	ck_assert_msg(status_of(resp) == 200 && strstr(resp, "hostile-index"),
+	ck_assert_msg(raw_status(resp) == 200 && strstr(resp, "hostile-index"),
 	    "%.300s", resp);
 	free(resp);
 	for (i = 0; i < sizeof targets / sizeof targets[0]; i++)
@@ -809,7 +703,7 @@ START_TEST(test_path_bytes)
 
 	for (i = 0; i < sizeof targets / sizeof targets[0]; i++) {
 		resp = get_raw(targets[i].t, targets[i].len, &closed);
-		ck_assert_msg(status_of(resp) == targets[i].status,
+		ck_assert_msg(raw_status(resp) == targets[i].status,
 		    "target %zu: not %ld: %.300s", i, targets[i].status, resp);
 		ck_assert_msg(strstr(resp, SECRET) == NULL,
 		    "target %zu served the secret", i);
@@ -837,9 +731,9 @@ START_TEST(test_pipelined)
 		memcpy(reqs + i * (sizeof one - 1), one, sizeof one - 1);
 	fd = conn_open();
 	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(send_all(fd, reqs, N * (sizeof one - 1)), 0);
+	ck_assert_int_eq(raw_send(fd, reqs, N * (sizeof one - 1)), 0);
 	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
-	resp = read_resp(fd, NULL, 10000, &closed);
+	resp = raw_read(fd, NULL, 10000, &closed);
 	for (p = resp; (p = strstr(p, "HTTP/1.1 200 OK")) != NULL; p++)
 		n++;
 	ck_assert_msg(n == N, "%d of %d pipelined requests answered", n, N);
@@ -886,7 +780,7 @@ START_TEST(test_slow_readers)
 	}
 	/* Now read: each must come to its end (data, then reset or end). */
 	for (i = 0; i < N; i++) {
-		resp = read_resp(fds[i], NULL, 2000, &closed);
+		resp = raw_read(fds[i], NULL, 2000, &closed);
 		gone += closed;
 		free(resp);
 		close(fds[i]);
@@ -910,10 +804,10 @@ START_TEST(test_streams)
 	for (i = 0; i < N; i++) {
 		fds[i] = conn_open();
 		ck_assert_int_ne(fds[i], -1);
-		ck_assert_int_eq(send_all(fds[i], req, sizeof req - 1), 0);
-		resp = read_resp(fds[i], "\r\n\r\n", READ_MS, &closed);
-		ok += status_of(resp) == 200;
-		busy += status_of(resp) == 503;
+		ck_assert_int_eq(raw_send(fds[i], req, sizeof req - 1), 0);
+		resp = raw_read(fds[i], "\r\n\r\n", READ_MS, &closed);
+		ok += raw_status(resp) == 200;
+		busy += raw_status(resp) == 503;
 		free(resp);
 	}
 	ck_assert_int_eq(ok, 4);
@@ -1125,9 +1019,9 @@ warm_up(void)
 
 			if (fd == -1)
 				continue;
-			(void)send_all(fd, reqs[k], strlen(reqs[k]));
+			(void)raw_send(fd, reqs[k], strlen(reqs[k]));
 			/* Streams never end: take the head and go. */
-			resp = read_resp(fd, "\r\n\r\n", READ_MS, &closed);
+			resp = raw_read(fd, "\r\n\r\n", READ_MS, &closed);
 			free(resp);
 			close(fd);
 		}
