@@ -589,34 +589,11 @@ START_TEST(test_method_not_allowed)
 }
 END_TEST
 
-/* A growing response body for libcurl. */
-struct body {
-	char *b_data;
-	size_t b_len;
-};
-
-/* libcurl write callback: appends to a struct body. */
-static size_t
-body_cb(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct body *b = arg;
-	size_t n = size * nmemb;
-	char *grown;
-
-	if ((grown = realloc(b->b_data, b->b_len + n + 1)) == NULL)
-		return 0;
-	b->b_data = grown;
-	memcpy(b->b_data + b->b_len, data, n);
-	b->b_len += n;
-	b->b_data[b->b_len] = '\0';
-	return n;
-}
-
 /* A GET that carries a body is refused with a JSON error. */
 START_TEST(test_get_with_body)
 {
 	struct harness *h = harness_start(NULL, two_sources);
-	struct body b = {NULL, 0};
+	struct harness_buf b = {NULL, 0};
 	struct curl_slist *hdrs;
 	char url[256], *ctype = NULL;
 	long status = 0;
@@ -632,7 +609,7 @@ START_TEST(test_get_with_body)
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "some=body");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

@@ -379,42 +379,45 @@ write_config(struct tmpdir *t, struct fake_upstream *fu, const char *global,
 	return file;
 }
 
-/* libcurl write callback: appends to a malloc'd string. */
-static size_t
-body_cb(char *data, size_t size, size_t nmemb, void *arg)
+/*
+ * GETs path from gatherd on port, with a bearer token if token is not
+ * NULL; returns the status, *body malloc'd.
+ */
+static long
+http_get_token(unsigned port, const char *path, const char *token, char **body)
 {
-	char **body = arg;
-	size_t old = strlen(*body), n = size * nmemb;
-	char *grown;
+	struct harness_buf b = {NULL, 0};
+	struct curl_slist *hdrs = NULL;
+	char url[256], auth[256];
+	long status = 0;
+	CURL *c;
 
-	if ((grown = realloc(*body, old + n + 1)) == NULL)
-		return 0;
-	memcpy(grown + old, data, n);
-	grown[old + n] = '\0';
-	*body = grown;
-	return n;
+	snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
+	if (token != NULL) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+		ck_assert_ptr_nonnull(hdrs = curl_slist_append(NULL, auth));
+	}
+	c = curl_easy_init();
+	ck_assert_ptr_nonnull(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	*body = b.b_data != NULL ? b.b_data : strdup("");
+	ck_assert_ptr_nonnull(*body);
+	return status;
 }
 
 /* GETs path from gatherd on port; returns the status, *body malloc'd. */
 static long
 http_get(unsigned port, const char *path, char **body)
 {
-	char url[256];
-	long status = 0;
-	CURL *c;
-
-	snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
-	*body = strdup("");
-	c = curl_easy_init();
-	ck_assert(c != NULL && *body != NULL);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	return status;
+	return http_get_token(port, path, NULL, body);
 }
 
 /* -V prints "gatherd VERSION" on stdout and exits 0. */
@@ -739,7 +742,8 @@ END_TEST
 START_TEST(test_daemon_sigterm_busy)
 {
 	struct daemon d;
-	char url[64], *body = strdup("");
+	struct harness_buf body = {NULL, 0};
+	char url[64];
 	long status = 0;
 	int tries;
 	CURL *c;
@@ -754,18 +758,19 @@ START_TEST(test_daemon_sigterm_busy)
 	/* A kept-alive client connection, still open at the signal. */
 	snprintf(url, sizeof url, "http://127.0.0.1:%u/api/v1/stats", d.d_port);
 	c = curl_easy_init();
-	ck_assert(c != NULL && body != NULL);
+	ck_assert_ptr_nonnull(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
 	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	ck_assert_int_eq(status, 200);
-	ck_assert_ptr_nonnull(strstr(body, "\"pending\""));
+	ck_assert_ptr_nonnull(body.b_data);
+	ck_assert_ptr_nonnull(strstr(body.b_data, "\"pending\""));
 	daemon_stop(&d, SIGTERM);
 	curl_easy_cleanup(c);
-	free(body);
+	free(body.b_data);
 }
 END_TEST
 
@@ -917,8 +922,9 @@ START_TEST(test_daemon_reload_diff)
 	struct daemon d;
 	long long polls, moved_polls;
 	size_t points;
+	struct harness_buf kept = {NULL, 0};
 	long connects = -1;
-	char url[128], *body = NULL;
+	char url[128], *body;
 	CURL *c;
 
 	daemon_start(&d, "/stats?name=main");
@@ -937,9 +943,8 @@ START_TEST(test_daemon_reload_diff)
 	snprintf(url, sizeof url, "http://127.0.0.1:%u/healthz", d.d_port);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-	body = strdup("");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &kept);
 	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
 
 	write_sources(&d, after);
@@ -952,7 +957,7 @@ START_TEST(test_daemon_reload_diff)
 	curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
 	ck_assert_int_eq(connects, 0);
 	curl_easy_cleanup(c);
-	free(body);
+	free(kept.b_data);
 
 	/* keep goes on where it was. */
 	ck_assert_int_ge(wait_polls(d.d_port, "keep", polls + 2), polls + 2);
@@ -1035,33 +1040,6 @@ START_TEST(test_daemon_restores_state)
 	daemon_stop(&d, SIGTERM);
 }
 END_TEST
-
-/* GETs path with a bearer token; returns the status, *body malloc'd. */
-static long
-http_get_token(unsigned port, const char *path, const char *token, char **body)
-{
-	struct curl_slist *hdrs = NULL;
-	char url[256], auth[256];
-	long status = 0;
-	CURL *c;
-
-	snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
-	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-	hdrs = curl_slist_append(NULL, auth);
-	*body = strdup("");
-	c = curl_easy_init();
-	ck_assert(c != NULL && *body != NULL && hdrs != NULL);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
-	return status;
-}
 
 /* Fails if any secret of the secrets test appears in text. */
 static void

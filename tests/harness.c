@@ -147,14 +147,8 @@ harness_stop(struct harness *h)
 	free(h);
 }
 
-/* A growing buffer for libcurl's write callbacks. */
-struct harness_buf {
-	char *b_data;
-	size_t b_len;
-};
-
 /* libcurl write callback: appends to a harness_buf. */
-static size_t
+size_t
 harness_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct harness_buf *b = arg;

@@ -40,6 +40,12 @@ struct harness_resp {
 	char *r_headers; /* raw header block */
 };
 
+/* A growing buffer for libcurl's write callbacks. */
+struct harness_buf {
+	char *b_data; /* NUL-terminated, NULL until something came */
+	size_t b_len;
+};
+
 /* Once per test process: libcurl, libevent threads, quiet logs. */
 void harness_init(void);
 /* Replaces every "@UP@" in text with up and every "@HOSTPORT@" with up
@@ -60,6 +66,8 @@ struct harness_resp *harness_request(struct harness *h, const char *method,
 void harness_resp_free(struct harness_resp *r);
 /* Returns the value of header name in r (a copy), or NULL. */
 char *harness_resp_header(const struct harness_resp *r, const char *name);
+/* libcurl write callback: appends to a struct harness_buf. */
+size_t harness_write_cb(char *data, size_t size, size_t nmemb, void *arg);
 /* Opens a raw connection to gatherd, failing the test if it cannot. */
 int harness_connect(struct harness *h);
 /* GETs path and parses the JSON body; NULL unless status 200. */
