@@ -689,24 +689,6 @@ START_TEST(test_pending_source)
 }
 END_TEST
 
-/* Writes API_TOKEN to a new temporary file; returns its path (free it). */
-static char *
-write_token_file(void)
-{
-	char *path = strdup("/tmp/gatherd-check-api-XXXXXX");
-	FILE *f;
-	int fd;
-
-	ck_assert_ptr_nonnull(path);
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	f = fdopen(fd, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_gt(fprintf(f, "%s\n", API_TOKEN), 0);
-	ck_assert_int_eq(fclose(f), 0);
-	return path;
-}
-
 /* Requests path with header and asserts a 401 asking for a bearer token. */
 static void
 assert_unauthorized(struct harness *h, const char *path, const char *header)
@@ -726,7 +708,7 @@ START_TEST(test_api_token)
 	struct json_object *doc;
 	char *path, *global;
 
-	path = write_token_file();
+	path = harness_token_file(API_TOKEN);
 	ck_assert_int_gt(asprintf(&global, "api_token_file = %s\n", path), 0);
 	h = harness_start(global, two_sources);
 	assert_unauthorized(h, "/api/v1/stats", NULL);
@@ -1019,7 +1001,7 @@ START_TEST(test_api_token_dashboard)
 	char *path, *global;
 	size_t i;
 
-	path = write_token_file();
+	path = harness_token_file(API_TOKEN);
 	ck_assert_int_gt(
 	    asprintf(&global, "api_token_file = %s\nweb_root = %s\n", path,
 	        TEST_WEB_ROOT),

@@ -318,15 +318,9 @@ START_TEST(test_cors_preflight)
 	struct harness *h;
 	struct harness_resp r = {0}, *got;
 	char *path, *global, *resp;
-	FILE *f;
 	int closed;
 
-	path = strdup("/tmp/gatherd-check-http-XXXXXX");
-	ck_assert_ptr_nonnull(path);
-	f = fdopen(mkstemp(path), "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_gt(fputs("tok3n\n", f), 0);
-	ck_assert_int_eq(fclose(f), 0);
+	path = harness_token_file("tok3n");
 	ck_assert_int_gt(
 	    asprintf(&global, "%sapi_token_file = %s\n", cors, path), 0);
 	h = harness_start(global, one_source);

@@ -931,24 +931,6 @@ START_TEST(test_http_metrics)
 }
 END_TEST
 
-/* Writes API_TOKEN to a new temporary file; returns its path (free it). */
-static char *
-write_token_file(void)
-{
-	char *path = strdup("/tmp/gatherd-check-metrics-XXXXXX");
-	FILE *f;
-	int fd;
-
-	ck_assert_ptr_nonnull(path);
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	f = fdopen(fd, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_gt(fprintf(f, "%s\n", API_TOKEN), 0);
-	ck_assert_int_eq(fclose(f), 0);
-	return path;
-}
-
 /* Runs on the loop thread: reports one good and one failed reload. */
 static void
 count_reloads_cb(evutil_socket_t fd, short what, void *arg)
@@ -971,7 +953,7 @@ START_TEST(test_http_metrics_token)
 	char *path, *global, *text;
 	size_t i;
 
-	path = write_token_file();
+	path = harness_token_file(API_TOKEN);
 	ck_assert_int_gt(asprintf(&global, "api_token_file = %s\n", path), 0);
 	h = harness_start(global, http_sources);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {

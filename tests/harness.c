@@ -235,6 +235,24 @@ harness_resp_header(const struct harness_resp *r, const char *name)
 	return NULL;
 }
 
+/* Writes token and a newline to a new temporary file; returns its path. */
+char *
+harness_token_file(const char *token)
+{
+	char *path = strdup("/tmp/gatherd-check-token-XXXXXX");
+	FILE *f;
+	int fd;
+
+	ck_assert_ptr_nonnull(path);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_gt(fprintf(f, "%s\n", token), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
 /* Opens a raw connection to gatherd, failing the test if it cannot. */
 int
 harness_connect(struct harness *h)

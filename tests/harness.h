@@ -68,6 +68,11 @@ void harness_resp_free(struct harness_resp *r);
 char *harness_resp_header(const struct harness_resp *r, const char *name);
 /* libcurl write callback: appends to a struct harness_buf. */
 size_t harness_write_cb(char *data, size_t size, size_t nmemb, void *arg);
+/*
+ * Writes token and a newline to a new temporary file, for
+ * api_token_file; returns its path (the caller unlinks and frees it).
+ */
+char *harness_token_file(const char *token);
 /* Opens a raw connection to gatherd, failing the test if it cannot. */
 int harness_connect(struct harness *h);
 /* GETs path and parses the JSON body; NULL unless status 200. */
