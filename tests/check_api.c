@@ -16,7 +16,6 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 #include <json-c/json.h>
-#include <json-c/json_pointer.h>
 
 #include "harness.h"
 
@@ -64,22 +63,12 @@ is_rfc3339(const char *s)
 	return 1;
 }
 
-/* Returns the value at ptr in doc, failing the test if it is absent. */
-static struct json_object *
-at(struct json_object *doc, const char *ptr)
-{
-	struct json_object *v = NULL;
-
-	ck_assert_msg(json_pointer_get(doc, ptr, &v) == 0, "no %s", ptr);
-	return v;
-}
-
 /* Asserts that ptr is present in doc and is JSON null. */
 static void
 assert_null(struct json_object *doc, const char *ptr)
 {
-	ck_assert_msg(at(doc, ptr) == NULL, "%s is %s, not null", ptr,
-	    json_object_to_json_string(at(doc, ptr)));
+	ck_assert_msg(harness_at(doc, ptr) == NULL, "%s is %s, not null", ptr,
+	    json_object_to_json_string(harness_at(doc, ptr)));
 }
 
 /* Asserts that ptr is an RFC 3339 UTC time string. */
@@ -95,7 +84,7 @@ assert_time(struct json_object *doc, const char *ptr)
 static void
 assert_object_len(struct json_object *doc, const char *ptr, int n)
 {
-	struct json_object *v = at(doc, ptr);
+	struct json_object *v = harness_at(doc, ptr);
 
 	ck_assert_msg(json_object_is_type(v, json_type_object),
 	    "%s: not an "
@@ -108,23 +97,12 @@ assert_object_len(struct json_object *doc, const char *ptr, int n)
 static double
 number_at(struct json_object *doc, const char *ptr)
 {
-	struct json_object *v = at(doc, ptr);
+	struct json_object *v = harness_at(doc, ptr);
 
 	ck_assert_msg(json_object_is_type(v, json_type_double) ||
 	        json_object_is_type(v, json_type_int),
 	    "%s is not a number", ptr);
 	return json_object_get_double(v);
-}
-
-/* Asserts the header name of r is exactly want. */
-static void
-assert_header(const struct harness_resp *r, const char *name, const char *want)
-{
-	char *v = harness_resp_header(r, name);
-
-	ck_assert_msg(v != NULL, "no %s header", name);
-	ck_assert_str_eq(v, want);
-	free(v);
 }
 
 /* Asserts body is {"error": {"status": status, "message": "..."}}. */
@@ -150,7 +128,7 @@ static void
 assert_json_error(const struct harness_resp *r, long status)
 {
 	ck_assert_int_eq(r->r_status, status);
-	assert_header(r, "Content-Type", "application/json");
+	harness_assert_header(r, "Content-Type", "application/json");
 	assert_error_body(r->r_body, status);
 }
 
@@ -221,8 +199,8 @@ assert_ok_entry(struct json_object *doc, const char *ptr, int nvalues)
 	snprintf(p, sizeof p, "%s/error", ptr);
 	assert_null(doc, p);
 	snprintf(p, sizeof p, "%s/expired", ptr);
-	ck_assert(json_object_is_type(at(doc, p), json_type_boolean));
-	ck_assert(!json_object_get_boolean(at(doc, p)));
+	ck_assert(json_object_is_type(harness_at(doc, p), json_type_boolean));
+	ck_assert(!json_object_get_boolean(harness_at(doc, p)));
 }
 
 /* /api/v1/stats has exactly the shape and values of the contract. */
@@ -236,7 +214,7 @@ START_TEST(test_stats_document)
 	wait_ok(h, "beta");
 	r = harness_request(h, "GET", "/api/v1/stats", NULL);
 	ck_assert_int_eq(r->r_status, 200);
-	assert_header(r, "Content-Type", "application/json");
+	harness_assert_header(r, "Content-Type", "application/json");
 	doc = json_tokener_parse(r->r_body);
 	ck_assert_msg(doc != NULL, "not JSON: %s", r->r_body);
 	assert_object_len(doc, "", 2);
@@ -249,9 +227,9 @@ START_TEST(test_stats_document)
 	assert_object_len(doc, "/sources/beta", 6);
 	assert_ok_entry(doc, "/sources/beta", 2);
 	ck_assert(json_object_is_type(
-	    at(doc, "/sources/beta/values/ratio"), json_type_double));
+	    harness_at(doc, "/sources/beta/values/ratio"), json_type_double));
 	ck_assert(json_object_get_double(
-	              at(doc, "/sources/beta/values/ratio")) == 0.25);
+	              harness_at(doc, "/sources/beta/values/ratio")) == 0.25);
 	json_object_put(doc);
 	harness_resp_free(r);
 	harness_stop(h);
@@ -273,8 +251,8 @@ START_TEST(test_source_document)
 	assert_ok_entry(one, "", 2);
 	ck_assert_int_eq(harness_int(one, "/values/active"), 1);
 	all = request_json(h, "/api/v1/stats", NULL, 200);
-	ck_assert(json_object_equal(
-	    at(one, "/values"), at(all, "/sources/alpha/values")));
+	ck_assert(json_object_equal(harness_at(one, "/values"),
+	    harness_at(all, "/sources/alpha/values")));
 	ck_assert_str_eq(harness_str(one, "/updated_at"),
 	    harness_str(all, "/sources/alpha/updated_at"));
 	json_object_put(all);
@@ -309,16 +287,20 @@ START_TEST(test_sources_view)
 	wait_ok(h, "alpha");
 	wait_ok(h, "beta");
 	doc = request_json(h, "/api/v1/sources", NULL, 200);
-	ck_assert(json_object_is_type(at(doc, "/sources"), json_type_array));
-	ck_assert_uint_eq(json_object_array_length(at(doc, "/sources")), 2);
-	src = at(doc, "/sources/0");
+	ck_assert(
+	    json_object_is_type(harness_at(doc, "/sources"), json_type_array));
+	ck_assert_uint_eq(
+	    json_object_array_length(harness_at(doc, "/sources")), 2);
+	src = harness_at(doc, "/sources/0");
 	ck_assert_str_eq(harness_str(src, "/name"), "alpha");
 	snprintf(url, sizeof url, "%s/stats?name=alpha", h->h_up);
 	ck_assert_str_eq(harness_str(src, "/url"), url);
 	ck_assert(number_at(src, "/interval_seconds") == 3600.0);
 	ck_assert(number_at(src, "/timeout_seconds") == 5.0);
-	ck_assert(json_object_is_type(at(src, "/stats"), json_type_array));
-	ck_assert_uint_eq(json_object_array_length(at(src, "/stats")), 2);
+	ck_assert(
+	    json_object_is_type(harness_at(src, "/stats"), json_type_array));
+	ck_assert_uint_eq(
+	    json_object_array_length(harness_at(src, "/stats")), 2);
 	ck_assert_str_eq(harness_str(src, "/stats/0"), "total");
 	ck_assert_str_eq(harness_str(src, "/stats/1"), "active");
 	ck_assert_str_eq(harness_str(src, "/status"), "ok");
@@ -328,9 +310,10 @@ START_TEST(test_sources_view)
 	ck_assert_int_eq(harness_int(src, "/polls_total"), 1);
 	ck_assert_int_eq(harness_int(src, "/failures_total"), 0);
 	assert_null(src, "/last_error");
-	src = at(doc, "/sources/1");
+	src = harness_at(doc, "/sources/1");
 	ck_assert_str_eq(harness_str(src, "/name"), "beta");
-	ck_assert_uint_eq(json_object_array_length(at(src, "/stats")), 2);
+	ck_assert_uint_eq(
+	    json_object_array_length(harness_at(src, "/stats")), 2);
 	ck_assert_str_eq(harness_str(src, "/stats/1"), "ratio");
 	ck_assert_int_eq(harness_int(src, "/polls_total"), 1);
 	json_object_put(doc);
@@ -390,7 +373,7 @@ START_TEST(test_healthz)
 
 	r = harness_request(h, "GET", "/healthz", NULL);
 	ck_assert_int_eq(r->r_status, 200);
-	assert_header(r, "Content-Type", "application/json");
+	harness_assert_header(r, "Content-Type", "application/json");
 	doc = json_tokener_parse(r->r_body);
 	ck_assert_ptr_nonnull(doc);
 	assert_object_len(doc, "", 1);
@@ -548,7 +531,7 @@ START_TEST(test_head)
 		    len != NULL, "%s: HEAD without Content-Length", paths[i]);
 		snprintf(want, sizeof want, "%zu", get->r_len);
 		ck_assert_str_eq(len, want);
-		assert_header(head, "Content-Type", "application/json");
+		harness_assert_header(head, "Content-Type", "application/json");
 		free(len);
 		harness_resp_free(head);
 		harness_resp_free(get);
@@ -557,7 +540,7 @@ START_TEST(test_head)
 	head = harness_request(h, "HEAD", "/api/v1/events", NULL);
 	ck_assert_int_eq(head->r_status, 200);
 	ck_assert_uint_eq(head->r_len, 0);
-	assert_header(head, "Content-Type", "text/event-stream");
+	harness_assert_header(head, "Content-Type", "text/event-stream");
 	harness_resp_free(head);
 	get = harness_request(h, "GET", "/metrics", NULL);
 	ck_assert_int_eq(get->r_status, 200);
@@ -578,12 +561,12 @@ START_TEST(test_method_not_allowed)
 	for (i = 0; i < sizeof methods / sizeof methods[0]; i++) {
 		r = harness_request(h, methods[i], "/api/v1/stats", NULL);
 		assert_json_error(r, 405);
-		assert_header(r, "Allow", "GET, HEAD");
+		harness_assert_header(r, "Allow", "GET, HEAD");
 		harness_resp_free(r);
 	}
 	r = harness_request(h, "DELETE", "/healthz", NULL);
 	assert_json_error(r, 405);
-	assert_header(r, "Allow", "GET, HEAD");
+	harness_assert_header(r, "Allow", "GET, HEAD");
 	harness_resp_free(r);
 	harness_stop(h);
 }
@@ -696,7 +679,7 @@ assert_unauthorized(struct harness *h, const char *path, const char *header)
 	struct harness_resp *r = harness_request(h, "GET", path, header);
 
 	assert_json_error(r, 401);
-	assert_header(r, "WWW-Authenticate", "Bearer");
+	harness_assert_header(r, "WWW-Authenticate", "Bearer");
 	harness_resp_free(r);
 }
 

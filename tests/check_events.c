@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include <check.h>
-#include <json-c/json_pointer.h>
 
 #include "harness.h"
 #include "rawhttp.h"
@@ -227,17 +226,6 @@ START_TEST(test_events_stalled)
 }
 END_TEST
 
-/* Returns the value at ptr in doc, failing the test if there is none. */
-static struct json_object *
-at(struct json_object *doc, const char *ptr)
-{
-	struct json_object *v = NULL;
-
-	ck_assert_msg(json_pointer_get(doc, ptr, &v) == 0, "no %s in %s", ptr,
-	    json_object_to_json_string(doc));
-	return v;
-}
-
 /* Returns the status of GET path. */
 static long
 status_of(struct harness *h, const char *path)
@@ -264,14 +252,14 @@ START_TEST(test_history)
 		doc =
 		    harness_get_json(h, "/api/v1/sources/s/history?stat=total");
 		if (doc != NULL &&
-		    json_object_array_length(at(doc, "/points")) >= 3)
+		    json_object_array_length(harness_at(doc, "/points")) >= 3)
 			break;
 		usleep(20 * 1000);
 	}
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_str_eq(harness_str(doc, "/source"), "s");
 	ck_assert_str_eq(harness_str(doc, "/stat"), "total");
-	points = at(doc, "/points");
+	points = harness_at(doc, "/points");
 	n = json_object_array_length(points);
 	ck_assert_uint_ge(n, 3);
 	p0 = json_object_array_get_idx(points, 0);
@@ -293,16 +281,16 @@ START_TEST(test_history)
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_double_eq(
 	    json_object_get_double(json_object_array_get_idx(
-	        json_object_array_get_idx(at(doc, "/points"), 0), 0)),
+	        json_object_array_get_idx(harness_at(doc, "/points"), 0), 0)),
 	    t1);
 	json_object_put(doc);
 	/* A string stat has points too, with null values. */
 	doc = harness_get_json(h, "/api/v1/sources/s/history?stat=label");
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_ptr_null(json_object_array_get_idx(
-	    json_object_array_get_idx(at(doc, "/points"), 0), 1));
-	ck_assert_uint_eq(json_object_array_length(
-	                      json_object_array_get_idx(at(doc, "/points"), 0)),
+	    json_object_array_get_idx(harness_at(doc, "/points"), 0), 1));
+	ck_assert_uint_eq(json_object_array_length(json_object_array_get_idx(
+	                      harness_at(doc, "/points"), 0)),
 	    2);
 	json_object_put(doc);
 	ck_assert_int_eq(
@@ -340,8 +328,9 @@ START_TEST(test_history_capacity)
 	json_object_put(doc);
 	doc = harness_get_json(h, "/api/v1/sources/e/history?stat=total");
 	ck_assert_ptr_nonnull(doc);
-	ck_assert_uint_eq(json_object_array_length(at(doc, "/points")), 3);
-	v = at(doc, "/points/2/1");
+	ck_assert_uint_eq(
+	    json_object_array_length(harness_at(doc, "/points")), 3);
+	v = harness_at(doc, "/points/2/1");
 	ck_assert_int_eq(json_object_get_int64(v), 42);
 	json_object_put(doc);
 	harness_stop(h);

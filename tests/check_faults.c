@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <check.h>
-#include <json-c/json_pointer.h>
 
 #include "harness.h"
 
@@ -93,17 +92,6 @@ static const struct fault faults[] = {
     {"missing stat", "/missing", "", "missing_stat", 200, RETRY_JITTER, 0},
 };
 
-/* Returns the value at ptr in doc, failing the test if there is none. */
-static struct json_object *
-at(struct json_object *doc, const char *ptr)
-{
-	struct json_object *v = NULL;
-
-	ck_assert_msg(json_pointer_get(doc, ptr, &v) == 0, "no %s in %s", ptr,
-	    json_object_to_json_string(doc));
-	return v;
-}
-
 /* Returns source name's object from /api/v1/sources (caller puts). */
 static struct json_object *
 source_view(struct harness *h, const char *name)
@@ -113,7 +101,7 @@ source_view(struct harness *h, const char *name)
 
 	doc = harness_get_json(h, "/api/v1/sources");
 	ck_assert_ptr_nonnull(doc);
-	list = at(doc, "/sources");
+	list = harness_at(doc, "/sources");
 	for (i = 0; i < json_object_array_length(list); i++) {
 		s = json_object_array_get_idx(list, i);
 		if (strcmp(json_object_get_string(
@@ -175,8 +163,10 @@ wait_kind(struct harness *h, const char *kind, struct json_object **last_ok)
 static void
 check_retry(const struct fault *f, struct json_object *view)
 {
-	long long n = json_object_get_int64(at(view, "/consecutive_failures"));
-	double retry = json_object_get_double(at(view, "/retry_in_seconds"));
+	long long n =
+	    json_object_get_int64(harness_at(view, "/consecutive_failures"));
+	double retry =
+	    json_object_get_double(harness_at(view, "/retry_in_seconds"));
 	double ceiling = RETRY_BASE_S;
 
 	ck_assert_int_ge(n, 1);
@@ -208,7 +198,7 @@ static void
 check_other_alive(struct harness *h)
 {
 	struct json_object *v = source_view(h, "other");
-	long long before = json_object_get_int64(at(v, "/polls_total"));
+	long long before = json_object_get_int64(harness_at(v, "/polls_total"));
 	long long now = before;
 	int tries;
 
@@ -216,7 +206,7 @@ check_other_alive(struct harness *h)
 	for (tries = 0; tries < 500 && now < before + 2; tries++) {
 		usleep(20 * 1000);
 		v = source_view(h, "other");
-		now = json_object_get_int64(at(v, "/polls_total"));
+		now = json_object_get_int64(harness_at(v, "/polls_total"));
 		ck_assert_str_eq(harness_str(v, "/status"), "ok");
 		json_object_put(v);
 	}
@@ -240,18 +230,19 @@ START_TEST(test_fault)
 	ck_assert_msg(ok != NULL, "%s: no ok document seen", f->f_name);
 	ck_assert_str_eq(harness_str(doc, "/status"), "stale");
 	/* The last good values, unchanged, with their time. */
-	ck_assert_msg(json_object_equal(at(doc, "/values"), at(ok, "/values")),
+	ck_assert_msg(json_object_equal(harness_at(doc, "/values"),
+	                  harness_at(ok, "/values")),
 	    "%s: values %s became %s", f->f_name,
-	    json_object_to_json_string(at(ok, "/values")),
-	    json_object_to_json_string(at(doc, "/values")));
+	    json_object_to_json_string(harness_at(ok, "/values")),
+	    json_object_to_json_string(harness_at(doc, "/values")));
 	ck_assert_str_eq(
 	    harness_str(doc, "/updated_at"), harness_str(ok, "/updated_at"));
 	if (f->f_http != 0)
 		ck_assert_int_eq(
 		    harness_int(doc, "/error/http_status"), f->f_http);
 	else
-		ck_assert(json_object_get_type(at(doc, "/error/http_status")) ==
-		    json_type_null);
+		ck_assert(json_object_get_type(harness_at(
+		              doc, "/error/http_status")) == json_type_null);
 	json_object_put(doc);
 	json_object_put(ok);
 
@@ -297,9 +288,10 @@ check_never_worked(const char *url, const char *kind)
 	doc = harness_wait_error(h, "f", kind, 10000);
 	ck_assert_msg(doc != NULL, "never %s", kind);
 	ck_assert_str_eq(harness_str(doc, "/status"), "error");
-	ck_assert_int_eq(json_object_object_length(at(doc, "/values")), 0);
-	ck_assert(
-	    json_object_get_type(at(doc, "/updated_at")) == json_type_null);
+	ck_assert_int_eq(
+	    json_object_object_length(harness_at(doc, "/values")), 0);
+	ck_assert(json_object_get_type(harness_at(doc, "/updated_at")) ==
+	    json_type_null);
 	json_object_put(doc);
 	view = source_view(h, "f");
 	check_retry(&jitter, view);
@@ -351,11 +343,12 @@ START_TEST(test_retry_after_date)
 	doc = wait_kind(h, "rate_limited", &ok);
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_ptr_nonnull(ok);
-	ck_assert(json_object_equal(at(doc, "/values"), at(ok, "/values")));
+	ck_assert(json_object_equal(
+	    harness_at(doc, "/values"), harness_at(ok, "/values")));
 	json_object_put(doc);
 	json_object_put(ok);
 	view = source_view(h, "f");
-	retry = json_object_get_double(at(view, "/retry_in_seconds"));
+	retry = json_object_get_double(harness_at(view, "/retry_in_seconds"));
 	/* The date has whole seconds; the poll ended a moment after now. */
 	ck_assert_msg(
 	    retry >= 297.0 && retry <= 300.0, "retry in %.3f s", retry);
@@ -374,7 +367,7 @@ wait_polls(struct harness *h, const char *name, long long n)
 
 	for (tries = 0; tries < 1500; tries++) {
 		v = source_view(h, name);
-		if (json_object_get_int64(at(v, "/polls_total")) >= n)
+		if (json_object_get_int64(harness_at(v, "/polls_total")) >= n)
 			return v;
 		json_object_put(v);
 		usleep(20 * 1000);
@@ -407,11 +400,13 @@ START_TEST(test_not_modified)
 	}
 	ck_assert_msg(doc != NULL, "updated_at never moved on");
 	ck_assert_str_eq(harness_str(doc, "/status"), "ok");
-	ck_assert(json_object_equal(at(doc, "/values"), at(first, "/values")));
+	ck_assert(json_object_equal(
+	    harness_at(doc, "/values"), harness_at(first, "/values")));
 	json_object_put(doc);
 	json_object_put(first);
 	view = wait_polls(h, "f", 3);
-	ck_assert_int_eq(json_object_get_int64(at(view, "/failures_total")), 0);
+	ck_assert_int_eq(
+	    json_object_get_int64(harness_at(view, "/failures_total")), 0);
 	json_object_put(view);
 	/* The upstream saw our validators, so it answered 304. */
 	inm = fake_upstream_last_header(h->h_fu, "If-None-Match");
@@ -464,8 +459,8 @@ START_TEST(test_redirect_token)
 	    fake_upstream_port(h->h_fu));
 	fake_upstream_rewrite(h->h_fu, "f", target);
 	doc = source_view(h, "f");
-	json_object_put(wait_polls(
-	    h, "f", json_object_get_int64(at(doc, "/polls_total")) + 2));
+	json_object_put(wait_polls(h, "f",
+	    json_object_get_int64(harness_at(doc, "/polls_total")) + 2));
 	json_object_put(doc);
 	doc = harness_wait_status(h, "f", "ok", 10000);
 	ck_assert_ptr_nonnull(doc);
@@ -517,7 +512,8 @@ START_TEST(test_circuit_blocks)
 	ck_assert_msg(doc != NULL, "the circuit never opened");
 	ck_assert_ptr_nonnull(ok);
 	ck_assert_str_eq(harness_str(doc, "/status"), "stale");
-	ck_assert(json_object_equal(at(doc, "/values"), at(ok, "/values")));
+	ck_assert(json_object_equal(
+	    harness_at(doc, "/values"), harness_at(ok, "/values")));
 	ck_assert_int_eq(harness_int(doc, "/error/http_status"), 500);
 	ck_assert_ptr_nonnull(strstr(
 	    harness_str(doc, "/error/message"), "http_status: HTTP 500"));
@@ -529,19 +525,21 @@ START_TEST(test_circuit_blocks)
 	ck_assert_ptr_nonnull(harness_str(view, "/circuit/next_probe_at"));
 	ck_assert_int_eq(harness_int(view, "/consecutive_failures"), 5);
 	ck_assert_double_ge(
-	    json_object_get_double(at(view, "/retry_in_seconds")), 15.0);
+	    json_object_get_double(harness_at(view, "/retry_in_seconds")),
+	    15.0);
 	ck_assert_double_le(
-	    json_object_get_double(at(view, "/retry_in_seconds")), 30.0);
+	    json_object_get_double(harness_at(view, "/retry_in_seconds")),
+	    30.0);
 	/* The kind in the operators' view stays the real one. */
 	ck_assert_str_eq(harness_str(view, "/last_error/kind"), "http_status");
-	polls = json_object_get_int64(at(view, "/polls_total"));
+	polls = json_object_get_int64(harness_at(view, "/polls_total"));
 	json_object_put(view);
 	/* While other polls on, f sends nothing. */
 	check_other_alive(h);
 	check_other_alive(h);
 	view = source_view(h, "f");
 	ck_assert_int_eq(
-	    json_object_get_int64(at(view, "/polls_total")), polls);
+	    json_object_get_int64(harness_at(view, "/polls_total")), polls);
 	json_object_put(view);
 	harness_stop(h);
 }
@@ -573,7 +571,8 @@ START_TEST(test_circuit_probe)
 	fake_upstream_rewrite(h->h_fu, "f", NULL);
 	doc = harness_wait_status(h, "f", "ok", 10000);
 	ck_assert_msg(doc != NULL, "the probe never closed it");
-	ck_assert(json_object_get_type(at(doc, "/error")) == json_type_null);
+	ck_assert(
+	    json_object_get_type(harness_at(doc, "/error")) == json_type_null);
 	json_object_put(doc);
 	view = source_view(h, "f");
 	ck_assert_str_eq(harness_str(view, "/circuit/state"), "closed");
@@ -595,7 +594,7 @@ START_TEST(test_expired)
 
 	doc = harness_wait_status(h, "f", "ok", 10000);
 	ck_assert_ptr_nonnull(doc);
-	ck_assert(!json_object_get_boolean(at(doc, "/expired")));
+	ck_assert(!json_object_get_boolean(harness_at(doc, "/expired")));
 	json_object_put(doc);
 	ready = harness_get_json(h, "/readyz");
 	ck_assert_str_eq(harness_str(ready, "/status"), "ready");
@@ -610,7 +609,7 @@ START_TEST(test_expired)
 	harness_resp_free(r);
 	for (tries = 0; tries < 500; tries++) {
 		doc = harness_get_json(h, "/api/v1/stats/f");
-		if (json_object_get_boolean(at(doc, "/expired")))
+		if (json_object_get_boolean(harness_at(doc, "/expired")))
 			break;
 		json_object_put(doc);
 		doc = NULL;
@@ -624,14 +623,17 @@ START_TEST(test_expired)
 	harness_resp_free(r);
 	free(etag);
 	ck_assert_str_eq(harness_str(doc, "/status"), "stale");
-	ck_assert(json_object_equal(at(doc, "/values"), at(ok, "/values")));
+	ck_assert(json_object_equal(
+	    harness_at(doc, "/values"), harness_at(ok, "/values")));
 	json_object_put(doc);
 	json_object_put(ok);
 	ready = harness_get_json(h, "/readyz");
 	ck_assert_str_eq(harness_str(ready, "/status"), "degraded");
 	ck_assert_str_eq(harness_str(ready, "/degraded/0"), "f");
-	ck_assert_int_eq(json_object_array_length(at(ready, "/degraded")), 1);
-	ck_assert(json_object_get_boolean(at(ready, "/sources/f/expired")));
+	ck_assert_int_eq(
+	    json_object_array_length(harness_at(ready, "/degraded")), 1);
+	ck_assert(
+	    json_object_get_boolean(harness_at(ready, "/sources/f/expired")));
 	json_object_put(ready);
 	harness_stop(h);
 }
@@ -663,9 +665,9 @@ START_TEST(test_flapping)
 		last_total = total;
 		json_object_put(doc);
 		view = source_view(h, "f");
-		polls = json_object_get_int64(at(view, "/polls_total"));
-		ck_assert_int_le(
-		    json_object_get_int64(at(view, "/consecutive_failures")),
+		polls = json_object_get_int64(harness_at(view, "/polls_total"));
+		ck_assert_int_le(json_object_get_int64(
+		                     harness_at(view, "/consecutive_failures")),
 		    1);
 		json_object_put(view);
 		usleep(10 * 1000);

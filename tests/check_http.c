@@ -72,17 +72,6 @@ raw_header(const char *resp, const char *name)
 	return v;
 }
 
-/* Asserts the header name of r is exactly want. */
-static void
-assert_header(const struct harness_resp *r, const char *name, const char *want)
-{
-	char *v = harness_resp_header(r, name);
-
-	ck_assert_msg(v != NULL, "no %s header in:\n%s", name, r->r_headers);
-	ck_assert_str_eq(v, want);
-	free(v);
-}
-
 /* Asserts r has no header name. */
 static void
 assert_no_header(const struct harness_resp *r, const char *name)
@@ -96,10 +85,10 @@ assert_no_header(const struct harness_resp *r, const char *name)
 static void
 assert_common_headers(const struct harness_resp *r)
 {
-	assert_header(r, "X-Content-Type-Options", "nosniff");
-	assert_header(r, "Referrer-Policy", "no-referrer");
-	assert_header(r, "X-Frame-Options", "DENY");
-	assert_header(r, "Vary", "Origin");
+	harness_assert_header(r, "X-Content-Type-Options", "nosniff");
+	harness_assert_header(r, "Referrer-Policy", "no-referrer");
+	harness_assert_header(r, "X-Frame-Options", "DENY");
+	harness_assert_header(r, "Vary", "Origin");
 }
 
 /* Asserts a raw response is a JSON error of status that closed. */
@@ -187,7 +176,7 @@ START_TEST(test_static_csp)
 		r = harness_request(h, "GET", paths[i], NULL);
 		ck_assert_msg(
 		    r->r_status == 200, "%s: %ld", paths[i], r->r_status);
-		assert_header(r, "Content-Security-Policy", CSP);
+		harness_assert_header(r, "Content-Security-Policy", CSP);
 		assert_common_headers(r);
 		harness_resp_free(r);
 	}
@@ -249,16 +238,17 @@ START_TEST(test_cors_listed)
 		r = harness_request(
 		    h, "GET", paths[i], "Origin: http://b.example:8080");
 		ck_assert_int_eq(r->r_status, plain->r_status);
-		assert_header(
+		harness_assert_header(
 		    r, "Access-Control-Allow-Origin", "http://b.example:8080");
 		assert_common_headers(r);
 		/* The copy has the document's other headers and body. */
 		if (strcmp(paths[i], "/api/v1/stats") == 0) {
 			etag = harness_resp_header(plain, "ETag");
 			ck_assert_ptr_nonnull(etag);
-			assert_header(r, "ETag", etag);
+			harness_assert_header(r, "ETag", etag);
 			free(etag);
-			assert_header(r, "Content-Type", "application/json");
+			harness_assert_header(
+			    r, "Content-Type", "application/json");
 		}
 		if (strcmp(paths[i], "/healthz") == 0)
 			ck_assert_str_eq(r->r_body, plain->r_body);
@@ -294,11 +284,11 @@ START_TEST(test_cors_unlisted)
 		r = harness_request(h, "GET", "/api/v1/stats", origins[i]);
 		ck_assert_int_eq(r->r_status, 200);
 		assert_no_header(r, "Access-Control-Allow-Origin");
-		assert_header(r, "Vary", "Origin");
+		harness_assert_header(r, "Vary", "Origin");
 		harness_resp_free(r);
 		r = harness_request(h, "OPTIONS", "/api/v1/stats", origins[i]);
 		ck_assert_int_eq(r->r_status, 405);
-		assert_header(r, "Allow", "GET, HEAD");
+		harness_assert_header(r, "Allow", "GET, HEAD");
 		assert_no_header(r, "Access-Control-Allow-Origin");
 		harness_resp_free(r);
 	}
@@ -327,18 +317,20 @@ START_TEST(test_cors_preflight)
 	resp = raw_exchange(h, req, sizeof req - 1, &closed);
 	r.r_headers = resp;
 	ck_assert_msg(raw_status(resp) == 204, "%s", resp);
-	assert_header(&r, "Access-Control-Allow-Origin", "https://a.example");
-	assert_header(&r, "Access-Control-Allow-Methods", "GET, HEAD");
-	assert_header(
+	harness_assert_header(
+	    &r, "Access-Control-Allow-Origin", "https://a.example");
+	harness_assert_header(&r, "Access-Control-Allow-Methods", "GET, HEAD");
+	harness_assert_header(
 	    &r, "Access-Control-Allow-Headers", "Authorization, If-None-Match");
-	assert_header(&r, "Access-Control-Max-Age", "600");
+	harness_assert_header(&r, "Access-Control-Max-Age", "600");
 	assert_common_headers(&r);
 	free(resp);
 	/* The real request still needs the token; its 401 is readable. */
 	got = harness_request(
 	    h, "GET", "/api/v1/stats", "Origin: https://a.example");
 	ck_assert_int_eq(got->r_status, 401);
-	assert_header(got, "Access-Control-Allow-Origin", "https://a.example");
+	harness_assert_header(
+	    got, "Access-Control-Allow-Origin", "https://a.example");
 	harness_resp_free(got);
 	harness_stop(h);
 	ck_assert_int_eq(unlink(path), 0);
@@ -360,7 +352,7 @@ START_TEST(test_cors_off)
 	r = harness_request(
 	    h, "OPTIONS", "/api/v1/stats", "Origin: https://a.example");
 	ck_assert_int_eq(r->r_status, 405);
-	assert_header(r, "Allow", "GET, HEAD");
+	harness_assert_header(r, "Allow", "GET, HEAD");
 	harness_resp_free(r);
 	harness_stop(h);
 }

@@ -846,17 +846,6 @@ wait_metrics_line(struct harness *h, const char *header, const char *line)
 	return NULL;
 }
 
-/* Asserts the header name of r is exactly want. */
-static void
-assert_header(const struct harness_resp *r, const char *name, const char *want)
-{
-	char *v = harness_resp_header(r, name);
-
-	ck_assert_msg(v != NULL, "no %s header", name);
-	ck_assert_str_eq(v, want);
-	free(v);
-}
-
 /* After real polls: values, counters and the exposition's media type. */
 START_TEST(test_http_metrics)
 {
@@ -876,7 +865,7 @@ START_TEST(test_http_metrics)
 	harness_resp_free(r);
 	r = harness_request(h, "GET", "/metrics", NULL);
 	ck_assert_int_eq(r->r_status, 200);
-	assert_header(r, "Content-Type", METRICS_CONTENT_TYPE);
+	harness_assert_header(r, "Content-Type", METRICS_CONTENT_TYPE);
 	assert_line(r->r_body, "gatherd_sources 2");
 	assert_line(
 	    r->r_body, "gatherd_build_info{version=\"" GATHERD_VERSION "\"} 1");
@@ -919,7 +908,7 @@ START_TEST(test_http_metrics)
 	head = harness_request(h, "HEAD", "/metrics", NULL);
 	ck_assert_int_eq(head->r_status, 200);
 	ck_assert_uint_eq(head->r_len, 0);
-	assert_header(head, "Content-Type", METRICS_CONTENT_TYPE);
+	harness_assert_header(head, "Content-Type", METRICS_CONTENT_TYPE);
 	harness_resp_free(head);
 	/* Rendered per request: no ETag to get a stale 304 with. */
 	ck_assert_ptr_null(harness_resp_header(r, "ETag"));
@@ -959,8 +948,8 @@ START_TEST(test_http_metrics_token)
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		r = harness_request(h, "GET", "/metrics", bad[i]);
 		ck_assert_int_eq(r->r_status, 401);
-		assert_header(r, "Content-Type", "application/json");
-		assert_header(r, "WWW-Authenticate", "Bearer");
+		harness_assert_header(r, "Content-Type", "application/json");
+		harness_assert_header(r, "WWW-Authenticate", "Bearer");
 		ck_assert_ptr_null(strstr(r->r_body, "gatherd_"));
 		harness_resp_free(r);
 	}

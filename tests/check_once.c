@@ -11,7 +11,6 @@
 
 #include <check.h>
 #include <json-c/json.h>
-#include <json-c/json_pointer.h>
 
 #include "config.h"
 #include "fake_upstream.h"
@@ -51,21 +50,11 @@ run_once(struct fake_upstream *fu, const char *text)
 	return res;
 }
 
-/* Returns the value at ptr in doc, failing the test if it is absent. */
-static struct json_object *
-at(struct json_object *doc, const char *ptr)
-{
-	struct json_object *v = NULL;
-
-	ck_assert_msg(json_pointer_get(doc, ptr, &v) == 0, "no %s", ptr);
-	return v;
-}
-
 /* Returns the number of members of the object at ptr in doc. */
 static int
 object_len(struct json_object *doc, const char *ptr)
 {
-	struct json_object *v = at(doc, ptr);
+	struct json_object *v = harness_at(doc, ptr);
 
 	ck_assert_msg(json_object_is_type(v, json_type_object),
 	    "%s: not an "
@@ -90,7 +79,7 @@ assert_source_ok(struct json_object *doc, const char *name)
 	snprintf(p, sizeof p, "/sources/%s/values/active", name);
 	ck_assert_int_eq(harness_int(doc, p), 1);
 	snprintf(p, sizeof p, "/sources/%s/error", name);
-	ck_assert_ptr_null(at(doc, p));
+	ck_assert_ptr_null(harness_at(doc, p));
 	snprintf(p, sizeof p, "/sources/%s/updated_at", name);
 	ck_assert_ptr_nonnull(harness_str(doc, p));
 }
@@ -149,7 +138,7 @@ START_TEST(test_one_failing_source)
 	ck_assert_int_eq(
 	    harness_int(doc, "/sources/bad/error/http_status"), 500);
 	ck_assert_int_eq(object_len(doc, "/sources/bad/values"), 0);
-	ck_assert_ptr_null(at(doc, "/sources/bad/updated_at"));
+	ck_assert_ptr_null(harness_at(doc, "/sources/bad/updated_at"));
 	json_object_put(doc);
 	fake_upstream_stop(fu);
 }

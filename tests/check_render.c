@@ -11,9 +11,9 @@
 
 #include <check.h>
 #include <json-c/json.h>
-#include <json-c/json_pointer.h>
 
 #include "cache.h"
+#include "harness.h"
 #include "log.h"
 #include "render.h"
 
@@ -110,24 +110,11 @@ parse_output(char *text, size_t len)
 	return doc;
 }
 
-/* Returns what ptr selects in doc (NULL for JSON null); must exist. */
-static struct json_object *
-at(struct json_object *doc, const char *ptr)
-{
-	struct json_object *v = NULL;
-
-	ck_assert_msg(json_pointer_get(doc, ptr, &v) == 0,
-	    "nothing at %s in "
-	    "%s",
-	    ptr, json_object_to_json_string(doc));
-	return v;
-}
-
 /* Asserts that ptr selects the string want. */
 static void
 expect_str(struct json_object *doc, const char *ptr, const char *want)
 {
-	struct json_object *v = at(doc, ptr);
+	struct json_object *v = harness_at(doc, ptr);
 
 	ck_assert_msg(json_object_is_type(v, json_type_string),
 	    "%s is %s, want \"%s\"", ptr, json_object_to_json_string(v), want);
@@ -138,7 +125,7 @@ expect_str(struct json_object *doc, const char *ptr, const char *want)
 static void
 expect_null(struct json_object *doc, const char *ptr)
 {
-	struct json_object *v = at(doc, ptr);
+	struct json_object *v = harness_at(doc, ptr);
 
 	ck_assert_msg(v == NULL, "%s is %s, want null", ptr,
 	    json_object_to_json_string(v));
@@ -148,7 +135,7 @@ expect_null(struct json_object *doc, const char *ptr)
 static void
 expect_int(struct json_object *doc, const char *ptr, int64_t want)
 {
-	struct json_object *v = at(doc, ptr);
+	struct json_object *v = harness_at(doc, ptr);
 
 	ck_assert_msg(json_object_is_type(v, json_type_int),
 	    "%s is %s, want %lld", ptr, json_object_to_json_string(v),
@@ -160,7 +147,7 @@ expect_int(struct json_object *doc, const char *ptr, int64_t want)
 static void
 expect_num(struct json_object *doc, const char *ptr, double want)
 {
-	struct json_object *v = at(doc, ptr);
+	struct json_object *v = harness_at(doc, ptr);
 
 	ck_assert_msg(json_object_is_type(v, json_type_double) ||
 	        json_object_is_type(v, json_type_int),
@@ -175,8 +162,9 @@ expect_json(struct json_object *doc, const char *ptr, const char *want)
 	struct json_object *w = json_tokener_parse(want);
 
 	ck_assert_ptr_nonnull(w);
-	ck_assert_msg(json_object_equal(at(doc, ptr), w), "%s is %s, want %s",
-	    ptr, json_object_to_json_string(at(doc, ptr)), want);
+	ck_assert_msg(json_object_equal(harness_at(doc, ptr), w),
+	    "%s is %s, want %s", ptr,
+	    json_object_to_json_string(harness_at(doc, ptr)), want);
 	json_object_put(w);
 }
 
@@ -193,7 +181,8 @@ START_TEST(test_stats_pending)
 	text = render_stats(fx.c, NOW, &len);
 	doc = parse_output(text, len);
 	expect_str(doc, "/generated_at", "2026-11-18T11:06:40Z");
-	ck_assert_int_eq(json_object_object_length(at(doc, "/sources")), 3);
+	ck_assert_int_eq(
+	    json_object_object_length(harness_at(doc, "/sources")), 3);
 	for (i = 0; i < 3; i++) {
 		snprintf(ptr, sizeof ptr, "/sources/%s/status", names[i]);
 		expect_str(doc, ptr, "pending");
@@ -225,7 +214,8 @@ START_TEST(test_stats_states)
 	text = render_stats(fx.c, NOW, &len);
 	doc = parse_output(text, len);
 	expect_str(doc, "/generated_at", "2026-11-18T11:06:40Z");
-	ck_assert_int_eq(json_object_object_length(at(doc, "/sources")), 3);
+	ck_assert_int_eq(
+	    json_object_object_length(harness_at(doc, "/sources")), 3);
 
 	expect_str(doc, "/sources/signups/status", "ok");
 	expect_str(doc, "/sources/signups/updated_at", "2026-11-18T11:06:37Z");
@@ -249,7 +239,8 @@ START_TEST(test_stats_states)
 	expect_int(doc, "/sources/errors/error/http_status", 503);
 	expect_str(doc, "/sources/errors/error/at", "2026-11-18T11:06:39Z");
 	ck_assert_int_eq(
-	    json_object_object_length(at(doc, "/sources/errors/error")), 4);
+	    json_object_object_length(harness_at(doc, "/sources/errors/error")),
+	    4);
 	json_object_put(doc);
 	free(text);
 	fixture_free(&fx);
@@ -388,9 +379,11 @@ START_TEST(test_sources)
 	ck_assert_msg(
 	    strstr(text, "secret") == NULL && strstr(text, "user:") == NULL,
 	    "credentials shown: %s", text);
-	ck_assert_msg(json_object_is_type(at(doc, "/sources"), json_type_array),
+	ck_assert_msg(
+	    json_object_is_type(harness_at(doc, "/sources"), json_type_array),
 	    "sources is not an array");
-	ck_assert_uint_eq(json_object_array_length(at(doc, "/sources")), 3);
+	ck_assert_uint_eq(
+	    json_object_array_length(harness_at(doc, "/sources")), 3);
 
 	expect_str(doc, "/sources/0/name", "signups");
 	expect_str(
@@ -458,7 +451,8 @@ START_TEST(test_error_body)
 	expect_int(doc, "/error/status", 404);
 	expect_str(doc, "/error/message", "x");
 	ck_assert_int_eq(json_object_object_length(doc), 1);
-	ck_assert_int_eq(json_object_object_length(at(doc, "/error")), 2);
+	ck_assert_int_eq(
+	    json_object_object_length(harness_at(doc, "/error")), 2);
 	json_object_put(doc);
 	free(text);
 

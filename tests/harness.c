@@ -263,6 +263,18 @@ harness_connect(struct harness *h)
 	return fd;
 }
 
+/* Asserts the header name of r is exactly want. */
+void
+harness_assert_header(
+    const struct harness_resp *r, const char *name, const char *want)
+{
+	char *v = harness_resp_header(r, name);
+
+	ck_assert_msg(v != NULL, "no %s header in:\n%s", name, r->r_headers);
+	ck_assert_str_eq(v, want);
+	free(v);
+}
+
 /* GETs path and parses the JSON body; NULL unless status 200. */
 struct json_object *
 harness_get_json(struct harness *h, const char *path)
@@ -313,6 +325,17 @@ harness_wait_error(
     struct harness *h, const char *name, const char *kind, int timeout_ms)
 {
 	return harness_wait_for(h, name, "/error/kind", kind, timeout_ms);
+}
+
+/* Returns the value at ptr in doc (NULL for JSON null); it must exist. */
+struct json_object *
+harness_at(struct json_object *doc, const char *ptr)
+{
+	struct json_object *v = NULL;
+
+	ck_assert_msg(json_pointer_get(doc, ptr, &v) == 0, "no %s in %s", ptr,
+	    json_object_to_json_string(doc));
+	return v;
 }
 
 /* Returns the string at JSON Pointer ptr in doc, or NULL (borrowed). */

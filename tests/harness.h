@@ -75,6 +75,9 @@ size_t harness_write_cb(char *data, size_t size, size_t nmemb, void *arg);
 char *harness_token_file(const char *token);
 /* Opens a raw connection to gatherd, failing the test if it cannot. */
 int harness_connect(struct harness *h);
+/* Asserts the header name of r is exactly want. */
+void harness_assert_header(
+    const struct harness_resp *r, const char *name, const char *want);
 /* GETs path and parses the JSON body; NULL unless status 200. */
 struct json_object *harness_get_json(struct harness *h, const char *path);
 /*
@@ -86,6 +89,11 @@ struct json_object *harness_wait_status(
 /* Like harness_wait_status, until error.kind is kind. */
 struct json_object *harness_wait_error(
     struct harness *h, const char *name, const char *kind, int timeout_ms);
+/*
+ * Returns the value at JSON Pointer ptr in doc (NULL for JSON null,
+ * borrowed), failing the test if there is none.
+ */
+struct json_object *harness_at(struct json_object *doc, const char *ptr);
 /* Returns the string at JSON Pointer ptr in doc, or NULL (borrowed). */
 const char *harness_str(struct json_object *doc, const char *ptr);
 /* Returns the integer at JSON Pointer ptr in doc, or -1. */
