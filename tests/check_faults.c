@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -255,27 +253,6 @@ START_TEST(test_fault)
 }
 END_TEST
 
-/* Returns a URL of a port on 127.0.0.1 where nothing listens. */
-static char *
-closed_port_url(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
-	char *url;
-	int fd;
-
-	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	ck_assert_int_gt(
-	    asprintf(&url, "http://127.0.0.1:%u/stats", ntohs(sa.sin_port)), 0);
-	return url;
-}
-
 /* A source that never worked: the kind, no values, the others fine. */
 static void
 check_never_worked(const char *url, const char *kind)
@@ -303,7 +280,7 @@ check_never_worked(const char *url, const char *kind)
 /* Connection refused is kind connect. */
 START_TEST(test_connection_refused)
 {
-	char *url = closed_port_url();
+	char *url = harness_closed_port_url();
 
 	check_never_worked(url, "connect");
 	free(url);

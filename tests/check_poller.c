@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -252,27 +250,17 @@ END_TEST
 /* A refused connection is kind connect, and status error with no value. */
 START_TEST(test_connect_refused)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
 	struct harness *h;
 	struct json_object *doc;
-	char *src;
-	int fd;
+	char *url = harness_closed_port_url(), *src;
 
-	/* Take a free port, then close it so nothing listens there. */
-	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
 	ck_assert_int_gt(asprintf(&src,
 	                     "[source c]\n"
-	                     "url = http://127.0.0.1:%u/stats\ninterval = 1h\n"
+	                     "url = %s\ninterval = 1h\n"
 	                     "stat total = /data/total\n",
-	                     ntohs(sa.sin_port)),
+	                     url),
 	    0);
+	free(url);
 	h = harness_start(NULL, src);
 	doc = harness_wait_error(h, "c", "connect", 10000);
 	ck_assert_ptr_nonnull(doc);

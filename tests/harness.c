@@ -3,12 +3,15 @@
  * thread exactly as in the daemon; the test thread makes blocking
  * libcurl requests against its API and waits for states by polling with
  * a bounded number of tries, never by sleeping for a fixed time and
- * hoping.
+ * hoping.  The small helpers more than one test program needs (token
+ * files, a closed port, JSON and header assertions) live here too.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -251,6 +254,27 @@ harness_token_file(const char *token)
 	ck_assert_int_gt(fprintf(f, "%s\n", token), 0);
 	ck_assert_int_eq(fclose(f), 0);
 	return path;
+}
+
+/* Returns a URL of a port on 127.0.0.1 where nothing listens. */
+char *
+harness_closed_port_url(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	char *url;
+	int fd;
+
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	ck_assert_int_gt(
+	    asprintf(&url, "http://127.0.0.1:%u/stats", ntohs(sa.sin_port)), 0);
+	return url;
 }
 
 /* Opens a raw connection to gatherd, failing the test if it cannot. */

@@ -73,6 +73,11 @@ size_t harness_write_cb(char *data, size_t size, size_t nmemb, void *arg);
  * api_token_file; returns its path (the caller unlinks and frees it).
  */
 char *harness_token_file(const char *token);
+/*
+ * Returns "http://127.0.0.1:PORT/stats" for a port where nothing
+ * listens (the caller frees).
+ */
+char *harness_closed_port_url(void);
 /* Opens a raw connection to gatherd, failing the test if it cannot. */
 int harness_connect(struct harness *h);
 /* Asserts the header name of r is exactly want. */
