@@ -399,17 +399,11 @@ END_TEST
 /* Redirects keep the bearer token on the same host and drop it elsewhere. */
 START_TEST(test_redirect_token)
 {
-	char dir[] = "/tmp/gatherd-faults.XXXXXX", path[64], *text, *auth;
+	char *path = harness_token_file("t0ken"), *text, *auth;
 	char target[160];
 	struct json_object *doc;
 	struct harness *h;
-	FILE *tf;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/token", dir);
-	ck_assert_ptr_nonnull(tf = fopen(path, "w"));
-	fputs("t0ken\n", tf);
-	fclose(tf);
 	ck_assert_int_gt(asprintf(&text,
 	                     "[source f]\nurl = @UP@/stats?name=f\n"
 	                     "interval = 200ms\ntoken_file = %s\n"
@@ -448,7 +442,7 @@ START_TEST(test_redirect_token)
 	harness_stop(h);
 	free(text);
 	unlink(path);
-	rmdir(dir);
+	free(path);
 }
 END_TEST
 

@@ -117,16 +117,10 @@ END_TEST
 /* User-Agent, the bearer token and extra headers reach the upstream. */
 START_TEST(test_headers)
 {
-	char dir[] = "/tmp/gatherd-test.XXXXXX", path[64], *src, *v;
+	char *path = harness_token_file("  s3cret-token"), *src, *v;
 	struct harness *h;
 	struct json_object *doc;
-	FILE *f;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/token", dir);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fputs("  s3cret-token\n", f);
-	fclose(f);
 	ck_assert_int_gt(asprintf(&src,
 	                     "[source h]\nurl = @UP@/headers\n"
 	                     "interval = 1h\ntoken_file = %s\nheader = "
@@ -151,7 +145,7 @@ START_TEST(test_headers)
 	harness_stop(h);
 	free(src);
 	unlink(path);
-	rmdir(dir);
+	free(path);
 }
 END_TEST
 
