@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "cache.h"
+#include "harness.h"
 #include "log.h"
 
 /* A fixed wall time in ms: 2026-11-18T11:06:40Z. */
@@ -39,12 +40,7 @@ static const char conf_text[] =
 static struct config *
 load_config(void)
 {
-	char err[CONFIG_ERR_LEN] = "";
-	struct config *cf;
-
-	cf = config_load_string(conf_text, "cache.conf", err, sizeof err);
-	ck_assert_msg(cf != NULL, "config: %s", err);
-	return cf;
+	return harness_config(conf_text, "cache.conf");
 }
 
 /* Returns {"total": total, "active": active}. */
@@ -313,13 +309,10 @@ END_TEST
 /* A config with no source gives an empty cache. */
 START_TEST(test_empty)
 {
-	char err[CONFIG_ERR_LEN] = "";
 	struct config *cf;
 	struct cache *c;
 
-	cf = config_load_string(
-	    "[gatherd]\nmax_per_host = 1\n", "e.conf", err, sizeof err);
-	ck_assert_msg(cf != NULL, "config: %s", err);
+	cf = harness_config("[gatherd]\nmax_per_host = 1\n", "e.conf");
 	c = cache_new(cf);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(cache_count(c), 0);

@@ -186,12 +186,7 @@ static const char exact_text[] =
 static struct config *
 load_config(const char *text)
 {
-	char err[CONFIG_ERR_LEN] = "";
-	struct config *cf;
-
-	cf = config_load_string(text, "metrics.conf", err, sizeof err);
-	ck_assert_msg(cf != NULL, "config: %s", err);
-	return cf;
+	return harness_config(text, "metrics.conf");
 }
 
 /* Returns the JSON text parsed, failing the test if it does not parse. */

@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "cache.h"
+#include "harness.h"
 #include "log.h"
 #include "notify.h"
 #include "source.h"
@@ -125,11 +126,9 @@ expect_none(struct nsock *n)
 static struct cache *
 make_cache(struct config **cf)
 {
-	char err[CONFIG_ERR_LEN];
 	struct cache *c;
 
-	*cf = config_load_string(conf_text, "t.conf", err, sizeof err);
-	ck_assert_msg(*cf != NULL, "%s", err);
+	*cf = harness_config(conf_text, "t.conf");
 	c = cache_new(*cf);
 	ck_assert_ptr_nonnull(c);
 	return c;

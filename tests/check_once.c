@@ -28,15 +28,14 @@ static struct once_result
 run_once(struct fake_upstream *fu, const char *text)
 {
 	struct once_result res;
-	char err[CONFIG_ERR_LEN] = "", up[64], *full, *out = NULL;
+	char up[64], *full, *out = NULL;
 	struct config *cf;
 	size_t outlen = 0;
 	FILE *f;
 
 	snprintf(up, sizeof up, "http://127.0.0.1:%u", fake_upstream_port(fu));
 	full = harness_subst(text, up);
-	cf = config_load_string(full, "once.conf", err, sizeof err);
-	ck_assert_msg(cf != NULL, "config: %s", err);
+	cf = harness_config(full, "once.conf");
 	f = open_memstream(&out, &outlen);
 	ck_assert_ptr_nonnull(f);
 	res.or_rc = once_run(cf, f);

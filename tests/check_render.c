@@ -48,10 +48,7 @@ struct fixture {
 static void
 fixture_init(struct fixture *fx)
 {
-	char err[CONFIG_ERR_LEN] = "";
-
-	fx->cf = config_load_string(conf_text, "render.conf", err, sizeof err);
-	ck_assert_msg(fx->cf != NULL, "config: %s", err);
+	fx->cf = harness_config(conf_text, "render.conf");
 	fx->c = cache_new(fx->cf);
 	ck_assert_ptr_nonnull(fx->c);
 }
@@ -518,16 +515,13 @@ END_TEST
 /* A cache with no sources renders empty collections. */
 START_TEST(test_empty_cache)
 {
-	char err[CONFIG_ERR_LEN] = "";
 	struct config *cf;
 	struct cache *c;
 	struct json_object *doc;
 	char *text;
 	size_t len = 0;
 
-	cf = config_load_string(
-	    "[gatherd]\nmax_per_host = 1\n", "e.conf", err, sizeof err);
-	ck_assert_msg(cf != NULL, "config: %s", err);
+	cf = harness_config("[gatherd]\nmax_per_host = 1\n", "e.conf");
 	c = cache_new(cf);
 	text = render_stats(c, NOW, &len);
 	ck_assert_str_eq(text,

@@ -29,6 +29,7 @@
 
 #include "cache.h"
 #include "config.h"
+#include "harness.h"
 #include "log.h"
 #include "store.h"
 #include "timeutil.h"
@@ -194,8 +195,8 @@ remove_dir(const char *dir)
 static struct config *
 load_config(const char *text, const char *dir)
 {
-	char err[CONFIG_ERR_LEN] = "", *buf, *at;
 	struct config *cf;
+	char *buf, *at;
 
 	buf = malloc(strlen(text) + strlen(dir) + 1);
 	ck_assert_ptr_nonnull(buf);
@@ -203,8 +204,7 @@ load_config(const char *text, const char *dir)
 		sprintf(buf, "%.*s%s%s", (int)(at - text), text, dir, at + 5);
 	else
 		strcpy(buf, text);
-	cf = config_load_string(buf, "store.conf", err, sizeof err);
-	ck_assert_msg(cf != NULL, "config: %s", err);
+	cf = harness_config(buf, "store.conf");
 	free(buf);
 	return cf;
 }

@@ -238,6 +238,17 @@ harness_resp_header(const struct harness_resp *r, const char *name)
 	return NULL;
 }
 
+/* Loads text as the config file name, failing the test on an error. */
+struct config *
+harness_config(const char *text, const char *name)
+{
+	char err[CONFIG_ERR_LEN] = "";
+	struct config *cf = config_load_string(text, name, err, sizeof err);
+
+	ck_assert_msg(cf != NULL, "config: %s", err);
+	return cf;
+}
+
 /* Writes token and a newline to a new temporary file; returns its path. */
 char *
 harness_token_file(const char *token)

@@ -68,6 +68,8 @@ void harness_resp_free(struct harness_resp *r);
 char *harness_resp_header(const struct harness_resp *r, const char *name);
 /* libcurl write callback: appends to a struct harness_buf. */
 size_t harness_write_cb(char *data, size_t size, size_t nmemb, void *arg);
+/* Loads text as the config file name, failing the test on an error. */
+struct config *harness_config(const char *text, const char *name);
 /*
  * Writes token and a newline to a new temporary file, for
  * api_token_file; returns its path (the caller unlinks and frees it).
