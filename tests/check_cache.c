@@ -18,29 +18,11 @@
 /* A fixed wall time in ms: 2026-11-18T11:06:40Z. */
 #define T0 1795000000000LL
 
-/* Three sources: one with credentials, one all defaults, one fast. */
-static const char conf_text[] =
-    "[source signups]\n"
-    "url = https://user:secret@api.example.com/v1/signups?x=1\n"
-    "interval = 30s\n"
-    "timeout = 5s\n"
-    "stat total = /data/total\n"
-    "stat active = /data/active\n"
-    "\n"
-    "[source orders]\n"
-    "url = http://orders.example.net/stats\n"
-    "stat count = /count\n"
-    "\n"
-    "[source errors]\n"
-    "url = https://errors.example.org/\n"
-    "interval = 1500ms\n"
-    "stat rate = /rate\n";
-
-/* Loads conf_text, failing the test if it does not parse. */
+/* Loads harness_three_sources, failing the test if it does not parse. */
 static struct config *
 load_config(void)
 {
-	return harness_config(conf_text, "cache.conf");
+	return harness_config(harness_three_sources, "cache.conf");
 }
 
 /* Returns {"total": total, "active": active}. */

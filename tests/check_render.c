@@ -20,35 +20,17 @@
 /* "Now" in every test: 2026-11-18T11:06:40Z. */
 #define NOW 1795000000000LL
 
-/* Three sources: one with credentials, one all defaults, one fast. */
-static const char conf_text[] =
-    "[source signups]\n"
-    "url = https://user:secret@api.example.com/v1/signups?x=1\n"
-    "interval = 30s\n"
-    "timeout = 5s\n"
-    "stat total = /data/total\n"
-    "stat active = /data/active\n"
-    "\n"
-    "[source orders]\n"
-    "url = http://orders.example.net/stats\n"
-    "stat count = /count\n"
-    "\n"
-    "[source errors]\n"
-    "url = https://errors.example.org/\n"
-    "interval = 1500ms\n"
-    "stat rate = /rate\n";
-
 /* A config and its cache, made and freed around each test. */
 struct fixture {
 	struct config *cf;
 	struct cache *c;
 };
 
-/* Loads conf_text and makes an all-pending cache. */
+/* Loads harness_three_sources and makes an all-pending cache. */
 static void
 fixture_init(struct fixture *fx)
 {
-	fx->cf = harness_config(conf_text, "render.conf");
+	fx->cf = harness_config(harness_three_sources, "render.conf");
 	fx->c = cache_new(fx->cf);
 	ck_assert_ptr_nonnull(fx->c);
 }

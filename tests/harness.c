@@ -23,6 +23,24 @@
 #include "log.h"
 #include "rawhttp.h"
 
+/* Three sources: one with credentials, one all defaults, one fast. */
+const char harness_three_sources[] =
+    "[source signups]\n"
+    "url = https://user:secret@api.example.com/v1/signups?x=1\n"
+    "interval = 30s\n"
+    "timeout = 5s\n"
+    "stat total = /data/total\n"
+    "stat active = /data/active\n"
+    "\n"
+    "[source orders]\n"
+    "url = http://orders.example.net/stats\n"
+    "stat count = /count\n"
+    "\n"
+    "[source errors]\n"
+    "url = https://errors.example.org/\n"
+    "interval = 1500ms\n"
+    "stat rate = /rate\n";
+
 /* Once per test process: libcurl, libevent threads, quiet logs. */
 void
 harness_init(void)

@@ -46,6 +46,12 @@ struct harness_buf {
 	size_t b_len;
 };
 
+/*
+ * The config of check_cache's and check_render's unit tests: three
+ * sources, signups with credentials, orders all defaults, errors fast.
+ */
+extern const char harness_three_sources[];
+
 /* Once per test process: libcurl, libevent threads, quiet logs. */
 void harness_init(void);
 /* Replaces every "@UP@" in text with up and every "@HOSTPORT@" with up
