@@ -77,8 +77,8 @@ size_t harness_write_cb(char *data, size_t size, size_t nmemb, void *arg);
 /* Loads text as the config file name, failing the test on an error. */
 struct config *harness_config(const char *text, const char *name);
 /*
- * Writes token and a newline to a new temporary file, for
- * api_token_file; returns its path (the caller unlinks and frees it).
+ * Writes token and a newline to a new temporary file, for a token_file
+ * or api_token_file; returns its path (the caller unlinks and frees it).
  */
 char *harness_token_file(const char *token);
 /*
