@@ -2,7 +2,9 @@
  * Test harness for in-process integration tests: a fake upstream on
  * 127.0.0.1:0, a config pointing at it, and gatherd's loop (cache,
  * poller, API on 127.0.0.1:0) running in a second thread.  The test
- * thread talks to gatherd only over HTTP, as a dashboard would.
+ * thread talks to gatherd only over HTTP, as a dashboard would.  Also
+ * the helpers the test programs share: token files, configs loaded or
+ * failed, JSON Pointer and header assertions.
  */
 #ifndef GATHERD_HARNESS_H
 #define GATHERD_HARNESS_H
