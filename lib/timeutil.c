@@ -8,38 +8,35 @@
 
 #include "timeutil.h"
 
-/* Returns clock id's time in milliseconds. */
+/* Returns clock id's time in microseconds. */
 static int64_t
-timeutil_clock_ms(clockid_t id)
+timeutil_clock_us(clockid_t id)
 {
 	struct timespec ts;
 
 	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Returns the monotonic clock in milliseconds. */
 int64_t
 timeutil_mono_ms(void)
 {
-	return timeutil_clock_ms(CLOCK_MONOTONIC);
+	return timeutil_clock_us(CLOCK_MONOTONIC) / 1000;
 }
 
 /* Returns the monotonic clock in microseconds, for measuring work. */
 int64_t
 timeutil_mono_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return timeutil_clock_us(CLOCK_MONOTONIC);
 }
 
 /* Returns the wall clock in milliseconds since the epoch. */
 int64_t
 timeutil_wall_ms(void)
 {
-	return timeutil_clock_ms(CLOCK_REALTIME);
+	return timeutil_clock_us(CLOCK_REALTIME) / 1000;
 }
 
 /* Formats wall milliseconds as "2026-11-22T10:00:00Z" (UTC, seconds). */
