@@ -2,8 +2,9 @@
  * Integration tests of the HTTP API: gatherd's loop runs in a harness
  * thread against a fake upstream, and every check goes over real HTTP
  * as a dashboard's would.  The documents are compared field by field
- * with the contract in design.md, and the protocol details (ETag and
- * If-None-Match, HEAD, 405, 404, bearer tokens) are checked exactly.
+ * with the contract in the README ("HTTP API"), and the protocol details
+ * (ETag and If-None-Match, HEAD, 405, 404, bearer tokens) are checked
+ * exactly.
  */
 #include <malloc.h>
 #include <poll.h>
