@@ -16,6 +16,7 @@
 /* The top build directory's config.h is autoconf's; we want lib's. */
 #include "../lib/config.h"
 #include "log.h"
+#include "parse.h"
 
 /* The name config_load_string puts in front of every error. */
 #define NAME "t.conf"
@@ -59,7 +60,7 @@ expect_duration(const char *text, uint64_t want)
 {
 	uint64_t ms = 12345;
 
-	ck_assert_msg(config_parse_duration(text, &ms) == 0,
+	ck_assert_msg(parse_duration_ms(text, &ms) == 0,
 	    "duration \"%s\" rejected", text);
 	ck_assert_msg(ms == want, "duration \"%s\" = %llu, want %llu", text,
 	    (unsigned long long)ms, (unsigned long long)want);
@@ -71,7 +72,7 @@ expect_bad_duration(const char *text)
 {
 	uint64_t ms = 0;
 
-	ck_assert_msg(config_parse_duration(text, &ms) == -1,
+	ck_assert_msg(parse_duration_ms(text, &ms) == -1,
 	    "duration \"%s\" accepted as %llu", text, (unsigned long long)ms);
 }
 
@@ -82,7 +83,7 @@ expect_size(const char *text, size_t want)
 	size_t bytes = 12345;
 
 	ck_assert_msg(
-	    config_parse_size(text, &bytes) == 0, "size \"%s\" rejected", text);
+	    parse_size(text, &bytes) == 0, "size \"%s\" rejected", text);
 	ck_assert_msg(
 	    bytes == want, "size \"%s\" = %zu, want %zu", text, bytes, want);
 }
@@ -93,7 +94,7 @@ expect_bad_size(const char *text)
 {
 	size_t bytes = 0;
 
-	ck_assert_msg(config_parse_size(text, &bytes) == -1,
+	ck_assert_msg(parse_size(text, &bytes) == -1,
 	    "size \"%s\" accepted as %zu", text, bytes);
 }
 
@@ -165,17 +166,17 @@ START_TEST(test_valid_name)
 
 	memset(name, 'n', 64);
 	name[64] = '\0';
-	ck_assert_msg(config_valid_name(name) == 1, "64 chars rejected");
+	ck_assert_msg(parse_valid_name(name) == 1, "64 chars rejected");
 	name[64] = 'n';
 	name[65] = '\0';
-	ck_assert_msg(config_valid_name(name) == 0, "65 chars accepted");
-	ck_assert_msg(config_valid_name("") == 0, "empty name accepted");
-	ck_assert_msg(config_valid_name("a b") == 0, "\"a b\" accepted");
-	ck_assert_msg(config_valid_name("a/b") == 0, "\"a/b\" accepted");
-	ck_assert_msg(config_valid_name("a:b") == 0, "\"a:b\" accepted");
+	ck_assert_msg(parse_valid_name(name) == 0, "65 chars accepted");
+	ck_assert_msg(parse_valid_name("") == 0, "empty name accepted");
+	ck_assert_msg(parse_valid_name("a b") == 0, "\"a b\" accepted");
+	ck_assert_msg(parse_valid_name("a/b") == 0, "\"a/b\" accepted");
+	ck_assert_msg(parse_valid_name("a:b") == 0, "\"a:b\" accepted");
 	ck_assert_msg(
-	    config_valid_name("A-z_0.9") == 1, "\"A-z_0.9\" rejected");
-	ck_assert_msg(config_valid_name("x") == 1, "\"x\" rejected");
+	    parse_valid_name("A-z_0.9") == 1, "\"A-z_0.9\" rejected");
+	ck_assert_msg(parse_valid_name("x") == 1, "\"x\" rejected");
 }
 END_TEST
 
