@@ -480,9 +480,11 @@ config_key(struct config_parse *cp, enum config_section section,
 		}
 		seen[row] = 1;
 	}
-	/* A prefix key's argument follows its name and one space or tab. */
-	arg =
-	    e->ce_flags & CONFIG_PREFIX ? name + strlen(e->ce_name) + 1 : NULL;
+	/* What follows the name: a prefix key's argument after one space
+	 * or tab ("stat NAME"), else "". */
+	arg = name + strlen(e->ce_name);
+	if (e->ce_flags & CONFIG_PREFIX)
+		arg++;
 	if (!config_set_value(cp, e, src, arg, value))
 		return 0;
 	if (e->ce_tunable != CONFIG_TUNE_NONE)

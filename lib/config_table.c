@@ -22,6 +22,12 @@
 	.ce_offset = offsetof(struct config_source, field),                    \
 	.ce_size = sizeof(((struct config_source *)0)->field)
 
+/* The offset of a list in struct config_source (no size: not stored
+ * whole). */
+#define SRC_LIST(field)                                                        \
+	.ce_section = CONFIG_SOURCE,                                           \
+	.ce_offset = offsetof(struct config_source, field)
+
 #define WEEK PARSE_MAX_DURATION_MS
 #define LIMIT 100000
 
@@ -118,11 +124,11 @@ const struct config_entry config_table[] = {
     {.ce_name = "token_file", SRC(src_token), .ce_type = CONFIG_SECRET},
     {.ce_name = "ca_file", SRC(src_ca_file), .ce_type = CONFIG_FILE},
     {.ce_name = "header",
-        SRC(src_headers),
+        SRC_LIST(src_headers),
         .ce_type = CONFIG_HEADER,
         .ce_flags = CONFIG_REPEAT},
     {.ce_name = "stat",
-        SRC(src_stats),
+        SRC_LIST(src_stats),
         .ce_type = CONFIG_STAT,
         .ce_flags = CONFIG_REPEAT | CONFIG_PREFIX},
 
