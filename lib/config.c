@@ -2,12 +2,13 @@
  * Reads the INI config with inih and checks every value.  inih does the
  * tokenising; a small reader around it counts lines so that each error
  * names FILE:LINE, and remembers where each [section] starts so errors
- * about a whole section (no url, no stat) point at its header.  Only the
- * first error is reported, the way compilers lead with the first one.
+ * about a whole section (no url, no stat) point at its header.  Which
+ * keys exist and how each is read is config_table.c's; values are parsed
+ * by parse.c and secrets read by secret.c.  Only the first error is
+ * reported, the way compilers lead with the first one.
  */
 #include <ctype.h>
 #include <stddef.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <errno.h>
 #include <limits.h>
@@ -21,25 +22,15 @@
 #include <json-c/linkhash.h>
 
 #include "config.h"
+#include "config_table.h"
 #include "log.h"
+#include "parse.h"
+#include "secret.h"
 
 #define CONFIG_DEFAULT_LISTEN_PORT 8080
-#define CONFIG_DEFAULT_CONCURRENCY 64
-#define CONFIG_DEFAULT_PER_HOST 8
-#define CONFIG_DEFAULT_SPREAD_MS 5000
-#define CONFIG_DEFAULT_STREAMS 256
-#define CONFIG_DEFAULT_STREAM_IDLE_MS 60000
-#define CONFIG_DEFAULT_HTTP_TIMEOUT_S 30
-#define CONFIG_DEFAULT_HTTP_CONNS 1024
-#define CONFIG_DEFAULT_HTTP_PER_IP 64
-#define CONFIG_DEFAULT_HTTP_MEMORY (32 * 1024)
-#define CONFIG_MIN_HTTP_MEMORY (8 * 1024)
-#define CONFIG_MAX_HTTP_MEMORY (1024 * 1024)
 #define CONFIG_MAX_ORIGINS 64
 #define CONFIG_DEFAULT_CONNECT_MS 10000
 #define CONFIG_DEFAULT_RETRY_MAX_MS 3600000
-#define CONFIG_MAX_DURATION_MS (7ULL * 24 * 3600 * 1000)
-#define CONFIG_MAX_TOKEN 4096
 #define CONFIG_MAX_LINE 65536
 #define CONFIG_MAX_SECTION 256
 
@@ -53,99 +44,6 @@
 #define GATHERD_WEB_ROOT "/usr/share/gatherd/web"
 #endif
 
-/* Keys that may appear once per section, as bits of a "seen" mask. */
-enum config_key {
-	KEY_LISTEN = 1 << 0,
-	KEY_USER_AGENT = 1 << 1,
-	KEY_STATE_DIR = 1 << 2,
-	KEY_WEB_ROOT = 1 << 3,
-	KEY_MAX_CONCURRENCY = 1 << 4,
-	KEY_MAX_PER_HOST = 1 << 5,
-	KEY_INITIAL_SPREAD = 1 << 6,
-	KEY_API_TOKEN_FILE = 1 << 7,
-	KEY_URL = 1 << 8,
-	KEY_TOKEN_FILE = 1 << 9,
-	KEY_CA_FILE = 1 << 10,
-	KEY_MAX_STREAMS = 1 << 11,
-	KEY_STREAM_IDLE = 1 << 12,
-	KEY_STRICT_PERMISSIONS = 1 << 13,
-	KEY_LOG_LEVEL = 1 << 14,
-	KEY_HTTP_TIMEOUT = 1 << 15,
-	KEY_HTTP_CONNS = 1 << 16,
-	KEY_HTTP_PER_IP = 1 << 17,
-	KEY_HTTP_MEMORY = 1 << 18,
-	KEY_ALLOW_ORIGINS = 1 << 19,
-};
-
-/* How a tunable's value is written. */
-enum config_knob_type {
-	KNOB_DURATION,
-	KNOB_SIZE,
-	KNOB_COUNT,
-};
-
-/* A per-source tunable, which [gatherd] may also set as a default. */
-struct config_knob {
-	const char *k_name;
-	enum config_knob_type k_type;
-	size_t k_offset; /* of a uint64_t in config_source */
-	uint64_t k_min;
-	uint64_t k_max;
-	int k_global; /* allowed in [gatherd] */
-	const char *k_hint; /* an example for error messages */
-	uint64_t k_default; /* KNOB_DERIVED: computed from others */
-};
-
-#define KNOB_DERIVED UINT64_MAX
-
-#define KNOB(field) offsetof(struct config_source, field)
-#define KNOB_MAX_DURATION CONFIG_MAX_DURATION_MS
-
-/* The tunables, by index; the index is the tunable's bit in src_set. */
-enum config_knob_index {
-	KI_INTERVAL,
-	KI_TIMEOUT,
-	KI_CONNECT_TIMEOUT,
-	KI_RETRY_BASE,
-	KI_RETRY_MAX,
-	KI_MAX_AGE,
-	KI_LOW_SPEED_TIME,
-	KI_LOW_SPEED_LIMIT,
-	KI_MAX_BODY,
-	KI_CIRCUIT_COOLDOWN,
-	KI_HISTORY,
-	KI_COUNT
-};
-
-static const struct config_knob config_knobs[KI_COUNT] = {
-    [KI_INTERVAL] = {"interval", KNOB_DURATION, KNOB(src_interval_ms), 100,
-        KNOB_MAX_DURATION, 0, "30s, 5m; at least 100ms", 60000},
-    [KI_TIMEOUT] = {"timeout", KNOB_DURATION, KNOB(src_timeout_ms), 10,
-        KNOB_MAX_DURATION, 0, "500ms, 5s; at least 10ms", 10000},
-    [KI_CONNECT_TIMEOUT] = {"connect_timeout", KNOB_DURATION,
-        KNOB(src_connect_timeout_ms), 10, KNOB_MAX_DURATION, 1,
-        "2s; at least 10ms", KNOB_DERIVED},
-    [KI_RETRY_BASE] = {"retry_base", KNOB_DURATION, KNOB(src_retry_base_ms), 10,
-        KNOB_MAX_DURATION, 1, "1s; at least 10ms", 1000},
-    [KI_RETRY_MAX] = {"retry_max", KNOB_DURATION, KNOB(src_retry_max_ms), 10,
-        KNOB_MAX_DURATION, 1, "5m; at least 10ms", KNOB_DERIVED},
-    [KI_MAX_AGE] = {"max_age", KNOB_DURATION, KNOB(src_max_age_ms), 100,
-        KNOB_MAX_DURATION, 0, "10m; at least 100ms", KNOB_DERIVED},
-    [KI_LOW_SPEED_TIME] = {"low_speed_time", KNOB_DURATION,
-        KNOB(src_low_speed_time_ms), 1000, KNOB_MAX_DURATION, 1,
-        "10s; at least 1s", 10000},
-    [KI_LOW_SPEED_LIMIT] = {"low_speed_limit", KNOB_COUNT,
-        KNOB(src_low_speed_limit), 0, 1ULL << 30, 1,
-        "100 (bytes per second; 0 turns it off)", 100},
-    [KI_MAX_BODY] = {"max_body", KNOB_SIZE, KNOB(src_max_body), 1, 1ULL << 40,
-        1, "512k, 8M", 8 * 1024 * 1024},
-    [KI_CIRCUIT_COOLDOWN] = {"circuit_cooldown", KNOB_DURATION,
-        KNOB(src_circuit_cooldown_ms), 100, KNOB_MAX_DURATION, 1,
-        "30s; at least 100ms", 30000},
-    [KI_HISTORY] = {"history", KNOB_COUNT, KNOB(src_history), 0, 100000, 1,
-        "360 (points per stat; 0 keeps none)", 360},
-};
-
 /* Parser state shared by the line reader and the inih handler. */
 struct config_parse {
 	struct config *cp_cf;
@@ -157,8 +55,9 @@ struct config_parse {
 	int cp_at_line_start;
 	int cp_header_line; /* line of the latest [section] */
 	struct config_source *cp_source; /* current [source], or NULL */
-	unsigned cp_global_seen;
-	unsigned cp_source_seen;
+	/* Keys given once so far, by config_table row. */
+	unsigned char cp_global_seen[CONFIG_TABLE_MAX];
+	unsigned char cp_source_seen[CONFIG_TABLE_MAX];
 	struct lh_table *cp_names; /* source names seen, for duplicates */
 	size_t cp_sources_cap; /* room in cf_sources */
 	int cp_err_line; /* 0 while no error */
@@ -179,155 +78,6 @@ config_error(struct config_parse *cp, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(cp->cp_err, sizeof cp->cp_err, fmt, ap);
 	va_end(ap);
-}
-
-/* Returns 1 if name is 1 to 64 of [A-Za-z0-9_.-], else 0. */
-int
-config_valid_name(const char *name)
-{
-	size_t n;
-
-	for (n = 0; name[n] != '\0'; n++) {
-		if (!isalnum((unsigned char)name[n]) && name[n] != '_' &&
-		    name[n] != '.' && name[n] != '-')
-			return 0;
-	}
-	return n >= 1 && n <= CONFIG_NAME_MAX;
-}
-
-/* Parses an unsigned decimal prefix of text into *v; returns the end. */
-static const char *
-config_parse_number(const char *text, unsigned long long *v)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)*text))
-		return NULL;
-	errno = 0;
-	*v = strtoull(text, &end, 10);
-	if (errno != 0)
-		return NULL;
-	return end;
-}
-
-/* Parses "250ms", "30s", "5m", "1h" or bare seconds into *ms; 0 or -1. */
-int
-config_parse_duration(const char *text, uint64_t *ms)
-{
-	unsigned long long v, mult;
-	const char *unit;
-
-	if ((unit = config_parse_number(text, &v)) == NULL)
-		return -1;
-	if (strcmp(unit, "ms") == 0)
-		mult = 1;
-	else if (*unit == '\0' || strcmp(unit, "s") == 0)
-		mult = 1000;
-	else if (strcmp(unit, "m") == 0)
-		mult = 60 * 1000;
-	else if (strcmp(unit, "h") == 0)
-		mult = 3600 * 1000;
-	else
-		return -1;
-	if (v > CONFIG_MAX_DURATION_MS / mult)
-		return -1;
-	*ms = v * mult;
-	return 0;
-}
-
-/* Parses "8M", "512k" or bare bytes into *bytes; 0 or -1. */
-int
-config_parse_size(const char *text, size_t *bytes)
-{
-	unsigned long long v, mult;
-	const char *unit;
-
-	if ((unit = config_parse_number(text, &v)) == NULL)
-		return -1;
-	if (*unit == '\0')
-		mult = 1;
-	else if (strcasecmp(unit, "k") == 0)
-		mult = 1024;
-	else if (strcasecmp(unit, "m") == 0)
-		mult = 1024 * 1024;
-	else if (strcasecmp(unit, "g") == 0)
-		mult = 1024 * 1024 * 1024;
-	else
-		return -1;
-	if (v > SIZE_MAX / mult)
-		return -1;
-	*bytes = (size_t)(v * mult);
-	return 0;
-}
-
-/* Parses a whole number in [min, max] into *out; 0 or -1. */
-static int
-config_parse_uint(const char *text, unsigned min, unsigned max, unsigned *out)
-{
-	unsigned long long v;
-	const char *end;
-
-	if ((end = config_parse_number(text, &v)) == NULL || *end != '\0' ||
-	    v < min || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
-/* Parses "host:port" or "[v6]:port" into cf's listen fields; 0 or -1. */
-static int
-config_parse_listen(struct config *cf, const char *text)
-{
-	const char *colon, *host = text;
-	size_t hostlen;
-	unsigned port;
-
-	if (*text == '[') {
-		const char *close = strchr(text, ']');
-
-		if (close == NULL || close[1] != ':')
-			return -1;
-		host = text + 1;
-		hostlen = (size_t)(close - host);
-		colon = close + 1;
-	} else {
-		if ((colon = strrchr(text, ':')) == NULL)
-			return -1;
-		hostlen = (size_t)(colon - text);
-		if (memchr(text, ':', hostlen) != NULL)
-			return -1; /* a bare IPv6 needs brackets */
-	}
-	if (hostlen == 0 || config_parse_uint(colon + 1, 0, 65535, &port) == -1)
-		return -1;
-	free(cf->cf_listen_host);
-	if ((cf->cf_listen_host = strndup(host, hostlen)) == NULL)
-		return -1;
-	cf->cf_listen_port = (uint16_t)port;
-	return 0;
-}
-
-/* Checks that url parses and is http or https; NULL or a reason. */
-static const char *
-config_check_url(const char *url)
-{
-	CURLU *u;
-	char *scheme = NULL, *host = NULL;
-	const char *why = NULL;
-
-	if ((u = curl_url()) == NULL)
-		return "out of memory";
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-		why = "is not a valid URL";
-	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
-		why = "must use http or https";
-	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    *host == '\0')
-		why = "has no host";
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return why;
 }
 
 /* Returns a copy of url without user and password; NULL if out of memory. */
@@ -351,43 +101,13 @@ config_redact_url(const char *url)
 	return copy;
 }
 
-/*
- * Returns a malloc'd path for a token file: an absolute one as given; a
- * relative one in $CREDENTIALS_DIRECTORY (systemd's LoadCredential=) if
- * it is there, else in the config file's directory.  NULL if out of
- * memory.
- */
-static char *
-config_token_path(const struct config_parse *cp, const char *path)
-{
-	const char *creds = getenv("CREDENTIALS_DIRECTORY");
-	char *full;
-
-	if (*path == '/')
-		return strdup(path);
-	if (creds != NULL && *creds != '\0') {
-		if (asprintf(&full, "%s/%s", creds, path) == -1)
-			return NULL;
-		if (access(full, F_OK) == 0)
-			return full;
-		free(full);
-	}
-	if (cp->cp_dir == NULL)
-		return strdup(path);
-	if (asprintf(&full, "%s/%s", cp->cp_dir, path) == -1)
-		return NULL;
-	return full;
-}
-
 /* Notes a token file that users other than its owner and group can read;
  * judged after the whole file, when strict_permissions is known. */
 static void
-config_check_token_mode(struct config_parse *cp, FILE *f, const char *path)
+config_token_readable_cb(const char *path, void *arg)
 {
-	struct stat st;
+	struct config_parse *cp = arg;
 
-	if (fstat(fileno(f), &st) == -1 || (st.st_mode & S_IROTH) == 0)
-		return;
 	log_warnx("%s:%d: token file %s is readable by everyone; chmod o-r it",
 	    cp->cp_name, cp->cp_line, path);
 	if (cp->cp_open_token_line == 0) {
@@ -397,71 +117,20 @@ config_check_token_mode(struct config_parse *cp, FILE *f, const char *path)
 	}
 }
 
-/* Reads a secret from path (see config_token_path for relative ones). */
-static char *
-config_read_token(struct config_parse *cp, const char *path)
-{
-	char buf[CONFIG_MAX_TOKEN + 2], *full = NULL, *start, *end, *tok = NULL;
-	FILE *f = NULL;
-	size_t n;
-
-	if (*path == '\0') {
-		config_error(cp, 0, "token file name is empty");
-		return NULL;
-	}
-	if ((full = config_token_path(cp, path)) == NULL)
-		goto fail;
-	path = full;
-	if ((f = fopen(path, "r")) == NULL) {
-		config_error(cp, 0, "cannot read token file %s: %s", path,
-		    strerror(errno));
-		goto fail;
-	}
-	config_check_token_mode(cp, f, path);
-	n = fread(buf, 1, sizeof buf - 1, f);
-	if (ferror(f)) {
-		config_error(cp, 0, "cannot read token file %s", path);
-		goto fail;
-	}
-	if (n > CONFIG_MAX_TOKEN) {
-		config_error(cp, 0, "token file %s is larger than %d bytes",
-		    path, CONFIG_MAX_TOKEN);
-		goto fail;
-	}
-	buf[n] = '\0';
-	for (start = buf; isspace((unsigned char)*start); start++)
-		;
-	for (end = start + strlen(start);
-	     end > start && isspace((unsigned char)end[-1]); end--)
-		;
-	*end = '\0';
-	if (*start == '\0' || strpbrk(start, "\r\n") != NULL ||
-	    strlen(start) != (size_t)(end - start)) {
-		config_error(cp, 0,
-		    "token file %s must hold one non-empty "
-		    "line",
-		    path);
-		goto fail;
-	}
-	tok = strdup(start);
-fail:
-	explicit_bzero(buf, sizeof buf);
-	if (f != NULL)
-		fclose(f);
-	free(full);
-	return tok;
-}
-
-/* Sets a once-only key: fails if seen already; 0 or -1. */
+/* Sets *dst to the secret in the token file value names; 1 or 0. */
 static int
-config_once(
-    struct config_parse *cp, unsigned *seen, unsigned key, const char *name)
+config_set_secret(struct config_parse *cp, char **dst, const char *value)
 {
-	if (*seen & key) {
-		config_error(cp, 0, "duplicate key \"%s\"", name);
-		return -1;
-	}
-	*seen |= key;
+	struct secret_spec ss = {.ss_what = "token file",
+	    .ss_dir = cp->cp_dir,
+	    .ss_readable_cb = config_token_readable_cb,
+	    .ss_arg = cp};
+	char err[CONFIG_ERR_LEN];
+
+	if ((*dst = secret_read(value, &ss, err, sizeof err)) != NULL)
+		return 1;
+	if (err[0] != '\0')
+		config_error(cp, 0, "%s", err);
 	return 0;
 }
 
@@ -478,94 +147,133 @@ config_set_string(char **dst, const char *value)
 	return 0;
 }
 
-/* Returns the knob called name, or NULL. */
-static const struct config_knob *
-config_find_knob(const char *name)
+/* Returns 1 if values of e's type have bounds in the table. */
+static int
+config_bounded(const struct config_entry *e)
 {
-	size_t i;
-
-	for (i = 0; i < KI_COUNT; i++) {
-		if (strcmp(config_knobs[i].k_name, name) == 0)
-			return &config_knobs[i];
-	}
-	return NULL;
+	return e->ce_type == CONFIG_DURATION ||
+	    e->ce_type == CONFIG_DURATION_S || e->ce_type == CONFIG_SIZE ||
+	    e->ce_type == CONFIG_COUNT || e->ce_type == CONFIG_UINT;
 }
 
-/* Sets knob k of src from value, once; 1 or 0 as inih wants. */
+/* Returns 1 if row e holds a number (config_set_number's types). */
 static int
-config_set_knob(struct config_parse *cp, struct config_source *src,
-    const struct config_knob *k, const char *value)
+config_is_number(const struct config_entry *e)
 {
-	unsigned bit = 1u << (k - config_knobs);
-	uint64_t v;
+	return config_bounded(e) || e->ce_type == CONFIG_BOOL ||
+	    e->ce_type == CONFIG_LOG_LEVEL;
+}
+
+/* Stores v in the number field of row e at field. */
+static void
+config_store_number(const struct config_entry *e, void *field, uint64_t v)
+{
+	uint64_t v64 = v;
+	uint32_t v32 = (uint32_t)v;
+	int flag = (int)v;
+	enum log_level level = (enum log_level)v;
+
+	if (e->ce_type == CONFIG_BOOL)
+		memcpy(field, &flag, sizeof flag);
+	else if (e->ce_type == CONFIG_LOG_LEVEL)
+		memcpy(field, &level, sizeof level);
+	else if (e->ce_size == sizeof v64)
+		memcpy(field, &v64, sizeof v64);
+	else if (e->ce_size == sizeof v32)
+		memcpy(field, &v32, sizeof v32);
+}
+
+/* Records the error for a value of row e that does not parse. */
+static void
+config_bad_value(
+    struct config_parse *cp, const struct config_entry *e, const char *value)
+{
+	const char *kind;
+
+	switch (e->ce_type) {
+	case CONFIG_DURATION:
+	case CONFIG_DURATION_S:
+		kind = "duration";
+		break;
+	case CONFIG_SIZE:
+		kind = "size";
+		break;
+	case CONFIG_COUNT:
+		kind = "number";
+		break;
+	default:
+		config_error(cp, 0, "%s: expected %s, got \"%s\"", e->ce_name,
+		    e->ce_hint, value);
+		return;
+	}
+	config_error(cp, 0, "%s: bad %s \"%s\" (use e.g. %s)", e->ce_name, kind,
+	    value, e->ce_hint);
+}
+
+/* Sets the number field of row e from value; 1 or 0 as inih wants. */
+static int
+config_set_number(struct config_parse *cp, const struct config_entry *e,
+    void *field, const char *value)
+{
+	enum log_level level = LOG_LEVEL_INFO;
+	uint64_t v = 0;
 	size_t size = 0;
 	unsigned count = 0;
-	int rc;
+	int rc, flag = 0;
 
-	if (src->src_set & bit) {
-		config_error(cp, 0, "duplicate key \"%s\"", k->k_name);
-		return 0;
-	}
-	switch (k->k_type) {
-	case KNOB_DURATION:
-		rc = config_parse_duration(value, &v);
+	switch (e->ce_type) {
+	case CONFIG_DURATION:
+	case CONFIG_DURATION_S:
+		rc = parse_duration_ms(value, &v);
 		break;
-	case KNOB_SIZE:
-		rc = config_parse_size(value, &size);
+	case CONFIG_SIZE:
+		rc = parse_size(value, &size);
 		v = size;
 		break;
-	case KNOB_COUNT:
+	case CONFIG_BOOL:
+		rc = parse_bool(value, &flag);
+		v = (uint64_t)flag;
+		break;
+	case CONFIG_LOG_LEVEL:
+		rc = log_parse_level(value, &level);
+		v = (uint64_t)level;
+		break;
+	case CONFIG_COUNT:
+	case CONFIG_UINT:
 	default:
-		rc = config_parse_uint(value, 0, UINT32_MAX, &count);
+		rc = parse_uint(value, 0, UINT32_MAX, &count);
 		v = count;
 		break;
 	}
-	if (rc == -1 || v < k->k_min || v > k->k_max) {
-		config_error(cp, 0, "%s: bad %s \"%s\" (use e.g. %s)",
-		    k->k_name,
-		    k->k_type == KNOB_DURATION   ? "duration"
-		        : k->k_type == KNOB_SIZE ? "size"
-		                                 : "number",
-		    value, k->k_hint);
+	if (rc == -1 ||
+	    (config_bounded(e) && (v < e->ce_min || v > e->ce_max))) {
+		config_bad_value(cp, e, value);
 		return 0;
 	}
-	*(uint64_t *)(void *)((char *)src + k->k_offset) = v;
-	src->src_set |= bit;
+	/* MHD counts whole seconds: round up. */
+	if (e->ce_type == CONFIG_DURATION_S)
+		v = (v + 999) / 1000;
+	config_store_number(e, field, v);
 	return 1;
 }
 
-/* Returns 1 if text is an origin: http(s)://host[:port], no path. */
+/* Sets listen's host and port from value; 1 or 0 as inih wants. */
 static int
-config_valid_origin(const char *text)
+config_set_listen(
+    struct config_parse *cp, const struct config_entry *e, const char *value)
 {
-	const char *p, *host;
-	unsigned port;
+	struct config *cf = cp->cp_cf;
+	char *host;
+	uint16_t port;
 
-	if (strncmp(text, "https://", 8) == 0)
-		host = text + 8;
-	else if (strncmp(text, "http://", 7) == 0)
-		host = text + 7;
-	else
+	if (parse_listen(value, &host, &port) == -1) {
+		config_bad_value(cp, e, value);
 		return 0;
-	p = host;
-	if (*p == '[') {
-		/* An IPv6 literal: hex digits, ':' and '.' in brackets. */
-		for (p++; isxdigit((unsigned char)*p) || *p == ':' || *p == '.';
-		     p++)
-			;
-		if (*p != ']' || p == host + 1)
-			return 0;
-		p++;
-	} else {
-		for (; isalnum((unsigned char)*p) || *p == '.' || *p == '-';
-		     p++)
-			;
-		if (p == host)
-			return 0;
 	}
-	if (*p == '\0')
-		return 1;
-	return *p == ':' && config_parse_uint(p + 1, 1, 65535, &port) == 0;
+	free(cf->cf_listen_host);
+	cf->cf_listen_host = host;
+	cf->cf_listen_port = port;
+	return 1;
 }
 
 /* Sets allow_origins from a comma-separated list; 1 or 0 as inih wants. */
@@ -589,7 +297,7 @@ config_set_origins(struct config_parse *cp, const char *value)
 		/* Browsers send scheme and host in lower case. */
 		for (i = 0; i < n; i++)
 			origin[i] = (char)tolower((unsigned char)origin[i]);
-		if (!config_valid_origin(origin)) {
+		if (!parse_valid_origin(origin)) {
 			config_error(cp, 0,
 			    "allow_origins: \"%s\" is not an origin (use e.g. "
 			    "https://dash.example.com, no path)",
@@ -626,221 +334,6 @@ config_set_origins(struct config_parse *cp, const char *value)
 	return 1;
 }
 
-/* Handles the keys of the HTTP server's limits and CORS; 1 or 0. */
-static int
-config_http_key(struct config_parse *cp, const char *name, const char *value)
-{
-	struct config *cf = cp->cp_cf;
-	unsigned *seen = &cp->cp_global_seen;
-	uint64_t ms;
-	size_t size;
-
-	if (strcmp(name, "http_connection_timeout") == 0) {
-		if (config_once(cp, seen, KEY_HTTP_TIMEOUT, name) == -1)
-			return 0;
-		if (config_parse_duration(value, &ms) == -1 || ms < 1000 ||
-		    ms > 3600 * 1000) {
-			config_error(cp, 0,
-			    "http_connection_timeout: bad duration \"%s\" (use "
-			    "e.g. 30s; 1s to 1h)",
-			    value);
-			return 0;
-		}
-		/* MHD counts whole seconds: round up. */
-		cf->cf_http_timeout_s = (unsigned)((ms + 999) / 1000);
-	} else if (strcmp(name, "http_max_connections") == 0) {
-		if (config_once(cp, seen, KEY_HTTP_CONNS, name) == -1)
-			return 0;
-		if (config_parse_uint(
-		        value, 1, 100000, &cf->cf_http_max_conns) == -1) {
-			config_error(cp, 0,
-			    "http_max_connections: expected a number from 1 to "
-			    "100000, got \"%s\"",
-			    value);
-			return 0;
-		}
-	} else if (strcmp(name, "http_max_connections_per_ip") == 0) {
-		if (config_once(cp, seen, KEY_HTTP_PER_IP, name) == -1)
-			return 0;
-		if (config_parse_uint(
-		        value, 0, 100000, &cf->cf_http_max_per_ip) == -1) {
-			config_error(cp, 0,
-			    "http_max_connections_per_ip: expected a number "
-			    "from 0 (no limit) to 100000, got \"%s\"",
-			    value);
-			return 0;
-		}
-	} else if (strcmp(name, "http_connection_memory") == 0) {
-		if (config_once(cp, seen, KEY_HTTP_MEMORY, name) == -1)
-			return 0;
-		if (config_parse_size(value, &size) == -1 ||
-		    size < CONFIG_MIN_HTTP_MEMORY ||
-		    size > CONFIG_MAX_HTTP_MEMORY) {
-			config_error(cp, 0,
-			    "http_connection_memory: bad size \"%s\" (use "
-			    "e.g. 32k; 8k to 1M)",
-			    value);
-			return 0;
-		}
-		cf->cf_http_memory = size;
-	} else if (strcmp(name, "allow_origins") == 0) {
-		if (config_once(cp, seen, KEY_ALLOW_ORIGINS, name) == -1)
-			return 0;
-		return config_set_origins(cp, value);
-	} else {
-		config_error(cp, 0, "unknown key \"%s\" in [gatherd]", name);
-		return 0;
-	}
-	return 1;
-}
-
-/* Handles one key of the [gatherd] section; 1 or 0 as inih wants. */
-static int
-config_global_key(struct config_parse *cp, const char *name, const char *value)
-{
-	struct config *cf = cp->cp_cf;
-	unsigned *seen = &cp->cp_global_seen;
-	const struct config_knob *k;
-
-	if (strcmp(name, "listen") == 0) {
-		if (config_once(cp, seen, KEY_LISTEN, name) == -1)
-			return 0;
-		if (config_parse_listen(cf, value) == -1) {
-			config_error(cp, 0,
-			    "listen: expected host:port or "
-			    "[v6]:port, got \"%s\"",
-			    value);
-			return 0;
-		}
-	} else if (strcmp(name, "user_agent") == 0) {
-		if (config_once(cp, seen, KEY_USER_AGENT, name) == -1)
-			return 0;
-		if (*value == '\0') {
-			config_error(cp, 0, "user_agent is empty");
-			return 0;
-		}
-		if (config_set_string(&cf->cf_user_agent, value) == -1)
-			return 0;
-	} else if (strcmp(name, "state_dir") == 0) {
-		if (config_once(cp, seen, KEY_STATE_DIR, name) == -1 ||
-		    config_set_string(&cf->cf_state_dir, value) == -1)
-			return 0;
-	} else if (strcmp(name, "web_root") == 0) {
-		if (config_once(cp, seen, KEY_WEB_ROOT, name) == -1 ||
-		    config_set_string(&cf->cf_web_root, value) == -1)
-			return 0;
-	} else if (strcmp(name, "max_concurrency") == 0) {
-		if (config_once(cp, seen, KEY_MAX_CONCURRENCY, name) == -1)
-			return 0;
-		if (config_parse_uint(
-		        value, 1, 100000, &cf->cf_max_concurrency) == -1) {
-			config_error(cp, 0,
-			    "max_concurrency: expected a number "
-			    "from 1 to 100000, got \"%s\"",
-			    value);
-			return 0;
-		}
-	} else if (strcmp(name, "max_per_host") == 0) {
-		if (config_once(cp, seen, KEY_MAX_PER_HOST, name) == -1)
-			return 0;
-		if (config_parse_uint(value, 1, 100000, &cf->cf_max_per_host) ==
-		    -1) {
-			config_error(cp, 0,
-			    "max_per_host: expected a number "
-			    "from 1 to 100000, got \"%s\"",
-			    value);
-			return 0;
-		}
-	} else if (strcmp(name, "initial_spread") == 0) {
-		if (config_once(cp, seen, KEY_INITIAL_SPREAD, name) == -1)
-			return 0;
-		if (config_parse_duration(value, &cf->cf_initial_spread_ms) ==
-		    -1) {
-			config_error(cp, 0,
-			    "initial_spread: bad duration \"%s\" "
-			    "(use e.g. 500ms, 5s, 1m)",
-			    value);
-			return 0;
-		}
-	} else if (strcmp(name, "api_token_file") == 0) {
-		if (config_once(cp, seen, KEY_API_TOKEN_FILE, name) == -1)
-			return 0;
-		if ((cf->cf_api_token = config_read_token(cp, value)) == NULL)
-			return 0;
-	} else if (strcmp(name, "max_event_streams") == 0) {
-		if (config_once(cp, seen, KEY_MAX_STREAMS, name) == -1)
-			return 0;
-		if (config_parse_uint(value, 0, 100000, &cf->cf_max_streams) ==
-		    -1) {
-			config_error(cp, 0,
-			    "max_event_streams: expected a number from 0 to "
-			    "100000, got \"%s\"",
-			    value);
-			return 0;
-		}
-	} else if (strcmp(name, "strict_permissions") == 0) {
-		if (config_once(cp, seen, KEY_STRICT_PERMISSIONS, name) == -1)
-			return 0;
-		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
-			cf->cf_strict_permissions = 1;
-		else if (strcmp(value, "no") == 0 ||
-		    strcmp(value, "false") == 0)
-			cf->cf_strict_permissions = 0;
-		else {
-			config_error(cp, 0,
-			    "strict_permissions: expected yes or no, got "
-			    "\"%s\"",
-			    value);
-			return 0;
-		}
-	} else if (strcmp(name, "event_idle_timeout") == 0) {
-		if (config_once(cp, seen, KEY_STREAM_IDLE, name) == -1)
-			return 0;
-		if (config_parse_duration(value, &cf->cf_stream_idle_ms) ==
-		        -1 ||
-		    cf->cf_stream_idle_ms < 1000) {
-			config_error(cp, 0,
-			    "event_idle_timeout: bad duration \"%s\" (use e.g. "
-			    "60s; at least 1s)",
-			    value);
-			return 0;
-		}
-	} else if (strcmp(name, "log_level") == 0) {
-		if (config_once(cp, seen, KEY_LOG_LEVEL, name) == -1)
-			return 0;
-		if (log_parse_level(value, &cf->cf_log_level) == -1) {
-			config_error(cp, 0,
-			    "log_level: expected debug, info, warning or "
-			    "error, got \"%s\"",
-			    value);
-			return 0;
-		}
-	} else if (strncmp(name, "http_", 5) == 0 ||
-	    strcmp(name, "allow_origins") == 0) {
-		return config_http_key(cp, name, value);
-	} else if ((k = config_find_knob(name)) != NULL && k->k_global) {
-		return config_set_knob(cp, &cf->cf_defaults, k, value);
-	} else {
-		config_error(cp, 0, "unknown key \"%s\" in [gatherd]", name);
-		return 0;
-	}
-	return 1;
-}
-
-/* Returns 1 if line looks like "Name: value" with a valid name. */
-static int
-config_valid_header(const char *line)
-{
-	const char *p;
-
-	for (p = line; *p != ':'; p++) {
-		if (*p == '\0' || strchr("()<>@,;\\\"/[]?={} \t", *p) != NULL ||
-		    (unsigned char)*p <= 32 || (unsigned char)*p >= 127)
-			return 0;
-	}
-	return p != line;
-}
-
 /* Adds a stat called name with pointer value to src; 1 or 0. */
 static int
 config_add_stat(struct config_parse *cp, struct config_source *src,
@@ -851,7 +344,7 @@ config_add_stat(struct config_parse *cp, struct config_source *src,
 
 	while (*name == ' ' || *name == '\t')
 		name++;
-	if (!config_valid_name(name)) {
+	if (!parse_valid_name(name)) {
 		config_error(cp, 0,
 		    "invalid stat name \"%s\" (1 to 64 of "
 		    "A-Z a-z 0-9 _ . -)",
@@ -890,7 +383,7 @@ config_add_header(
 {
 	char **headers;
 
-	if (!config_valid_header(value)) {
+	if (!parse_valid_header(value)) {
 		config_error(cp, 0,
 		    "header: expected \"Name: value\", got "
 		    "\"%s\"",
@@ -908,48 +401,94 @@ config_add_header(
 	return 1;
 }
 
-/* Handles one key of the current source section; 1 or 0. */
+/* Sets row e's field (in cf, or in src) from value; 1 or 0 as inih
+ * wants.  arg is what follows a prefix key's name ("stat NAME"). */
 static int
-config_source_key(struct config_parse *cp, struct config_source *src,
-    const char *name, const char *value)
+config_set_value(struct config_parse *cp, const struct config_entry *e,
+    struct config_source *src, const char *arg, const char *value)
 {
-	unsigned *seen = &cp->cp_source_seen;
-	const struct config_knob *k;
+	void *base =
+	    e->ce_section == CONFIG_GLOBAL ? (void *)cp->cp_cf : (void *)src;
+	void *field = (char *)base + e->ce_offset;
 	const char *why;
 
-	if (strcmp(name, "url") == 0) {
-		if (config_once(cp, seen, KEY_URL, name) == -1)
-			return 0;
-		if ((why = config_check_url(value)) != NULL) {
-			config_error(cp, 0, "url %s", why);
+	if (config_is_number(e))
+		return config_set_number(cp, e, field, value);
+	switch (e->ce_type) {
+	case CONFIG_STRING:
+		if ((e->ce_flags & CONFIG_NONEMPTY) && *value == '\0') {
+			config_error(cp, 0, "%s is empty", e->ce_name);
 			return 0;
 		}
-		return config_set_string(&src->src_url, value) == 0;
-	} else if (strcmp(name, "token_file") == 0) {
-		if (config_once(cp, seen, KEY_TOKEN_FILE, name) == -1)
+		return config_set_string(field, value) == 0;
+	case CONFIG_LISTEN:
+		return config_set_listen(cp, e, value);
+	case CONFIG_SECRET:
+		return config_set_secret(cp, field, value);
+	case CONFIG_URL:
+		if ((why = parse_check_url(value)) != NULL) {
+			config_error(cp, 0, "%s %s", e->ce_name, why);
 			return 0;
-		return (src->src_token = config_read_token(cp, value)) != NULL;
-	} else if (strcmp(name, "ca_file") == 0) {
-		if (config_once(cp, seen, KEY_CA_FILE, name) == -1)
-			return 0;
+		}
+		return config_set_string(field, value) == 0;
+	case CONFIG_FILE:
 		if (access(value, R_OK) == -1) {
-			config_error(cp, 0, "cannot read ca_file %s: %s", value,
-			    strerror(errno));
+			config_error(cp, 0, "cannot read %s %s: %s", e->ce_name,
+			    value, strerror(errno));
 			return 0;
 		}
-		return config_set_string(&src->src_ca_file, value) == 0;
-	} else if ((k = config_find_knob(name)) != NULL) {
-		return config_set_knob(cp, src, k, value);
-	} else if (strcmp(name, "header") == 0) {
+		return config_set_string(field, value) == 0;
+	case CONFIG_ORIGINS:
+		return config_set_origins(cp, value);
+	case CONFIG_HEADER:
 		return config_add_header(cp, src, value);
-	} else if (strncmp(name, "stat", 4) == 0 &&
-	    (name[4] == ' ' || name[4] == '\t')) {
-		return config_add_stat(cp, src, name + 5, value);
-	} else {
-		config_error(cp, 0, "unknown key \"%s\" in [source %s]", name,
-		    src->src_name);
+	case CONFIG_STAT:
+		return config_add_stat(cp, src, arg, value);
+	default:
 		return 0;
 	}
+}
+
+/*
+ * Handles one key of a section: [gatherd] (src is cf_defaults, where
+ * the sources' tunables go) or a source.  seen is the section's record
+ * of keys given once; 1 or 0 as inih wants.
+ */
+static int
+config_key(struct config_parse *cp, enum config_section section,
+    struct config_source *src, unsigned char *seen, const char *name,
+    const char *value)
+{
+	const struct config_entry *e;
+	const char *arg;
+	size_t row;
+
+	if ((e = config_table_find(section, name)) == NULL) {
+		if (section == CONFIG_GLOBAL)
+			config_error(
+			    cp, 0, "unknown key \"%s\" in [gatherd]", name);
+		else
+			config_error(cp, 0, "unknown key \"%s\" in [source %s]",
+			    name, src->src_name);
+		return 0;
+	}
+	row = (size_t)(e - config_table);
+	if (!(e->ce_flags & CONFIG_REPEAT)) {
+		if (seen[row]) {
+			config_error(cp, 0, "duplicate key \"%s\"", name);
+			return 0;
+		}
+		seen[row] = 1;
+	}
+	/* What follows the name: a prefix key's argument after one space
+	 * or tab ("stat NAME"), else "". */
+	arg = name + strlen(e->ce_name);
+	if (e->ce_flags & CONFIG_PREFIX)
+		arg++;
+	if (!config_set_value(cp, e, src, arg, value))
+		return 0;
+	if (e->ce_tunable != CONFIG_TUNE_NONE)
+		src->src_set |= 1u << e->ce_tunable;
 	return 1;
 }
 
@@ -960,7 +499,7 @@ config_new_source(struct config_parse *cp, const char *name)
 	struct config *cf = cp->cp_cf;
 	struct config_source *sources, *src;
 
-	if (!config_valid_name(name)) {
+	if (!parse_valid_name(name)) {
 		config_error(cp, cp->cp_header_line,
 		    "invalid source name \"%s\" "
 		    "(1 to 64 of A-Z a-z 0-9 _ . -)",
@@ -1002,7 +541,7 @@ static void
 config_begin_section(struct config_parse *cp, const char *name)
 {
 	cp->cp_source = NULL;
-	cp->cp_source_seen = 0;
+	memset(cp->cp_source_seen, 0, sizeof cp->cp_source_seen);
 	if (strcmp(name, "gatherd") == 0)
 		return;
 	if (strncmp(name, "source ", 7) != 0) {
@@ -1029,10 +568,12 @@ config_handler_cb(
 		return 0;
 	}
 	if (strcmp(section, "gatherd") == 0)
-		return config_global_key(cp, name, value);
+		return config_key(cp, CONFIG_GLOBAL, &cp->cp_cf->cf_defaults,
+		    cp->cp_global_seen, name, value);
 	if (cp->cp_source == NULL)
 		return 0; /* the section's error is recorded */
-	return config_source_key(cp, cp->cp_source, name, value);
+	return config_key(
+	    cp, CONFIG_SOURCE, cp->cp_source, cp->cp_source_seen, name, value);
 }
 
 /* inih's reader: one fgets-sized piece at a time, counting lines. */
@@ -1082,19 +623,19 @@ config_reader_cb(char *buf, int size, void *user)
 	return buf;
 }
 
-/* Returns the uint64_t knob k of src. */
+/* Returns the uint64_t tunable of row e in src. */
 static uint64_t *
-config_knob_field(struct config_source *src, const struct config_knob *k)
+config_tunable_field(struct config_source *src, const struct config_entry *e)
 {
-	return (uint64_t *)(void *)((char *)src + k->k_offset);
+	return (uint64_t *)(void *)((char *)src + e->ce_offset);
 }
 
-/* Returns 1 if src or [gatherd] (d) set tunable i. */
+/* Returns 1 if src or [gatherd] (d) set tunable t. */
 static int
-config_knob_given(const struct config_source *src,
-    const struct config_source *d, enum config_knob_index i)
+config_tunable_given(const struct config_source *src,
+    const struct config_source *d, enum config_tunable t)
 {
-	return ((src->src_set | d->src_set) & (1u << i)) != 0;
+	return ((src->src_set | d->src_set) & (1u << t)) != 0;
 }
 
 /* Fills src's unset tunables from [gatherd], else from the defaults. */
@@ -1102,26 +643,30 @@ static void
 config_inherit(const struct config *cf, struct config_source *src)
 {
 	const struct config_source *d = &cf->cf_defaults;
-	const struct config_knob *k;
+	const struct config_entry *e;
+	unsigned bit;
 	size_t i;
 
-	for (i = 0; i < KI_COUNT; i++) {
-		k = &config_knobs[i];
-		if (src->src_set & (1u << i))
+	for (i = 0; i < config_table_size; i++) {
+		e = &config_table[i];
+		if (e->ce_tunable == CONFIG_TUNE_NONE)
 			continue;
-		if (d->src_set & (1u << i))
-			*config_knob_field(src, k) =
-			    *config_knob_field((struct config_source *)d, k);
-		else if (k->k_default != KNOB_DERIVED)
-			*config_knob_field(src, k) = k->k_default;
+		bit = 1u << e->ce_tunable;
+		if (src->src_set & bit)
+			continue;
+		if (d->src_set & bit)
+			*config_tunable_field(src, e) =
+			    *config_tunable_field((struct config_source *)d, e);
+		else if (e->ce_default != CONFIG_DERIVED)
+			*config_tunable_field(src, e) = e->ce_default;
 	}
 	/* The derived ones follow the interval and the timeout. */
-	if (!config_knob_given(src, d, KI_CONNECT_TIMEOUT))
+	if (!config_tunable_given(src, d, CONFIG_TUNE_CONNECT_TIMEOUT))
 		src->src_connect_timeout_ms =
 		    src->src_timeout_ms < CONFIG_DEFAULT_CONNECT_MS
 		    ? src->src_timeout_ms
 		    : CONFIG_DEFAULT_CONNECT_MS;
-	if (!config_knob_given(src, d, KI_RETRY_MAX)) {
+	if (!config_tunable_given(src, d, CONFIG_TUNE_RETRY_MAX)) {
 		src->src_retry_max_ms =
 		    src->src_interval_ms * 8 < CONFIG_DEFAULT_RETRY_MAX_MS
 		    ? src->src_interval_ms * 8
@@ -1129,7 +674,7 @@ config_inherit(const struct config *cf, struct config_source *src)
 		if (src->src_retry_max_ms < src->src_retry_base_ms)
 			src->src_retry_max_ms = src->src_retry_base_ms;
 	}
-	if (!config_knob_given(src, d, KI_MAX_AGE))
+	if (!config_tunable_given(src, d, CONFIG_TUNE_MAX_AGE))
 		src->src_max_age_ms = src->src_interval_ms * 10;
 }
 
@@ -1172,18 +717,18 @@ static int
 config_set_defaults(struct config *cf)
 {
 	const char *state = getenv("STATE_DIRECTORY");
+	const struct config_entry *e;
+	size_t i;
 
+	/* The numbers of [gatherd] from the table; tunables wait for
+	 * config_inherit, after the whole file. */
+	for (i = 0; i < config_table_size; i++) {
+		e = &config_table[i];
+		if (e->ce_section == CONFIG_GLOBAL && config_is_number(e))
+			config_store_number(
+			    e, (char *)cf + e->ce_offset, e->ce_default);
+	}
 	cf->cf_listen_port = CONFIG_DEFAULT_LISTEN_PORT;
-	cf->cf_max_concurrency = CONFIG_DEFAULT_CONCURRENCY;
-	cf->cf_max_per_host = CONFIG_DEFAULT_PER_HOST;
-	cf->cf_initial_spread_ms = CONFIG_DEFAULT_SPREAD_MS;
-	cf->cf_max_streams = CONFIG_DEFAULT_STREAMS;
-	cf->cf_stream_idle_ms = CONFIG_DEFAULT_STREAM_IDLE_MS;
-	cf->cf_log_level = LOG_LEVEL_INFO;
-	cf->cf_http_timeout_s = CONFIG_DEFAULT_HTTP_TIMEOUT_S;
-	cf->cf_http_max_conns = CONFIG_DEFAULT_HTTP_CONNS;
-	cf->cf_http_max_per_ip = CONFIG_DEFAULT_HTTP_PER_IP;
-	cf->cf_http_memory = CONFIG_DEFAULT_HTTP_MEMORY;
 	/* systemd may pass several directories separated by ':'. */
 	if (state != NULL && *state != '\0')
 		cf->cf_state_dir = strndup(state, strcspn(state, ":"));
@@ -1299,10 +844,7 @@ config_free_source(struct config_source *src)
 	free(src->src_name);
 	free(src->src_url);
 	free(src->src_ca_file);
-	if (src->src_token != NULL) {
-		explicit_bzero(src->src_token, strlen(src->src_token));
-		free(src->src_token);
-	}
+	secret_free(src->src_token);
 	for (i = 0; i < src->src_nheaders; i++)
 		free(src->src_headers[i]);
 	free(src->src_headers);
@@ -1332,10 +874,7 @@ config_free(struct config *cf)
 	for (i = 0; i < cf->cf_nallow_origins; i++)
 		free(cf->cf_allow_origins[i]);
 	free(cf->cf_allow_origins);
-	if (cf->cf_api_token != NULL) {
-		explicit_bzero(cf->cf_api_token, strlen(cf->cf_api_token));
-		free(cf->cf_api_token);
-	}
+	secret_free(cf->cf_api_token);
 	free(cf);
 }
 

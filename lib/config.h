@@ -1,8 +1,9 @@
 /*
  * The configuration: the INI file parsed with inih into an immutable
- * struct config.  Every value is checked here (names, URLs, durations,
- * token files) so that the rest of the daemon trusts what it gets; errors
- * come back as "FILE:LINE: message", never as a crash.
+ * struct config.  Every value is checked on the way in (names, URLs,
+ * durations with parse.h, token files with secret.h) so that the rest of
+ * the daemon trusts what it gets; errors come back as "FILE:LINE:
+ * message", never as a crash.
  */
 #ifndef GATHERD_CONFIG_H
 #define GATHERD_CONFIG_H
@@ -11,8 +12,9 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "parse.h"
 
-#define CONFIG_NAME_MAX 64
+#define CONFIG_NAME_MAX PARSE_NAME_MAX
 #define CONFIG_ERR_LEN 512
 
 /* One stat: a name and the JSON Pointer that selects its value. */
@@ -84,13 +86,7 @@ void config_free(struct config *cf);
 /* Returns the source called name, or NULL. */
 const struct config_source *
 config_find_source(const struct config *cf, const char *name);
-/* Parses "250ms", "30s", "5m", "1h" or bare seconds into *ms; 0 or -1. */
-int config_parse_duration(const char *text, uint64_t *ms);
-/* Parses "8M", "512k" or bare bytes into *bytes; 0 or -1. */
-int config_parse_size(const char *text, size_t *bytes);
 /* Returns a copy of url without user and password; NULL if out of memory. */
 char *config_redact_url(const char *url);
-/* Returns 1 if name is 1 to 64 of [A-Za-z0-9_.-], else 0. */
-int config_valid_name(const char *name);
 
 #endif

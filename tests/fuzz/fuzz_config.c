@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,13 +22,13 @@ fuzz_check(const struct config *cf)
 
 	for (i = 0; i < cf->cf_nsources; i++) {
 		src = &cf->cf_sources[i];
-		if (!config_valid_name(src->src_name) || src->src_url == NULL ||
+		if (!parse_valid_name(src->src_name) || src->src_url == NULL ||
 		    src->src_nstats == 0 || src->src_interval_ms < 100 ||
 		    src->src_retry_max_ms < src->src_retry_base_ms ||
 		    config_find_source(cf, src->src_name) != src)
 			abort();
 		for (j = 0; j < src->src_nstats; j++) {
-			if (!config_valid_name(src->src_stats[j].cs_name))
+			if (!parse_valid_name(src->src_stats[j].cs_name))
 				abort();
 		}
 	}

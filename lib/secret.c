@@ -1,0 +1,121 @@
+/*
+ * Reads secrets from files for the config: finds the file (absolute, in
+ * $CREDENTIALS_DIRECTORY, or next to the config), checks who can read
+ * it, and returns its one line trimmed.  Every buffer that held the
+ * secret is wiped; messages name the file, never its contents.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "secret.h"
+
+/*
+ * Returns a malloc'd path for a secret file: an absolute one as given; a
+ * relative one in $CREDENTIALS_DIRECTORY (systemd's LoadCredential=) if
+ * it is there, else in dir (the config file's directory).  NULL if out
+ * of memory.
+ */
+static char *
+secret_path(const char *name, const char *dir)
+{
+	const char *creds = getenv("CREDENTIALS_DIRECTORY");
+	char *full;
+
+	if (*name == '/')
+		return strdup(name);
+	if (creds != NULL && *creds != '\0') {
+		if (asprintf(&full, "%s/%s", creds, name) == -1)
+			return NULL;
+		if (access(full, F_OK) == 0)
+			return full;
+		free(full);
+	}
+	if (dir == NULL)
+		return strdup(name);
+	if (asprintf(&full, "%s/%s", dir, name) == -1)
+		return NULL;
+	return full;
+}
+
+/* Tells ss's callback if users other than the owner and group can read
+ * f; the caller judges it (warning or error). */
+static void
+secret_check_mode(const struct secret_spec *ss, FILE *f, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) == -1 || (st.st_mode & S_IROTH) == 0)
+		return;
+	if (ss->ss_readable_cb != NULL)
+		ss->ss_readable_cb(path, ss->ss_arg);
+}
+
+/* Reads the one-line secret in file name; NULL with err set (or empty
+ * if out of memory). */
+char *
+secret_read(
+    const char *name, const struct secret_spec *ss, char *err, size_t errlen)
+{
+	char buf[SECRET_MAX + 2], *path = NULL, *start, *end, *tok = NULL;
+	FILE *f = NULL;
+	size_t n;
+
+	err[0] = '\0';
+	if (*name == '\0') {
+		snprintf(err, errlen, "%s name is empty", ss->ss_what);
+		return NULL;
+	}
+	if ((path = secret_path(name, ss->ss_dir)) == NULL)
+		goto fail;
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "cannot read %s %s: %s", ss->ss_what,
+		    path, strerror(errno));
+		goto fail;
+	}
+	secret_check_mode(ss, f, path);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "cannot read %s %s", ss->ss_what, path);
+		goto fail;
+	}
+	if (n > SECRET_MAX) {
+		snprintf(err, errlen, "%s %s is larger than %d bytes",
+		    ss->ss_what, path, SECRET_MAX);
+		goto fail;
+	}
+	buf[n] = '\0';
+	for (start = buf; isspace((unsigned char)*start); start++)
+		;
+	for (end = start + strlen(start);
+	     end > start && isspace((unsigned char)end[-1]); end--)
+		;
+	*end = '\0';
+	if (*start == '\0' || strpbrk(start, "\r\n") != NULL ||
+	    strlen(start) != (size_t)(end - start)) {
+		snprintf(err, errlen, "%s %s must hold one non-empty line",
+		    ss->ss_what, path);
+		goto fail;
+	}
+	tok = strdup(start);
+fail:
+	explicit_bzero(buf, sizeof buf);
+	if (f != NULL)
+		fclose(f);
+	free(path);
+	return tok;
+}
+
+/* Wipes and frees secret; NULL is allowed. */
+void
+secret_free(char *secret)
+{
+	if (secret == NULL)
+		return;
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
+}
