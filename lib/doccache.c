@@ -20,11 +20,12 @@
 #include "reply.h"
 #include "timeutil.h"
 
-#define DOCCACHE_AGE_REFRESH_US 1000000 /* ages in a document move by seconds  \
-	                                 */
+/* Ages in a document move by seconds: older than this, render again. */
+#define DOCCACHE_AGE_REFRESH_US 1000000
+/* A render waits this many times what the last one took. */
 #define DOCCACHE_RENDER_SHARE 10
-#define DOCCACHE_RENDER_FREE_US                                                \
-	1000 /* a render this quick is never held back */
+/* A render this quick (microseconds) is never held back. */
+#define DOCCACHE_RENDER_FREE_US 1000
 
 struct doccache {
 	struct cache *dc_cache;
