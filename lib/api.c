@@ -237,7 +237,6 @@ static enum MHD_Result
 api_preflight(const struct reply_req *rq)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
 	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
@@ -253,9 +252,7 @@ api_preflight(const struct reply_req *rq)
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = reply_queue(rq, MHD_HTTP_NO_CONTENT, r);
-	MHD_destroy_response(r);
-	return ret;
+	return reply_send(rq, MHD_HTTP_NO_CONTENT, r);
 }
 
 /*

@@ -204,7 +204,6 @@ doccache_send(const struct reply_req *rq, const struct doccache_doc *doc)
 {
 	const struct doccache_body *db = &doc->dd_identity;
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 	const char *inm;
 
 	inm = MHD_lookup_connection_value(
@@ -223,9 +222,7 @@ doccache_send(const struct reply_req *rq, const struct doccache_doc *doc)
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = reply_queue(rq, MHD_HTTP_NOT_MODIFIED, r);
-	MHD_destroy_response(r);
-	return ret;
+	return reply_send(rq, MHD_HTTP_NOT_MODIFIED, r);
 }
 
 /*

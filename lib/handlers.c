@@ -345,7 +345,6 @@ handlers_metrics(
 {
 	struct handlers_scrape *hs;
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
 	if ((hs = calloc(1, sizeof *hs)) == NULL)
 		return MHD_NO;
@@ -373,9 +372,7 @@ handlers_metrics(
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = reply_queue(rq, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return reply_send(rq, MHD_HTTP_OK, r);
 }
 
 /* Serves a static file of the dashboard from web_root. */
@@ -436,7 +433,5 @@ handlers_file(
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = reply_queue(rq, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return reply_send(rq, MHD_HTTP_OK, r);
 }

@@ -58,6 +58,17 @@ reply_queue(const struct reply_req *rq, unsigned status, struct MHD_Response *r)
 	return MHD_queue_response(rq->rq_conn, status, r);
 }
 
+/* Queues r (see reply_queue) and lets it go: MHD keeps it while needed. */
+enum MHD_Result
+reply_send(const struct reply_req *rq, unsigned status, struct MHD_Response *r)
+{
+	enum MHD_Result ret;
+
+	ret = reply_queue(rq, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* A shared response's headers being copied, and whether all were. */
 struct reply_copy {
 	struct MHD_Response *cp_to;
@@ -133,7 +144,6 @@ reply_error(const struct reply_req *rq, unsigned status, const char *message,
     const char *hname, const char *hvalue)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 	size_t len = 0;
 	char *body;
 
@@ -145,9 +155,7 @@ reply_error(const struct reply_req *rq, unsigned status, const char *message,
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = reply_queue(rq, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return reply_send(rq, status, r);
 }
 
 /* Queues a small JSON body rendered for this request alone. */
@@ -155,13 +163,10 @@ enum MHD_Result
 reply_once(const struct reply_req *rq, char *body, size_t len)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
 	if ((r = reply_json(body, len)) == NULL)
 		return reply_error(rq, 500, "cannot render", NULL, NULL);
-	ret = reply_queue(rq, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return reply_send(rq, MHD_HTTP_OK, r);
 }
 
 /* Adds our headers to an event stream's response (events_decorate_cb). */

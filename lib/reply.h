@@ -34,6 +34,9 @@ struct MHD_Response *reply_json(char *body, size_t len);
 /* Queues r, made for this request alone, with CORS headers if due. */
 enum MHD_Result reply_queue(
     const struct reply_req *rq, unsigned status, struct MHD_Response *r);
+/* Queues r, made for this request alone, and lets go of it. */
+enum MHD_Result
+reply_send(const struct reply_req *rq, unsigned status, struct MHD_Response *r);
 /* Queues r, shared by many requests, whose body is body (len bytes). */
 enum MHD_Result reply_queue_shared(const struct reply_req *rq, unsigned status,
     struct MHD_Response *r, const char *body, size_t len);
