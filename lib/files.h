@@ -3,7 +3,8 @@
  * it.  A URL path is checked byte by byte and segment by segment, then
  * opened one segment at a time below a directory fd held for the life of
  * the struct, refusing symlinks, hidden names and anything that is not a
- * regular file.  Pure file-system logic: the HTTP side lives in api.c.
+ * regular file.  Pure file-system logic: the HTTP side lives in
+ * handlers.c (handlers_file).
  */
 #ifndef GATHERD_FILES_H
 #define GATHERD_FILES_H

@@ -1011,92 +1011,6 @@ START_TEST(test_api_token_dashboard)
 }
 END_TEST
 
-/* One routing decision: method and decoded URL in, kind and name out. */
-struct route_case {
-	const char *method;
-	const char *url;
-	enum api_route_kind kind;
-	const char *rest; /* expected rt_rest, or NULL */
-	const char *name; /* expected rt_name */
-};
-
-/* The router's table: every route, its edges and what falls through. */
-static const struct route_case route_cases[] = {
-    {"GET", "/healthz", API_ROUTE_HEALTHZ, NULL, ""},
-    {"HEAD", "/healthz", API_ROUTE_HEALTHZ, NULL, ""},
-    {"GET", "/readyz", API_ROUTE_READYZ, NULL, ""},
-    {"GET", "/api/v1/stats", API_ROUTE_STATS, NULL, ""},
-    {"GET", "/api/v1/stats/alpha", API_ROUTE_SOURCE_STATS, "alpha", ""},
-    {"GET", "/api/v1/stats/", API_ROUTE_SOURCE_STATS, "", ""},
-    {"GET", "/api/v1/stats/a/b", API_ROUTE_SOURCE_STATS, "a/b", ""},
-    {"GET", "/api/v1/sources", API_ROUTE_SOURCES, NULL, ""},
-    {"GET", "/api/v1/sources/alpha/history", API_ROUTE_HISTORY, "alpha/history",
-        "alpha"},
-    {"GET", "/api/v1/sources//history", API_ROUTE_HISTORY, "/history", ""},
-    {"GET", "/api/v1/sources/alpha", API_ROUTE_NOT_FOUND, NULL, ""},
-    {"GET", "/api/v1/sources/alpha/", API_ROUTE_NOT_FOUND, NULL, ""},
-    {"GET", "/api/v1/sources/alpha/history/", API_ROUTE_NOT_FOUND, NULL, ""},
-    {"GET", "/api/v1/sources/a/b/history", API_ROUTE_NOT_FOUND, NULL, ""},
-    {"GET", "/api/v1/sources/", API_ROUTE_NOT_FOUND, NULL, ""},
-    {"GET", "/api/v1/events", API_ROUTE_EVENTS, NULL, ""},
-    {"HEAD", "/api/v1/events", API_ROUTE_EVENTS, NULL, ""},
-    {"GET", "/api/v1/info", API_ROUTE_INFO, NULL, ""},
-    {"GET", "/metrics", API_ROUTE_METRICS, NULL, ""},
-    {"HEAD", "/metrics", API_ROUTE_METRICS, NULL, ""},
-    {"GET", "/metrics/", API_ROUTE_FILE, "/metrics/", ""},
-    {"GET", "/api/v1/statsx", API_ROUTE_NOT_FOUND, NULL, ""},
-    {"GET", "/api/", API_ROUTE_NOT_FOUND, NULL, ""},
-    {"GET", "/api/v2/stats", API_ROUTE_NOT_FOUND, NULL, ""},
-    {"GET", "/api", API_ROUTE_FILE, "/api", ""},
-    {"GET", "/", API_ROUTE_FILE, "/", ""},
-    {"GET", "/app.js", API_ROUTE_FILE, "/app.js", ""},
-    {"GET", "/healthz/", API_ROUTE_FILE, "/healthz/", ""},
-    {"GET", "", API_ROUTE_FILE, "", ""},
-    {"POST", "/api/v1/stats", API_ROUTE_BAD_METHOD, NULL, ""},
-    {"get", "/api/v1/stats", API_ROUTE_BAD_METHOD, NULL, ""},
-    {"OPTIONS", "*", API_ROUTE_BAD_METHOD, NULL, ""},
-    {"DELETE", "/healthz", API_ROUTE_BAD_METHOD, NULL, ""},
-};
-
-/* api_route_match decides each case of route_cases as listed. */
-START_TEST(test_route_table)
-{
-	const struct route_case *c = &route_cases[_i];
-	struct api_route rt;
-
-	memset(&rt, 0x5a, sizeof rt);
-	api_route_match(c->method, c->url, &rt);
-	ck_assert_msg(rt.rt_kind == c->kind, "%s %s: kind %d, not %d",
-	    c->method, c->url, (int)rt.rt_kind, (int)c->kind);
-	if (c->rest == NULL)
-		ck_assert_ptr_null(rt.rt_rest);
-	else
-		ck_assert_str_eq(rt.rt_rest, c->rest);
-	ck_assert_str_eq(rt.rt_name, c->name);
-}
-END_TEST
-
-/* A history name of 64 bytes is routed; 65 bytes is a 404. */
-START_TEST(test_route_history_name_length)
-{
-	char url[256], name[CONFIG_NAME_MAX + 2];
-	struct api_route rt;
-
-	memset(name, 'n', CONFIG_NAME_MAX);
-	name[CONFIG_NAME_MAX] = '\0';
-	snprintf(url, sizeof url, "/api/v1/sources/%s/history", name);
-	api_route_match("GET", url, &rt);
-	ck_assert_int_eq(rt.rt_kind, API_ROUTE_HISTORY);
-	ck_assert_str_eq(rt.rt_name, name);
-
-	strcat(name, "n");
-	snprintf(url, sizeof url, "/api/v1/sources/%s/history", name);
-	api_route_match("GET", url, &rt);
-	ck_assert_int_eq(rt.rt_kind, API_ROUTE_NOT_FOUND);
-	ck_assert_str_eq(rt.rt_name, "");
-}
-END_TEST
-
 /* %XX is decoded as MHD does, and a decoded NUL cannot end the path. */
 START_TEST(test_unescape)
 {
@@ -1147,9 +1061,6 @@ api_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("routing");
-	tcase_add_loop_test(tc, test_route_table, 0,
-	    (int)(sizeof route_cases / sizeof route_cases[0]));
-	tcase_add_test(tc, test_route_history_name_length);
 	tcase_add_test(tc, test_unescape);
 	suite_add_tcase(s, tc);
 

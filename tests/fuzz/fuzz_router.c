@@ -2,7 +2,7 @@
  * libFuzzer harness for the way a URL reaches a handler: the first byte
  * picks a method, the rest is the request target as sent.  As MHD does,
  * the query is cut off and the path is %-decoded (with api_unescape),
- * then api_route_match decides; paths for the dashboard go on to
+ * then route_find picks the row; paths for the dashboard go on to
  * files_open_n below a small web root made once in a temporary
  * directory.  Whatever is opened must be one of the files made there
  * to be served: never a hidden one, a symlink's target or a FIFO.
@@ -20,7 +20,9 @@
 
 #include "api.h"
 #include "files.h"
+#include "handlers.h"
 #include "log.h"
+#include "routes.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -159,7 +161,7 @@ fuzz_check_file(const struct files_result *fr)
 	close(fr->fr_fd);
 }
 
-/* Opens what a dashboard path names, as api_get_file would. */
+/* Opens what a dashboard path names, as handlers_file would. */
 static void
 fuzz_open(const char *path, size_t len)
 {
@@ -176,7 +178,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *method;
-	struct api_route rt;
+	struct route_match m;
 	char *url, *query;
 	size_t len;
 
@@ -193,27 +195,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = api_unescape(url);
 	if (len != strlen(url))
 		abort();
-	api_route_match(method, url, &rt);
-	switch (rt.rt_kind) {
-	case API_ROUTE_SOURCE_STATS:
-		if (rt.rt_rest != url + strlen("/api/v1/stats/"))
+	route_find(url, &m);
+	/* Every row allows GET and HEAD, and no other method. */
+	if (route_allows(m.rm_route, method) !=
+	    (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0))
+		abort();
+	if (m.rm_route->ro_handler == handlers_source_stats) {
+		if (m.rm_rest != url + strlen("/api/v1/stats/"))
 			abort();
-		break;
-	case API_ROUTE_HISTORY:
-		if (strlen(rt.rt_name) > CONFIG_NAME_MAX ||
-		    strncmp(rt.rt_rest, rt.rt_name, strlen(rt.rt_name)) != 0 ||
-		    strcmp(rt.rt_rest + strlen(rt.rt_name), "/history") != 0)
+	} else if (m.rm_route->ro_handler == handlers_history) {
+		if (strlen(m.rm_name) > CONFIG_NAME_MAX ||
+		    strncmp(m.rm_rest, m.rm_name, strlen(m.rm_name)) != 0 ||
+		    strcmp(m.rm_rest + strlen(m.rm_name), "/history") != 0)
 			abort();
-		break;
-	case API_ROUTE_FILE:
-		if (rt.rt_rest != url || strncmp(url, "/api/", 5) == 0)
+	} else if (m.rm_route->ro_handler == handlers_file) {
+		if (m.rm_rest != url || strncmp(url, "/api/", 5) == 0 ||
+		    m.rm_route->ro_token)
 			abort();
-		fuzz_open(rt.rt_rest, len);
-		break;
-	default:
-		if (rt.rt_rest != NULL || rt.rt_name[0] != '\0')
+		fuzz_open(m.rm_rest, len);
+	} else if (m.rm_route->ro_handler == NULL) {
+		/* Nothing there: a 404, under /api/ alone. */
+		if (strncmp(url, "/api/", 5) != 0 || m.rm_name[0] != '\0')
 			abort();
-		break;
+	} else if (m.rm_rest != NULL || m.rm_name[0] != '\0') {
+		abort();
 	}
 	free(url);
 	return 0;

@@ -1,0 +1,82 @@
+/*
+ * The API's rendered documents (all stats, one source's stats, the
+ * sources view, /readyz), each kept as one shared response per cache
+ * generation with its weak ETag, answered with a 304 when the client
+ * has it, and rendered again no more often than the render throttle
+ * allows.  It also owns the once-a-second timer that expires values.
+ */
+#ifndef GATHERD_DOCCACHE_H
+#define GATHERD_DOCCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <microhttpd.h>
+
+#include "cache.h"
+
+struct doccache;
+struct reply_req;
+
+/* Which whole document (one source's stats are by cache entry). */
+enum doccache_which {
+	DOCCACHE_STATS,
+	DOCCACHE_SOURCES,
+	DOCCACHE_READY,
+};
+
+/*
+ * One encoding of a document's rendering and the response that carries
+ * it.  Only the identity one exists; a compressed copy of the same
+ * version would be a second one next to it in struct doccache_doc.
+ */
+struct doccache_body {
+	struct MHD_Response *db_resp;
+	const char *db_body; /* owned by db_resp, copied for CORS */
+	size_t db_len;
+};
+
+/* A rendered document: its version (generation, ETag) and its body. */
+struct doccache_doc {
+	struct doccache_body dd_identity;
+	uint64_t dd_generation; /* 0: not rendered yet */
+	int64_t dd_rendered_at; /* monotonic microseconds */
+	int64_t dd_render_us; /* how long the last render took */
+	char dd_etag[32]; /* "generation", as clients send it */
+	char dd_etag_header[36]; /* W/"generation" */
+};
+
+/* Renders a document as of now; a new string the caller frees, or NULL. */
+typedef char *(*doccache_render_fn)(void *arg, size_t *len);
+
+/* Creates the documents of c and its expiry timer on base; NULL if not. */
+struct doccache *doccache_new(struct event_base *base, struct cache *c);
+/* Frees dc (its responses live on while requests send them). */
+void doccache_free(struct doccache *dc);
+/*
+ * Serves c from now on (a reload): one source's documents start afresh,
+ * the whole ones render again on their next request.  0, or -1 (nothing
+ * changed) if out of memory.
+ */
+int doccache_reload(struct doccache *dc, struct cache *c);
+/* Returns the whole document which. */
+struct doccache_doc *doccache_doc(struct doccache *dc, enum doccache_which w);
+/* Returns the stats document of c's entry e. */
+struct doccache_doc *
+doccache_source(struct doccache *dc, const struct cache_entry *e);
+/*
+ * Serves doc at generation gen, rendering it with render(arg) first if
+ * doccache_due says so; a 304 if the client has it already.
+ */
+enum MHD_Result
+doccache_serve(const struct reply_req *rq, struct doccache_doc *doc,
+    uint64_t gen, doccache_render_fn render, void *arg);
+/* Makes doc render again on its next request, throttle or not. */
+void doccache_expire(struct doccache_doc *doc);
+/* Returns 1 if doc must be rendered again for gen at now (mono us). */
+int doccache_due(const struct doccache_doc *doc, uint64_t gen, int64_t now);
+/* Returns 1 if the If-None-Match value inm names etag (or is "*"). */
+int doccache_etag_matches(const char *inm, const char *etag);
+
+#endif
