@@ -17,7 +17,7 @@
 #include <check.h>
 
 #include "harness.h"
-#include "rawhttp.h"
+#include "client.h"
 
 /* Opens a raw connection to gatherd and asks for /api/v1/events; a
  * receive buffer of rcvbuf bytes if not 0. */

@@ -17,7 +17,7 @@
 #include <json-c/json.h>
 
 #include "harness.h"
-#include "rawhttp.h"
+#include "client.h"
 
 /* Bound on every read of a raw response, in milliseconds. */
 #define READ_MS 5000
