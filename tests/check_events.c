@@ -18,6 +18,7 @@
 
 #include "harness.h"
 #include "client.h"
+#include "runner.h"
 
 /* Opens a raw connection to gatherd and asks for /api/v1/events; a
  * receive buffer of rcvbuf bytes if not 0. */
@@ -442,8 +443,6 @@ main(void)
 {
 	Suite *s = suite_create("events");
 	TCase *tc = tcase_create("events");
-	SRunner *sr;
-	int failed;
 
 	harness_init();
 	tcase_set_timeout(tc, 60);
@@ -455,9 +454,5 @@ main(void)
 	tcase_add_test(tc, test_history_capacity);
 	tcase_add_test(tc, test_static_files);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(s) == 0 ? 0 : 1;
 }

@@ -18,6 +18,7 @@
 
 #include "harness.h"
 #include "client.h"
+#include "runner.h"
 
 /* Bound on every read of a raw response, in milliseconds. */
 #define READ_MS 5000
@@ -754,13 +755,6 @@ http_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	harness_init();
-	sr = srunner_create(http_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(http_suite()) == 0 ? 0 : 1;
 }

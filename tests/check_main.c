@@ -26,6 +26,7 @@
 #include "harness.h"
 #include "nsock.h"
 #include "proc.h"
+#include "runner.h"
 #include "tmpdir.h"
 
 /*
@@ -1204,13 +1205,6 @@ main_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	harness_init();
-	sr = srunner_create(main_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(main_suite()) == 0 ? 0 : 1;
 }

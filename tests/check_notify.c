@@ -19,6 +19,7 @@
 #include "log.h"
 #include "notify.h"
 #include "nsock.h"
+#include "runner.h"
 #include "source.h"
 
 /* Bound on every wait for a datagram, in milliseconds. */
@@ -322,17 +323,10 @@ notify_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_set_level(LOG_LEVEL_QUIET);
 	/* The runner's own environment must not leak into the tests. */
 	unsetenv("NOTIFY_SOCKET");
 	unsetenv("WATCHDOG_USEC");
 	unsetenv("WATCHDOG_PID");
-	sr = srunner_create(notify_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(notify_suite()) == 0 ? 0 : 1;
 }
