@@ -24,6 +24,7 @@
 
 #include "client.h"
 #include "proc.h"
+#include "runner.h"
 
 /*
  * The liveness bound: /healthz on a new connection, retried while a
@@ -1069,13 +1070,9 @@ hostile_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
 	int failed;
 
-	sr = srunner_create(hostile_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = runner_run(hostile_suite());
 	/* After a failed setup no teardown ran: clean up here. */
 	(void)proc_stop(&gatherd);
 	(void)proc_stop(&upstream);
