@@ -52,7 +52,6 @@ fu_route_deep(struct fake_upstream *fu, struct MHD_Connection *conn)
 {
 	static const char open[] = "{\"a\":";
 	struct MHD_Response *resp = NULL;
-	enum MHD_Result ret = MHD_NO;
 	size_t olen = strlen(open);
 	size_t len = FU_DEEP_LEVELS * (olen + 1) + 1;
 	char *body;
@@ -73,13 +72,7 @@ fu_route_deep(struct fake_upstream *fu, struct MHD_Connection *conn)
 		free(body);
 		return MHD_NO;
 	}
-	if (MHD_add_response_header(
-	        resp, MHD_HTTP_HEADER_CONTENT_TYPE, FU_JSON) != MHD_YES)
-		goto fail;
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-fail:
-	MHD_destroy_response(resp);
-	return ret;
+	return fu_queue(conn, MHD_HTTP_OK, resp, FU_JSON, NULL, 0);
 }
 
 /* Route /badutf8: a string holding an invalid UTF-8 sequence. */

@@ -180,7 +180,6 @@ fu_generated(struct fake_upstream *fu, struct MHD_Connection *conn,
 {
 	struct MHD_Response *resp;
 	struct fu_body *b;
-	enum MHD_Result ret = MHD_NO;
 
 	b = calloc(1, sizeof(*b));
 	if (b == NULL)
@@ -196,13 +195,7 @@ fu_generated(struct fake_upstream *fu, struct MHD_Connection *conn,
 		free(b);
 		return MHD_NO;
 	}
-	if (MHD_add_response_header(
-	        resp, MHD_HTTP_HEADER_CONTENT_TYPE, FU_JSON) != MHD_YES)
-		goto fail;
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-fail:
-	MHD_destroy_response(resp);
-	return ret;
+	return fu_queue(conn, MHD_HTTP_OK, resp, FU_JSON, NULL, 0);
 }
 
 /* Route /huge?bytes=N&chunked=1: a big valid JSON document. */
