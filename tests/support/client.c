@@ -234,3 +234,31 @@ client_get(unsigned port, const char *path, const char *header, char **body)
 	harness_resp_free(r);
 	return status;
 }
+
+/* Returns header name of a raw response (a copy), or NULL. */
+char *
+raw_header(const char *resp, const char *name)
+{
+	struct harness_resp r = {0, NULL, 0, (char *)resp};
+	const char *end = strstr(resp, "\r\n\r\n");
+	char *head, *v;
+
+	/* Only the head: a body may hold anything. */
+	head = strndup(resp, end != NULL ? (size_t)(end - resp) : strlen(resp));
+	ck_assert_ptr_nonnull(head);
+	r.r_headers = head;
+	v = harness_resp_header(&r, name);
+	free(head);
+	return v;
+}
+
+/* Asserts the header name of the raw response resp is exactly want. */
+void
+raw_assert_header(const char *resp, const char *name, const char *want)
+{
+	char *v = raw_header(resp, name);
+
+	ck_assert_msg(v != NULL, "no %s header in:\n%s", name, resp);
+	ck_assert_str_eq(v, want);
+	free(v);
+}

@@ -65,5 +65,9 @@ int raw_send(int fd, const void *data, size_t len);
 char *raw_read(int fd, const char *until, int timeout_ms, int *closed);
 /* Returns the status of a raw response, or 0 if there is none. */
 long raw_status(const char *resp);
+/* Returns the value of header name in a raw response's head, or NULL. */
+char *raw_header(const char *resp, const char *name);
+/* Asserts the header name of the raw response resp is exactly want. */
+void raw_assert_header(const char *resp, const char *name, const char *want);
 
 #endif
