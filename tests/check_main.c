@@ -278,57 +278,58 @@ START_TEST(test_missing_config)
 }
 END_TEST
 
-/* --once against a good upstream prints the stats document, exit 0. */
-START_TEST(test_once_ok)
+/*
+ * Runs gatherd --once against path on a new fake upstream and asserts
+ * exit status rc; returns the document it printed (caller puts) and
+ * sets *requests to how many requests the upstream saw.
+ */
+static struct json_object *
+run_once(const char *path, int rc, unsigned long *requests)
 {
 	struct fake_upstream *fu = fake_upstream_start(0);
 	struct json_object *doc;
 	struct tmpdir t;
 	struct proc p;
-	const char *path;
 
 	ck_assert_ptr_nonnull(fu);
 	tmpdir_make(&t);
-	path = write_config(&t, fu, "", "/stats?name=main");
-	run(&p, 0, "--once", "-c", path, NULL);
+	run(&p, rc, "--once", "-c", write_config(&t, fu, "", path), NULL);
 	doc = json_tokener_parse(p.p_buf[0]);
 	ck_assert_msg(doc != NULL, "stdout: %s", p.p_buf[0]);
+	*requests = fake_upstream_requests(fu);
+	proc_free(&p);
+	tmpdir_remove(&t);
+	fake_upstream_stop(fu);
+	return doc;
+}
+
+/* --once against a good upstream prints the stats document, exit 0. */
+START_TEST(test_once_ok)
+{
+	unsigned long requests;
+	struct json_object *doc = run_once("/stats?name=main", 0, &requests);
+
 	ck_assert_str_eq(harness_str(doc, "/sources/main/status"), "ok");
 	ck_assert_int_eq(harness_int(doc, "/sources/main/values/total"), 1000);
 	ck_assert_int_eq(harness_int(doc, "/sources/main/values/active"), 1);
 	ck_assert_ptr_nonnull(harness_str(doc, "/generated_at"));
-	ck_assert_uint_eq(fake_upstream_requests(fu), 1);
+	ck_assert_uint_eq(requests, 1);
 	json_object_put(doc);
-	proc_free(&p);
-	tmpdir_remove(&t);
-	fake_upstream_stop(fu);
 }
 END_TEST
 
 /* --once with a failing source still prints the document, exit 1. */
 START_TEST(test_once_failing)
 {
-	struct fake_upstream *fu = fake_upstream_start(0);
-	struct json_object *doc;
-	struct tmpdir t;
-	struct proc p;
-	const char *path;
+	unsigned long requests;
+	struct json_object *doc = run_once("/status/500", 1, &requests);
 
-	ck_assert_ptr_nonnull(fu);
-	tmpdir_make(&t);
-	path = write_config(&t, fu, "", "/status/500");
-	run(&p, 1, "--once", "-c", path, NULL);
-	doc = json_tokener_parse(p.p_buf[0]);
-	ck_assert_msg(doc != NULL, "stdout: %s", p.p_buf[0]);
 	ck_assert_str_eq(harness_str(doc, "/sources/main/status"), "error");
 	ck_assert_str_eq(
 	    harness_str(doc, "/sources/main/error/kind"), "http_status");
 	ck_assert_int_eq(
 	    harness_int(doc, "/sources/main/error/http_status"), 500);
 	json_object_put(doc);
-	proc_free(&p);
-	tmpdir_remove(&t);
-	fake_upstream_stop(fu);
 }
 END_TEST
 
@@ -431,25 +432,28 @@ daemon_stop(struct daemon *d, int sig)
 	fake_upstream_stop(d->d_fu);
 }
 
-/* The daemon serves /healthz and its source, and exits 0 on SIGTERM. */
-START_TEST(test_daemon_sigterm)
+/* Starts the daemon, waits for its source, then expects exit 0 on sig. */
+static void
+check_signal_exit(int sig)
 {
 	struct daemon d;
 
 	daemon_start(&d, "/stats?name=main");
 	wait_source_ok(d.d_port);
-	daemon_stop(&d, SIGTERM);
+	daemon_stop(&d, sig);
+}
+
+/* The daemon serves /healthz and its source, and exits 0 on SIGTERM. */
+START_TEST(test_daemon_sigterm)
+{
+	check_signal_exit(SIGTERM);
 }
 END_TEST
 
 /* The daemon exits 0 on SIGINT. */
 START_TEST(test_daemon_sigint)
 {
-	struct daemon d;
-
-	daemon_start(&d, "/stats?name=main");
-	wait_source_ok(d.d_port);
-	daemon_stop(&d, SIGINT);
+	check_signal_exit(SIGINT);
 }
 END_TEST
 
