@@ -110,29 +110,15 @@ fail:
 	return ret;
 }
 
-/* Route /stats: a growing counter, shared or per name=X. */
-enum MHD_Result
-fu_route_stats(struct fake_upstream *fu, struct MHD_Connection *conn)
+/* Answers a request of the KIND series at position CYCLE, count TOTAL. */
+static enum MHD_Result
+fu_series_reply(struct MHD_Connection *conn, enum fu_kind kind,
+    unsigned long total, unsigned long cycle)
 {
-	unsigned long total;
-	unsigned long cycle;
-
-	if (fu_series_next(fu, conn, FU_KIND_STATS, &total, &cycle) != 0)
-		return fu_error(
-		    conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "too many names");
-	return fu_stats_reply(conn, total);
-}
-
-/* Route /flaky: cycles through good, 503, 502 HTML and truncated. */
-enum MHD_Result
-fu_route_flaky(struct fake_upstream *fu, struct MHD_Connection *conn)
-{
-	unsigned long total;
-	unsigned long cycle;
-
-	if (fu_series_next(fu, conn, FU_KIND_FLAKY, &total, &cycle) != 0)
-		return fu_error(
-		    conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "too many names");
+	if (kind == FU_KIND_FLAP && cycle % 2 != 0)
+		return fu_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "flap");
+	if (kind != FU_KIND_FLAKY)
+		return fu_stats_reply(conn, total);
 	switch (cycle % 10) {
 	case 3:
 		return fu_reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, FU_JSON,
@@ -150,17 +136,37 @@ fu_route_flaky(struct fake_upstream *fu, struct MHD_Connection *conn)
 	}
 }
 
-/* Route /flap: alternates a /stats answer and a 500, shared or per name. */
-enum MHD_Result
-fu_route_flap(struct fake_upstream *fu, struct MHD_Connection *conn)
+/* Advances the KIND series of CONN's name= and answers for it. */
+static enum MHD_Result
+fu_series_route(
+    struct fake_upstream *fu, struct MHD_Connection *conn, enum fu_kind kind)
 {
 	unsigned long total;
 	unsigned long cycle;
 
-	if (fu_series_next(fu, conn, FU_KIND_FLAP, &total, &cycle) != 0)
+	if (fu_series_next(fu, conn, kind, &total, &cycle) != 0)
 		return fu_error(
 		    conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "too many names");
-	if (cycle % 2 != 0)
-		return fu_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "flap");
-	return fu_stats_reply(conn, total);
+	return fu_series_reply(conn, kind, total, cycle);
+}
+
+/* Route /stats: a growing counter, shared or per name=X. */
+enum MHD_Result
+fu_route_stats(struct fake_upstream *fu, struct MHD_Connection *conn)
+{
+	return fu_series_route(fu, conn, FU_KIND_STATS);
+}
+
+/* Route /flaky: cycles through good, 503, 502 HTML and truncated. */
+enum MHD_Result
+fu_route_flaky(struct fake_upstream *fu, struct MHD_Connection *conn)
+{
+	return fu_series_route(fu, conn, FU_KIND_FLAKY);
+}
+
+/* Route /flap: alternates a /stats answer and a 500, shared or per name. */
+enum MHD_Result
+fu_route_flap(struct fake_upstream *fu, struct MHD_Connection *conn)
+{
+	return fu_series_route(fu, conn, FU_KIND_FLAP);
 }
