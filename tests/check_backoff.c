@@ -10,6 +10,7 @@
 
 #include "backoff.h"
 #include "log.h"
+#include "runner.h"
 
 #define NOW_MS 1795000000000LL /* 2026-11-18T11:06:40Z */
 
@@ -223,8 +224,6 @@ main(void)
 {
 	Suite *s = suite_create("backoff");
 	TCase *tc = tcase_create("backoff");
-	SRunner *sr;
-	int failed;
 
 	log_set_level(LOG_LEVEL_QUIET);
 	tcase_add_test(tc, test_full_jitter);
@@ -238,9 +237,5 @@ main(void)
 	tcase_add_test(tc, test_failure_sequence);
 	tcase_add_test(tc, test_failure_hints);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(s) == 0 ? 0 : 1;
 }

@@ -17,7 +17,8 @@
 #include <check.h>
 
 #include "harness.h"
-#include "rawhttp.h"
+#include "client.h"
+#include "runner.h"
 
 /* Opens a raw connection to gatherd and asks for /api/v1/events; a
  * receive buffer of rcvbuf bytes if not 0. */
@@ -358,6 +359,9 @@ START_TEST(test_static_files)
 	    "/web/..%2f..%2fsecret.txt", "/index.html%00.js", "/%00",
 	    "/.hidden", "/link-out", "/sub/../../secret.txt",
 	    "/..%5csecret.txt", "/nope.html", "/sub"};
+	static const char *const made[] = {"web/link-out", "web/sub/index.html",
+	    "web/sub", "web/index.html", "web/app.js", "web/.hidden", "web",
+	    "secret.txt"};
 	char top[] = "/tmp/gatherd-web.XXXXXX", web[128], path[256], *glob;
 	struct harness_resp *r;
 	struct harness *h;
@@ -391,9 +395,7 @@ START_TEST(test_static_files)
 	v = harness_resp_header(r, "Content-Type");
 	ck_assert_str_eq(v, "text/javascript; charset=utf-8");
 	free(v);
-	v = harness_resp_header(r, "Cache-Control");
-	ck_assert_str_eq(v, "no-cache");
-	free(v);
+	harness_assert_header(r, "Cache-Control", "no-cache");
 	harness_resp_free(r);
 	/* A browser's copy that is as new as the file gets a 304. */
 	r = harness_request(h, "GET", "/app.js",
@@ -417,22 +419,11 @@ START_TEST(test_static_files)
 	}
 	harness_stop(h);
 	free(glob);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/sub/index.html", web);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/sub", web);
-	rmdir(path);
-	snprintf(path, sizeof path, "%s/index.html", web);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/app.js", web);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/.hidden", web);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/link-out", web);
-	unlink(path);
-	rmdir(web);
-	snprintf(path, sizeof path, "%s/secret.txt", top);
-	unlink(path);
+	/* Everything made above, children first. */
+	for (i = 0; i < sizeof made / sizeof made[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", top, made[i]);
+		(void)remove(path);
+	}
 	rmdir(top);
 }
 END_TEST
@@ -442,8 +433,6 @@ main(void)
 {
 	Suite *s = suite_create("events");
 	TCase *tc = tcase_create("events");
-	SRunner *sr;
-	int failed;
 
 	harness_init();
 	tcase_set_timeout(tc, 60);
@@ -455,9 +444,5 @@ main(void)
 	tcase_add_test(tc, test_history_capacity);
 	tcase_add_test(tc, test_static_files);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(s) == 0 ? 0 : 1;
 }

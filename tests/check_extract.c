@@ -14,6 +14,7 @@
 
 #include "extract.h"
 #include "log.h"
+#include "runner.h"
 
 /* A config_stat from literals; extract never writes through them. */
 #define STAT(name, pointer)                                                    \
@@ -530,13 +531,6 @@ extract_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_set_level(LOG_LEVEL_QUIET);
-	sr = srunner_create(extract_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(extract_suite()) == 0 ? 0 : 1;
 }

@@ -20,6 +20,7 @@
 
 #include "files.h"
 #include "log.h"
+#include "runner.h"
 
 #define HTML_CT "text/html; charset=utf-8"
 #define CACHE_HTML "no-cache"
@@ -480,7 +481,6 @@ main(void)
 {
 	Suite *s = suite_create("files");
 	TCase *tc = tcase_create("files");
-	SRunner *sr;
 	int failed;
 
 	log_set_level(LOG_LEVEL_QUIET);
@@ -497,10 +497,7 @@ main(void)
 	tcase_add_test(tc, test_new);
 	tcase_add_test(tc, test_bad_args);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = runner_run(s);
 	/* Tests remove their own directories; this catches failed ones. */
 	if (remove_tree(top) != 0) {
 		perror(top);

@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "history.h"
+#include "runner.h"
 
 /* Collects what history_each hands out. */
 struct seen {
@@ -130,8 +131,6 @@ main(void)
 {
 	Suite *s = suite_create("history");
 	TCase *tc = tcase_create("history");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_wrap);
@@ -139,9 +138,5 @@ main(void)
 	tcase_add_test(tc, test_zero);
 	tcase_add_test(tc, test_nan);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(s) == 0 ? 0 : 1;
 }

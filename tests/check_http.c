@@ -17,7 +17,8 @@
 #include <json-c/json.h>
 
 #include "harness.h"
-#include "rawhttp.h"
+#include "client.h"
+#include "runner.h"
 
 /* Bound on every read of a raw response, in milliseconds. */
 #define READ_MS 5000
@@ -53,23 +54,6 @@ raw_exchange(struct harness *h, const char *req, size_t len, int *closed)
 	resp = raw_read(fd, NULL, READ_MS, closed);
 	ck_assert_int_eq(close(fd), 0);
 	return resp;
-}
-
-/* Returns header name of a raw response (a copy), or NULL. */
-static char *
-raw_header(const char *resp, const char *name)
-{
-	struct harness_resp r = {0, NULL, 0, (char *)resp};
-	const char *end = strstr(resp, "\r\n\r\n");
-	char *head, *v;
-
-	/* Only the head: a body may hold anything. */
-	head = strndup(resp, end != NULL ? (size_t)(end - resp) : strlen(resp));
-	ck_assert_ptr_nonnull(head);
-	r.r_headers = head;
-	v = harness_resp_header(&r, name);
-	free(head);
-	return v;
 }
 
 /* Asserts r has no header name. */
@@ -191,22 +175,17 @@ START_TEST(test_stream_headers)
 	    "GET /api/v1/events HTTP/1.1\r\n"
 	    "Host: x\r\nOrigin: https://a.example\r\n\r\n";
 	struct harness *h = harness_start(cors, one_source);
-	char *resp, *v;
+	char *resp;
 	int fd, closed;
 
 	fd = harness_connect(h);
 	ck_assert_int_eq(raw_send(fd, req, sizeof req - 1), 0);
 	resp = raw_read(fd, "\r\n\r\n", READ_MS, &closed);
 	ck_assert_int_eq(raw_status(resp), 200);
-	v = raw_header(resp, "Content-Type");
-	ck_assert_str_eq(v, "text/event-stream");
-	free(v);
-	v = raw_header(resp, "Access-Control-Allow-Origin");
-	ck_assert_str_eq(v, "https://a.example");
-	free(v);
-	v = raw_header(resp, "X-Frame-Options");
-	ck_assert_str_eq(v, "DENY");
-	free(v);
+	raw_assert_header(resp, "Content-Type", "text/event-stream");
+	raw_assert_header(
+	    resp, "Access-Control-Allow-Origin", "https://a.example");
+	raw_assert_header(resp, "X-Frame-Options", "DENY");
 	free(resp);
 	ck_assert_int_eq(close(fd), 0);
 	harness_stop(h);
@@ -754,13 +733,6 @@ http_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	harness_init();
-	sr = srunner_create(http_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(http_suite()) == 0 ? 0 : 1;
 }

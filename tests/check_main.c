@@ -1,7 +1,7 @@
 /*
  * Tests of the gatherd program itself: the built binary is run with
  * fork and execve, its stdout and stderr read through pipes, and every
- * wait is bounded (a child still alive after CHILD_WAIT_MS is killed and
+ * wait is bounded (a child still alive after PROC_WAIT_MS is killed and
  * the test fails).  The options, config checking, --once, the daemon's
  * clean exit on SIGTERM and SIGINT, log levels, journald prefixes and the
  * sd_notify datagrams (read from a socket the test names in NOTIFY_SOCKET)
@@ -9,17 +9,11 @@
  * so a clean exit means a clean tear-down.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,78 +22,12 @@
 #include <json-c/json.h>
 
 #include "fake_upstream.h"
+#include "client.h"
 #include "harness.h"
-#include "rawhttp.h"
-
-/* Bound on every wait for the child, in milliseconds. */
-#define CHILD_WAIT_MS 20000
-
-/* In an extra environment: JOURNAL_STREAM naming the child's stderr. */
-#define JOURNAL_STREAM_STDERR "JOURNAL_STREAM=@stderr"
-
-extern char **environ;
-
-/* A running child and what it has written so far. */
-struct proc {
-	pid_t p_pid;
-	int p_fd[2]; /* read ends: stdout, stderr */
-	char *p_buf[2]; /* NUL-terminated, never NULL */
-	size_t p_len[2];
-};
-
-/* A temporary directory for config files. */
-struct tmpdir {
-	char t_path[64];
-	char *t_files[8];
-	size_t t_nfiles;
-};
-
-/*
- * Returns environ without the variables that change how gatherd logs or
- * talks to systemd, plus the NULL-terminated extra list.  The extra entry
- * JOURNAL_STREAM_STDERR becomes a JOURNAL_STREAM that names errfd.
- */
-static char **
-child_env(const char *const *extra, int errfd)
-{
-	static const char *drop[] = {
-	    "ASAN_OPTIONS=", "JOURNAL_STREAM=", "NOTIFY_SOCKET=",
-	    "WATCHDOG_USEC=", "WATCHDOG_PID=", "CREDENTIALS_DIRECTORY="};
-	static char asan[] = "ASAN_OPTIONS=detect_leaks=1";
-	static char journal[64];
-	size_t i, j, k, n = 0, nextra = 0;
-	struct stat st;
-	char **env;
-
-	while (environ[n] != NULL)
-		n++;
-	while (extra != NULL && extra[nextra] != NULL)
-		nextra++;
-	env = calloc(n + nextra + 2, sizeof *env);
-	ck_assert_ptr_nonnull(env);
-	for (i = 0, j = 0; i < n; i++) {
-		for (k = 0; k < sizeof drop / sizeof drop[0]; k++) {
-			if (strncmp(environ[i], drop[k], strlen(drop[k])) == 0)
-				break;
-		}
-		if (k == sizeof drop / sizeof drop[0])
-			env[j++] = environ[i];
-	}
-	for (i = 0; i < nextra; i++) {
-		if (strcmp(extra[i], JOURNAL_STREAM_STDERR) == 0) {
-			ck_assert_int_eq(fstat(errfd, &st), 0);
-			snprintf(journal, sizeof journal,
-			    "JOURNAL_STREAM=%llu:%llu",
-			    (unsigned long long)st.st_dev,
-			    (unsigned long long)st.st_ino);
-			env[j++] = journal;
-		} else
-			env[j++] = (char *)extra[i];
-	}
-	/* A leak at exit must make the exit status non-zero. */
-	env[j] = asan;
-	return env;
-}
+#include "nsock.h"
+#include "proc.h"
+#include "runner.h"
+#include "tmpdir.h"
 
 /*
  * Starts GATHERD_BIN with the extra environment (NULL-terminated, or
@@ -109,9 +37,6 @@ static void
 proc_vstart_env(struct proc *p, const char *const *extra, va_list ap)
 {
 	const char *argv[16];
-	char **env;
-	int out[2], err[2], devnull;
-	pid_t parent = getpid();
 	size_t n = 0;
 
 	argv[n++] = GATHERD_BIN;
@@ -119,32 +44,7 @@ proc_vstart_env(struct proc *p, const char *const *extra, va_list ap)
 		n++;
 		ck_assert_uint_lt(n, sizeof argv / sizeof argv[0]);
 	}
-	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
-	env = child_env(extra, err[1]);
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	ck_assert_int_ge(devnull, 0);
-	p->p_pid = fork();
-	ck_assert_int_ge(p->p_pid, 0);
-	if (p->p_pid == 0) {
-		/* Only async-signal-safe calls: the parent has threads. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-		    getppid() != parent || dup2(devnull, 0) == -1 ||
-		    dup2(out[1], 1) == -1 || dup2(err[1], 2) == -1)
-			_exit(127);
-		execve(GATHERD_BIN, (char *const *)argv, env);
-		_exit(127);
-	}
-	close(devnull);
-	close(out[1]);
-	close(err[1]);
-	free(env);
-	p->p_fd[0] = out[0];
-	p->p_fd[1] = err[0];
-	p->p_buf[0] = strdup("");
-	p->p_buf[1] = strdup("");
-	p->p_len[0] = p->p_len[1] = 0;
-	ck_assert(p->p_buf[0] != NULL && p->p_buf[1] != NULL);
+	proc_start_argv(p, argv, extra, NULL);
 }
 
 /* Starts GATHERD_BIN with the arguments in ap (up to a NULL). */
@@ -176,117 +76,6 @@ proc_start_env(struct proc *p, const char *const *extra, ...)
 	va_end(ap);
 }
 
-/* Reads what the child has written within timeout_ms; 0 once both EOF. */
-static int
-proc_read(struct proc *p, int timeout_ms)
-{
-	struct pollfd pfd[2];
-	char chunk[4096];
-	ssize_t got;
-	int i, n = 0, idx[2];
-
-	for (i = 0; i < 2; i++) {
-		if (p->p_fd[i] == -1)
-			continue;
-		pfd[n].fd = p->p_fd[i];
-		pfd[n].events = POLLIN;
-		idx[n++] = i;
-	}
-	if (n == 0)
-		return 0;
-	if (timeout_ms < 0)
-		timeout_ms = 0;
-	if (poll(pfd, (nfds_t)n, timeout_ms) == -1) {
-		ck_assert_int_eq(errno, EINTR);
-		return 1;
-	}
-	for (i = 0; i < n; i++) {
-		if (pfd[i].revents == 0)
-			continue;
-		got = read(pfd[i].fd, chunk, sizeof chunk);
-		if (got <= 0) {
-			close(p->p_fd[idx[i]]);
-			p->p_fd[idx[i]] = -1;
-			continue;
-		}
-		p->p_buf[idx[i]] = realloc(
-		    p->p_buf[idx[i]], p->p_len[idx[i]] + (size_t)got + 1);
-		ck_assert_ptr_nonnull(p->p_buf[idx[i]]);
-		memcpy(p->p_buf[idx[i]] + p->p_len[idx[i]], chunk, (size_t)got);
-		p->p_len[idx[i]] += (size_t)got;
-		p->p_buf[idx[i]][p->p_len[idx[i]]] = '\0';
-	}
-	return 1;
-}
-
-/* Kills the child if it is still running and reaps it. */
-static void
-proc_kill(struct proc *p)
-{
-	if (p->p_pid > 0) {
-		kill(p->p_pid, SIGKILL);
-		waitpid(p->p_pid, NULL, 0);
-		p->p_pid = -1;
-	}
-}
-
-/* Reads the child's output to the end and returns its wait status. */
-static int
-proc_finish(struct proc *p)
-{
-	long long deadline = now_ms() + CHILD_WAIT_MS;
-	int status = 0;
-	pid_t w = 0;
-
-	while (proc_read(p, (int)(deadline - now_ms())) != 0 &&
-	    now_ms() < deadline)
-		;
-	/* Bounded polling: the child may take a moment after closing. */
-	while ((w = waitpid(p->p_pid, &status, WNOHANG)) == 0 &&
-	    now_ms() < deadline)
-		usleep(10 * 1000);
-	if (w != p->p_pid) {
-		proc_kill(p);
-		ck_abort_msg("gatherd did not exit within %d ms; stderr: %s",
-		    CHILD_WAIT_MS, p->p_buf[1]);
-	}
-	p->p_pid = -1;
-	return status;
-}
-
-/* Kills the child if it still runs and frees what proc_start made. */
-static void
-proc_free(struct proc *p)
-{
-	int i;
-
-	proc_kill(p);
-	for (i = 0; i < 2; i++) {
-		if (p->p_fd[i] != -1)
-			close(p->p_fd[i]);
-		free(p->p_buf[i]);
-	}
-}
-
-/* Reads stderr until a whole line holds needle; returns it, or fails. */
-static const char *
-proc_wait_stderr(struct proc *p, const char *needle)
-{
-	long long deadline = now_ms() + CHILD_WAIT_MS;
-	const char *at;
-
-	while ((at = strstr(p->p_buf[1], needle)) == NULL ||
-	    strchr(at, '\n') == NULL) {
-		if (now_ms() >= deadline ||
-		    proc_read(p, (int)(deadline - now_ms())) == 0) {
-			proc_kill(p);
-			ck_abort_msg(
-			    "no \"%s\" on stderr: %s", needle, p->p_buf[1]);
-		}
-	}
-	return at;
-}
-
 /* Runs gatherd with the arguments after rc to the end; asserts exit rc. */
 static void
 run(struct proc *p, int rc, ...)
@@ -306,50 +95,6 @@ run(struct proc *p, int rc, ...)
 	    "exit %d, not %d; stderr: "
 	    "%s",
 	    WEXITSTATUS(status), rc, p->p_buf[1]);
-}
-
-/* Makes a new temporary directory. */
-static void
-tmpdir_make(struct tmpdir *t)
-{
-	memset(t, 0, sizeof *t);
-	snprintf(t->t_path, sizeof t->t_path, "/tmp/gatherd-check-main-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(t->t_path));
-}
-
-/* Writes text as file name in t; returns its path (owned by t). */
-static const char *
-tmpdir_write(struct tmpdir *t, const char *name, const char *text)
-{
-	char *path;
-	FILE *f;
-
-	ck_assert_uint_lt(
-	    t->t_nfiles, sizeof t->t_files / sizeof t->t_files[0]);
-	ck_assert_int_gt(asprintf(&path, "%s/%s", t->t_path, name), 0);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_ge(fputs(text, f), 0);
-	ck_assert_int_eq(fclose(f), 0);
-	t->t_files[t->t_nfiles++] = path;
-	return path;
-}
-
-/* Removes t's files and t itself. */
-static void
-tmpdir_remove(struct tmpdir *t)
-{
-	char state[128];
-	size_t i;
-
-	for (i = 0; i < t->t_nfiles; i++) {
-		ck_assert_int_eq(unlink(t->t_files[i]), 0);
-		free(t->t_files[i]);
-	}
-	/* The daemon's state file, when the test ran one. */
-	snprintf(state, sizeof state, "%s/state.json", t->t_path);
-	unlink(state);
-	ck_assert_int_eq(rmdir(t->t_path), 0);
 }
 
 /* Writes a config for fu with the given global lines and source url path. */
@@ -379,45 +124,14 @@ write_config(struct tmpdir *t, struct fake_upstream *fu, const char *global,
 	return file;
 }
 
-/*
- * GETs path from gatherd on port, with a bearer token if token is not
- * NULL; returns the status, *body malloc'd.
- */
+/* GETs path from gatherd on port with the bearer token; the status. */
 static long
 http_get_token(unsigned port, const char *path, const char *token, char **body)
 {
-	struct harness_buf b = {NULL, 0};
-	struct curl_slist *hdrs = NULL;
-	char url[256], auth[256];
-	long status = 0;
-	CURL *c;
+	char auth[256];
 
-	snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
-	if (token != NULL) {
-		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-		ck_assert_ptr_nonnull(hdrs = curl_slist_append(NULL, auth));
-	}
-	c = curl_easy_init();
-	ck_assert_ptr_nonnull(c);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
-	*body = b.b_data != NULL ? b.b_data : strdup("");
-	ck_assert_ptr_nonnull(*body);
-	return status;
-}
-
-/* GETs path from gatherd on port; returns the status, *body malloc'd. */
-static long
-http_get(unsigned port, const char *path, char **body)
-{
-	return http_get_token(port, path, NULL, body);
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+	return client_get(port, path, auth, body);
 }
 
 /* -V prints "gatherd VERSION" on stdout and exits 0. */
@@ -564,57 +278,58 @@ START_TEST(test_missing_config)
 }
 END_TEST
 
-/* --once against a good upstream prints the stats document, exit 0. */
-START_TEST(test_once_ok)
+/*
+ * Runs gatherd --once against path on a new fake upstream and asserts
+ * exit status rc; returns the document it printed (caller puts) and
+ * sets *requests to how many requests the upstream saw.
+ */
+static struct json_object *
+run_once(const char *path, int rc, unsigned long *requests)
 {
 	struct fake_upstream *fu = fake_upstream_start(0);
 	struct json_object *doc;
 	struct tmpdir t;
 	struct proc p;
-	const char *path;
 
 	ck_assert_ptr_nonnull(fu);
 	tmpdir_make(&t);
-	path = write_config(&t, fu, "", "/stats?name=main");
-	run(&p, 0, "--once", "-c", path, NULL);
+	run(&p, rc, "--once", "-c", write_config(&t, fu, "", path), NULL);
 	doc = json_tokener_parse(p.p_buf[0]);
 	ck_assert_msg(doc != NULL, "stdout: %s", p.p_buf[0]);
+	*requests = fake_upstream_requests(fu);
+	proc_free(&p);
+	tmpdir_remove(&t);
+	fake_upstream_stop(fu);
+	return doc;
+}
+
+/* --once against a good upstream prints the stats document, exit 0. */
+START_TEST(test_once_ok)
+{
+	unsigned long requests;
+	struct json_object *doc = run_once("/stats?name=main", 0, &requests);
+
 	ck_assert_str_eq(harness_str(doc, "/sources/main/status"), "ok");
 	ck_assert_int_eq(harness_int(doc, "/sources/main/values/total"), 1000);
 	ck_assert_int_eq(harness_int(doc, "/sources/main/values/active"), 1);
 	ck_assert_ptr_nonnull(harness_str(doc, "/generated_at"));
-	ck_assert_uint_eq(fake_upstream_requests(fu), 1);
+	ck_assert_uint_eq(requests, 1);
 	json_object_put(doc);
-	proc_free(&p);
-	tmpdir_remove(&t);
-	fake_upstream_stop(fu);
 }
 END_TEST
 
 /* --once with a failing source still prints the document, exit 1. */
 START_TEST(test_once_failing)
 {
-	struct fake_upstream *fu = fake_upstream_start(0);
-	struct json_object *doc;
-	struct tmpdir t;
-	struct proc p;
-	const char *path;
+	unsigned long requests;
+	struct json_object *doc = run_once("/status/500", 1, &requests);
 
-	ck_assert_ptr_nonnull(fu);
-	tmpdir_make(&t);
-	path = write_config(&t, fu, "", "/status/500");
-	run(&p, 1, "--once", "-c", path, NULL);
-	doc = json_tokener_parse(p.p_buf[0]);
-	ck_assert_msg(doc != NULL, "stdout: %s", p.p_buf[0]);
 	ck_assert_str_eq(harness_str(doc, "/sources/main/status"), "error");
 	ck_assert_str_eq(
 	    harness_str(doc, "/sources/main/error/kind"), "http_status");
 	ck_assert_int_eq(
 	    harness_int(doc, "/sources/main/error/http_status"), 500);
 	json_object_put(doc);
-	proc_free(&p);
-	tmpdir_remove(&t);
-	fake_upstream_stop(fu);
 }
 END_TEST
 
@@ -644,8 +359,9 @@ wait_source_ok(unsigned port)
 	char *body;
 	int tries, ok = 0;
 
-	for (tries = 0; !ok && tries < CHILD_WAIT_MS / 20; tries++) {
-		if (http_get(port, "/api/v1/stats/main", &body) == 200 &&
+	for (tries = 0; !ok && tries < PROC_WAIT_MS / 20; tries++) {
+		if (client_get(port, "/api/v1/stats/main", NULL, &body) ==
+		        200 &&
 		    (doc = json_tokener_parse(body)) != NULL) {
 			status = harness_str(doc, "/status");
 			ok = status != NULL && strcmp(status, "ok") == 0;
@@ -683,7 +399,7 @@ daemon_start_env(struct daemon *d, const char *path, const char *const *env)
 	    write_config(&d->d_dir, d->d_fu, "listen = 127.0.0.1:0\n", path);
 	proc_start_env(&d->d_proc, env, "-c", d->d_conf, NULL);
 	d->d_port = wait_listening(&d->d_proc);
-	ck_assert_int_eq(http_get(d->d_port, "/healthz", &body), 200);
+	ck_assert_int_eq(client_get(d->d_port, "/healthz", NULL, &body), 200);
 	ck_assert_str_eq(body, "{\"status\":\"ok\"}\n");
 	free(body);
 }
@@ -716,25 +432,28 @@ daemon_stop(struct daemon *d, int sig)
 	fake_upstream_stop(d->d_fu);
 }
 
-/* The daemon serves /healthz and its source, and exits 0 on SIGTERM. */
-START_TEST(test_daemon_sigterm)
+/* Starts the daemon, waits for its source, then expects exit 0 on sig. */
+static void
+check_signal_exit(int sig)
 {
 	struct daemon d;
 
 	daemon_start(&d, "/stats?name=main");
 	wait_source_ok(d.d_port);
-	daemon_stop(&d, SIGTERM);
+	daemon_stop(&d, sig);
+}
+
+/* The daemon serves /healthz and its source, and exits 0 on SIGTERM. */
+START_TEST(test_daemon_sigterm)
+{
+	check_signal_exit(SIGTERM);
 }
 END_TEST
 
 /* The daemon exits 0 on SIGINT. */
 START_TEST(test_daemon_sigint)
 {
-	struct daemon d;
-
-	daemon_start(&d, "/stats?name=main");
-	wait_source_ok(d.d_port);
-	daemon_stop(&d, SIGINT);
+	check_signal_exit(SIGINT);
 }
 END_TEST
 
@@ -751,7 +470,7 @@ START_TEST(test_daemon_sigterm_busy)
 	daemon_start(&d, "/stats?name=main&delay_ms=60000");
 	/* The upstream holds the first poll for a minute. */
 	for (tries = 0;
-	     fake_upstream_inflight(d.d_fu) == 0 && tries < CHILD_WAIT_MS / 20;
+	     fake_upstream_inflight(d.d_fu) == 0 && tries < PROC_WAIT_MS / 20;
 	     tries++)
 		usleep(20 * 1000);
 	ck_assert_uint_eq(fake_upstream_inflight(d.d_fu), 1);
@@ -783,7 +502,7 @@ START_TEST(test_daemon_sighup)
 	daemon_start(&d, "/stats?name=main");
 	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
 	proc_wait_stderr(&d.d_proc, "reload: ");
-	ck_assert_int_eq(http_get(d.d_port, "/healthz", &body), 200);
+	ck_assert_int_eq(client_get(d.d_port, "/healthz", NULL, &body), 200);
 	free(body);
 	wait_source_ok(d.d_port);
 	daemon_stop(&d, SIGTERM);
@@ -807,7 +526,7 @@ START_TEST(test_daemon_sighup_bad_config)
 	proc_wait_stderr(&d.d_proc, want);
 	free(want);
 	proc_wait_stderr(&d.d_proc, "keeping the running config");
-	ck_assert_int_eq(http_get(d.d_port, "/healthz", &body), 200);
+	ck_assert_int_eq(client_get(d.d_port, "/healthz", NULL, &body), 200);
 	free(body);
 	wait_source_ok(d.d_port);
 	daemon_stop(&d, SIGTERM);
@@ -822,7 +541,7 @@ source_view(unsigned port, const char *name)
 	char *body;
 	size_t i;
 
-	ck_assert_int_eq(http_get(port, "/api/v1/sources", &body), 200);
+	ck_assert_int_eq(client_get(port, "/api/v1/sources", NULL, &body), 200);
 	doc = json_tokener_parse(body);
 	free(body);
 	ck_assert_ptr_nonnull(doc);
@@ -844,7 +563,7 @@ wait_polls(unsigned port, const char *name, long long n)
 	long long polls = -1;
 	int tries;
 
-	for (tries = 0; tries < CHILD_WAIT_MS / 20; tries++) {
+	for (tries = 0; tries < PROC_WAIT_MS / 20; tries++) {
 		if ((v = source_view(port, name)) != NULL) {
 			polls = harness_int(v, "/polls_total");
 			json_object_put(v);
@@ -867,7 +586,7 @@ points_of(unsigned port, const char *name)
 
 	snprintf(
 	    path, sizeof path, "/api/v1/sources/%s/history?stat=total", name);
-	ck_assert_int_eq(http_get(port, path, &body), 200);
+	ck_assert_int_eq(client_get(port, path, NULL, &body), 200);
 	ck_assert_ptr_nonnull(doc = json_tokener_parse(body));
 	n = json_object_array_length(json_object_object_get(doc, "points"));
 	json_object_put(doc);
@@ -963,7 +682,8 @@ START_TEST(test_daemon_reload_diff)
 	ck_assert_int_ge(wait_polls(d.d_port, "keep", polls + 2), polls + 2);
 	ck_assert_uint_gt(points_of(d.d_port, "keep"), points);
 	/* gone is gone. */
-	ck_assert_int_eq(http_get(d.d_port, "/api/v1/stats/gone", &body), 404);
+	ck_assert_int_eq(
+	    client_get(d.d_port, "/api/v1/stats/gone", NULL, &body), 404);
 	free(body);
 	ck_assert_ptr_null(source_view(d.d_port, "gone"));
 	/* new and moved start afresh: one poll each, first values. */
@@ -973,14 +693,15 @@ START_TEST(test_daemon_reload_diff)
 	v = source_view(d.d_port, "moved");
 	ck_assert_str_eq(harness_str(v, "/status"), "ok");
 	json_object_put(v);
-	ck_assert_int_eq(http_get(d.d_port, "/api/v1/stats/moved", &body), 200);
+	ck_assert_int_eq(
+	    client_get(d.d_port, "/api/v1/stats/moved", NULL, &body), 200);
 	v = json_tokener_parse(body);
 	free(body);
 	ck_assert_int_eq(harness_int(v, "/values/total"), 1000);
 	json_object_put(v);
 
 	/* /readyz tells how the last reload went. */
-	ck_assert_int_eq(http_get(d.d_port, "/readyz", &body), 200);
+	ck_assert_int_eq(client_get(d.d_port, "/readyz", NULL, &body), 200);
 	ready = json_tokener_parse(body);
 	free(body);
 	ck_assert(json_object_get_boolean(json_object_object_get(
@@ -989,7 +710,7 @@ START_TEST(test_daemon_reload_diff)
 	write_sources(&d, "[source broken\n");
 	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
 	proc_wait_stderr(&d.d_proc, "keeping the running config");
-	ck_assert_int_eq(http_get(d.d_port, "/readyz", &body), 200);
+	ck_assert_int_eq(client_get(d.d_port, "/readyz", NULL, &body), 200);
 	ready = json_tokener_parse(body);
 	free(body);
 	ck_assert(!json_object_get_boolean(json_object_object_get(
@@ -1013,7 +734,8 @@ START_TEST(test_daemon_restores_state)
 
 	daemon_start(&d, "/stats?name=main");
 	wait_source_ok(d.d_port);
-	ck_assert_int_eq(http_get(d.d_port, "/api/v1/stats/main", &body), 200);
+	ck_assert_int_eq(
+	    client_get(d.d_port, "/api/v1/stats/main", NULL, &body), 200);
 	first = json_tokener_parse(body);
 	free(body);
 	/* SIGTERM writes the state before the daemon goes. */
@@ -1026,7 +748,8 @@ START_TEST(test_daemon_restores_state)
 	fake_upstream_rewrite(d.d_fu, "main", "/stats?delay_ms=5000");
 	proc_start(&d.d_proc, "-c", d.d_conf, NULL);
 	d.d_port = wait_listening(&d.d_proc);
-	ck_assert_int_eq(http_get(d.d_port, "/api/v1/stats/main", &body), 200);
+	ck_assert_int_eq(
+	    client_get(d.d_port, "/api/v1/stats/main", NULL, &body), 200);
 	again = json_tokener_parse(body);
 	free(body);
 	ck_assert_str_eq(harness_str(again, "/status"), "stale");
@@ -1173,127 +896,6 @@ START_TEST(test_daemon_listen_fails)
 	fake_upstream_stop(fu);
 }
 END_TEST
-
-/* The test's end of NOTIFY_SOCKET and every datagram read from it. */
-struct nsock {
-	char n_dir[64];
-	char n_path[128];
-	char n_env[160]; /* "NOTIFY_SOCKET=..." */
-	int n_fd;
-	char *n_msgs[256];
-	size_t n_nmsgs;
-};
-
-/* Binds a datagram socket in a new directory, as systemd does. */
-static void
-nsock_open(struct nsock *n)
-{
-	struct sockaddr_un sun;
-
-	memset(n, 0, sizeof *n);
-	snprintf(n->n_dir, sizeof n->n_dir, "/tmp/gatherd-check-main-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(n->n_dir));
-	snprintf(n->n_path, sizeof n->n_path, "%s/notify", n->n_dir);
-	snprintf(n->n_env, sizeof n->n_env, "NOTIFY_SOCKET=%s", n->n_path);
-	n->n_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(n->n_fd, 0);
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	ck_assert_uint_lt(strlen(n->n_path), sizeof sun.sun_path);
-	memcpy(sun.sun_path, n->n_path, strlen(n->n_path) + 1);
-	ck_assert_int_eq(bind(n->n_fd, (struct sockaddr *)&sun, sizeof sun), 0);
-}
-
-/* Closes and removes the socket and frees the datagrams. */
-static void
-nsock_close(struct nsock *n)
-{
-	size_t i;
-
-	for (i = 0; i < n->n_nmsgs; i++)
-		free(n->n_msgs[i]);
-	ck_assert_int_eq(close(n->n_fd), 0);
-	ck_assert_int_eq(unlink(n->n_path), 0);
-	ck_assert_int_eq(rmdir(n->n_dir), 0);
-}
-
-/* Returns how many datagrams so far start with prefix. */
-static size_t
-nsock_count(const struct nsock *n, const char *prefix)
-{
-	size_t i, count = 0;
-
-	for (i = 0; i < n->n_nmsgs; i++) {
-		if (strncmp(n->n_msgs[i], prefix, strlen(prefix)) == 0)
-			count++;
-	}
-	return count;
-}
-
-/* Returns the index of the first datagram >= from with prefix, or -1. */
-static long
-nsock_index(const struct nsock *n, const char *prefix, size_t from)
-{
-	size_t i;
-
-	for (i = from; i < n->n_nmsgs; i++) {
-		if (strncmp(n->n_msgs[i], prefix, strlen(prefix)) == 0)
-			return (long)i;
-	}
-	return -1;
-}
-
-/* Prints the datagrams so far into a static buffer, for messages. */
-static const char *
-nsock_dump(const struct nsock *n)
-{
-	static char buf[4096];
-	size_t i, used = 0;
-	int w;
-
-	buf[0] = '\0';
-	for (i = 0; i < n->n_nmsgs && used < sizeof buf; i++) {
-		w = snprintf(
-		    buf + used, sizeof buf - used, "[%s] ", n->n_msgs[i]);
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
-	return buf;
-}
-
-/* Reads datagrams until count of them start with prefix (bounded). */
-static void
-nsock_wait(struct nsock *n, const char *prefix, size_t count)
-{
-	long long deadline = now_ms() + CHILD_WAIT_MS;
-	struct pollfd pfd;
-	char buf[1024];
-	ssize_t got;
-	int r;
-
-	while (nsock_count(n, prefix) < count) {
-		pfd.fd = n->n_fd;
-		pfd.events = POLLIN;
-		if (now_ms() >= deadline ||
-		    (r = poll(&pfd, 1, (int)(deadline - now_ms()))) == 0)
-			ck_abort_msg("%zu x \"%s\" not received within %d ms; "
-			             "got %s",
-			    count, prefix, CHILD_WAIT_MS, nsock_dump(n));
-		if (r == -1) {
-			ck_assert_int_eq(errno, EINTR);
-			continue;
-		}
-		got = recv(n->n_fd, buf, sizeof buf - 1, MSG_DONTWAIT);
-		ck_assert_msg(got >= 0, "recv: %s", strerror(errno));
-		buf[got] = '\0';
-		ck_assert_uint_lt(
-		    n->n_nmsgs, sizeof n->n_msgs / sizeof n->n_msgs[0]);
-		n->n_msgs[n->n_nmsgs] = strdup(buf);
-		ck_assert_ptr_nonnull(n->n_msgs[n->n_nmsgs]);
-		n->n_nmsgs++;
-	}
-}
 
 /*
  * Under systemd's protocol: READY=1 first, a STATUS= line with the
@@ -1532,14 +1134,14 @@ START_TEST(test_journal_prefix)
 {
 	char *err;
 
-	err = run_logging("", NULL, JOURNAL_STREAM_STDERR);
+	err = run_logging("", NULL, PROC_JOURNAL_STREAM_STDERR);
 	ck_assert_msg(all_lines_prefixed(err), "stderr: %s", err);
 	ck_assert_ptr_nonnull(strstr(err, "<6>listening on http://"));
 	ck_assert_ptr_nonnull(strstr(err, "<4>web_root "));
 	ck_assert_ptr_nonnull(strstr(err, "<6>signal 15: stopping\n"));
 	ck_assert_ptr_null(strstr(err, "warning: "));
 	free(err);
-	err = run_logging("", "-v", JOURNAL_STREAM_STDERR);
+	err = run_logging("", "-v", PROC_JOURNAL_STREAM_STDERR);
 	ck_assert_msg(all_lines_prefixed(err), "stderr: %s", err);
 	ck_assert_ptr_nonnull(strstr(err, "<7>watchdog: keep-alive every"));
 	free(err);
@@ -1607,13 +1209,6 @@ main_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	harness_init();
-	sr = srunner_create(main_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(main_suite()) == 0 ? 0 : 1;
 }

@@ -5,13 +5,9 @@
  * in a mkdtemp() directory and names in NOTIFY_SOCKET, as systemd does.
  * Every receive is bounded; without libsystemd nothing may arrive.
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +18,8 @@
 #include "harness.h"
 #include "log.h"
 #include "notify.h"
+#include "nsock.h"
+#include "runner.h"
 #include "source.h"
 
 /* Bound on every wait for a datagram, in milliseconds. */
@@ -44,55 +42,20 @@ static const char conf_text[] = "[source a]\n"
                                 "url = http://d.example/\n"
                                 "stat x = /x\n";
 
-/* The test's end of NOTIFY_SOCKET. */
-struct nsock {
-	char n_dir[64];
-	char n_path[128];
-	int n_fd;
-};
-
-/* Binds a datagram socket in a new directory and sets NOTIFY_SOCKET. */
+/* Binds the test's end of NOTIFY_SOCKET and names it there. */
 static void
-nsock_open(struct nsock *n)
+notify_socket_open(struct nsock *n)
 {
-	struct sockaddr_un sun;
-
-	snprintf(n->n_dir, sizeof n->n_dir, "/tmp/check_notify.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(n->n_dir));
-	snprintf(n->n_path, sizeof n->n_path, "%s/notify", n->n_dir);
-	n->n_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(n->n_fd, 0);
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	ck_assert_uint_lt(strlen(n->n_path), sizeof sun.sun_path);
-	memcpy(sun.sun_path, n->n_path, strlen(n->n_path) + 1);
-	ck_assert_int_eq(bind(n->n_fd, (struct sockaddr *)&sun, sizeof sun), 0);
+	nsock_open(n);
 	ck_assert_int_eq(setenv("NOTIFY_SOCKET", n->n_path, 1), 0);
 }
 
 /* Unsets NOTIFY_SOCKET and removes the socket and its directory. */
 static void
-nsock_close(struct nsock *n)
+notify_socket_close(struct nsock *n)
 {
 	ck_assert_int_eq(unsetenv("NOTIFY_SOCKET"), 0);
-	ck_assert_int_eq(close(n->n_fd), 0);
-	ck_assert_int_eq(unlink(n->n_path), 0);
-	ck_assert_int_eq(rmdir(n->n_dir), 0);
-}
-
-/* Receives one datagram into buf within timeout_ms; 1, or 0 if none. */
-static int
-nsock_recv(struct nsock *n, char *buf, size_t len, int timeout_ms)
-{
-	struct pollfd pfd = {.fd = n->n_fd, .events = POLLIN};
-	ssize_t got;
-
-	if (poll(&pfd, 1, timeout_ms) == 0)
-		return 0;
-	got = recv(n->n_fd, buf, len - 1, MSG_DONTWAIT);
-	ck_assert_msg(got >= 0, "recv: %s", strerror(errno));
-	buf[got] = '\0';
-	return 1;
+	nsock_close(n);
 }
 
 /* Asserts that the next datagram is exactly want. */
@@ -225,7 +188,7 @@ START_TEST(test_send)
 {
 	struct nsock n;
 
-	nsock_open(&n);
+	notify_socket_open(&n);
 	notify_ready();
 	expect_datagram(&n, "READY=1");
 	notify_stopping();
@@ -235,7 +198,7 @@ START_TEST(test_send)
 	notify_status("polling %d sources", 3);
 	expect_datagram(&n, "STATUS=polling 3 sources");
 	expect_none(&n);
-	nsock_close(&n);
+	notify_socket_close(&n);
 	/* Without NOTIFY_SOCKET nothing is sent and nothing fails. */
 	notify_ready();
 	notify_watchdog();
@@ -250,7 +213,7 @@ START_TEST(test_reloading)
 	struct nsock n;
 	char buf[512], end;
 
-	nsock_open(&n);
+	notify_socket_open(&n);
 	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
 	before = (unsigned long long)ts.tv_sec * 1000000ULL +
 	    (unsigned long long)ts.tv_nsec / 1000ULL;
@@ -274,7 +237,7 @@ START_TEST(test_reloading)
 #endif
 	notify_ready();
 	expect_datagram(&n, "READY=1");
-	nsock_close(&n);
+	notify_socket_close(&n);
 }
 END_TEST
 
@@ -286,7 +249,7 @@ START_TEST(test_update_status)
 	struct nsock n;
 
 	c = make_cache(&cf);
-	nsock_open(&n);
+	notify_socket_open(&n);
 	ck_assert_int_eq(notify_update_status(c), 1);
 	expect_datagram(&n, "STATUS=4 sources: 4 pending");
 	ck_assert_int_eq(notify_update_status(c), 0);
@@ -298,7 +261,7 @@ START_TEST(test_update_status)
 	    &n, "STATUS=4 sources: 1 ok, 1 stale, 1 error, 1 pending");
 	ck_assert_int_eq(notify_update_status(c), 0);
 	expect_none(&n);
-	nsock_close(&n);
+	notify_socket_close(&n);
 	cache_free(c);
 	config_free(cf);
 }
@@ -360,17 +323,10 @@ notify_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_set_level(LOG_LEVEL_QUIET);
 	/* The runner's own environment must not leak into the tests. */
 	unsetenv("NOTIFY_SOCKET");
 	unsetenv("WATCHDOG_USEC");
 	unsetenv("WATCHDOG_PID");
-	sr = srunner_create(notify_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(notify_suite()) == 0 ? 0 : 1;
 }

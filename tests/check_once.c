@@ -16,6 +16,7 @@
 #include "fake_upstream.h"
 #include "harness.h"
 #include "once.h"
+#include "runner.h"
 
 /* One once_run: its return code and parsed output. */
 struct once_result {
@@ -309,13 +310,6 @@ once_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	harness_init();
-	sr = srunner_create(once_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(once_suite()) == 0 ? 0 : 1;
 }

@@ -16,6 +16,7 @@
 #include "harness.h"
 #include "log.h"
 #include "render.h"
+#include "runner.h"
 
 /* "Now" in every test: 2026-11-18T11:06:40Z. */
 #define NOW 1795000000000LL
@@ -554,13 +555,6 @@ render_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_set_level(LOG_LEVEL_QUIET);
-	sr = srunner_create(render_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(render_suite()) == 0 ? 0 : 1;
 }

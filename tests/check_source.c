@@ -10,6 +10,7 @@
 #include <check.h>
 
 #include "log.h"
+#include "runner.h"
 #include "source.h"
 
 /* Every kind has the name of the contract's fixed list. */
@@ -219,13 +220,6 @@ source_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_set_level(LOG_LEVEL_QUIET);
-	sr = srunner_create(source_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(source_suite()) == 0 ? 0 : 1;
 }

@@ -9,14 +9,12 @@
  * small limits so that every wait is short; all loops are bounded.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -24,7 +22,9 @@
 
 #include <check.h>
 
-#include "rawhttp.h"
+#include "client.h"
+#include "proc.h"
+#include "runner.h"
 
 /*
  * The liveness bound: /healthz on a new connection, retried while a
@@ -61,9 +61,8 @@
 #define RSS_GROWTH_KB (4 * 1024)
 #endif
 
-/* Bounds on reads, the daemon's start and its exit. */
+/* Bound on reads. */
 #define READ_MS 3000
-#define START_MS 20000
 
 /* The API token, and what a request to the file server sends with it. */
 #define TOKEN "hostile-test-token-7f3a"
@@ -72,17 +71,15 @@
 /* In the file outside web_root that no request may ever read. */
 #define SECRET "SECRET-OUTSIDE-WEB-ROOT"
 
-extern char **environ;
-
 /* The daemon under attack, set up before the tests fork. */
-static pid_t daemon_pid = -1;
+static struct proc gatherd = {-1, {-1, -1}, {NULL, NULL}, {0, 0}};
 static unsigned daemon_port;
 static char dir[64]; /* config, web root, secret, logs */
 static char log_path[128];
 static long baseline_kb;
 
 /* The upstream gatherd polls while it is under attack (a process). */
-static pid_t upstream_pid = -1;
+static struct proc upstream = {-1, {-1, -1}, {NULL, NULL}, {0, 0}};
 
 /* Writes text to the file dir/name. */
 static void
@@ -140,7 +137,7 @@ proc_kb(const char *field)
 	long kb = -1;
 	FILE *f;
 
-	snprintf(path, sizeof path, "/proc/%d/status", (int)daemon_pid);
+	snprintf(path, sizeof path, "/proc/%d/status", (int)gatherd.p_pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof line, f) != NULL) {
@@ -249,7 +246,7 @@ check_after(const char *attack, long offset, ...)
 	long rss;
 	va_list ap;
 
-	ck_assert_msg(kill(daemon_pid, 0) == 0, "gatherd is gone");
+	ck_assert_msg(kill(gatherd.p_pid, 0) == 0, "gatherd is gone");
 	took = healthz_ms();
 	rss = proc_kb("VmRSS");
 	ck_assert_int_gt(rss, 0);
@@ -873,56 +870,22 @@ make_files(unsigned up_port)
 	write_file("gatherd.conf", conf);
 }
 
-/*
- * Starts argv[0] with dir/out as its stdout and stderr: a file, not a
- * pipe, so that a chatty child never stalls on it.  Its environment is
- * ours with ASAN_OPTIONS replaced by asan.  Returns the pid.
- */
-static pid_t
-spawn(char *const argv[], const char *out, char *asan)
+/* Starts argv[0] as p, its stdout and stderr appended to dir/out. */
+static void
+spawn(
+    struct proc *p, const char *const argv[], const char *out, const char *asan)
 {
-	char path[128], **env;
-	pid_t parent = getpid(), pid;
-	size_t n = 0, i, j;
-	int fd, devnull;
+	char path[128];
 
-	while (environ[n] != NULL)
-		n++;
-	env = calloc(n + 2, sizeof *env);
-	ck_assert_ptr_nonnull(env);
-	for (i = 0, j = 0; i < n; i++) {
-		if (strncmp(environ[i], "ASAN_OPTIONS=", 13) != 0 &&
-		    strncmp(environ[i], "JOURNAL_STREAM=", 15) != 0 &&
-		    strncmp(environ[i], "NOTIFY_SOCKET=", 14) != 0)
-			env[j++] = environ[i];
-	}
-	env[j] = asan;
 	snprintf(path, sizeof path, "%s/%s", dir, out);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	ck_assert(fd != -1 && devnull != -1);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		/* Only async-signal-safe calls from here. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-		    getppid() != parent || dup2(devnull, 0) == -1 ||
-		    dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
-			_exit(127);
-		execve(argv[0], argv, env);
-		_exit(127);
-	}
-	close(fd);
-	close(devnull);
-	free(env);
-	return pid;
+	proc_start_logged(p, argv, path, asan);
 }
 
 /* Waits (bounded) for prefix and a port in dir/name; the port, or 0. */
 static unsigned
 wait_port(const char *name, const char *prefix)
 {
-	long long deadline = now_ms() + START_MS;
+	long long deadline = now_ms() + PROC_WAIT_MS;
 	char path[128], text[4096], *at;
 	unsigned port = 0;
 	size_t got;
@@ -949,11 +912,9 @@ wait_port(const char *name, const char *prefix)
 static unsigned
 start_upstream(void)
 {
-	static char bin[] = FAKE_UPSTREAM_BIN, opt[] = "-p", zero[] = "0",
-	            asan[] = "ASAN_OPTIONS=detect_leaks=0";
-	char *argv[] = {bin, opt, zero, NULL};
+	static const char *const argv[] = {FAKE_UPSTREAM_BIN, "-p", "0", NULL};
 
-	upstream_pid = spawn(argv, "upstream.log", asan);
+	spawn(&upstream, argv, "upstream.log", "ASAN_OPTIONS=detect_leaks=0");
 	return wait_port(
 	    "upstream.log", "fake-upstream: listening on http://127.0.0.1:");
 }
@@ -962,36 +923,14 @@ start_upstream(void)
 static void
 start_daemon(void)
 {
-	static char asan[64], bin[] = GATHERD_BIN, verbose[] = "-v",
-	                      opt[] = "-c", conf[128];
-	char *argv[] = {bin, verbose, opt, conf, NULL};
+	static char asan[64], conf[128];
+	const char *const argv[] = {GATHERD_BIN, "-v", "-c", conf, NULL};
 
 	snprintf(conf, sizeof conf, "%s/gatherd.conf", dir);
 	snprintf(log_path, sizeof log_path, "%s/gatherd.log", dir);
 	snprintf(asan, sizeof asan,
 	    "ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=%d", QUARANTINE_MB);
-	daemon_pid = spawn(argv, "gatherd.log", asan);
-}
-
-/* Sends SIGTERM to pid and reaps it (SIGKILL if slow); status or -1. */
-static int
-stop_child(pid_t pid)
-{
-	long long deadline = now_ms() + START_MS;
-	int status = -1;
-	pid_t w = 0;
-
-	if (pid <= 0)
-		return -1;
-	(void)kill(pid, SIGTERM);
-	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && now_ms() < deadline)
-		usleep(20 * 1000);
-	if (w != pid) {
-		(void)kill(pid, SIGKILL);
-		(void)waitpid(pid, &status, 0);
-		status = -1;
-	}
-	return status;
+	spawn(&gatherd, argv, "gatherd.log", asan);
 }
 
 /* Makes some ordinary requests so that later growth is not warm-up. */
@@ -1072,7 +1011,7 @@ setup(void)
 	baseline_kb = proc_kb("VmRSS");
 	printf("hostile: gatherd pid %d on port %u, VmRSS %ld kB after "
 	       "warm-up\n",
-	    (int)daemon_pid, daemon_port, baseline_kb);
+	    (int)gatherd.p_pid, daemon_port, baseline_kb);
 	fflush(stdout);
 }
 
@@ -1089,10 +1028,8 @@ teardown(void)
 	printf("hostile: VmRSS %ld kB, VmHWM %ld kB at the end\n",
 	    proc_kb("VmRSS"), proc_kb("VmHWM"));
 	fflush(stdout);
-	status = stop_child(daemon_pid);
-	daemon_pid = -1;
-	(void)stop_child(upstream_pid);
-	upstream_pid = -1;
+	status = proc_stop(&gatherd);
+	(void)proc_stop(&upstream);
 	text = log_since(0);
 	clean = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    strstr(text, "Sanitizer") == NULL &&
@@ -1133,16 +1070,14 @@ hostile_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
 	int failed;
 
-	sr = srunner_create(hostile_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = runner_run(hostile_suite());
 	/* After a failed setup no teardown ran: clean up here. */
-	(void)stop_child(daemon_pid);
-	(void)stop_child(upstream_pid);
+	(void)proc_stop(&gatherd);
+	(void)proc_stop(&upstream);
+	proc_free(&gatherd);
+	proc_free(&upstream);
 	remove_files();
 	return failed == 0 ? 0 : 1;
 }

@@ -2,9 +2,9 @@
  * Test harness for in-process integration tests: a fake upstream on
  * 127.0.0.1:0, a config pointing at it, and gatherd's loop (cache,
  * poller, API on 127.0.0.1:0) running in a second thread.  The test
- * thread talks to gatherd only over HTTP, as a dashboard would.  Also
- * the helpers the test programs share: token files, configs loaded or
- * failed, JSON Pointer and header assertions.
+ * thread talks to gatherd only over HTTP (client.h), as a dashboard
+ * would.  Also the helpers the in-process test programs share: token
+ * files, configs loaded or failed, JSON Pointer and header assertions.
  */
 #ifndef GATHERD_HARNESS_H
 #define GATHERD_HARNESS_H
@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "cache.h"
+#include "client.h"
 #include "config.h"
 #include "fake_upstream.h"
 #include "poller.h"
@@ -32,20 +33,6 @@ struct harness {
 	int h_running;
 	char h_up[64]; /* "http://127.0.0.1:PORT" upstream */
 	char h_base_url[64]; /* "http://127.0.0.1:PORT" gatherd */
-};
-
-/* One HTTP response as the test client saw it. */
-struct harness_resp {
-	long r_status;
-	char *r_body; /* NUL-terminated, never NULL */
-	size_t r_len;
-	char *r_headers; /* raw header block */
-};
-
-/* A growing buffer for libcurl's write callbacks. */
-struct harness_buf {
-	char *b_data; /* NUL-terminated, NULL until something came */
-	size_t b_len;
 };
 
 /*
@@ -70,12 +57,6 @@ void harness_stop(struct harness *h);
 /* GETs path from gatherd with an optional extra header line. */
 struct harness_resp *harness_request(struct harness *h, const char *method,
     const char *path, const char *header);
-/* Frees a response; NULL is allowed. */
-void harness_resp_free(struct harness_resp *r);
-/* Returns the value of header name in r (a copy), or NULL. */
-char *harness_resp_header(const struct harness_resp *r, const char *name);
-/* libcurl write callback: appends to a struct harness_buf. */
-size_t harness_write_cb(char *data, size_t size, size_t nmemb, void *arg);
 /* Loads text as the config file name, failing the test on an error. */
 struct config *harness_config(const char *text, const char *name);
 /*

@@ -21,7 +21,6 @@
 
 #include "harness.h"
 #include "log.h"
-#include "rawhttp.h"
 
 /* Three sources: one with credentials, one all defaults, one fast. */
 const char harness_three_sources[] =
@@ -168,92 +167,12 @@ harness_stop(struct harness *h)
 	free(h);
 }
 
-/* libcurl write callback: appends to a harness_buf. */
-size_t
-harness_write_cb(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct harness_buf *b = arg;
-	size_t n = size * nmemb;
-	char *grown;
-
-	if ((grown = realloc(b->b_data, b->b_len + n + 1)) == NULL)
-		return 0;
-	b->b_data = grown;
-	memcpy(b->b_data + b->b_len, data, n);
-	b->b_len += n;
-	b->b_data[b->b_len] = '\0';
-	return n;
-}
-
 /* Makes one request to gatherd with an optional extra header line. */
 struct harness_resp *
 harness_request(
     struct harness *h, const char *method, const char *path, const char *header)
 {
-	struct harness_buf body = {NULL, 0}, head = {NULL, 0};
-	struct curl_slist *hdrs = NULL;
-	struct harness_resp *r;
-	char url[512];
-	CURL *c;
-
-	if ((r = calloc(1, sizeof *r)) == NULL ||
-	    (c = curl_easy_init()) == NULL)
-		abort();
-	snprintf(url, sizeof url, "%s%s", h->h_base_url, path);
-	if (header != NULL)
-		hdrs = curl_slist_append(NULL, header);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	/* Send paths as written: tests probe "/../" themselves. */
-	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, harness_write_cb);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &head);
-	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	else if (strcmp(method, "GET") != 0)
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->r_status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
-	r->r_body = body.b_data ? body.b_data : strdup("");
-	r->r_len = body.b_len;
-	r->r_headers = head.b_data ? head.b_data : strdup("");
-	return r;
-}
-
-/* Frees a response; NULL is allowed. */
-void
-harness_resp_free(struct harness_resp *r)
-{
-	if (r == NULL)
-		return;
-	free(r->r_body);
-	free(r->r_headers);
-	free(r);
-}
-
-/* Returns the value of header name in r (a copy), or NULL. */
-char *
-harness_resp_header(const struct harness_resp *r, const char *name)
-{
-	size_t n = strlen(name);
-	const char *line, *end;
-
-	for (line = r->r_headers; line != NULL && *line != '\0';
-	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
-			line += n + 1;
-			while (*line == ' ')
-				line++;
-			end = line + strcspn(line, "\r\n");
-			return strndup(line, (size_t)(end - line));
-		}
-	}
-	return NULL;
+	return client_request(h->h_base_url, method, path, header);
 }
 
 /* Loads text as the config file name, failing the test on an error. */

@@ -1,0 +1,203 @@
+/*
+ * What the fake upstream's files share: its knobs, the server struct,
+ * the reply helpers of fake_upstream.c and the route handlers of each
+ * family (fake_series.c, fake_bodies.c, fake_http.c, fake_transfer.c)
+ * for the route table.  Private to the fake: tests use fake_upstream.h.
+ */
+#ifndef FAKE_PRIVATE_H
+#define FAKE_PRIVATE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/linkhash.h>
+#include <microhttpd.h>
+
+#include "fake_upstream.h"
+
+/* Longest delay_ms or every_ms accepted; larger values are clamped. */
+#define FU_MAX_DELAY_MS 120000ULL
+/* Most distinct name=X series per route. */
+#define FU_MAX_NAMES 100000
+/* First value of every /stats total counter. */
+#define FU_STATS_START 1000UL
+/* Default and largest /huge body. */
+#define FU_HUGE_DEFAULT (16ULL * 1024 * 1024)
+#define FU_HUGE_MAX (1024ULL * 1024 * 1024)
+/* Default /drip body size and byte interval. */
+#define FU_DRIP_DEFAULT 64ULL
+#define FU_DRIP_EVERY_DEFAULT 500ULL
+/* Default and largest decompressed /gzipbomb body. */
+#define FU_BOMB_DEFAULT (64ULL * 1024 * 1024)
+#define FU_BOMB_MAX (1024ULL * 1024 * 1024)
+/* Body size /reset promises, and the default and largest part it sends. */
+#define FU_RESET_SIZE 10000ULL
+#define FU_RESET_DEFAULT 100ULL
+#define FU_RESET_MAX (FU_RESET_SIZE - 1)
+/* Longest wait, in ms, for a /reset body to leave before the reset. */
+#define FU_DRAIN_MS 1000
+/* Default /etag tag, its Last-Modified date and the longest tag= taken. */
+#define FU_ETAG_DEFAULT "v42"
+#define FU_LAST_MODIFIED "Sat, 21 Nov 2026 10:00:00 GMT"
+#define FU_TAG_MAX 128
+/* Nesting depth of /deep. */
+#define FU_DEEP_LEVELS 1000
+/* Block size for generated bodies. */
+#define FU_BLOCK_SIZE (64 * 1024)
+/* How often a sleeping request checks whether its client went away. */
+#define FU_SLICE_MS 100
+/* Connection limit, listen backlog and wanted file descriptor limit. */
+#define FU_CONN_LIMIT 4000U
+#define FU_BACKLOG 1024U
+#define FU_WANT_NOFILE 16384
+
+/* Media types used by the routes. */
+#define FU_JSON "application/json"
+#define FU_HTML "text/html; charset=utf-8"
+
+/* One copied request header. */
+struct fu_header {
+	char *name;
+	char *value;
+};
+
+/* A counted series: the /stats total and the /flaky cycle position. */
+struct fu_series {
+	unsigned long total;
+	unsigned long cycle;
+};
+
+/* The server: daemon, counters and the most recent request. */
+struct fake_upstream {
+	struct MHD_Daemon *daemon;
+	unsigned short port;
+	bool have_lock;
+	bool have_wake;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	atomic_bool stopping;
+	unsigned long requests;
+	unsigned inflight;
+	unsigned max_inflight;
+	struct fu_series stats;
+	struct fu_series flaky;
+	struct fu_series flap;
+	struct lh_table *stats_names;
+	struct lh_table *flaky_names;
+	struct lh_table *flap_names;
+	char *last_path;
+	struct fu_header *last_headers;
+	size_t last_nheaders;
+	char *rewrite; /* "/path?k=v" that /stats requests get */
+	char *rewrite_name; /* only for this name=, or every one if NULL */
+};
+
+/* One response header to add; a NULL name or value leaves it out. */
+struct fu_rhdr {
+	const char *name;
+	const char *value;
+};
+
+/* Body of /html, also a /flaky answer (fake_bodies.c). */
+extern const char fu_html_body[];
+/* Body of /truncated, also a /flaky answer (fake_bodies.c). */
+extern const char fu_truncated_body[];
+
+/* fake_upstream.c: waits and replies. */
+/* Sleeps MS ms; -1 early if the server stops or the client on FD leaves. */
+int fu_sleep(struct fake_upstream *fu, int fd, uint64_t ms);
+/* Returns the socket of CONN, or -1 if MHD does not say. */
+int fu_conn_fd(struct MHD_Connection *conn);
+/* Reads query argument KEY as digits clamped to MAX; -1 if malformed. */
+int fu_arg_num(struct MHD_Connection *conn, const char *key, uint64_t def,
+    uint64_t max, uint64_t *out);
+/* Adds CTYPE (NULL: none) and N headers to RESP, queues it, releases it. */
+enum MHD_Result fu_queue(struct MHD_Connection *conn, unsigned status,
+    struct MHD_Response *resp, const char *ctype, const struct fu_rhdr *hdrs,
+    size_t n);
+/* Queues a copy of BODY with a content type (NULL: none) and N headers. */
+enum MHD_Result
+fu_reply_list(struct MHD_Connection *conn, unsigned status, const char *ctype,
+    const char *body, size_t len, const struct fu_rhdr *hdrs, size_t n);
+/* Queues a copy of BODY with a content type and an optional header. */
+enum MHD_Result
+fu_reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
+    const char *body, size_t len, const char *hname, const char *hvalue);
+/* Queues the JSON error {"error":MSG} with STATUS. */
+enum MHD_Result
+fu_error(struct MHD_Connection *conn, unsigned status, const char *msg);
+
+/* fake_series.c: counted series. */
+/* Route /stats: a growing counter, shared or per name=X. */
+enum MHD_Result
+fu_route_stats(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /flaky: cycles through good, 503, 502 HTML and truncated. */
+enum MHD_Result
+fu_route_flaky(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /flap: alternates a /stats answer and a 500, shared or per name. */
+enum MHD_Result
+fu_route_flap(struct fake_upstream *fu, struct MHD_Connection *conn);
+
+/* fake_bodies.c: broken or unexpected bodies. */
+/* Route /html: an HTML error page with status 200. */
+enum MHD_Result
+fu_route_html(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /truncated: JSON cut off in the middle. */
+enum MHD_Result
+fu_route_truncated(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /trailing: valid JSON followed by garbage. */
+enum MHD_Result
+fu_route_trailing(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /deep: objects nested FU_DEEP_LEVELS deep. */
+enum MHD_Result
+fu_route_deep(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /badutf8: a string holding an invalid UTF-8 sequence. */
+enum MHD_Result fu_route_badutf8(
+    struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /missing: valid JSON without the expected fields. */
+enum MHD_Result
+fu_route_missing(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /empty: status 200 with no body. */
+enum MHD_Result
+fu_route_empty(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /bignum: a total too large for a double. */
+enum MHD_Result
+fu_route_bignum(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /wrongtype: the expected fields with the wrong JSON types. */
+enum MHD_Result
+fu_route_wrongtype(struct fake_upstream *fu, struct MHD_Connection *conn);
+
+/* fake_http.c: statuses, rate-limit headers, validators, redirects. */
+/* Route /status/CODE: answers with status CODE (the path after /status/). */
+enum MHD_Result fu_route_status(struct MHD_Connection *conn, const char *code);
+/* Route /etag?tag=X: a document with validators, 304 when they match. */
+enum MHD_Result
+fu_route_etag(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /redirect?to=URL&code=C: a redirect (301/302/303/307/308) to URL. */
+enum MHD_Result
+fu_route_redirect(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /loop: a redirect to itself. */
+enum MHD_Result
+fu_route_loop(struct fake_upstream *fu, struct MHD_Connection *conn);
+
+/* fake_transfer.c: big, slow, compressed and reset bodies. */
+/* Route /gzip: a small gzip-encoded JSON document. */
+enum MHD_Result
+fu_route_gzip(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /huge?bytes=N&chunked=1: a big valid JSON document. */
+enum MHD_Result
+fu_route_huge(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /drip?bytes=N&every_ms=M: a JSON document sent byte by byte. */
+enum MHD_Result
+fu_route_drip(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /gzipbomb?bytes=N: gzip of a valid JSON document of N bytes. */
+enum MHD_Result
+fu_route_gzipbomb(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Route /reset?after=N: N bytes of a promised 10000, then a reset. */
+enum MHD_Result
+fu_route_reset(struct fake_upstream *fu, struct MHD_Connection *conn);
+
+#endif /* FAKE_PRIVATE_H */
