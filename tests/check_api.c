@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "harness.h"
+#include "runner.h"
 
 /* Bound on every wait for a state, in milliseconds. */
 #define WAIT_MS 10000
@@ -1080,16 +1081,9 @@ api_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	/* Before libevent allocates anything: see quarantine_free. */
 	event_set_mem_functions(
 	    quarantine_malloc, quarantine_realloc, quarantine_free);
 	harness_init();
-	sr = srunner_create(api_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(api_suite()) == 0 ? 0 : 1;
 }

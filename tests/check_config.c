@@ -17,6 +17,7 @@
 /* The top build directory's config.h is autoconf's; we want lib's. */
 #include "../lib/config.h"
 #include "log.h"
+#include "runner.h"
 
 /* The name config_load_string puts in front of every error. */
 #define NAME "t.conf"
@@ -1034,13 +1035,6 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_set_level(LOG_LEVEL_QUIET);
-	sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(config_suite()) == 0 ? 0 : 1;
 }

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "doccache.h"
 #include "harness.h"
+#include "runner.h"
 
 /* If-None-Match names the ETag weak or strong, alone or in a list. */
 START_TEST(test_etag_matches)
@@ -135,13 +136,6 @@ doccache_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	harness_init();
-	sr = srunner_create(doccache_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(doccache_suite()) == 0 ? 0 : 1;
 }

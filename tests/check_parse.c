@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "parse.h"
+#include "runner.h"
 
 /* Asserts that text parses as a duration of want milliseconds. */
 static void
@@ -292,13 +293,6 @@ parse_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_set_level(LOG_LEVEL_QUIET);
-	sr = srunner_create(parse_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(parse_suite()) == 0 ? 0 : 1;
 }

@@ -11,6 +11,7 @@
 
 #include "handlers.h"
 #include "routes.h"
+#include "runner.h"
 
 /* One routing decision: method and decoded URL in, row and names out. */
 struct route_case {
@@ -181,12 +182,5 @@ routes_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(routes_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(routes_suite()) == 0 ? 0 : 1;
 }

@@ -15,6 +15,7 @@
 #include "harness.h"
 #include "log.h"
 #include "secret.h"
+#include "runner.h"
 
 #define ERR_LEN 512
 
@@ -216,13 +217,6 @@ secret_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_set_level(LOG_LEVEL_QUIET);
-	sr = srunner_create(secret_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(secret_suite()) == 0 ? 0 : 1;
 }
