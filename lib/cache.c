@@ -159,14 +159,13 @@ fail:
 	return NULL;
 }
 
-/* Returns the index of o's stat with the same name and pointer as st. */
+/* Returns the index of o's stat that is the same stat as st, or -1. */
 static int
 cache_same_stat(const struct cache_entry *o, const struct config_stat *st)
 {
 	int j = cache_stat_index(o, st->cs_name);
 
-	if (j == -1 ||
-	    strcmp(o->ce_src->src_stats[j].cs_pointer, st->cs_pointer) != 0)
+	if (j == -1 || !source_same_stat(&o->ce_src->src_stats[j], st))
 		return -1;
 	return j;
 }
@@ -238,8 +237,7 @@ cache_adopt(struct cache *c, struct cache *old)
 	for (i = 0; i < c->c_count; i++) {
 		e = &c->c_entries[i];
 		o = cache_find(old, e->ce_src->src_name);
-		if (o != NULL &&
-		    strcmp(o->ce_src->src_url, e->ce_src->src_url) == 0)
+		if (o != NULL && source_same(o->ce_src, e->ce_src))
 			cache_adopt_entry(e, o);
 		e->ce_generation = c->c_generation;
 	}

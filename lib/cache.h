@@ -61,8 +61,9 @@ struct cache;
 /* Creates an entry per source of cf, all pending; cf must outlive it. */
 struct cache *cache_new(const struct config *cf);
 /*
- * Moves into c the state of every source that old has too, with the same
- * URL: values and history of the stats whose pointer did not change,
+ * Moves into c the state of every source that old has too (source_same:
+ * same name and URL without credentials): values and history of the same
+ * stats (source_same_stat),
  * counters (the /metrics ones too), error, circuit and validators.  The
  * generation goes on from old's, so ETags never repeat.  old keeps only
  * what was not moved.

@@ -75,6 +75,7 @@ struct store_saved {
 	const char *sv_etag;
 	const char *sv_last_modified;
 	struct json_object *sv_history; /* {stat: [[ms, value], ...]} */
+	struct json_object *sv_stats; /* {stat: pointer}; NULL in older files */
 };
 
 /* Adds key: v to o, where v NULL means out of memory; 0 or -1. */
@@ -193,6 +194,26 @@ store_history_json(const struct cache_entry *e)
 	return o;
 }
 
+/* Returns {stat: pointer} for e's stats, so a changed one is told; NULL. */
+static struct json_object *
+store_stats_json(const struct cache_entry *e)
+{
+	const struct config_source *src = e->ce_src;
+	struct json_object *o;
+	size_t i;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	for (i = 0; i < src->src_nstats; i++) {
+		if (store_add_string(o, src->src_stats[i].cs_name,
+		        src->src_stats[i].cs_pointer) == -1) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 /* Returns e's last error as saved, or NULL. */
 static struct json_object *
 store_error_json(const struct source_error *err)
@@ -247,6 +268,8 @@ store_entry_json(const struct cache_entry *e)
 		    store_add_string(o, "last_modified", e->ce_last_modified);
 	if (rc == 0 && e->ce_has_error)
 		rc = store_add(o, "error", store_error_json(&e->ce_error));
+	if (rc == 0)
+		rc = store_add(o, "stats", store_stats_json(e));
 	if (rc == 0)
 		rc = store_add(o, "history", store_history_json(e));
 	if (rc != 0) {
@@ -994,8 +1017,18 @@ store_check_entry(struct json_object *o, struct store_saved *sv)
 	    store_member(o, "etag", json_type_string, &etag) == -1 ||
 	    store_member(o, "last_modified", json_type_string, &lm) == -1 ||
 	    store_member(o, "error", json_type_object, &err) == -1 ||
-	    store_member(o, "history", json_type_object, &sv->sv_history) == -1)
+	    store_member(o, "history", json_type_object, &sv->sv_history) ==
+	        -1 ||
+	    store_member(o, "stats", json_type_object, &sv->sv_stats) == -1)
 		return "a member has the wrong type";
+	if (sv->sv_stats != NULL) {
+		json_object_object_foreach(sv->sv_stats, stat, pointer)
+		{
+			(void)stat;
+			if (!json_object_is_type(pointer, json_type_string))
+				return "a stat's pointer is not a string";
+		}
+	}
 	if (sv->sv_values != NULL) {
 		if (updated == NULL || json_object_get_int64(updated) <= 0)
 			return "values without updated_at";
@@ -1017,15 +1050,38 @@ store_check_entry(struct json_object *o, struct store_saved *sv)
 }
 
 /*
+ * Returns the index of e's stat that is the same stat (source_same_stat)
+ * as the one saved as name, or -1.
+ */
+static int
+store_stat_index(
+    const struct cache_entry *e, const struct store_saved *sv, const char *name)
+{
+	struct json_object *pointer = NULL;
+	struct config_stat saved;
+	int i;
+
+	if ((i = cache_stat_index(e, name)) == -1)
+		return -1;
+	/* A file from before pointers were saved: NULL, which matches. */
+	if (sv->sv_stats != NULL)
+		json_object_object_get_ex(sv->sv_stats, name, &pointer);
+	saved.cs_name = (char *)name;
+	saved.cs_pointer =
+	    pointer != NULL ? (char *)json_object_get_string(pointer) : NULL;
+	return source_same_stat(&e->ce_src->src_stats[i], &saved) ? i : -1;
+}
+
+/*
  * Returns the saved values of e's configured stats (shared), NULL if
  * none is there; *all says whether every configured stat was.
  */
 static struct json_object *
-store_pick_values(
-    const struct cache_entry *e, struct json_object *saved, int *all, int *oom)
+store_pick_values(const struct cache_entry *e, const struct store_saved *sv,
+    int *all, int *oom)
 {
 	const struct config_source *src = e->ce_src;
-	struct json_object *o, *v;
+	struct json_object *o, *v, *saved = sv->sv_values;
 	size_t i, found = 0;
 
 	*all = 0;
@@ -1036,7 +1092,8 @@ store_pick_values(
 		goto fail;
 	for (i = 0; i < src->src_nstats; i++) {
 		if (!json_object_object_get_ex(
-		        saved, src->src_stats[i].cs_name, &v))
+		        saved, src->src_stats[i].cs_name, &v) ||
+		    store_stat_index(e, sv, src->src_stats[i].cs_name) == -1)
 			continue;
 		if (json_object_object_add(o, src->src_stats[i].cs_name,
 		        json_object_get(v)) != 0) {
@@ -1065,14 +1122,15 @@ store_apply(struct store *st, struct cache_entry *e, struct store_saved *sv)
 	size_t j, n;
 	int all, oom, idx;
 
-	values = store_pick_values(e, sv->sv_values, &all, &oom);
+	values = store_pick_values(e, sv, &all, &oom);
 	if (oom)
 		return -1;
 	if (sv->sv_history != NULL) {
 		json_object_object_foreach(sv->sv_history, stat, arr)
 		{
-			/* A stat no longer configured is dropped. */
-			if ((idx = cache_stat_index(e, stat)) < 0)
+			/* A stat no longer configured, or whose pointer
+			 * changed, is dropped. */
+			if ((idx = store_stat_index(e, sv, stat)) < 0)
 				continue;
 			if (json_object_is_type(arr, json_type_string)) {
 				j = (size_t)idx;
@@ -1129,10 +1187,22 @@ store_check_doc(struct json_object *doc, char *why, size_t wlen)
 	return sources;
 }
 
+/* Returns src filled with what sv saved of the source called name. */
+static const struct config_source *
+store_saved_source(
+    struct config_source *src, const char *name, const struct store_saved *sv)
+{
+	memset(src, 0, sizeof *src);
+	src->src_name = (char *)name;
+	src->src_url = (char *)sv->sv_url;
+	return src;
+}
+
 /* Applies each saved source to its entry, if it still matches; 0 or -1. */
 static int
 store_load(struct store *st, struct json_object *sources)
 {
+	struct config_source saved;
 	struct store_saved sv;
 	struct cache_entry *e;
 	size_t restored = 0, dropped = 0;
@@ -1150,7 +1220,8 @@ store_load(struct store *st, struct json_object *sources)
 			          "dropped",
 			    st->st_dir, name, bad);
 			dropped++;
-		} else if (strcmp(sv.sv_url, e->ce_url_shown) != 0) {
+		} else if (!source_same(e->ce_src,
+		               store_saved_source(&saved, name, &sv))) {
 			log_info("state_dir %s: source %s: the url changed: "
 			         "its state is dropped",
 			    st->st_dir, name);

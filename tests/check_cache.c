@@ -403,6 +403,51 @@ START_TEST(test_restore_entry)
 }
 END_TEST
 
+/*
+ * A reload that changes only the password in a URL keeps the source; one
+ * that changes a stat's pointer drops that stat's values and history and
+ * keeps the others.  check_store asks the same of a restart.
+ */
+START_TEST(test_adopt_identity)
+{
+	static const char reloaded[] =
+	    "[source signups]\n"
+	    "url = https://user:rotated@api.example.com/v1/signups?x=1\n"
+	    "stat total = /data/total\n"
+	    "stat active = /data/now_active\n"
+	    "\n"
+	    "[source orders]\n"
+	    "url = http://orders.example.net/stats?moved=1\n"
+	    "stat count = /count\n";
+	struct config *cf = load_config(), *cf2;
+	struct cache *c = cache_new(cf), *c2;
+	struct cache_entry *e;
+
+	e = cache_find(c, "signups");
+	cache_put_ok(c, e, make_values(12, 3), T0);
+	cache_put_ok(c, cache_find(c, "orders"), NULL, T0);
+	cf2 = harness_config(reloaded, "reloaded.conf");
+	ck_assert_ptr_nonnull(c2 = cache_new(cf2));
+	cache_adopt(c2, c);
+	e = cache_find(c2, "signups");
+	expect_counters(e, 1, 0, 0);
+	ck_assert_int_eq(e->ce_updated_at, T0);
+	ck_assert_int_eq(
+	    json_object_get_int(json_object_object_get(e->ce_values, "total")),
+	    12);
+	ck_assert_uint_eq(history_len(e->ce_history[0]), 1);
+	/* active now selects another value: none of the old one is kept. */
+	ck_assert_ptr_null(json_object_object_get(e->ce_values, "active"));
+	ck_assert_uint_eq(history_len(e->ce_history[1]), 0);
+	/* orders' URL changed: a new source. */
+	expect_counters(cache_find(c2, "orders"), 0, 0, 0);
+	cache_free(c);
+	config_free(cf);
+	cache_free(c2);
+	config_free(cf2);
+}
+END_TEST
+
 /* Builds the suite: construction, lookup and the status machine. */
 static Suite *
 cache_suite(void)
@@ -424,6 +469,7 @@ cache_suite(void)
 	tcase_add_test(tc, test_next_poll_generation);
 	tcase_add_test(tc, test_listeners);
 	tcase_add_test(tc, test_restore_entry);
+	tcase_add_test(tc, test_adopt_identity);
 	suite_add_tcase(s, tc);
 	return s;
 }
