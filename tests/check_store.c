@@ -621,35 +621,12 @@ END_TEST
 /* An entry of the wrong shape is skipped; the others are restored. */
 START_TEST(test_bad_entries)
 {
+	/* Every bad form is check_state_codec's; here: a bad entry is
+	 * skipped and the file is not moved aside. */
 	static const char *const bad[] = {
 	    "\"a string\"",
-	    "{\"values\": {\"total\": 1}, \"updated_at\": 1}",
-	    "{\"url\": 7}",
-	    "{\"url\": \"@URL@\", \"values\": 5, \"updated_at\": 1}",
-	    "{\"url\": \"@URL@\", \"values\": {\"total\": {\"a\": 1}}, "
-	    "\"updated_at\": 1}",
-	    "{\"url\": \"@URL@\", \"values\": {\"total\": [1]}, "
-	    "\"updated_at\": 1}",
-	    "{\"url\": \"@URL@\", \"values\": {\"total\": 1}}",
-	    "{\"url\": \"@URL@\", \"values\": {\"total\": 1}, "
-	    "\"updated_at\": \"yesterday\"}",
-	    "{\"url\": \"@URL@\", \"etag\": 5}",
-	    "{\"url\": \"@URL@\", \"history\": {\"total\": [[2, 1], [1, 1]]}}",
-	    "{\"url\": \"@URL@\", \"history\": {\"total\": [[1]]}}",
-	    "{\"url\": \"@URL@\", \"history\": {\"total\": [[1, \"x\"]]}}",
-	    "{\"url\": \"@URL@\", \"history\": {\"total\": 5}}",
-	    "{\"url\": \"@URL@\", \"history\": [1]}",
-	    "{\"url\": \"@URL@\", \"history\": {\"total\": \"AAAA\"}}",
-	    "{\"url\": \"@URL@\", \"history\": {\"total\": \"!!!!\"}}",
-	    "{\"url\": \"@URL@\", \"history\": {\"total\": \"AAA\"}}",
-	    /* Two 16-byte points, [2, 1] then [1, 1]: out of order. */
-	    "{\"url\": \"@URL@\", \"history\": {\"total\": "
-	    "\"AgAAAAAAAAAAAAAAAADwPwEAAAAAAAAAAAAAAAAA8D8=\"}}",
-	    "{\"url\": \"@URL@\", \"error\": {\"kind\": \"bogus\", \"at\": 1}}",
-	    "{\"url\": \"@URL@\", \"error\": {\"kind\": \"dns\"}}",
-	    "{\"url\": \"@URL@\", \"error\": \"boom\"}",
-	    "{\"url\": \"@URL@\", \"stats\": 5}",
-	    "{\"url\": \"@URL@\", \"stats\": {\"total\": 5}}",
+	    "{\"url\": \"https://api.example.com/v1/signups?x=1\", "
+	    "\"history\": {\"total\": \"AAA\"}}",
 	};
 	static const char good[] =
 	    "{\"url\": \"http://orders.example.net/stats\", "
@@ -657,24 +634,18 @@ START_TEST(test_bad_entries)
 	    "1795000000000, "
 	    "\"history\": {\"count\": [[1795000000000, 8], [1795000000000, "
 	    "null]], \"gone\": [[1, 1]]}, \"ghost\": true}";
-	static const char url[] = "https://api.example.com/v1/signups?x=1";
 	struct fixture f;
 	struct cache_entry *e;
-	char entry[512], *text, *at;
+	char *text;
 	size_t i;
 
 	fixture_dir(&f);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		if ((at = strstr(bad[i], "@URL@")) != NULL)
-			snprintf(entry, sizeof entry, "%.*s%s%s",
-			    (int)(at - bad[i]), bad[i], url, at + 5);
-		else
-			snprintf(entry, sizeof entry, "%s", bad[i]);
 		ck_assert_int_gt(asprintf(&text,
 		                     "{\"version\": 1, \"future\": 1, "
 		                     "\"sources\": {\"signups\": %s, "
 		                     "\"orders\": %s, \"removed\": {}}}",
-		                     entry, good),
+		                     bad[i], good),
 		    0);
 		write_file(f.f_dir, STORE_FILE, text, strlen(text));
 		free(text);
