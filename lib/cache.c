@@ -219,7 +219,7 @@ cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
 	e->ce_retry_in_ms = o->ce_retry_in_ms;
 	e->ce_circuit = o->ce_circuit;
 	e->ce_circuit_opened = o->ce_circuit_opened;
-	e->ce_metrics = o->ce_metrics; /* counters never go back */
+	e->ce_pollstats = o->ce_pollstats; /* counters never go back */
 	e->ce_etag = o->ce_etag;
 	e->ce_last_modified = o->ce_last_modified;
 	o->ce_etag = NULL;
@@ -395,7 +395,7 @@ cache_put_ok(struct cache *c, struct cache_entry *e, struct json_object *values,
 	e->ce_retry_in_ms = -1;
 	e->ce_polls_total++;
 	e->ce_consecutive_failures = 0;
-	metrics_poll_ok(&e->ce_metrics, values == NULL);
+	pollstats_ok(&e->ce_pollstats, values == NULL);
 	cache_touch(c, e);
 }
 
@@ -412,7 +412,7 @@ cache_put_error(struct cache *c, struct cache_entry *e,
 	e->ce_polls_total++;
 	e->ce_failures_total++;
 	e->ce_consecutive_failures++;
-	metrics_poll_failed(&e->ce_metrics, err->se_kind);
+	pollstats_failed(&e->ce_pollstats, err->se_kind);
 	cache_touch(c, e);
 }
 
@@ -420,7 +420,7 @@ cache_put_error(struct cache *c, struct cache_entry *e,
 void
 cache_put_transfer(struct cache_entry *e, int64_t usec, uint64_t bytes)
 {
-	metrics_poll_transfer(&e->ce_metrics, usec, bytes);
+	pollstats_transfer(&e->ce_pollstats, usec, bytes);
 }
 
 /* Records when the next poll of e is due (wall ms). */

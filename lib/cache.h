@@ -14,7 +14,7 @@
 
 #include "config.h"
 #include "history.h"
-#include "metrics.h"
+#include "pollstats.h"
 #include "source.h"
 
 enum cache_status {
@@ -53,7 +53,7 @@ struct cache_entry {
 	enum cache_circuit ce_circuit;
 	unsigned ce_circuit_opened; /* times opened since the last ok */
 	uint64_t ce_generation; /* cache generation of last change */
-	struct metrics_poll ce_metrics; /* polls by result, durations, bytes */
+	struct pollstats ce_pollstats; /* polls by result, durations, bytes */
 };
 
 struct cache;
