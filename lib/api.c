@@ -1304,9 +1304,11 @@ api_expiry_cb(evutil_socket_t fd, short what, void *arg)
 
 /* The cache changed: event streams have news. */
 static void
-api_cache_changed_cb(void *arg)
+api_cache_changed_cb(struct cache_entry *e, void *arg)
 {
 	struct api *a = arg;
+
+	(void)e;
 
 	events_cache_changed(a->a_events);
 }
@@ -1337,7 +1339,8 @@ api_new(struct event_base *base, const struct config *cf, struct cache *c)
 	if ((a->a_files = files_new(cf->cf_web_root)) == NULL)
 		log_warnx("web_root %s: the dashboard will not be served",
 		    cf->cf_web_root);
-	cache_set_listener(c, api_cache_changed_cb, a);
+	if (cache_add_listener(c, api_cache_changed_cb, a) == -1)
+		goto fail;
 	log_info("listening on http://%s%s%s:%u/",
 	    strchr(cf->cf_listen_host, ':') ? "[" : "", cf->cf_listen_host,
 	    strchr(cf->cf_listen_host, ':') ? "]" : "", a->a_port);
@@ -1377,7 +1380,7 @@ api_free(struct api *a)
 
 	if (a == NULL)
 		return;
-	cache_set_listener(a->a_cache, NULL, NULL);
+	cache_remove_listener(a->a_cache, api_cache_changed_cb, a);
 	if (a->a_expiry != NULL)
 		event_free(a->a_expiry);
 	if (a->a_ev != NULL)
@@ -1415,8 +1418,11 @@ api_reload(struct api *a, const struct config *cf, struct cache *c)
 	size_t i;
 
 	docs = calloc(cache_count(c) ? cache_count(c) : 1, sizeof *docs);
-	if (docs == NULL)
+	if (docs == NULL ||
+	    cache_add_listener(c, api_cache_changed_cb, a) == -1) {
+		free(docs);
 		return -1;
+	}
 	if (strcmp(cf->cf_web_root, a->a_cf->cf_web_root) != 0 &&
 	    (files = files_new(cf->cf_web_root)) == NULL)
 		log_warnx("web_root %s: keeping %s", cf->cf_web_root,
@@ -1443,13 +1449,12 @@ api_reload(struct api *a, const struct config *cf, struct cache *c)
 		files_free(a->a_files);
 		a->a_files = files;
 	}
-	cache_set_listener(a->a_cache, NULL, NULL);
+	cache_remove_listener(a->a_cache, api_cache_changed_cb, a);
 	a->a_cf = cf;
 	/* Scrapes under way finish with the old cache before it goes. */
 	for (am = a->a_scrapes; am != NULL; am = am->am_next)
 		metrics_stream_finish(am->am_stream);
 	a->a_cache = c;
-	cache_set_listener(c, api_cache_changed_cb, a);
 	events_set_cache(a->a_events, c);
 	return 0;
 }

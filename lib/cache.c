@@ -12,7 +12,7 @@
 
 #include "cache.h"
 
-/* A listener cache_add_listener added. */
+/* A listener cache_add_listener added; a free slot has no cl_cb. */
 struct cache_listener {
 	cache_listener_cb cl_cb;
 	void *cl_arg;
@@ -23,9 +23,7 @@ struct cache {
 	size_t c_count;
 	struct lh_table *c_by_name; /* name -> entry, keys borrowed */
 	uint64_t c_generation;
-	cache_listener_cb c_listener;
-	void *c_listener_arg;
-	struct cache_listener c_more[CACHE_LISTENERS_MAX]; /* added ones */
+	struct cache_listener c_listeners[CACHE_LISTENERS_MAX];
 };
 
 /* Gives each stat of e a history ring; 0 or -1. */
@@ -226,6 +224,18 @@ cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
 	o->ce_last_modified = NULL;
 }
 
+/* Tells the listeners, in the order they were added, that e changed. */
+static void
+cache_tell(struct cache *c, struct cache_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
+		if (c->c_listeners[i].cl_cb != NULL)
+			c->c_listeners[i].cl_cb(e, c->c_listeners[i].cl_arg);
+	}
+}
+
 /* Moves into c the state of the sources old has too; see cache.h. */
 void
 cache_adopt(struct cache *c, struct cache *old)
@@ -241,6 +251,7 @@ cache_adopt(struct cache *c, struct cache *old)
 			cache_adopt_entry(e, o);
 		e->ce_generation = c->c_generation;
 	}
+	cache_tell(c, NULL);
 }
 
 /* Frees c and its values; NULL is allowed. */
@@ -296,24 +307,16 @@ cache_generation(const struct cache *c)
 	return c->c_generation;
 }
 
-/* Sets the one listener told of every change (NULL: none). */
-void
-cache_set_listener(struct cache *c, cache_listener_cb cb, void *arg)
-{
-	c->c_listener = cb;
-	c->c_listener_arg = arg;
-}
-
-/* Adds a listener besides cache_set_listener's; 0, or -1 if full. */
+/* Adds a listener told of every change; 0, or -1 if full. */
 int
 cache_add_listener(struct cache *c, cache_listener_cb cb, void *arg)
 {
 	size_t i;
 
 	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
-		if (c->c_more[i].cl_cb == NULL) {
-			c->c_more[i].cl_cb = cb;
-			c->c_more[i].cl_arg = arg;
+		if (c->c_listeners[i].cl_cb == NULL) {
+			c->c_listeners[i].cl_cb = cb;
+			c->c_listeners[i].cl_arg = arg;
 			return 0;
 		}
 	}
@@ -327,9 +330,10 @@ cache_remove_listener(struct cache *c, cache_listener_cb cb, void *arg)
 	size_t i;
 
 	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
-		if (c->c_more[i].cl_cb == cb && c->c_more[i].cl_arg == arg) {
-			c->c_more[i].cl_cb = NULL;
-			c->c_more[i].cl_arg = NULL;
+		if (c->c_listeners[i].cl_cb == cb &&
+		    c->c_listeners[i].cl_arg == arg) {
+			c->c_listeners[i].cl_cb = NULL;
+			c->c_listeners[i].cl_arg = NULL;
 		}
 	}
 }
@@ -338,15 +342,8 @@ cache_remove_listener(struct cache *c, cache_listener_cb cb, void *arg)
 static void
 cache_touch(struct cache *c, struct cache_entry *e)
 {
-	size_t i;
-
 	e->ce_generation = ++c->c_generation;
-	if (c->c_listener != NULL)
-		c->c_listener(c->c_listener_arg);
-	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
-		if (c->c_more[i].cl_cb != NULL)
-			c->c_more[i].cl_cb(c->c_more[i].cl_arg);
-	}
+	cache_tell(c, e);
 }
 
 /* Sets e to saved state without counting a poll; stale until one works. */

@@ -320,10 +320,11 @@ store_tick_cb(evutil_socket_t fd, short what, void *arg)
 		store_arm(st);
 }
 
-/* The cache changed. */
+/* The cache changed: any entry, or all of them. */
 static void
-store_cache_changed_cb(void *arg)
+store_cache_changed_cb(struct cache_entry *e, void *arg)
 {
+	(void)e;
 	store_changed(arg);
 }
 

@@ -305,47 +305,70 @@ START_TEST(test_empty)
 }
 END_TEST
 
-/* Counts the calls of a listener. */
+/* What a listener heard: how often, and the last entry it was told. */
+struct heard {
+	int h_calls;
+	struct cache_entry *h_entry;
+	int h_order; /* when it was called, among all listeners */
+};
+
+static int heard_clock;
+
+/* Counts the calls of a listener and keeps the entry it was told. */
 static void
-count_cb(void *arg)
+count_cb(struct cache_entry *e, void *arg)
 {
-	(*(int *)arg)++;
+	struct heard *h = arg;
+
+	h->h_calls++;
+	h->h_entry = e;
+	h->h_order = ++heard_clock;
 }
 
-/* Added listeners hear every change besides the set one; removal works. */
+/*
+ * One list: every listener hears every change, in the order added, and
+ * is told which entry changed (NULL for an adopt); removal works.
+ */
 START_TEST(test_listeners)
 {
 	struct config *cf = load_config();
-	struct cache *c = cache_new(cf);
+	struct cache *c = cache_new(cf), *c2;
 	struct cache_entry *e = cache_find(c, "orders");
-	int set = 0, n[CACHE_LISTENERS_MAX + 1] = {0};
+	struct heard n[CACHE_LISTENERS_MAX + 1];
 	size_t i;
 
-	cache_set_listener(c, count_cb, &set);
+	memset(n, 0, sizeof n);
 	for (i = 0; i < CACHE_LISTENERS_MAX; i++)
 		ck_assert_int_eq(cache_add_listener(c, count_cb, &n[i]), 0);
 	/* Every slot is taken. */
 	ck_assert_int_eq(cache_add_listener(c, count_cb, &n[i]), -1);
 	cache_set_next_poll(c, e, T0);
-	ck_assert_int_eq(set, 1);
-	for (i = 0; i < CACHE_LISTENERS_MAX; i++)
-		ck_assert_int_eq(n[i], 1);
-	ck_assert_int_eq(n[CACHE_LISTENERS_MAX], 0);
+	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
+		ck_assert_int_eq(n[i].h_calls, 1);
+		ck_assert_ptr_eq(n[i].h_entry, e);
+		if (i > 0)
+			ck_assert_int_gt(n[i].h_order, n[i - 1].h_order);
+	}
+	ck_assert_int_eq(n[CACHE_LISTENERS_MAX].h_calls, 0);
 	/* Removing one (or an unknown one) leaves the others. */
 	cache_remove_listener(c, count_cb, &n[1]);
 	cache_remove_listener(c, count_cb, &n[CACHE_LISTENERS_MAX]);
-	/* The set listener is separate: clearing it keeps the added ones. */
-	cache_set_listener(c, NULL, NULL);
 	cache_set_next_poll(c, e, T0 + 1);
-	ck_assert_int_eq(set, 1);
-	ck_assert_int_eq(n[0], 2);
-	ck_assert_int_eq(n[1], 1);
-	ck_assert_int_eq(n[2], 2);
+	ck_assert_int_eq(n[0].h_calls, 2);
+	ck_assert_int_eq(n[1].h_calls, 1);
+	ck_assert_int_eq(n[2].h_calls, 2);
 	/* The freed slot can be taken again. */
 	ck_assert_int_eq(
 	    cache_add_listener(c, count_cb, &n[CACHE_LISTENERS_MAX]), 0);
 	cache_set_next_poll(c, e, T0 + 2);
-	ck_assert_int_eq(n[CACHE_LISTENERS_MAX], 1);
+	ck_assert_int_eq(n[CACHE_LISTENERS_MAX].h_calls, 1);
+	/* An adopt changes the whole cache: the entry told is NULL. */
+	ck_assert_ptr_nonnull(c2 = cache_new(cf));
+	ck_assert_int_eq(cache_add_listener(c2, count_cb, &n[1]), 0);
+	cache_adopt(c2, c);
+	ck_assert_int_eq(n[1].h_calls, 2);
+	ck_assert_ptr_null(n[1].h_entry);
+	cache_free(c2);
 	cache_free(c);
 	config_free(cf);
 }
@@ -360,7 +383,7 @@ START_TEST(test_restore_entry)
 	struct cache_entry *o = cache_find(c, "orders");
 	struct source_error err;
 	uint64_t g = cache_generation(c);
-	int heard = 0;
+	struct heard heard = {0, NULL, 0};
 
 	cache_add_listener(c, count_cb, &heard);
 	source_error_set(
@@ -387,7 +410,8 @@ START_TEST(test_restore_entry)
 	ck_assert_int_eq(e->ce_last_attempt_at, 0);
 	expect_counters(e, 0, 0, 0);
 	expect_generation(c, e, g + 1);
-	ck_assert_int_eq(heard, 1);
+	ck_assert_int_eq(heard.h_calls, 1);
+	ck_assert_ptr_eq(heard.h_entry, e);
 	/* An error alone (no values) is "error", not pending. */
 	ck_assert_int_eq(
 	    cache_restore_entry(c, o, NULL, T0, &err, "\"x\"", NULL), 0);
