@@ -182,7 +182,7 @@ cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
 	const struct config_source *src = e->ce_src;
 	struct history *ring;
 	struct json_object *v;
-	size_t i;
+	size_t i, kept = 0;
 	int j;
 
 	for (i = 0; i < src->src_nstats; i++) {
@@ -195,6 +195,7 @@ cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
 				e->ce_values = json_object_new_object();
 			json_object_object_add(e->ce_values,
 			    src->src_stats[i].cs_name, json_object_get(v));
+			kept++;
 		}
 		if (history_capacity(e->ce_history[i]) ==
 		    history_capacity(o->ce_history[j])) {
@@ -218,6 +219,13 @@ cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
 	e->ce_circuit = o->ce_circuit;
 	e->ce_circuit_opened = o->ce_circuit_opened;
 	e->ce_pollstats = o->ce_pollstats; /* counters never go back */
+	/*
+	 * The validators stand for the whole upstream answer: with a stat
+	 * added or moved, a 304 would keep values that lack it forever (the
+	 * store's restore drops them by the same rule).
+	 */
+	if (kept < src->src_nstats)
+		return;
 	e->ce_etag = o->ce_etag;
 	e->ce_last_modified = o->ce_last_modified;
 	o->ce_etag = NULL;

@@ -63,11 +63,11 @@ struct cache *cache_new(const struct config *cf);
 /*
  * Moves into c the state of every source that old has too (source_same:
  * same name and URL without credentials): values and history of the same
- * stats (source_same_stat),
- * counters (the /metrics ones too), error, circuit and validators.  The
- * generation goes on from old's, so ETags never repeat, and c's
- * listeners are told (with a NULL entry).  old keeps only what was not
- * moved.
+ * stats (source_same_stat), counters (the /metrics ones too), error,
+ * circuit, and validators if every stat kept its value (as a restore
+ * does).  The generation goes on from old's, so ETags never repeat, and
+ * c's listeners are told (with a NULL entry).  old keeps only what was
+ * not moved.
  */
 void cache_adopt(struct cache *c, struct cache *old);
 /* Frees c and its values; NULL is allowed. */

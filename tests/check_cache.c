@@ -430,7 +430,8 @@ END_TEST
 /*
  * A reload that changes only the password in a URL keeps the source; one
  * that changes a stat's pointer drops that stat's values and history and
- * keeps the others.  check_store asks the same of a restart.
+ * the validators, and keeps the others.  check_store asks the same of a
+ * restart.
  */
 START_TEST(test_adopt_identity)
 {
@@ -449,6 +450,7 @@ START_TEST(test_adopt_identity)
 
 	e = cache_find(c, "signups");
 	cache_put_ok(c, e, make_values(12, 3), T0);
+	ck_assert_int_eq(cache_set_validators(e, "\"v1\"", NULL), 1);
 	cache_put_ok(c, cache_find(c, "orders"), NULL, T0);
 	cf2 = harness_config(reloaded, "reloaded.conf");
 	ck_assert_ptr_nonnull(c2 = cache_new(cf2));
@@ -463,6 +465,8 @@ START_TEST(test_adopt_identity)
 	/* active now selects another value: none of the old one is kept. */
 	ck_assert_ptr_null(json_object_object_get(e->ce_values, "active"));
 	ck_assert_uint_eq(history_len(e->ce_history[1]), 0);
+	/* So a 304 must not keep values without it: no validators. */
+	ck_assert_ptr_null(e->ce_etag);
 	/* orders' URL changed: a new source. */
 	expect_counters(cache_find(c2, "orders"), 0, 0, 0);
 	cache_free(c);
