@@ -1309,7 +1309,6 @@ api_cache_changed_cb(struct cache_entry *e, void *arg)
 	struct api *a = arg;
 
 	(void)e;
-
 	events_cache_changed(a->a_events);
 }
 
