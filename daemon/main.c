@@ -84,7 +84,7 @@ main_set_log_level(const struct gatherd *g, const struct config *cf)
 	log_set_level(g->g_log_flag ? g->g_log_level : cf->cf_log_level);
 }
 
-/* Returns how many sources of cf old has too, with the same URL. */
+/* Returns how many sources of cf old has too (source_same). */
 static size_t
 main_count_kept(const struct config *old, const struct config *cf)
 {
@@ -93,8 +93,7 @@ main_count_kept(const struct config *old, const struct config *cf)
 
 	for (i = 0; i < cf->cf_nsources; i++) {
 		o = config_find_source(old, cf->cf_sources[i].src_name);
-		if (o != NULL &&
-		    strcmp(o->src_url, cf->cf_sources[i].src_url) == 0)
+		if (o != NULL && source_same(o, &cf->cf_sources[i]))
 			kept++;
 	}
 	return kept;

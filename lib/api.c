@@ -611,25 +611,27 @@ api_kick_cb(void *arg)
 
 /* The cache changed: event streams have news. */
 static void
-api_cache_changed_cb(void *arg)
+api_cache_changed_cb(struct cache_entry *e, void *arg)
 {
 	struct api *a = arg;
 
+	(void)e;
 	events_cache_changed(a->a_events);
 }
 
 /*
  * Listens to c's changes instead of the cache watched so far (NULL: to
- * none).  The only place the api calls cache_set_listener.
+ * none); 0, or -1 if c has no listener slot left.
  */
-static void
+static int
 api_watch_cache(struct api *a, struct cache *c)
 {
+	if (c != NULL && cache_add_listener(c, api_cache_changed_cb, a) == -1)
+		return -1;
 	if (a->a_cache != NULL)
-		cache_set_listener(a->a_cache, NULL, NULL);
+		cache_remove_listener(a->a_cache, api_cache_changed_cb, a);
 	a->a_cache = c;
-	if (c != NULL)
-		cache_set_listener(c, api_cache_changed_cb, a);
+	return 0;
 }
 
 /* Listens on cf's address and serves c on base; NULL on error (logged). */
@@ -648,7 +650,8 @@ api_new(struct event_base *base, const struct config *cf, struct cache *c)
 	    (a->a_handlers = handlers_new(
 	         base, cf, c, a->a_events, &a->a_counters)) == NULL)
 		goto fail;
-	api_watch_cache(a, c);
+	if (api_watch_cache(a, c) == -1)
+		goto fail;
 	log_info("listening on http://%s%s%s:%u/",
 	    strchr(cf->cf_listen_host, ':') ? "[" : "", cf->cf_listen_host,
 	    strchr(cf->cf_listen_host, ':') ? "]" : "", a->a_port);
@@ -685,8 +688,13 @@ api_free(struct api *a)
 int
 api_reload(struct api *a, const struct config *cf, struct cache *c)
 {
-	if (handlers_reload(a->a_handlers, cf, c) == -1)
+	/* Told of the new cache's changes before anything else changes. */
+	if (cache_add_listener(c, api_cache_changed_cb, a) == -1)
 		return -1;
+	if (handlers_reload(a->a_handlers, cf, c) == -1) {
+		cache_remove_listener(c, api_cache_changed_cb, a);
+		return -1;
+	}
 	if (strcmp(cf->cf_listen_host, a->a_cf->cf_listen_host) != 0 ||
 	    cf->cf_listen_port != a->a_cf->cf_listen_port)
 		log_warnx("listen: a reload keeps listening where it was; "
@@ -698,7 +706,8 @@ api_reload(struct api *a, const struct config *cf, struct cache *c)
 		log_warnx("http_*: a reload keeps the HTTP server's limits; "
 		          "restart gatherd to change them");
 	a->a_cf = cf;
-	api_watch_cache(a, c);
+	cache_remove_listener(a->a_cache, api_cache_changed_cb, a);
+	a->a_cache = c;
 	events_set_cache(a->a_events, c);
 	return 0;
 }

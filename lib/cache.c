@@ -12,7 +12,7 @@
 
 #include "cache.h"
 
-/* A listener cache_add_listener added. */
+/* A listener cache_add_listener added; a free slot has no cl_cb. */
 struct cache_listener {
 	cache_listener_cb cl_cb;
 	void *cl_arg;
@@ -23,9 +23,7 @@ struct cache {
 	size_t c_count;
 	struct lh_table *c_by_name; /* name -> entry, keys borrowed */
 	uint64_t c_generation;
-	cache_listener_cb c_listener;
-	void *c_listener_arg;
-	struct cache_listener c_more[CACHE_LISTENERS_MAX]; /* added ones */
+	struct cache_listener c_listeners[CACHE_LISTENERS_MAX];
 };
 
 /* Gives each stat of e a history ring; 0 or -1. */
@@ -159,14 +157,13 @@ fail:
 	return NULL;
 }
 
-/* Returns the index of o's stat with the same name and pointer as st. */
+/* Returns the index of o's stat that is the same stat as st, or -1. */
 static int
 cache_same_stat(const struct cache_entry *o, const struct config_stat *st)
 {
 	int j = cache_stat_index(o, st->cs_name);
 
-	if (j == -1 ||
-	    strcmp(o->ce_src->src_stats[j].cs_pointer, st->cs_pointer) != 0)
+	if (j == -1 || !source_same_stat(&o->ce_src->src_stats[j], st))
 		return -1;
 	return j;
 }
@@ -185,7 +182,7 @@ cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
 	const struct config_source *src = e->ce_src;
 	struct history *ring;
 	struct json_object *v;
-	size_t i;
+	size_t i, kept = 0;
 	int j;
 
 	for (i = 0; i < src->src_nstats; i++) {
@@ -198,6 +195,7 @@ cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
 				e->ce_values = json_object_new_object();
 			json_object_object_add(e->ce_values,
 			    src->src_stats[i].cs_name, json_object_get(v));
+			kept++;
 		}
 		if (history_capacity(e->ce_history[i]) ==
 		    history_capacity(o->ce_history[j])) {
@@ -220,11 +218,30 @@ cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
 	e->ce_retry_in_ms = o->ce_retry_in_ms;
 	e->ce_circuit = o->ce_circuit;
 	e->ce_circuit_opened = o->ce_circuit_opened;
-	e->ce_metrics = o->ce_metrics; /* counters never go back */
+	e->ce_pollstats = o->ce_pollstats; /* counters never go back */
+	/*
+	 * The validators stand for the whole upstream answer: with a stat
+	 * added or moved, a 304 would keep values that lack it forever (the
+	 * store's restore drops them by the same rule).
+	 */
+	if (kept < src->src_nstats)
+		return;
 	e->ce_etag = o->ce_etag;
 	e->ce_last_modified = o->ce_last_modified;
 	o->ce_etag = NULL;
 	o->ce_last_modified = NULL;
+}
+
+/* Tells the listeners, in the order they were added, that e changed. */
+static void
+cache_tell(struct cache *c, struct cache_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
+		if (c->c_listeners[i].cl_cb != NULL)
+			c->c_listeners[i].cl_cb(e, c->c_listeners[i].cl_arg);
+	}
 }
 
 /* Moves into c the state of the sources old has too; see cache.h. */
@@ -238,11 +255,11 @@ cache_adopt(struct cache *c, struct cache *old)
 	for (i = 0; i < c->c_count; i++) {
 		e = &c->c_entries[i];
 		o = cache_find(old, e->ce_src->src_name);
-		if (o != NULL &&
-		    strcmp(o->ce_src->src_url, e->ce_src->src_url) == 0)
+		if (o != NULL && source_same(o->ce_src, e->ce_src))
 			cache_adopt_entry(e, o);
 		e->ce_generation = c->c_generation;
 	}
+	cache_tell(c, NULL);
 }
 
 /* Frees c and its values; NULL is allowed. */
@@ -298,24 +315,16 @@ cache_generation(const struct cache *c)
 	return c->c_generation;
 }
 
-/* Sets the one listener told of every change (NULL: none). */
-void
-cache_set_listener(struct cache *c, cache_listener_cb cb, void *arg)
-{
-	c->c_listener = cb;
-	c->c_listener_arg = arg;
-}
-
-/* Adds a listener besides cache_set_listener's; 0, or -1 if full. */
+/* Adds a listener told of every change; 0, or -1 if full. */
 int
 cache_add_listener(struct cache *c, cache_listener_cb cb, void *arg)
 {
 	size_t i;
 
 	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
-		if (c->c_more[i].cl_cb == NULL) {
-			c->c_more[i].cl_cb = cb;
-			c->c_more[i].cl_arg = arg;
+		if (c->c_listeners[i].cl_cb == NULL) {
+			c->c_listeners[i].cl_cb = cb;
+			c->c_listeners[i].cl_arg = arg;
 			return 0;
 		}
 	}
@@ -329,9 +338,10 @@ cache_remove_listener(struct cache *c, cache_listener_cb cb, void *arg)
 	size_t i;
 
 	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
-		if (c->c_more[i].cl_cb == cb && c->c_more[i].cl_arg == arg) {
-			c->c_more[i].cl_cb = NULL;
-			c->c_more[i].cl_arg = NULL;
+		if (c->c_listeners[i].cl_cb == cb &&
+		    c->c_listeners[i].cl_arg == arg) {
+			c->c_listeners[i].cl_cb = NULL;
+			c->c_listeners[i].cl_arg = NULL;
 		}
 	}
 }
@@ -340,15 +350,8 @@ cache_remove_listener(struct cache *c, cache_listener_cb cb, void *arg)
 static void
 cache_touch(struct cache *c, struct cache_entry *e)
 {
-	size_t i;
-
 	e->ce_generation = ++c->c_generation;
-	if (c->c_listener != NULL)
-		c->c_listener(c->c_listener_arg);
-	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
-		if (c->c_more[i].cl_cb != NULL)
-			c->c_more[i].cl_cb(c->c_more[i].cl_arg);
-	}
+	cache_tell(c, e);
 }
 
 /* Sets e to saved state without counting a poll; stale until one works. */
@@ -397,7 +400,7 @@ cache_put_ok(struct cache *c, struct cache_entry *e, struct json_object *values,
 	e->ce_retry_in_ms = -1;
 	e->ce_polls_total++;
 	e->ce_consecutive_failures = 0;
-	metrics_poll_ok(&e->ce_metrics, values == NULL);
+	pollstats_ok(&e->ce_pollstats, values == NULL);
 	cache_touch(c, e);
 }
 
@@ -414,7 +417,7 @@ cache_put_error(struct cache *c, struct cache_entry *e,
 	e->ce_polls_total++;
 	e->ce_failures_total++;
 	e->ce_consecutive_failures++;
-	metrics_poll_failed(&e->ce_metrics, err->se_kind);
+	pollstats_failed(&e->ce_pollstats, err->se_kind);
 	cache_touch(c, e);
 }
 
@@ -422,7 +425,7 @@ cache_put_error(struct cache *c, struct cache_entry *e,
 void
 cache_put_transfer(struct cache_entry *e, int64_t usec, uint64_t bytes)
 {
-	metrics_poll_transfer(&e->ce_metrics, usec, bytes);
+	pollstats_transfer(&e->ce_pollstats, usec, bytes);
 }
 
 /* Records when the next poll of e is due (wall ms). */

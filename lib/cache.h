@@ -14,7 +14,7 @@
 
 #include "config.h"
 #include "history.h"
-#include "metrics.h"
+#include "pollstats.h"
 #include "source.h"
 
 enum cache_status {
@@ -53,7 +53,7 @@ struct cache_entry {
 	enum cache_circuit ce_circuit;
 	unsigned ce_circuit_opened; /* times opened since the last ok */
 	uint64_t ce_generation; /* cache generation of last change */
-	struct metrics_poll ce_metrics; /* polls by result, durations, bytes */
+	struct pollstats ce_pollstats; /* polls by result, durations, bytes */
 };
 
 struct cache;
@@ -61,11 +61,13 @@ struct cache;
 /* Creates an entry per source of cf, all pending; cf must outlive it. */
 struct cache *cache_new(const struct config *cf);
 /*
- * Moves into c the state of every source that old has too, with the same
- * URL: values and history of the stats whose pointer did not change,
- * counters (the /metrics ones too), error, circuit and validators.  The
- * generation goes on from old's, so ETags never repeat.  old keeps only
- * what was not moved.
+ * Moves into c the state of every source that old has too (source_same:
+ * same name and URL without credentials): values and history of the same
+ * stats (source_same_stat), counters (the /metrics ones too), error,
+ * circuit, and validators if every stat kept its value (as a restore
+ * does).  The generation goes on from old's, so ETags never repeat, and
+ * c's listeners are told (with a NULL entry).  old keeps only what was
+ * not moved.
  */
 void cache_adopt(struct cache *c, struct cache *old);
 /* Frees c and its values; NULL is allowed. */
@@ -76,17 +78,18 @@ size_t cache_count(const struct cache *c);
 struct cache_entry *cache_entry_at(struct cache *c, size_t i);
 /* Returns the entry of the source called name, or NULL. */
 struct cache_entry *cache_find(struct cache *c, const char *name);
-/* Listeners cache_add_listener can add besides cache_set_listener's. */
+/* Listeners a cache holds at most. */
 #define CACHE_LISTENERS_MAX 4
 
-/* Called after every change of the cache. */
-typedef void (*cache_listener_cb)(void *arg);
-
-/* Sets the one listener told of every change (NULL: none). */
-void cache_set_listener(struct cache *c, cache_listener_cb cb, void *arg);
 /*
- * Adds a listener told of every change after cache_set_listener's one
- * (up to CACHE_LISTENERS_MAX); 0, or -1 if every slot is taken.
+ * Called after every change of the cache: e is the entry that changed,
+ * or NULL for a change of the whole cache (cache_adopt).
+ */
+typedef void (*cache_listener_cb)(struct cache_entry *e, void *arg);
+
+/*
+ * Adds a listener told of every change, after those added before it (up
+ * to CACHE_LISTENERS_MAX); 0, or -1 if every slot is taken.
  */
 int cache_add_listener(struct cache *c, cache_listener_cb cb, void *arg);
 /* Removes a listener cache_add_listener added; unknown ones are ignored. */

@@ -1,6 +1,7 @@
 /*
  * Prometheus text exposition (format 0.0.4) of the cache and the process
- * counters, and the counting those metrics need.  Each family is written
+ * counters, and the counting of the process counters (the poll counters
+ * are pollstats').  Each family is written
  * whole, HELP and TYPE first, then a sample per source, so the families
  * never interleave; every label value goes through one escaper.  Numbers
  * are written exactly: counters as integers, other values in the
@@ -20,10 +21,6 @@
 #define METRICS_BUF_INITIAL 4096
 #define METRICS_SLICE 128 /* sources per piece of a streamed family */
 
-/* Upper bounds of the poll-duration buckets, in microseconds. */
-static const int64_t metrics_bounds_usec[METRICS_BUCKETS] = {5000, 10000, 25000,
-    50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
-
 /* A growing output buffer; once an allocation fails it stays failed. */
 struct metrics_buf {
 	char *mb_data;
@@ -32,56 +29,11 @@ struct metrics_buf {
 	int mb_failed;
 };
 
-/* Counts a successful poll; not_modified if the upstream answered 304. */
-void
-metrics_poll_ok(struct metrics_poll *mp, int not_modified)
-{
-	if (not_modified)
-		mp->mp_not_modified++;
-	else
-		mp->mp_results[SOURCE_ERR_NONE]++;
-}
-
-/* Counts a failed poll of kind. */
-void
-metrics_poll_failed(struct metrics_poll *mp, enum source_err kind)
-{
-	if ((unsigned)kind >= METRICS_RESULTS || kind == SOURCE_ERR_NONE)
-		kind = SOURCE_ERR_INTERNAL;
-	mp->mp_results[kind]++;
-}
-
-/* Counts a finished transfer that took usec and received bytes. */
-void
-metrics_poll_transfer(struct metrics_poll *mp, int64_t usec, uint64_t bytes)
-{
-	size_t i;
-
-	if (usec < 0)
-		usec = 0;
-	for (i = 0; i < METRICS_BUCKETS; i++) {
-		if (usec <= metrics_bounds_usec[i]) {
-			mp->mp_buckets[i]++;
-			break;
-		}
-	}
-	mp->mp_transfers++;
-	mp->mp_usec += (uint64_t)usec;
-	mp->mp_bytes += bytes;
-}
-
 /* Returns the name of result kind in gatherd_polls_total ("ok", "dns"). */
 const char *
 metrics_result_name(enum source_err kind)
 {
 	return kind == SOURCE_ERR_NONE ? "ok" : source_err_name(kind);
-}
-
-/* Returns the upper bound of histogram bucket i in microseconds. */
-int64_t
-metrics_bucket_usec(size_t i)
-{
-	return i < METRICS_BUCKETS ? metrics_bounds_usec[i] : INT64_MAX;
 }
 
 /* Counts one response queued with HTTP status (others are ignored). */
@@ -261,24 +213,24 @@ static void
 metrics_histogram(
     struct metrics_buf *b, const struct cache_entry *e, int64_t now)
 {
-	const struct metrics_poll *mp = &e->ce_metrics;
+	const struct pollstats *pst = &e->ce_pollstats;
 	uint64_t cumulative = 0;
 	char le[32];
 	size_t i;
 
-	for (i = 0; i < METRICS_BUCKETS; i++) {
-		cumulative += mp->mp_buckets[i];
+	for (i = 0; i < POLLSTATS_BUCKETS; i++) {
+		cumulative += pst->pst_buckets[i];
 		metrics_format_double(
-		    (double)metrics_bounds_usec[i] / 1e6, le, sizeof le);
+		    (double)pollstats_bucket_usec(i) / 1e6, le, sizeof le);
 		metrics_uint(b, "gatherd_poll_duration_seconds_bucket", e, "le",
 		    le, cumulative);
 	}
 	metrics_uint(b, "gatherd_poll_duration_seconds_bucket", e, "le", "+Inf",
-	    mp->mp_transfers);
+	    pst->pst_transfers);
 	metrics_double(b, "gatherd_poll_duration_seconds_sum", e, NULL, NULL,
-	    (double)mp->mp_usec / 1e6);
+	    (double)pst->pst_usec / 1e6);
 	metrics_uint(b, "gatherd_poll_duration_seconds_count", e, NULL, NULL,
-	    mp->mp_transfers);
+	    pst->pst_transfers);
 }
 
 /* Appends gatherd_stat samples for e's numeric and boolean values. */
@@ -410,19 +362,20 @@ metrics_circuit(struct metrics_buf *b, const struct cache_entry *e, int64_t now)
 static void
 metrics_polls(struct metrics_buf *b, const struct cache_entry *e, int64_t now)
 {
-	const struct metrics_poll *mp = &e->ce_metrics;
+	const struct pollstats *pst = &e->ce_pollstats;
 	size_t k;
 
 	metrics_uint(b, "gatherd_polls_total", e, "result", "ok",
-	    mp->mp_results[SOURCE_ERR_NONE]);
+	    pst->pst_results[SOURCE_ERR_NONE]);
 	metrics_uint(b, "gatherd_polls_total", e, "result", "not_modified",
-	    mp->mp_not_modified);
-	for (k = SOURCE_ERR_NONE + 1; k < METRICS_RESULTS; k++) {
+	    pst->pst_not_modified);
+	for (k = SOURCE_ERR_NONE + 1; k < POLLSTATS_RESULTS; k++) {
 		/* A poll the breaker held back is no poll. */
-		if (k == SOURCE_ERR_CIRCUIT_OPEN && mp->mp_results[k] == 0)
+		if (k == SOURCE_ERR_CIRCUIT_OPEN && pst->pst_results[k] == 0)
 			continue;
 		metrics_uint(b, "gatherd_polls_total", e, "result",
-		    metrics_result_name((enum source_err)k), mp->mp_results[k]);
+		    metrics_result_name((enum source_err)k),
+		    pst->pst_results[k]);
 	}
 }
 
@@ -431,7 +384,7 @@ static void
 metrics_bytes(struct metrics_buf *b, const struct cache_entry *e, int64_t now)
 {
 	metrics_uint(b, "gatherd_fetched_bytes_total", e, NULL, NULL,
-	    e->ce_metrics.mp_bytes);
+	    e->ce_pollstats.pst_bytes);
 }
 
 /* A family with a sample (or several) per source, in output order. */

@@ -1091,8 +1091,7 @@ poller_find_same(struct lh_table *slots, const struct config_source *src)
 	if (!lh_table_lookup_ex(slots, src->src_name, &found))
 		return NULL;
 	slot = found;
-	if (*slot == NULL ||
-	    strcmp((*slot)->ps_src->src_url, src->src_url) != 0)
+	if (*slot == NULL || !source_same((*slot)->ps_src, src))
 		return NULL;
 	return slot;
 }

@@ -1,11 +1,16 @@
 /*
- * Error kinds and the poll phase of a source.  Both are pure: the phase
- * is an FNV-1a hash of the name, so a source polls at the same offset in
- * its interval on every start, and no two restarts make a herd.
+ * Error kinds, the poll phase and the identity of a source.  All are
+ * pure: the phase is an FNV-1a hash of the name, so a source polls at the
+ * same offset in its interval on every start, and no two restarts make a
+ * herd; identity is the one rule the cache, the poller, the reload count
+ * and the store all ask.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "config.h"
 #include "source.h"
 
 static const char *const source_err_names[] = {
@@ -86,4 +91,48 @@ source_phase_ms(const char *name, uint64_t spread_ms, uint64_t interval_ms)
 		hash *= 1099511628211ULL;
 	}
 	return hash % window;
+}
+
+/*
+ * Returns 1 if a and b are the same source; see source.h.  Credentials
+ * are not identity: a new token_file never reset a source, and a new
+ * password in the URL's userinfo is a credential too, so rotating one
+ * must keep the values, history and counters.  The URL without them is
+ * also all the state file may hold (never a secret, nor a hash of one),
+ * so comparing the redacted URLs gives the same answer on SIGHUP and
+ * across a restart.
+ */
+int
+source_same(const struct config_source *a, const struct config_source *b)
+{
+	char *ra, *rb;
+	int same;
+
+	if (strcmp(a->src_name, b->src_name) != 0)
+		return 0;
+	/* The same text redacts the same: no need to parse it. */
+	if (strcmp(a->src_url, b->src_url) == 0)
+		return 1;
+	ra = config_redact_url(a->src_url);
+	rb = config_redact_url(b->src_url);
+	/* Out of memory: a different source, as it was before the rule. */
+	same = ra != NULL && rb != NULL && strcmp(ra, rb) == 0;
+	free(ra);
+	free(rb);
+	return same;
+}
+
+/*
+ * Returns 1 if a and b are the same stat; see source.h.  A stat whose
+ * pointer changed selects another value: its old values and history
+ * would be another series under the same name.  A state file written
+ * before pointers were saved has none: its stat is taken as matching, so
+ * an upgrade loses no history.
+ */
+int
+source_same_stat(const struct config_stat *a, const struct config_stat *b)
+{
+	return strcmp(a->cs_name, b->cs_name) == 0 &&
+	    (a->cs_pointer == NULL || b->cs_pointer == NULL ||
+	        strcmp(a->cs_pointer, b->cs_pointer) == 0);
 }

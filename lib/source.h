@@ -1,8 +1,9 @@
 /*
- * What can go wrong with a source, and where in its interval it polls.
- * The error kinds are the fixed list of the HTTP API's error.kind; the
- * phase is a deterministic offset from the source's name so that first
- * polls spread out and later polls keep their place.
+ * What can go wrong with a source, where in its interval it polls, and
+ * what makes it the same source across a reload or a restart.  The error
+ * kinds are the fixed list of the HTTP API's error.kind; the phase is a
+ * deterministic offset from the source's name so that first polls spread
+ * out and later polls keep their place.
  */
 #ifndef GATHERD_SOURCE_H
 #define GATHERD_SOURCE_H
@@ -27,6 +28,9 @@ enum source_err {
 
 #define SOURCE_ERR_MSG_LEN 256
 
+struct config_source;
+struct config_stat;
+
 /* One failed poll, as the API shows it. */
 struct source_error {
 	enum source_err se_kind;
@@ -44,5 +48,19 @@ void source_error_set(struct source_error *err, enum source_err kind,
 /* Returns the offset in ms of name's polls inside min(spread, interval). */
 uint64_t
 source_phase_ms(const char *name, uint64_t spread_ms, uint64_t interval_ms);
+
+/*
+ * Returns 1 if a and b are the same source, whose state (values, history,
+ * counters, backoff, validators) carries over from one to the other: the
+ * same name and the same URL once credentials are removed.  b may be a
+ * saved source with only its name and URL (without credentials) set.
+ */
+int source_same(const struct config_source *a, const struct config_source *b);
+/*
+ * Returns 1 if a and b are the same stat, whose values and history carry
+ * over: the same name and JSON pointer.  A NULL pointer (from a state
+ * file written before pointers were saved) matches any pointer.
+ */
+int source_same_stat(const struct config_stat *a, const struct config_stat *b);
 
 #endif

@@ -4,7 +4,8 @@
  * when they were fetched, the last error, the validators and the history
  * go to one JSON file, state.json, written by a worker thread without
  * ever leaving a half-written file; at start they come back into the
- * entries whose name and URL are unchanged.
+ * entries of the same source (source_same: name and URL without
+ * credentials), stat by stat (source_same_stat: name and pointer).
  */
 #ifndef GATHERD_STORE_H
 #define GATHERD_STORE_H
@@ -30,8 +31,8 @@ struct store;
 struct store *store_new(struct event_base *base, const char *state_dir,
     struct cache *c, unsigned interval_ms);
 /*
- * Loads state.json into the entries of the cache with the same name and
- * URL; call it once, before polling starts.  A missing file restores
+ * Loads state.json into the entries of the cache of the same source;
+ * call it once, before polling starts.  A missing file restores
  * nothing; a corrupt one is moved aside (state.json.corrupt-UNIXTIME),
  * logged and ignored.  0, or -1 only if memory runs out.
  */

@@ -305,47 +305,70 @@ START_TEST(test_empty)
 }
 END_TEST
 
-/* Counts the calls of a listener. */
+/* What a listener heard: how often, and the last entry it was told. */
+struct heard {
+	int h_calls;
+	struct cache_entry *h_entry;
+	int h_order; /* when it was called, among all listeners */
+};
+
+static int heard_clock;
+
+/* Counts the calls of a listener and keeps the entry it was told. */
 static void
-count_cb(void *arg)
+count_cb(struct cache_entry *e, void *arg)
 {
-	(*(int *)arg)++;
+	struct heard *h = arg;
+
+	h->h_calls++;
+	h->h_entry = e;
+	h->h_order = ++heard_clock;
 }
 
-/* Added listeners hear every change besides the set one; removal works. */
+/*
+ * One list: every listener hears every change, in the order added, and
+ * is told which entry changed (NULL for an adopt); removal works.
+ */
 START_TEST(test_listeners)
 {
 	struct config *cf = load_config();
-	struct cache *c = cache_new(cf);
+	struct cache *c = cache_new(cf), *c2;
 	struct cache_entry *e = cache_find(c, "orders");
-	int set = 0, n[CACHE_LISTENERS_MAX + 1] = {0};
+	struct heard n[CACHE_LISTENERS_MAX + 1];
 	size_t i;
 
-	cache_set_listener(c, count_cb, &set);
+	memset(n, 0, sizeof n);
 	for (i = 0; i < CACHE_LISTENERS_MAX; i++)
 		ck_assert_int_eq(cache_add_listener(c, count_cb, &n[i]), 0);
 	/* Every slot is taken. */
 	ck_assert_int_eq(cache_add_listener(c, count_cb, &n[i]), -1);
 	cache_set_next_poll(c, e, T0);
-	ck_assert_int_eq(set, 1);
-	for (i = 0; i < CACHE_LISTENERS_MAX; i++)
-		ck_assert_int_eq(n[i], 1);
-	ck_assert_int_eq(n[CACHE_LISTENERS_MAX], 0);
+	for (i = 0; i < CACHE_LISTENERS_MAX; i++) {
+		ck_assert_int_eq(n[i].h_calls, 1);
+		ck_assert_ptr_eq(n[i].h_entry, e);
+		if (i > 0)
+			ck_assert_int_gt(n[i].h_order, n[i - 1].h_order);
+	}
+	ck_assert_int_eq(n[CACHE_LISTENERS_MAX].h_calls, 0);
 	/* Removing one (or an unknown one) leaves the others. */
 	cache_remove_listener(c, count_cb, &n[1]);
 	cache_remove_listener(c, count_cb, &n[CACHE_LISTENERS_MAX]);
-	/* The set listener is separate: clearing it keeps the added ones. */
-	cache_set_listener(c, NULL, NULL);
 	cache_set_next_poll(c, e, T0 + 1);
-	ck_assert_int_eq(set, 1);
-	ck_assert_int_eq(n[0], 2);
-	ck_assert_int_eq(n[1], 1);
-	ck_assert_int_eq(n[2], 2);
+	ck_assert_int_eq(n[0].h_calls, 2);
+	ck_assert_int_eq(n[1].h_calls, 1);
+	ck_assert_int_eq(n[2].h_calls, 2);
 	/* The freed slot can be taken again. */
 	ck_assert_int_eq(
 	    cache_add_listener(c, count_cb, &n[CACHE_LISTENERS_MAX]), 0);
 	cache_set_next_poll(c, e, T0 + 2);
-	ck_assert_int_eq(n[CACHE_LISTENERS_MAX], 1);
+	ck_assert_int_eq(n[CACHE_LISTENERS_MAX].h_calls, 1);
+	/* An adopt changes the whole cache: the entry told is NULL. */
+	ck_assert_ptr_nonnull(c2 = cache_new(cf));
+	ck_assert_int_eq(cache_add_listener(c2, count_cb, &n[1]), 0);
+	cache_adopt(c2, c);
+	ck_assert_int_eq(n[1].h_calls, 2);
+	ck_assert_ptr_null(n[1].h_entry);
+	cache_free(c2);
 	cache_free(c);
 	config_free(cf);
 }
@@ -360,7 +383,7 @@ START_TEST(test_restore_entry)
 	struct cache_entry *o = cache_find(c, "orders");
 	struct source_error err;
 	uint64_t g = cache_generation(c);
-	int heard = 0;
+	struct heard heard = {0, NULL, 0};
 
 	cache_add_listener(c, count_cb, &heard);
 	source_error_set(
@@ -387,7 +410,8 @@ START_TEST(test_restore_entry)
 	ck_assert_int_eq(e->ce_last_attempt_at, 0);
 	expect_counters(e, 0, 0, 0);
 	expect_generation(c, e, g + 1);
-	ck_assert_int_eq(heard, 1);
+	ck_assert_int_eq(heard.h_calls, 1);
+	ck_assert_ptr_eq(heard.h_entry, e);
 	/* An error alone (no values) is "error", not pending. */
 	ck_assert_int_eq(
 	    cache_restore_entry(c, o, NULL, T0, &err, "\"x\"", NULL), 0);
@@ -400,6 +424,55 @@ START_TEST(test_restore_entry)
 	expect_counters(e, 1, 0, 0);
 	cache_free(c);
 	config_free(cf);
+}
+END_TEST
+
+/*
+ * A reload that changes only the password in a URL keeps the source; one
+ * that changes a stat's pointer drops that stat's values and history and
+ * the validators, and keeps the others.  check_store asks the same of a
+ * restart.
+ */
+START_TEST(test_adopt_identity)
+{
+	static const char reloaded[] =
+	    "[source signups]\n"
+	    "url = https://user:rotated@api.example.com/v1/signups?x=1\n"
+	    "stat total = /data/total\n"
+	    "stat active = /data/now_active\n"
+	    "\n"
+	    "[source orders]\n"
+	    "url = http://orders.example.net/stats?moved=1\n"
+	    "stat count = /count\n";
+	struct config *cf = load_config(), *cf2;
+	struct cache *c = cache_new(cf), *c2;
+	struct cache_entry *e;
+
+	e = cache_find(c, "signups");
+	cache_put_ok(c, e, make_values(12, 3), T0);
+	ck_assert_int_eq(cache_set_validators(e, "\"v1\"", NULL), 1);
+	cache_put_ok(c, cache_find(c, "orders"), NULL, T0);
+	cf2 = harness_config(reloaded, "reloaded.conf");
+	ck_assert_ptr_nonnull(c2 = cache_new(cf2));
+	cache_adopt(c2, c);
+	e = cache_find(c2, "signups");
+	expect_counters(e, 1, 0, 0);
+	ck_assert_int_eq(e->ce_updated_at, T0);
+	ck_assert_int_eq(
+	    json_object_get_int(json_object_object_get(e->ce_values, "total")),
+	    12);
+	ck_assert_uint_eq(history_len(e->ce_history[0]), 1);
+	/* active now selects another value: none of the old one is kept. */
+	ck_assert_ptr_null(json_object_object_get(e->ce_values, "active"));
+	ck_assert_uint_eq(history_len(e->ce_history[1]), 0);
+	/* So a 304 must not keep values without it: no validators. */
+	ck_assert_ptr_null(e->ce_etag);
+	/* orders' URL changed: a new source. */
+	expect_counters(cache_find(c2, "orders"), 0, 0, 0);
+	cache_free(c);
+	config_free(cf);
+	cache_free(c2);
+	config_free(cf2);
 }
 END_TEST
 
@@ -424,6 +497,7 @@ cache_suite(void)
 	tcase_add_test(tc, test_next_poll_generation);
 	tcase_add_test(tc, test_listeners);
 	tcase_add_test(tc, test_restore_entry);
+	tcase_add_test(tc, test_adopt_identity);
 	suite_add_tcase(s, tc);
 	return s;
 }

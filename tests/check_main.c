@@ -1153,6 +1153,63 @@ START_TEST(test_journal_prefix)
 }
 END_TEST
 
+/* Writes the identity test's config: source keep with password pw. */
+static void
+write_rotated(struct daemon *d, const char *pw)
+{
+	char sections[256];
+
+	snprintf(sections, sizeof sections,
+	    "[source keep]\nurl = http://user:%s@127.0.0.1:%u/stats?name=keep"
+	    "\ninterval = 1h\nstat total = /data/total\n",
+	    pw, fake_upstream_port(d->d_fu));
+	write_sources(d, sections);
+}
+
+/*
+ * One identity rule both ways: a new password in the URL keeps the
+ * source on SIGHUP (its counters go on and the poller keeps its place in
+ * the hour, where a new source would poll at once) and across a restart
+ * (its values come back from the state file).
+ */
+START_TEST(test_daemon_password_rotated)
+{
+	struct json_object *v;
+	struct daemon d;
+	int status;
+
+	daemon_start(&d, "/stats?name=main");
+	write_rotated(&d, "one");
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	proc_wait_stderr(
+	    &d.d_proc, "reload: 1 sources (0 kept, 1 new, 1 removed)");
+	ck_assert_int_eq(wait_polls(d.d_port, "keep", 1), 1);
+	write_rotated(&d, "two");
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	proc_wait_stderr(
+	    &d.d_proc, "reload: 1 sources (1 kept, 0 new, 0 removed)");
+	usleep(500 * 1000);
+	v = source_view(d.d_port, "keep");
+	ck_assert_int_eq(harness_int(v, "/polls_total"), 1);
+	json_object_put(v);
+
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGTERM), 0);
+	status = proc_finish(&d.d_proc);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	proc_free(&d.d_proc);
+	write_rotated(&d, "three");
+	/* The upstream now takes 5 s: what we see first is the restore. */
+	fake_upstream_rewrite(d.d_fu, "keep", "/stats?delay_ms=5000");
+	proc_start(&d.d_proc, "-c", d.d_conf, NULL);
+	d.d_port = wait_listening(&d.d_proc);
+	ck_assert_ptr_nonnull(v = source_view(d.d_port, "keep"));
+	ck_assert_str_eq(harness_str(v, "/status"), "stale");
+	json_object_put(v);
+	fake_upstream_rewrite(d.d_fu, "keep", NULL);
+	daemon_stop(&d, SIGTERM);
+}
+END_TEST
+
 /* Builds the suite. */
 static Suite *
 main_suite(void)
@@ -1187,6 +1244,7 @@ main_suite(void)
 	tcase_add_test(tc, test_daemon_restores_state);
 	tcase_add_test(tc, test_daemon_keeps_secrets);
 	tcase_add_test(tc, test_daemon_listen_fails);
+	tcase_add_test(tc, test_daemon_password_rotated);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("systemd");

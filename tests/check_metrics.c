@@ -600,25 +600,11 @@ END_TEST
 /* Result names: "ok" for success, the API's error kinds otherwise. */
 START_TEST(test_result_names)
 {
-	struct metrics_poll mp;
-
 	ck_assert_str_eq(metrics_result_name(SOURCE_ERR_NONE), "ok");
 	ck_assert_str_eq(metrics_result_name(SOURCE_ERR_DNS), "dns");
 	ck_assert_str_eq(
 	    metrics_result_name(SOURCE_ERR_RATE_LIMITED), "rate_limited");
 	ck_assert_str_eq(metrics_result_name(SOURCE_ERR_INTERNAL), "internal");
-	memset(&mp, 0, sizeof mp);
-	/* A kind out of range, or "none", is an internal failure. */
-	metrics_poll_failed(&mp, (enum source_err)99);
-	metrics_poll_failed(&mp, SOURCE_ERR_NONE);
-	metrics_poll_failed(&mp, SOURCE_ERR_TLS);
-	ck_assert_uint_eq(mp.mp_results[SOURCE_ERR_INTERNAL], 2);
-	ck_assert_uint_eq(mp.mp_results[SOURCE_ERR_TLS], 1);
-	ck_assert_uint_eq(mp.mp_results[SOURCE_ERR_NONE], 0);
-	metrics_poll_ok(&mp, 0);
-	metrics_poll_ok(&mp, 1);
-	ck_assert_uint_eq(mp.mp_results[SOURCE_ERR_NONE], 1);
-	ck_assert_uint_eq(mp.mp_not_modified, 1);
 }
 END_TEST
 
@@ -688,9 +674,9 @@ START_TEST(test_histogram_consistent)
 	size_t i, k, n = 0;
 
 	/* Every bound exactly, one microsecond over, and a spread. */
-	for (k = 0; k < METRICS_BUCKETS; k++) {
-		obs[n++] = metrics_bucket_usec(k);
-		obs[n++] = metrics_bucket_usec(k) + 1;
+	for (k = 0; k < POLLSTATS_BUCKETS; k++) {
+		obs[n++] = pollstats_bucket_usec(k);
+		obs[n++] = pollstats_bucket_usec(k) + 1;
 	}
 	obs[n++] = 0;
 	obs[n++] = -7; /* a clock that went back counts as 0 */
@@ -710,8 +696,8 @@ START_TEST(test_histogram_consistent)
 		    les[k]);
 		got = sample_value(text, prefix);
 		for (want = 0, i = 0; i < n; i++) {
-			if (k == METRICS_BUCKETS ||
-			    obs[i] <= metrics_bucket_usec(k))
+			if (k == POLLSTATS_BUCKETS ||
+			    obs[i] <= pollstats_bucket_usec(k))
 				want++;
 		}
 		ck_assert_msg(

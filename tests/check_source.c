@@ -2,13 +2,16 @@
  * Tests of the source module: the API's one-word error kinds, filling a
  * source_error (including a message longer than its buffer) and the
  * poll phase, which must be deterministic, inside min(spread, interval)
- * and spread out across names.  Everything here is pure.
+ * and spread out across names, and the identity rule: a source is its
+ * name and URL without credentials, a stat its name and pointer.
+ * Everything here is pure.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <check.h>
 
+#include "../lib/config.h"
 #include "log.h"
 #include "runner.h"
 #include "source.h"
@@ -193,6 +196,67 @@ START_TEST(test_phase_spreads_names)
 END_TEST
 
 /* Builds the suite: error kinds and poll phases. */
+/* Returns a source called name polling url, with nothing else set. */
+static struct config_source
+make_source(const char *name, const char *url)
+{
+	struct config_source src;
+
+	memset(&src, 0, sizeof src);
+	src.src_name = (char *)name;
+	src.src_url = (char *)url;
+	return src;
+}
+
+/* Credentials are not identity; the name, host, path and query are. */
+START_TEST(test_same_source)
+{
+	struct config_source a =
+	    make_source("s", "https://user:old-pw@api.example.com/v1?x=1");
+	struct config_source b =
+	    make_source("s", "https://user:new-pw@api.example.com/v1?x=1");
+	struct config_source saved =
+	    make_source("s", "https://api.example.com/v1?x=1");
+	struct config_source other;
+
+	ck_assert_int_eq(source_same(&a, &a), 1);
+	ck_assert_int_eq(source_same(&a, &b), 1);
+	/* What the state file saved answers the same as the config. */
+	ck_assert_int_eq(source_same(&a, &saved), 1);
+	ck_assert_int_eq(source_same(&saved, &b), 1);
+	other = make_source("s", "https://someone@api.example.com/v1?x=1");
+	ck_assert_int_eq(source_same(&a, &other), 1);
+	other = make_source("t", "https://user:old-pw@api.example.com/v1?x=1");
+	ck_assert_int_eq(source_same(&a, &other), 0);
+	other = make_source("s", "https://user:old-pw@api.example.com/v2?x=1");
+	ck_assert_int_eq(source_same(&a, &other), 0);
+	other = make_source("s", "https://user:old-pw@api.example.com/v1?x=2");
+	ck_assert_int_eq(source_same(&a, &other), 0);
+	other =
+	    make_source("s", "https://user:old-pw@other.example.com/v1?x=1");
+	ck_assert_int_eq(source_same(&a, &other), 0);
+	other = make_source("s", "http://user:old-pw@api.example.com/v1?x=1");
+	ck_assert_int_eq(source_same(&a, &other), 0);
+}
+END_TEST
+
+/* A stat is its name and pointer; a missing pointer is an old file's. */
+START_TEST(test_same_stat)
+{
+	struct config_stat a = {(char *)"total", (char *)"/data/total"};
+	struct config_stat b = {(char *)"total", (char *)"/data/total"};
+	struct config_stat moved = {(char *)"total", (char *)"/data/sum"};
+	struct config_stat renamed = {(char *)"sum", (char *)"/data/total"};
+	struct config_stat old = {(char *)"total", NULL};
+
+	ck_assert_int_eq(source_same_stat(&a, &b), 1);
+	ck_assert_int_eq(source_same_stat(&a, &moved), 0);
+	ck_assert_int_eq(source_same_stat(&a, &renamed), 0);
+	ck_assert_int_eq(source_same_stat(&a, &old), 1);
+	ck_assert_int_eq(source_same_stat(&old, &a), 1);
+}
+END_TEST
+
 static Suite *
 source_suite(void)
 {
@@ -212,6 +276,11 @@ source_suite(void)
 	tcase_add_test(tc, test_phase_zero_spread);
 	tcase_add_test(tc, test_phase_clamps_to_interval);
 	tcase_add_test(tc, test_phase_spreads_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("identity");
+	tcase_add_test(tc, test_same_source);
+	tcase_add_test(tc, test_same_stat);
 	suite_add_tcase(s, tc);
 	return s;
 }

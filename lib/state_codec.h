@@ -1,0 +1,72 @@
+/*
+ * One encoding of a source's state, for the state file now and for the
+ * cluster's shared store next: values, when they were fetched, the last
+ * error, the validators, each stat's pointer and the history (base64 of
+ * 16-byte points) to and from json-c objects and text.  No file I/O: the
+ * caller decides where the text goes.  Decoding trusts nothing; a bad
+ * entry is refused with the reason, never half applied.
+ */
+#ifndef GATHERD_STATE_CODEC_H
+#define GATHERD_STATE_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "cache.h"
+#include "source.h"
+
+#define STATE_CODEC_POINT_BYTES 16 /* ms, value bits: little-endian 64 */
+#define STATE_CODEC_MAX_DEPTH 16 /* the state file nests 6 deep */
+
+/* One source's saved state, checked but not applied; borrowed from the
+ * object it was decoded from. */
+struct state_saved {
+	const char *sv_url; /* without credentials */
+	struct json_object *sv_values; /* NULL: none */
+	int64_t sv_updated_at;
+	int sv_has_error;
+	struct source_error sv_error;
+	const char *sv_etag;
+	const char *sv_last_modified;
+	struct json_object *sv_history; /* {stat: [[ms, value], ...]} */
+	struct json_object *sv_stats; /* {stat: pointer}; NULL in older files */
+};
+
+/* Returns 1 if e holds nothing worth saving. */
+int state_codec_empty(const struct cache_entry *e);
+/*
+ * Returns e's state as an object, NULL if out of memory.  Values are
+ * shared, not copied, and the history is read from e when the object is
+ * turned into text: do that before e changes.
+ */
+struct json_object *state_codec_encode(const struct cache_entry *e);
+/* Returns o as compact JSON text of *len bytes, owned by o; NULL: OOM. */
+const char *state_codec_text(struct json_object *o, size_t *len);
+/*
+ * Parses all of buf (len bytes) as one JSON document, strictly and at
+ * most STATE_CODEC_MAX_DEPTH deep; NULL with why filled, or *oom set.
+ */
+struct json_object *state_codec_parse(
+    const char *buf, size_t len, char *why, size_t wlen, int *oom);
+/*
+ * Sets *v to o's member key: NULL if absent or null.  0, or -1 if it is
+ * there with a type other than type.
+ */
+int state_codec_member(struct json_object *o, const char *key,
+    enum json_type type, struct json_object **v);
+/* Reads a source's saved state o into sv; NULL if good, else why not. */
+const char *state_codec_decode(struct json_object *o, struct state_saved *sv);
+/* Returns 1 if sv, saved as the source called name, is e's (source_same). */
+int state_codec_same_source(const struct cache_entry *e, const char *name,
+    const struct state_saved *sv);
+/*
+ * Applies checked state sv to e in c: the values and history of the same
+ * stats (source_same_stat), the error, and the validators if every stat
+ * came back.  0, or -1 if out of memory.
+ */
+int state_codec_apply(
+    struct cache *c, struct cache_entry *e, const struct state_saved *sv);
+
+#endif
