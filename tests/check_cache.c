@@ -14,6 +14,7 @@
 #include "cache.h"
 #include "harness.h"
 #include "log.h"
+#include "runner.h"
 
 /* A fixed wall time in ms: 2026-11-18T11:06:40Z. */
 #define T0 1795000000000LL
@@ -506,13 +507,6 @@ cache_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_set_level(LOG_LEVEL_QUIET);
-	sr = srunner_create(cache_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(cache_suite()) == 0 ? 0 : 1;
 }

@@ -18,6 +18,7 @@
 #include "cache.h"
 #include "harness.h"
 #include "metrics.h"
+#include "runner.h"
 
 /* A fixed wall time in ms: 2026-11-18T11:06:40Z. */
 #define T0 1795000000000LL
@@ -992,13 +993,6 @@ metrics_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	harness_init();
-	sr = srunner_create(metrics_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(metrics_suite()) == 0 ? 0 : 1;
 }

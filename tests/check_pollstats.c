@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "pollstats.h"
+#include "runner.h"
 
 /* Every result has its slot; 304s are counted apart. */
 START_TEST(test_results)
@@ -76,13 +77,6 @@ pollstats_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_set_level(LOG_LEVEL_QUIET);
-	sr = srunner_create(pollstats_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(pollstats_suite()) == 0 ? 0 : 1;
 }

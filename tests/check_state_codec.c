@@ -16,6 +16,7 @@
 #include "harness.h"
 #include "log.h"
 #include "state_codec.h"
+#include "runner.h"
 
 /* A fixed wall time in ms: 2026-11-18T11:06:40Z. */
 #define T0 1795000000000LL
@@ -221,13 +222,6 @@ state_codec_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	harness_init();
-	sr = srunner_create(state_codec_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(state_codec_suite()) == 0 ? 0 : 1;
 }

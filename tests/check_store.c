@@ -33,6 +33,7 @@
 #include "log.h"
 #include "store.h"
 #include "timeutil.h"
+#include "runner.h"
 
 /* A fixed wall time in ms: 2026-11-18T11:06:40Z. */
 #define T0 1795000000000LL
@@ -1190,14 +1191,7 @@ store_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_set_level(
 	    getenv("HARNESS_VERBOSE") ? LOG_LEVEL_DEBUG : LOG_LEVEL_QUIET);
-	sr = srunner_create(store_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(store_suite()) == 0 ? 0 : 1;
 }
