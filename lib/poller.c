@@ -460,7 +460,12 @@ poller_free(struct poller *p)
 
 	if (p == NULL)
 		return;
+	/*
+	 * The first p_nsources are set: the analyzer forgets that calloc
+	 * zeroed p_nsources once p escapes to evtimer_new.
+	 */
 	for (i = 0; i < p->p_nsources; i++)
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		poller_source_free(p, p->p_sources[i]);
 	/* Closes cached connections once no transfer is left. */
 	xfer_free(p->p_xfer);
