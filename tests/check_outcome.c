@@ -90,91 +90,67 @@ START_TEST(test_reason)
 }
 END_TEST
 
-/* A failed transfer: curl's own text, else its error buffer's. */
-START_TEST(test_curl_failure)
+/* One finished transfer and how it must be classified. */
+struct classify_case {
+	CURLcode cc_rc;
+	long cc_status;
+	int cc_too_large;
+	int cc_validated;
+	const char *cc_errbuf;
+	enum outcome cc_outcome;
+	enum source_err cc_kind; /* for OUTCOME_FAILED */
+	const char *cc_message; /* NULL: curl_easy_strerror's */
+};
+
+/* The cases, by what the transfer reported. */
+static const struct classify_case classify_cases[] = {
+    /* curl's own text, else its error buffer's. */
+    {CURLE_COULDNT_CONNECT, 0, 0, 0, "", OUTCOME_FAILED, SOURCE_ERR_CONNECT,
+        NULL},
+    {CURLE_COULDNT_CONNECT, 0, 0, 0, "Failed to connect to 127.0.0.1",
+        OUTCOME_FAILED, SOURCE_ERR_CONNECT, "Failed to connect to 127.0.0.1"},
+    /* A body past the cap says which cap, whatever curl said. */
+    {CURLE_WRITE_ERROR, 200, 1, 0, "Failure writing output", OUTCOME_FAILED,
+        SOURCE_ERR_TOO_LARGE, "body larger than max_body (1024 bytes)"},
+    {CURLE_FILESIZE_EXCEEDED, 200, 0, 0, "", OUTCOME_FAILED,
+        SOURCE_ERR_TOO_LARGE, "body larger than max_body (1024 bytes)"},
+    /* 2xx goes to extract, validated or not. */
+    {CURLE_OK, 200, 0, 0, "", OUTCOME_BODY, SOURCE_ERR_NONE, NULL},
+    {CURLE_OK, 204, 0, 1, "", OUTCOME_BODY, SOURCE_ERR_NONE, NULL},
+    /* 304 keeps the values only if they were sent with validators. */
+    {CURLE_OK, 304, 0, 1, "", OUTCOME_NOT_MODIFIED, SOURCE_ERR_NONE, NULL},
+    {CURLE_OK, 304, 0, 0, "", OUTCOME_FAILED, SOURCE_ERR_HTTP_STATUS,
+        "HTTP 304"},
+    /* HTTP errors: the status and its reason; 429 is rate_limited. */
+    {CURLE_OK, 404, 0, 1, "", OUTCOME_FAILED, SOURCE_ERR_HTTP_STATUS,
+        "HTTP 404 Not Found (check url)"},
+    {CURLE_OK, 429, 0, 0, "", OUTCOME_FAILED, SOURCE_ERR_RATE_LIMITED,
+        "HTTP 429 Too Many Requests"},
+    {CURLE_OK, 101, 0, 0, "", OUTCOME_FAILED, SOURCE_ERR_HTTP_STATUS,
+        "HTTP 101"},
+};
+
+/* Each case: its outcome, and for failures its kind, status, message. */
+START_TEST(test_classify)
 {
-	struct outcome_in in = report(CURLE_COULDNT_CONNECT, 0, NULL);
+	const struct classify_case *c = &classify_cases[_i];
+	struct outcome_in in = report(c->cc_rc, c->cc_status, NULL);
 	struct source_error err;
 	int64_t hint = 0;
 
 	memset(&err, 0, sizeof err);
-	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
-	ck_assert_int_eq(err.se_kind, SOURCE_ERR_CONNECT);
-	ck_assert_int_eq(err.se_http_status, 0);
+	in.oi_too_large = c->cc_too_large;
+	in.oi_validated = c->cc_validated;
+	in.oi_errbuf = c->cc_errbuf;
+	ck_assert_int_eq(outcome_classify(&in, &err, &hint), c->cc_outcome);
 	ck_assert_int_eq(hint, -1);
-	ck_assert_str_eq(
-	    err.se_message, curl_easy_strerror(CURLE_COULDNT_CONNECT));
-	in.oi_errbuf = "Failed to connect to 127.0.0.1 port 9";
-	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
-	ck_assert_str_eq(
-	    err.se_message, "Failed to connect to 127.0.0.1 port 9");
-}
-END_TEST
-
-/* A body past the cap says which cap, whatever curl said. */
-START_TEST(test_too_large)
-{
-	struct outcome_in in = report(CURLE_WRITE_ERROR, 200, NULL);
-	struct source_error err;
-	int64_t hint;
-
-	in.oi_too_large = 1;
-	in.oi_errbuf = "Failure writing output to destination";
-	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
-	ck_assert_int_eq(err.se_kind, SOURCE_ERR_TOO_LARGE);
-	ck_assert_int_eq(err.se_http_status, 200);
-	ck_assert_str_eq(
-	    err.se_message, "body larger than max_body (1024 bytes)");
-	in = report(CURLE_FILESIZE_EXCEEDED, 200, NULL);
-	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
-	ck_assert_int_eq(err.se_kind, SOURCE_ERR_TOO_LARGE);
-}
-END_TEST
-
-/* 2xx goes to extract; 304 keeps values only if they were validated. */
-START_TEST(test_success_and_not_modified)
-{
-	struct outcome_in in = report(CURLE_OK, 200, NULL);
-	struct source_error err;
-	int64_t hint;
-
-	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_BODY);
-	ck_assert_int_eq(hint, -1);
-	in.oi_status = 204;
-	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_BODY);
-	in.oi_status = 304;
-	in.oi_validated = 1;
-	ck_assert_int_eq(
-	    outcome_classify(&in, &err, &hint), OUTCOME_NOT_MODIFIED);
-	/* A 304 for values we do not hold is a failure like any status. */
-	in.oi_validated = 0;
-	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
-	ck_assert_int_eq(err.se_kind, SOURCE_ERR_HTTP_STATUS);
-	ck_assert_int_eq(err.se_http_status, 304);
-	ck_assert_str_eq(err.se_message, "HTTP 304");
-}
-END_TEST
-
-/* HTTP errors: the status and its reason; 429 is rate_limited. */
-START_TEST(test_http_status)
-{
-	struct outcome_in in = report(CURLE_OK, 404, NULL);
-	struct source_error err;
-	int64_t hint;
-
-	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
-	ck_assert_int_eq(err.se_kind, SOURCE_ERR_HTTP_STATUS);
-	ck_assert_int_eq(err.se_http_status, 404);
-	ck_assert_str_eq(err.se_message, "HTTP 404 Not Found (check url)");
-	ck_assert_int_eq(hint, -1);
-	in.oi_status = 429;
-	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
-	ck_assert_int_eq(err.se_kind, SOURCE_ERR_RATE_LIMITED);
-	ck_assert_str_eq(err.se_message, "HTTP 429 Too Many Requests");
-	ck_assert_int_eq(hint, -1);
-	in.oi_status = 101;
-	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
-	ck_assert_str_eq(err.se_message, "HTTP 101");
+	if (c->cc_outcome != OUTCOME_FAILED)
+		return;
+	ck_assert_int_eq(err.se_kind, c->cc_kind);
+	ck_assert_int_eq(err.se_http_status, (int)c->cc_status);
+	ck_assert_str_eq(err.se_message,
+	    c->cc_message != NULL ? c->cc_message
+	                          : curl_easy_strerror(c->cc_rc));
 }
 END_TEST
 
@@ -238,10 +214,8 @@ main(void)
 	log_set_level(LOG_LEVEL_QUIET);
 	tcase_add_test(tc, test_curl_kind);
 	tcase_add_test(tc, test_reason);
-	tcase_add_test(tc, test_curl_failure);
-	tcase_add_test(tc, test_too_large);
-	tcase_add_test(tc, test_success_and_not_modified);
-	tcase_add_test(tc, test_http_status);
+	tcase_add_loop_test(tc, test_classify, 0,
+	    (int)(sizeof classify_cases / sizeof classify_cases[0]));
 	tcase_add_test(tc, test_hint);
 	tcase_add_test(tc, test_classify_hint);
 	suite_add_tcase(s, tc);
