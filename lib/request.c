@@ -6,6 +6,7 @@
  * holds, and a bearer token goes through curl's own auth so it is never
  * sent on to another host.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
