@@ -1,9 +1,9 @@
 /*
- * The poller: libcurl's multi socket interface driven by libevent, in
- * the pattern of curl's hiperfifo example.  Each source has one reused
- * easy handle and its own timer; polls beyond the global and per-host
- * caps wait in a queue.  Finished polls go through extract into the
- * cache.
+ * The poller: each source's schedule on its own timer, its state
+ * (backoff, circuit, validators) and the reload.  Polls beyond the
+ * global and per-host caps wait in admit's queues; transfers run in
+ * xfer (curl multi on libevent).  Finished polls go through outcome and
+ * extract into the cache.
  */
 #ifndef GATHERD_POLLER_H
 #define GATHERD_POLLER_H

@@ -1,0 +1,170 @@
+/*
+ * Builds the request of a poll.  The header list is made once per
+ * change (config or validators) and lent to curl for every poll; the
+ * easy handle is reset and set up in full for each poll because the
+ * pool lends it to any source.  Credentials never sit in the URL curl
+ * holds, and a bearer token goes through curl's own auth so it is never
+ * sent on to another host.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "request.h"
+
+/* One source's request headers. */
+struct request {
+	struct curl_slist *r_headers;
+};
+
+/* Builds the request headers: the config's, then our validators. */
+struct request *
+request_new(const struct config_source *src, const char *etag,
+    const char *last_modified)
+{
+	struct request *r;
+	struct curl_slist *list = NULL, *l;
+	int has_accept = 0;
+	char line[1024];
+	size_t i;
+
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return NULL;
+	for (i = 0; i < src->src_nheaders; i++) {
+		if (strncasecmp(src->src_headers[i], "Accept:", 7) == 0)
+			has_accept = 1;
+		if ((l = curl_slist_append(list, src->src_headers[i])) == NULL)
+			goto fail;
+		list = l;
+	}
+	if (!has_accept) {
+		if ((l = curl_slist_append(list, "Accept: application/json")) ==
+		    NULL)
+			goto fail;
+		list = l;
+	}
+	if (etag != NULL) {
+		snprintf(line, sizeof line, "If-None-Match: %s", etag);
+		if ((l = curl_slist_append(list, line)) == NULL)
+			goto fail;
+		list = l;
+	}
+	if (last_modified != NULL) {
+		snprintf(
+		    line, sizeof line, "If-Modified-Since: %s", last_modified);
+		if ((l = curl_slist_append(list, line)) == NULL)
+			goto fail;
+		list = l;
+	}
+	r->r_headers = list;
+	return r;
+fail:
+	curl_slist_free_all(list);
+	free(r);
+	return NULL;
+}
+
+/* Frees r; NULL is allowed. */
+void
+request_free(struct request *r)
+{
+	if (r == NULL)
+		return;
+	curl_slist_free_all(r->r_headers);
+	free(r);
+}
+
+/* Sets CURLOPT_USERNAME and CURLOPT_PASSWORD from url's userinfo. */
+static int
+request_userinfo(CURL *e, const char *url)
+{
+	char *user = NULL, *password = NULL;
+	CURLU *u;
+	int rc = 0;
+
+	if ((u = curl_url()) == NULL)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		rc = -1;
+	else {
+		/* Decoded: "user%40corp" in the URL is the name user@corp. */
+		if (curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE) ==
+		        CURLUE_OK &&
+		    curl_easy_setopt(e, CURLOPT_USERNAME, user) != CURLE_OK)
+			rc = -1;
+		if (curl_url_get(u, CURLUPART_PASSWORD, &password,
+		        CURLU_URLDECODE) == CURLUE_OK &&
+		    curl_easy_setopt(e, CURLOPT_PASSWORD, password) != CURLE_OK)
+			rc = -1;
+	}
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		curl_free(password);
+	}
+	curl_free(user);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* Converts ms to whole seconds for curl's options, rounding up. */
+static long
+request_seconds(uint64_t ms)
+{
+	return (long)((ms + 999) / 1000);
+}
+
+/* Sets every option of e for a poll of src; 0 or -1 (logged). */
+int
+request_setup(const struct request *r, CURL *e, const struct config_source *src,
+    const char *url, const char *user_agent)
+{
+	CURLcode rc = CURLE_OK;
+
+	/* Keeps curl's caches (connections, DNS) but no option of the last
+	 * source that used the handle. */
+	curl_easy_reset(e);
+#define SET(opt, val)                                                          \
+	do {                                                                   \
+		if (rc == CURLE_OK)                                            \
+			rc = curl_easy_setopt(e, opt, val);                    \
+	} while (0)
+	/* Credentials in the URL go through curl's own options, so the URL
+	 * curl holds (and may name in an error) has none. */
+	SET(CURLOPT_URL, url);
+	if (strchr(src->src_url, '@') != NULL &&
+	    request_userinfo(e, src->src_url) == -1)
+		rc = CURLE_URL_MALFORMAT;
+	SET(CURLOPT_HTTPHEADER, r->r_headers);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_USERAGENT, user_agent);
+	SET(CURLOPT_TIMEOUT_MS, (long)src->src_timeout_ms);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)src->src_connect_timeout_ms);
+	if (src->src_low_speed_limit > 0) {
+		/* A drip of a few bytes a second is not a live upstream. */
+		SET(CURLOPT_LOW_SPEED_LIMIT, (long)src->src_low_speed_limit);
+		SET(CURLOPT_LOW_SPEED_TIME,
+		    request_seconds(src->src_low_speed_time_ms));
+	}
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 1L);
+	SET(CURLOPT_MAXREDIRS, 3L);
+	SET(CURLOPT_ACCEPT_ENCODING, "");
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)src->src_max_body);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	if (src->src_ca_file != NULL)
+		SET(CURLOPT_CAINFO, src->src_ca_file);
+	if (src->src_token != NULL) {
+		/* curl's own bearer auth: never sent to another host. */
+		SET(CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+		SET(CURLOPT_XOAUTH2_BEARER, src->src_token);
+	}
+#undef SET
+	if (rc != CURLE_OK) {
+		log_warnx("source %s: curl_easy_setopt: %s", src->src_name,
+		    curl_easy_strerror(rc));
+		return -1;
+	}
+	return 0;
+}

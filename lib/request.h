@@ -1,0 +1,33 @@
+/*
+ * The request of one poll: the headers a source sends (its own, an
+ * Accept, the validators of a conditional GET) and the options of the
+ * easy handle that carries it: URL, credentials, User-Agent, timeouts,
+ * redirects and the protocols allowed.  Nothing here starts a transfer;
+ * that is xfer's job.
+ */
+#ifndef GATHERD_REQUEST_H
+#define GATHERD_REQUEST_H
+
+#include <curl/curl.h>
+
+#include "config.h"
+
+struct request;
+
+/*
+ * Returns src's request headers with the validators etag and
+ * last_modified (either may be NULL); NULL if out of memory.
+ */
+struct request *request_new(const struct config_source *src, const char *etag,
+    const char *last_modified);
+/* Frees r; NULL is allowed. */
+void request_free(struct request *r);
+/*
+ * Sets every option of e, reset first, for a poll of src through r:
+ * url is the URL without credentials (src's userinfo goes through
+ * curl's own options).  0 or -1 (logged).
+ */
+int request_setup(const struct request *r, CURL *e,
+    const struct config_source *src, const char *url, const char *user_agent);
+
+#endif
