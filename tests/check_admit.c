@@ -8,6 +8,7 @@
 
 #include "admit.h"
 #include "log.h"
+#include "runner.h"
 
 static int ids[8] = {0, 1, 2, 3, 4, 5, 6, 7};
 
@@ -186,8 +187,6 @@ main(void)
 {
 	Suite *s = suite_create("admit");
 	TCase *tc = tcase_create("admit");
-	SRunner *sr;
-	int failed;
 
 	log_set_level(LOG_LEVEL_QUIET);
 	tcase_add_test(tc, test_per_host);
@@ -197,9 +196,5 @@ main(void)
 	tcase_add_test(tc, test_ticket_free);
 	tcase_add_test(tc, test_set_caps);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(s) == 0 ? 0 : 1;
 }

@@ -14,6 +14,7 @@
 #include <check.h>
 
 #include "harness.h"
+#include "runner.h"
 
 /* What the retry delay of a fault must be. */
 enum retry_rule {
@@ -655,8 +656,6 @@ main(void)
 {
 	Suite *s = suite_create("faults");
 	TCase *tc = tcase_create("matrix");
-	SRunner *sr;
-	int failed;
 
 	harness_init();
 	tcase_set_timeout(tc, 90);
@@ -673,9 +672,5 @@ main(void)
 	tcase_add_test(tc, test_expired);
 	tcase_add_test(tc, test_flapping);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(s) == 0 ? 0 : 1;
 }

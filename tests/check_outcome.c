@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "outcome.h"
+#include "runner.h"
 
 #define NOW_MS 1795000000000LL /* 2026-11-18T11:06:40Z */
 
@@ -208,8 +209,6 @@ main(void)
 {
 	Suite *s = suite_create("outcome");
 	TCase *tc = tcase_create("outcome");
-	SRunner *sr;
-	int failed;
 
 	log_set_level(LOG_LEVEL_QUIET);
 	tcase_add_test(tc, test_curl_kind);
@@ -219,9 +218,5 @@ main(void)
 	tcase_add_test(tc, test_hint);
 	tcase_add_test(tc, test_classify_hint);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(s) == 0 ? 0 : 1;
 }

@@ -13,6 +13,7 @@
 #include <check.h>
 
 #include "harness.h"
+#include "runner.h"
 
 /* Builds n [source sN] sections polling path with extra query args. */
 static char *
@@ -273,8 +274,6 @@ main(void)
 {
 	Suite *s = suite_create("poller");
 	TCase *tc = tcase_create("poller");
-	SRunner *sr;
-	int failed;
 
 	harness_init();
 	tcase_set_timeout(tc, 90);
@@ -287,9 +286,5 @@ main(void)
 	    (int)(sizeof failures / sizeof failures[0]));
 	tcase_add_test(tc, test_connect_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return runner_run(s) == 0 ? 0 : 1;
 }
