@@ -1,9 +1,8 @@
 /*
  * Prometheus text exposition (format 0.0.4) of the cache and the process
  * counters, and the counting of the process counters (the poll counters
- * are pollstats').  Each family is written
- * whole, HELP and TYPE first, then a sample per source, so the families
- * never interleave; every label value goes through one escaper.  Numbers
+ * are pollstats').  Each family is written whole, HELP and TYPE first,
+ * then a sample per source, so the families never interleave; every label value goes through one escaper.  Numbers
  * are written exactly: counters as integers, other values in the
  * shortest text that reads back as the same double.
  */
