@@ -1,9 +1,17 @@
 #!/bin/sh
-# Prints one line that sums the suite: every Check test (from the
-# "Checks: N, Failures: F, Errors: E" lines in the logs) and every
-# script test (from automake's .trs files).  Usage: summary.sh TESTDIR
+# Prints one line that sums the suite: every Check program's tests (from
+# the "Checks: N, Failures: F, Errors: E" line in its log) and every
+# other test as one (from automake's .trs files), in every directory
+# below TESTDIR.  Usage: summary.sh TESTDIR
 dir=${1:-tests}
-cat "$dir"/check_*.log 2>/dev/null | awk -v dir="$dir" '
+find "$dir" -name '*.trs' | sort | while read -r trs; do
+	log=${trs%.trs}.log
+	if grep -q '^[0-9]*%: Checks: ' "$log" 2>/dev/null; then
+		grep -h '^[0-9]*%: Checks: ' "$log"
+	else
+		grep -h '^:test-result: ' "$trs"
+	fi
+done | awk '
 /^[0-9]+%: Checks: / {
 	gsub(/,/, "")
 	for (i = 1; i <= NF; i++) {
@@ -11,11 +19,6 @@ cat "$dir"/check_*.log 2>/dev/null | awk -v dir="$dir" '
 		if ($i == "Failures:" || $i == "Errors:") f += $(i + 1)
 	}
 }
-END {
-	cmd = "ls " dir "/*.trs " dir "/*/*.trs 2>/dev/null | grep -v /check_ | xargs cat"
-	while ((cmd | getline line) > 0) {
-		if (line ~ /^:test-result: PASS/) n++
-		else if (line ~ /^:test-result: (FAIL|ERROR|XPASS)/) { n++; f++ }
-	}
-	printf "tests: %d passed, %d failed\n", n - f, f
-}'
+/^:test-result: PASS/ { n++ }
+/^:test-result: (FAIL|ERROR|XPASS)/ { n++; f++ }
+END { printf "tests: %d passed, %d failed\n", n - f, f }'

@@ -114,7 +114,7 @@ static const struct config_stat stat_total[] = {
 START_TEST(test_types)
 {
 	struct extract *ex;
-	struct json_object *values, *v, *want;
+	struct json_object *values, *v;
 
 	ex = extract_new(EXTRACT_MAX_DEPTH);
 	ck_assert_ptr_nonnull(ex);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sseParser } from '../../web/js/sse.mjs';
+import { sseParser } from '../../../web/js/sse.mjs';
 
 /* Feeds chunks to a new parser; returns the [type, data] pairs. */
 function parse(...chunks) {

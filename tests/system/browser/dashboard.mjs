@@ -21,8 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const top = process.env.abs_top_builddir || resolve(here, '../..');
-const srcTop = process.env.abs_top_srcdir || resolve(here, '../..');
+const top = process.env.abs_top_builddir || resolve(here, '../../..');
+const srcTop = process.env.abs_top_srcdir || resolve(here, '../../..');
 const webRoot = process.env.GATHERD_WEB_ROOT || join(srcTop, 'web');
 const CHROMIUM = '/usr/bin/chromium';
 const TEST_LIMIT_MS = 120000;

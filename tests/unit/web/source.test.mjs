@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ageOf, badgeText, errorOf, problemOf, retryIn, sourceNew,
     statNames, statNew, statusOf, summaryCounts, summaryTitle,
-    updatedText } from '../../web/js/source.mjs';
+    updatedText } from '../../../web/js/source.mjs';
 
 /* A source record with data d (arrived at 1000 ms) and view op (at 2000). */
 function src(d, op) {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatDuration, formatFull, formatNumber, formatValue, kindLabel,
-    secondsBetween } from '../../web/js/format.mjs';
+    secondsBetween } from '../../../web/js/format.mjs';
 
 test('formatNumber: in full, small with 3 digits, compact from 1e6', () => {
 	assert.equal(formatNumber(0), '0');

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_POINTS, chartAppend, chartLabel, chartTrim, historyMerge,
-    xAxisLabels, yAxisLabels, yAxisSize } from '../../web/js/charts.mjs';
-import { statNew } from '../../web/js/source.mjs';
+    xAxisLabels, yAxisLabels, yAxisSize } from '../../../web/js/charts.mjs';
+import { statNew } from '../../../web/js/source.mjs';
 
 /* A stat record holding points xs/ys. */
 function stat(xs, ys) {
