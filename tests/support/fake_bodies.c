@@ -19,31 +19,50 @@ const char fu_html_body[] =
 /* Body of /truncated. */
 const char fu_truncated_body[] = "{\"data\":{\"total\":12";
 
-/* Route /html: an HTML error page with status 200. */
-enum MHD_Result
-fu_route_html(struct fake_upstream *fu, struct MHD_Connection *conn)
-{
-	return fu_reply(conn, MHD_HTTP_OK, FU_HTML, fu_html_body,
-	    strlen(fu_html_body), NULL, NULL);
-}
+/* The routes that answer one fixed body with status 200, one row each. */
+static const struct fu_body {
+	const char *fb_path;
+	const char *fb_type;
+	const char *fb_body;
+} fu_bodies[] = {
+    /* An HTML error page. */
+    {"/html", FU_HTML, fu_html_body},
+    /* JSON cut off in the middle. */
+    {"/truncated", FU_JSON, fu_truncated_body},
+    /* Valid JSON followed by garbage. */
+    {"/trailing", FU_JSON,
+        "{\"data\":{\"total\":1,\"active\":2}} trailing garbage"},
+    /* A string holding an invalid UTF-8 sequence. */
+    {"/badutf8", FU_JSON,
+        "{\"data\":{\"total\":1,\"active\":2,\"label\":\"\xC3\x28\"}}"},
+    /* Valid JSON without the expected fields. */
+    {"/missing", FU_JSON, "{\"data\":{\"other\":1}}"},
+    /* No body at all. */
+    {"/empty", FU_JSON, ""},
+    /* A total too large for a double. */
+    {"/bignum", FU_JSON, "{\"data\":{\"total\":1e400,\"active\":1}}"},
+    /* The expected fields with the wrong JSON types. */
+    {"/wrongtype", FU_JSON,
+        "{\"data\":{\"total\":{\"nested\":1},"
+        "\"active\":\"seven\",\"list\":[1,2]}}"},
+};
 
-/* Route /truncated: JSON cut off in the middle. */
-enum MHD_Result
-fu_route_truncated(struct fake_upstream *fu, struct MHD_Connection *conn)
+/* Answers PATH's fixed body if it has one; 0 and *ret set, or -1. */
+int
+fu_route_body(
+    struct MHD_Connection *conn, const char *path, enum MHD_Result *ret)
 {
-	return fu_reply(conn, MHD_HTTP_OK, FU_JSON, fu_truncated_body,
-	    strlen(fu_truncated_body), NULL, NULL);
-}
+	size_t i;
 
-/* Route /trailing: valid JSON followed by garbage. */
-enum MHD_Result
-fu_route_trailing(struct fake_upstream *fu, struct MHD_Connection *conn)
-{
-	static const char body[] =
-	    "{\"data\":{\"total\":1,\"active\":2}} trailing garbage";
-
-	return fu_reply(
-	    conn, MHD_HTTP_OK, FU_JSON, body, strlen(body), NULL, NULL);
+	for (i = 0; i < sizeof fu_bodies / sizeof fu_bodies[0]; i++) {
+		if (strcmp(path, fu_bodies[i].fb_path) != 0)
+			continue;
+		*ret = fu_reply(conn, MHD_HTTP_OK, fu_bodies[i].fb_type,
+		    fu_bodies[i].fb_body, strlen(fu_bodies[i].fb_body), NULL,
+		    NULL);
+		return 0;
+	}
+	return -1;
 }
 
 /* Route /deep: objects nested FU_DEEP_LEVELS deep. */
@@ -73,53 +92,4 @@ fu_route_deep(struct fake_upstream *fu, struct MHD_Connection *conn)
 		return MHD_NO;
 	}
 	return fu_queue(conn, MHD_HTTP_OK, resp, FU_JSON, NULL, 0);
-}
-
-/* Route /badutf8: a string holding an invalid UTF-8 sequence. */
-enum MHD_Result
-fu_route_badutf8(struct fake_upstream *fu, struct MHD_Connection *conn)
-{
-	static const char body[] =
-	    "{\"data\":{\"total\":1,\"active\":2,\"label\":\"\xC3\x28\"}}";
-
-	return fu_reply(
-	    conn, MHD_HTTP_OK, FU_JSON, body, strlen(body), NULL, NULL);
-}
-
-/* Route /missing: valid JSON without the expected fields. */
-enum MHD_Result
-fu_route_missing(struct fake_upstream *fu, struct MHD_Connection *conn)
-{
-	static const char body[] = "{\"data\":{\"other\":1}}";
-
-	return fu_reply(
-	    conn, MHD_HTTP_OK, FU_JSON, body, strlen(body), NULL, NULL);
-}
-
-/* Route /empty: status 200 with no body. */
-enum MHD_Result
-fu_route_empty(struct fake_upstream *fu, struct MHD_Connection *conn)
-{
-	return fu_reply(conn, MHD_HTTP_OK, FU_JSON, "", 0, NULL, NULL);
-}
-
-/* Route /bignum: a total too large for a double. */
-enum MHD_Result
-fu_route_bignum(struct fake_upstream *fu, struct MHD_Connection *conn)
-{
-	static const char body[] = "{\"data\":{\"total\":1e400,\"active\":1}}";
-
-	return fu_reply(
-	    conn, MHD_HTTP_OK, FU_JSON, body, strlen(body), NULL, NULL);
-}
-
-/* Route /wrongtype: the expected fields with the wrong JSON types. */
-enum MHD_Result
-fu_route_wrongtype(struct fake_upstream *fu, struct MHD_Connection *conn)
-{
-	static const char body[] = "{\"data\":{\"total\":{\"nested\":1},"
-	                           "\"active\":\"seven\",\"list\":[1,2]}}";
-
-	return fu_reply(
-	    conn, MHD_HTTP_OK, FU_JSON, body, strlen(body), NULL, NULL);
 }

@@ -178,20 +178,6 @@ fu_route_etag(struct fake_upstream *fu, struct MHD_Connection *conn)
 	    conn, MHD_HTTP_OK, FU_JSON, body, strlen(body), hdrs, 2);
 }
 
-/* Queues a STATUS redirect to LOCATION with a tiny JSON body. */
-static enum MHD_Result
-fu_redirect(struct MHD_Connection *conn, unsigned status, const char *location)
-{
-	char body[64];
-	int n;
-
-	n = snprintf(body, sizeof(body), "{\"redirect\":%u}", status);
-	if (n < 0 || (size_t)n >= sizeof(body))
-		return MHD_NO;
-	return fu_reply(conn, status, FU_JSON, body, (size_t)n,
-	    MHD_HTTP_HEADER_LOCATION, location);
-}
-
 /* Route /redirect?to=URL&code=C: a redirect (301/302/303/307/308) to URL. */
 enum MHD_Result
 fu_route_redirect(struct fake_upstream *fu, struct MHD_Connection *conn)
@@ -209,12 +195,14 @@ fu_route_redirect(struct fake_upstream *fu, struct MHD_Connection *conn)
 	if (code != 301 && code != 302 && code != 303 && code != 307 &&
 	    code != 308)
 		return fu_error(conn, MHD_HTTP_BAD_REQUEST, "bad code");
-	return fu_redirect(conn, (unsigned)code, to);
+	return fu_reply_json(conn, (unsigned)code, MHD_HTTP_HEADER_LOCATION, to,
+	    "{\"redirect\":%u}", (unsigned)code);
 }
 
 /* Route /loop: a redirect to itself. */
 enum MHD_Result
 fu_route_loop(struct fake_upstream *fu, struct MHD_Connection *conn)
 {
-	return fu_redirect(conn, MHD_HTTP_FOUND, "/loop");
+	return fu_reply_json(conn, MHD_HTTP_FOUND, MHD_HTTP_HEADER_LOCATION,
+	    "/loop", "{\"redirect\":%u}", MHD_HTTP_FOUND);
 }

@@ -126,6 +126,10 @@ fu_reply_list(struct MHD_Connection *conn, unsigned status, const char *ctype,
 enum MHD_Result
 fu_reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
     const char *body, size_t len, const char *hname, const char *hvalue);
+/* Queues the small JSON body FMT makes, with an optional header. */
+enum MHD_Result fu_reply_json(struct MHD_Connection *conn, unsigned status,
+    const char *hname, const char *hvalue, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* Queues the JSON error {"error":MSG} with STATUS. */
 enum MHD_Result
 fu_error(struct MHD_Connection *conn, unsigned status, const char *msg);
@@ -142,33 +146,12 @@ enum MHD_Result
 fu_route_flap(struct fake_upstream *fu, struct MHD_Connection *conn);
 
 /* fake_bodies.c: broken or unexpected bodies. */
-/* Route /html: an HTML error page with status 200. */
-enum MHD_Result
-fu_route_html(struct fake_upstream *fu, struct MHD_Connection *conn);
-/* Route /truncated: JSON cut off in the middle. */
-enum MHD_Result
-fu_route_truncated(struct fake_upstream *fu, struct MHD_Connection *conn);
-/* Route /trailing: valid JSON followed by garbage. */
-enum MHD_Result
-fu_route_trailing(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* Answers PATH's fixed body if it has one; 0 and *ret set, or -1. */
+int fu_route_body(
+    struct MHD_Connection *conn, const char *path, enum MHD_Result *ret);
 /* Route /deep: objects nested FU_DEEP_LEVELS deep. */
 enum MHD_Result
 fu_route_deep(struct fake_upstream *fu, struct MHD_Connection *conn);
-/* Route /badutf8: a string holding an invalid UTF-8 sequence. */
-enum MHD_Result fu_route_badutf8(
-    struct fake_upstream *fu, struct MHD_Connection *conn);
-/* Route /missing: valid JSON without the expected fields. */
-enum MHD_Result
-fu_route_missing(struct fake_upstream *fu, struct MHD_Connection *conn);
-/* Route /empty: status 200 with no body. */
-enum MHD_Result
-fu_route_empty(struct fake_upstream *fu, struct MHD_Connection *conn);
-/* Route /bignum: a total too large for a double. */
-enum MHD_Result
-fu_route_bignum(struct fake_upstream *fu, struct MHD_Connection *conn);
-/* Route /wrongtype: the expected fields with the wrong JSON types. */
-enum MHD_Result
-fu_route_wrongtype(struct fake_upstream *fu, struct MHD_Connection *conn);
 
 /* fake_http.c: statuses, rate-limit headers, validators, redirects. */
 /* Route /status/CODE: answers with status CODE (the path after /status/). */
