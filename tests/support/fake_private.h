@@ -134,53 +134,45 @@ enum MHD_Result fu_reply_json(struct MHD_Connection *conn, unsigned status,
 enum MHD_Result
 fu_error(struct MHD_Connection *conn, unsigned status, const char *msg);
 
+/* A route: answers a complete request on CONN. */
+typedef enum MHD_Result
+fu_route_fn(struct fake_upstream *fu, struct MHD_Connection *conn);
+
 /* fake_series.c: counted series. */
 /* Route /stats: a growing counter, shared or per name=X. */
-enum MHD_Result
-fu_route_stats(struct fake_upstream *fu, struct MHD_Connection *conn);
+fu_route_fn fu_route_stats;
 /* Route /flaky: cycles through good, 503, 502 HTML and truncated. */
-enum MHD_Result
-fu_route_flaky(struct fake_upstream *fu, struct MHD_Connection *conn);
+fu_route_fn fu_route_flaky;
 /* Route /flap: alternates a /stats answer and a 500, shared or per name. */
-enum MHD_Result
-fu_route_flap(struct fake_upstream *fu, struct MHD_Connection *conn);
+fu_route_fn fu_route_flap;
 
 /* fake_bodies.c: broken or unexpected bodies. */
 /* Answers PATH's fixed body if it has one; 0 and *ret set, or -1. */
 int fu_route_body(
     struct MHD_Connection *conn, const char *path, enum MHD_Result *ret);
 /* Route /deep: objects nested FU_DEEP_LEVELS deep. */
-enum MHD_Result
-fu_route_deep(struct fake_upstream *fu, struct MHD_Connection *conn);
+fu_route_fn fu_route_deep;
 
 /* fake_http.c: statuses, rate-limit headers, validators, redirects. */
 /* Route /status/CODE: answers with status CODE (the path after /status/). */
 enum MHD_Result fu_route_status(struct MHD_Connection *conn, const char *code);
 /* Route /etag?tag=X: a document with validators, 304 when they match. */
-enum MHD_Result
-fu_route_etag(struct fake_upstream *fu, struct MHD_Connection *conn);
+fu_route_fn fu_route_etag;
 /* Route /redirect?to=URL&code=C: a redirect (301/302/303/307/308) to URL. */
-enum MHD_Result
-fu_route_redirect(struct fake_upstream *fu, struct MHD_Connection *conn);
+fu_route_fn fu_route_redirect;
 /* Route /loop: a redirect to itself. */
-enum MHD_Result
-fu_route_loop(struct fake_upstream *fu, struct MHD_Connection *conn);
+fu_route_fn fu_route_loop;
 
 /* fake_transfer.c: big, slow, compressed and reset bodies. */
 /* Route /gzip: a small gzip-encoded JSON document. */
-enum MHD_Result
-fu_route_gzip(struct fake_upstream *fu, struct MHD_Connection *conn);
+fu_route_fn fu_route_gzip;
 /* Route /huge?bytes=N&chunked=1: a big valid JSON document. */
-enum MHD_Result
-fu_route_huge(struct fake_upstream *fu, struct MHD_Connection *conn);
+fu_route_fn fu_route_huge;
 /* Route /drip?bytes=N&every_ms=M: a JSON document sent byte by byte. */
-enum MHD_Result
-fu_route_drip(struct fake_upstream *fu, struct MHD_Connection *conn);
+fu_route_fn fu_route_drip;
 /* Route /gzipbomb?bytes=N: gzip of a valid JSON document of N bytes. */
-enum MHD_Result
-fu_route_gzipbomb(struct fake_upstream *fu, struct MHD_Connection *conn);
+fu_route_fn fu_route_gzipbomb;
 /* Route /reset?after=N: N bytes of a promised 10000, then a reset. */
-enum MHD_Result
-fu_route_reset(struct fake_upstream *fu, struct MHD_Connection *conn);
+fu_route_fn fu_route_reset;
 
 #endif /* FAKE_PRIVATE_H */

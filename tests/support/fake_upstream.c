@@ -82,8 +82,7 @@ struct fu_hjson {
 /* A route: exact path and handler. */
 struct fu_route {
 	const char *path;
-	enum MHD_Result (*fn)(
-	    struct fake_upstream *fu, struct MHD_Connection *conn);
+	fu_route_fn *fn;
 };
 
 /* Frees a list of N copied headers. */
