@@ -22,6 +22,7 @@
 #include "harness.h"
 #include "log.h"
 #include "runner.h"
+#include "store.h"
 #include "tmpdir.h"
 
 #define EMAIL "gatherd-test@gatherd-test.iam.gserviceaccount.com"
@@ -427,6 +428,27 @@ read_all(const char *path)
 	return text;
 }
 
+/* Stops gatherd's loop, writes its state file as the daemon would on
+ * shutdown and returns it (caller frees); fx_stop frees the rest. */
+static char *
+fx_state(struct fx *f)
+{
+	struct harness *h = f->f_h;
+	struct store *st;
+	char path[128];
+
+	event_base_loopbreak(h->h_base);
+	pthread_join(h->h_thread, NULL);
+	h->h_running = 0;
+	st = store_new(h->h_base, f->f_t.t_path, h->h_cache, 0);
+	ck_assert_ptr_nonnull(st);
+	store_changed(st);
+	ck_assert_int_eq(store_flush(st), 0);
+	store_free(st);
+	snprintf(path, sizeof path, "%s/%s", f->f_t.t_path, STORE_FILE);
+	return read_all(path);
+}
+
 /* Asserts that none of the secrets is in text (what names it). */
 static void
 assert_clean(
@@ -440,7 +462,7 @@ assert_clean(
 }
 
 /* No private key, client secret, assertion or access token in the
- * debug log, the API's documents or /metrics. */
+ * debug log, the API's documents, /metrics or the state file. */
 START_TEST(test_no_secret_leaks)
 {
 	static const char *const paths[] = {"/api/v1/stats", "/api/v1/sources",
@@ -448,6 +470,7 @@ START_TEST(test_no_secret_leaks)
 	    "/api/v1/stats/c0", "/api/v1/sources/ga0/history?stat=total"};
 	const char *secrets[16];
 	char **issued, *src, *three = three_sources("200ms"), *log_path, *text;
+	char *state;
 	char pem_line[65];
 	struct harness_resp *r;
 	size_t n = 0, i;
@@ -498,6 +521,7 @@ START_TEST(test_no_secret_leaks)
 		harness_resp_free(r);
 	}
 	issued = fake_token_issued(f.f_fu);
+	state = fx_state(&f);
 	fx_stop(&f);
 	fflush(stderr);
 	dup2(saved, 2);
@@ -517,6 +541,9 @@ START_TEST(test_no_secret_leaks)
 		secrets[n++] = issued[i];
 	ck_assert_uint_ge(n, 6);
 	assert_clean(text, "the log", secrets, n);
+	ck_assert_ptr_nonnull(strstr(state, "\"ga0\""));
+	assert_clean(state, "the state file", secrets, n);
+	free(state);
 	for (i = 0; issued[i] != NULL; i++)
 		free(issued[i]);
 	free(issued);
