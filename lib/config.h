@@ -17,6 +17,8 @@
 #define CONFIG_NAME_MAX PARSE_NAME_MAX
 #define CONFIG_ERR_LEN 512
 
+struct auth_google_key;
+
 /* One stat: a name and the JSON Pointer that selects its value. */
 struct config_stat {
 	char *cs_name;
@@ -41,6 +43,14 @@ struct config_source {
 	unsigned src_set; /* bits of the tunables the file set */
 	char *src_ca_file; /* CA bundle, or NULL for the system's */
 	char *src_token; /* secret from token_file, or NULL */
+	/* Access tokens from a token endpoint (auth.c); [gatherd] may set
+	 * each as every source's default. */
+	int src_auth; /* enum auth_grant */
+	struct auth_google_key *src_google_key; /* credentials_file, shared */
+	char *src_scope; /* or NULL; Google's has a default */
+	char *src_token_url; /* oauth2_client_credentials */
+	char *src_client_id;
+	char *src_client_secret; /* secret from client_secret_file */
 	char **src_headers; /* "Name: value" lines */
 	size_t src_nheaders;
 	struct config_stat *src_stats;

@@ -132,6 +132,35 @@ const struct config_entry config_table[] = {
         .ce_type = CONFIG_STAT,
         .ce_flags = CONFIG_REPEAT | CONFIG_PREFIX},
 
+    /* [source NAME]: access tokens (auth.c), defaults in [gatherd] too. */
+    {.ce_name = "auth",
+        SRC(src_auth),
+        .ce_type = CONFIG_AUTH,
+        .ce_flags = CONFIG_DEFAULTS,
+        .ce_hint = "google_service_account, oauth2_client_credentials or "
+                   "none"},
+    {.ce_name = "credentials_file",
+        /* A pointer to a struct: the offset is all config.c needs. */
+        SRC_LIST(src_google_key),
+        .ce_type = CONFIG_GOOGLE_KEY,
+        .ce_flags = CONFIG_DEFAULTS},
+    {.ce_name = "scope",
+        SRC(src_scope),
+        .ce_type = CONFIG_STRING,
+        .ce_flags = CONFIG_DEFAULTS | CONFIG_NONEMPTY},
+    {.ce_name = "token_url",
+        SRC(src_token_url),
+        .ce_type = CONFIG_URL,
+        .ce_flags = CONFIG_DEFAULTS},
+    {.ce_name = "client_id",
+        SRC(src_client_id),
+        .ce_type = CONFIG_STRING,
+        .ce_flags = CONFIG_DEFAULTS | CONFIG_NONEMPTY},
+    {.ce_name = "client_secret_file",
+        SRC(src_client_secret),
+        .ce_type = CONFIG_SECRET,
+        .ce_flags = CONFIG_DEFAULTS},
+
     /* [source NAME]: tunables, most of them defaults in [gatherd] too. */
     {.ce_name = "interval",
         SRC(src_interval_ms),

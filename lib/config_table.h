@@ -33,6 +33,8 @@ enum config_type {
 	CONFIG_ORIGINS, /* cf_allow_origins: a comma-separated list */
 	CONFIG_HEADER, /* src_headers: a "Name: value" line added */
 	CONFIG_STAT, /* src_stats: "stat NAME = /pointer" */
+	CONFIG_AUTH, /* int: enum auth_grant */
+	CONFIG_GOOGLE_KEY, /* src_google_key: a service-account key file */
 };
 
 /* A key may be given more than once (headers, stats). */

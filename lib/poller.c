@@ -14,6 +14,7 @@
 #include <json-c/linkhash.h>
 
 #include "admit.h"
+#include "auth.h"
 #include "backoff.h"
 #include "extract.h"
 #include "log.h"
@@ -39,11 +40,18 @@ struct poll_source {
 	int ps_in_flight;
 	int ps_headers_later; /* a reload changed headers mid-transfer */
 	struct backoff ps_backoff;
+	/* An access token from auth, for sources with auth = ... */
+	struct auth_cred *ps_cred; /* or NULL */
+	struct auth_wait *ps_auth_wait; /* while the token is fetched */
+	const char *ps_bearer; /* the token, while the transfer is set up */
+	uint64_t ps_token_gen; /* of the token this poll sent */
+	int ps_auth_retried; /* this poll had a 401 and a new token */
 };
 
 struct poller;
 
 static void poller_source_free(struct poller *p, struct poll_source *ps);
+static int poller_auth_refused(struct poll_source *ps);
 static long poller_max_connects(const struct config *cf);
 
 struct poller {
@@ -52,6 +60,7 @@ struct poller {
 	struct cache *p_cache;
 	struct xfer *p_xfer;
 	struct admit *p_admit;
+	struct auth *p_auth;
 	struct extract *p_extract;
 	struct poll_source **p_sources; /* each allocated on its own */
 	size_t p_nsources;
@@ -277,8 +286,13 @@ poller_setup_cb(struct xfer_job *j, void *arg)
 {
 	struct poll_source *ps = arg;
 
-	return request_setup(ps->ps_request, xfer_job_easy(j), ps->ps_src,
-	    ps->ps_entry->ce_url_shown, ps->ps_poller->p_cf->cf_user_agent);
+	if (request_setup(ps->ps_request, xfer_job_easy(j), ps->ps_src,
+	        ps->ps_entry->ce_url_shown,
+	        ps->ps_poller->p_cf->cf_user_agent) == -1)
+		return -1;
+	return ps->ps_bearer != NULL
+	    ? request_set_bearer(xfer_job_easy(j), ps->ps_bearer)
+	    : 0;
 }
 
 /* Hands the duration and body size of ps's finished transfer to the cache. */
@@ -306,29 +320,106 @@ poller_done_xfer_cb(struct xfer_job *j, CURLcode rc, void *arg)
 	int ok;
 
 	poller_measure(ps);
+	if (poller_auth_refused(ps))
+		return;
 	memset(&err, 0, sizeof err);
 	ok = poller_outcome(ps, rc, &values, &err, &hint_ms) == 0;
 	poller_finish(ps, ok, values, &err, hint_ms);
 }
 
-/* Starts ps's transfer now; admit has counted it in flight. */
+/* Starts ps's transfer with bearer (NULL: none but token_file's). */
 static void
-poller_begin(struct poll_source *ps)
+poller_transfer(struct poll_source *ps, const char *bearer)
 {
 	struct poller *p = ps->ps_poller;
 	struct source_error err;
 	const char *why = NULL;
 
-	ps->ps_in_flight = 1;
-	if (ps->ps_backoff.b_open)
-		cache_set_circuit(p->p_cache, ps->ps_entry,
-		    CACHE_CIRCUIT_HALF_OPEN, ps->ps_backoff.b_opened);
-	if ((ps->ps_xfer = xfer_start(p->p_xfer, ps->ps_src->src_max_body,
-	         poller_setup_cb, poller_done_xfer_cb, ps, &why)) == NULL) {
+	ps->ps_bearer = bearer;
+	ps->ps_xfer = xfer_start(p->p_xfer, ps->ps_src->src_max_body,
+	    poller_setup_cb, poller_done_xfer_cb, ps, &why);
+	ps->ps_bearer = NULL;
+	if (ps->ps_xfer == NULL) {
 		source_error_set(&err, SOURCE_ERR_INTERNAL, 0, 0,
 		    "cannot start transfer: %s", why);
 		poller_finish(ps, 0, NULL, &err, -1);
 	}
+}
+
+/* auth's callback: the token ps waited for came, or could not be had. */
+static void
+poller_token_cb(
+    const char *token, uint64_t gen, const struct source_error *err, void *arg)
+{
+	struct poll_source *ps = arg;
+	struct source_error copy;
+
+	ps->ps_auth_wait = NULL;
+	if (token == NULL) {
+		/* The API is not called: the poll fails as kind auth. */
+		copy = *err;
+		poller_finish(ps, 0, NULL, &copy, -1);
+		return;
+	}
+	ps->ps_token_gen = gen;
+	poller_transfer(ps, token);
+}
+
+/* Gets ps's access token, then starts its transfer (now or when the
+ * token comes). */
+static void
+poller_auth(struct poll_source *ps)
+{
+	struct poller *p = ps->ps_poller;
+	struct source_error err;
+	const char *token = NULL;
+	int rc;
+
+	rc = auth_token(p->p_auth, ps->ps_cred, ps->ps_src,
+	    p->p_cf->cf_user_agent, poller_token_cb, ps, &ps->ps_auth_wait,
+	    &token, &ps->ps_token_gen, &err);
+	if (rc == 1)
+		poller_transfer(ps, token);
+	else if (rc == -1)
+		poller_finish(ps, 0, NULL, &err, -1);
+}
+
+/*
+ * Returns 1 if ps's finished transfer was a 401 to an access token this
+ * poll had not yet renewed: the token is dropped and the poll starts
+ * again with a new one, once.
+ */
+static int
+poller_auth_refused(struct poll_source *ps)
+{
+	struct poller *p = ps->ps_poller;
+
+	if (ps->ps_cred == NULL || ps->ps_auth_retried ||
+	    xfer_job_status(ps->ps_xfer) != 401)
+		return 0;
+	ps->ps_auth_retried = 1;
+	auth_reject(ps->ps_cred, ps->ps_token_gen);
+	xfer_job_put(p->p_xfer, ps->ps_xfer);
+	ps->ps_xfer = NULL;
+	poller_auth(ps);
+	return 1;
+}
+
+/* Starts ps's poll now; admit has counted it in flight. */
+static void
+poller_begin(struct poll_source *ps)
+{
+	struct poller *p = ps->ps_poller;
+
+	ps->ps_in_flight = 1;
+	if (ps->ps_backoff.b_open)
+		cache_set_circuit(p->p_cache, ps->ps_entry,
+		    CACHE_CIRCUIT_HALF_OPEN, ps->ps_backoff.b_opened);
+	ps->ps_auth_retried = 0;
+	if (ps->ps_cred != NULL)
+		poller_auth(ps);
+	else
+		poller_transfer(ps, NULL);
 }
 
 /* Starts ps now if the caps allow, else puts it in its host's queue. */
@@ -372,6 +463,22 @@ poller_due_cb(evutil_socket_t fd, short what, void *arg)
 	poller_request(ps);
 }
 
+/* Points ps at the token cache entry of its source's credentials (none
+ * without auth), dropping the one it had; 0 or -1 (logged by auth). */
+static int
+poller_set_cred(struct poll_source *ps)
+{
+	struct poller *p = ps->ps_poller;
+	struct auth_cred *c = NULL;
+
+	if (ps->ps_src->src_auth > AUTH_NONE &&
+	    (c = auth_cred_get(p->p_auth, ps->ps_src)) == NULL)
+		return -1;
+	auth_cred_put(p->p_auth, ps->ps_cred);
+	ps->ps_cred = c;
+	return 0;
+}
+
 /* Returns a new source record polling src into entry e; NULL (logged). */
 static struct poll_source *
 poller_source_new(
@@ -388,7 +495,7 @@ poller_source_new(
 	        NULL ||
 	    (ps->ps_ticket = admit_ticket_new(p->p_admit, src->src_url, ps)) ==
 	        NULL ||
-	    poller_build_headers(ps) == -1)
+	    poller_build_headers(ps) == -1 || poller_set_cred(ps) == -1)
 		goto fail;
 	return ps;
 fail:
@@ -406,8 +513,11 @@ poller_source_free(struct poller *p, struct poll_source *ps)
 	if (ps->ps_in_flight) {
 		xfer_cancel(p->p_xfer, ps->ps_xfer);
 		ps->ps_xfer = NULL;
+		auth_cancel(p->p_auth, ps->ps_auth_wait);
+		ps->ps_auth_wait = NULL;
 		ps->ps_in_flight = 0;
 	}
+	auth_cred_put(p->p_auth, ps->ps_cred);
 	admit_ticket_free(p->p_admit, ps->ps_ticket);
 	request_free(ps->ps_request);
 	if (ps->ps_timer != NULL)
@@ -432,12 +542,14 @@ poller_new(struct event_base *base, const struct config *cf, struct cache *c)
 		goto fail;
 	xfer_set_drained_cb(p->p_xfer, poller_drained_cb, p);
 	p->p_admit = admit_new(cf->cf_max_concurrency, cf->cf_max_per_host);
+	p->p_auth = auth_new(p->p_xfer);
 	p->p_extract = extract_new(EXTRACT_MAX_DEPTH);
 	/* NOLINTBEGIN(bugprone-sizeof-expression): an array of pointers */
 	p->p_sources =
 	    calloc(cf->cf_nsources ? cf->cf_nsources : 1, sizeof *p->p_sources);
 	/* NOLINTEND(bugprone-sizeof-expression) */
-	if (p->p_admit == NULL || p->p_extract == NULL || p->p_sources == NULL)
+	if (p->p_admit == NULL || p->p_auth == NULL || p->p_extract == NULL ||
+	    p->p_sources == NULL)
 		goto fail;
 	for (i = 0; i < cf->cf_nsources; i++) {
 		p->p_sources[i] = poller_source_new(p, &cf->cf_sources[i],
@@ -467,6 +579,8 @@ poller_free(struct poller *p)
 	for (i = 0; i < p->p_nsources; i++)
 		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		poller_source_free(p, p->p_sources[i]);
+	/* Token requests go before the transfers they run on. */
+	auth_free(p->p_auth);
 	/* Closes cached connections once no transfer is left. */
 	xfer_free(p->p_xfer);
 	admit_free(p->p_admit);
@@ -553,6 +667,10 @@ poller_reload(struct poller *p, const struct config *cf, struct cache *c)
 			*slot = NULL;
 			ps->ps_src = &cf->cf_sources[i];
 			ps->ps_entry = cache_find(c, ps->ps_src->src_name);
+			if (poller_set_cred(ps) == -1)
+				log_warnx("source %s: keeps its old "
+				          "credentials",
+				    ps->ps_src->src_name);
 			if (ps->ps_in_flight) {
 				ps->ps_headers_later = 1;
 				/* As the body still coming is checked. */

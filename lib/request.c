@@ -168,3 +168,15 @@ request_setup(const struct request *r, CURL *e, const struct config_source *src,
 	}
 	return 0;
 }
+
+/* Sends token as e's bearer through curl's own auth; 0 or -1. */
+int
+request_set_bearer(CURL *e, const char *token)
+{
+	/* curl's own bearer auth: never sent to another host. */
+	if (curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BEARER) !=
+	        CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, token) != CURLE_OK)
+		return -1;
+	return 0;
+}

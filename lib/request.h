@@ -30,4 +30,10 @@ void request_free(struct request *r);
 int request_setup(const struct request *r, CURL *e,
     const struct config_source *src, const char *url, const char *user_agent);
 
+/*
+ * Sends token as e's bearer through curl's own auth (never to another
+ * host on a redirect); for an access token from auth.  0 or -1.
+ */
+int request_set_bearer(CURL *e, const char *token);
+
 #endif

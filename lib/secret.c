@@ -55,40 +55,73 @@ secret_check_mode(const struct secret_spec *ss, FILE *f, const char *path)
 		ss->ss_readable_cb(path, ss->ss_arg);
 }
 
+/*
+ * Reads the whole file name, at most max bytes, NUL-terminated; its
+ * length in *len and the path it came from in *path (caller frees
+ * both; wipe the text).  NULL with err set (or empty if out of memory).
+ */
+static char *
+secret_load(const char *name, const struct secret_spec *ss, size_t max,
+    size_t *len, char **path, char *err, size_t errlen)
+{
+	char *buf = NULL, *text = NULL;
+	FILE *f = NULL;
+	size_t n = 0;
+
+	err[0] = '\0';
+	*path = NULL;
+	if (*name == '\0') {
+		snprintf(err, errlen, "%s name is empty", ss->ss_what);
+		return NULL;
+	}
+	if ((*path = secret_path(name, ss->ss_dir)) == NULL ||
+	    (buf = malloc(max + 1)) == NULL)
+		goto fail;
+	if ((f = fopen(*path, "r")) == NULL) {
+		snprintf(err, errlen, "cannot read %s %s: %s", ss->ss_what,
+		    *path, strerror(errno));
+		goto fail;
+	}
+	secret_check_mode(ss, f, *path);
+	n = fread(buf, 1, max + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "cannot read %s %s", ss->ss_what, *path);
+		goto fail;
+	}
+	if (n > max) {
+		snprintf(err, errlen, "%s %s is larger than %zu bytes",
+		    ss->ss_what, *path, max);
+		goto fail;
+	}
+	if ((text = malloc(n + 1)) == NULL)
+		goto fail;
+	memcpy(text, buf, n);
+	text[n] = '\0';
+	*len = n;
+fail:
+	if (buf != NULL) {
+		explicit_bzero(buf, max + 1);
+		free(buf);
+	}
+	if (f != NULL)
+		fclose(f);
+	return text;
+}
+
 /* Reads the one-line secret in file name; NULL with err set (or empty
  * if out of memory). */
 char *
 secret_read(
     const char *name, const struct secret_spec *ss, char *err, size_t errlen)
 {
-	char buf[SECRET_MAX + 2], *path = NULL, *start, *end, *tok = NULL;
-	FILE *f = NULL;
-	size_t n;
+	char *buf, *path, *start, *end, *tok = NULL;
+	size_t n = 0;
 
-	err[0] = '\0';
-	if (*name == '\0') {
-		snprintf(err, errlen, "%s name is empty", ss->ss_what);
+	if ((buf = secret_load(name, ss, SECRET_MAX, &n, &path, err, errlen)) ==
+	    NULL) {
+		free(path);
 		return NULL;
 	}
-	if ((path = secret_path(name, ss->ss_dir)) == NULL)
-		goto fail;
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "cannot read %s %s: %s", ss->ss_what,
-		    path, strerror(errno));
-		goto fail;
-	}
-	secret_check_mode(ss, f, path);
-	n = fread(buf, 1, sizeof buf - 1, f);
-	if (ferror(f)) {
-		snprintf(err, errlen, "cannot read %s %s", ss->ss_what, path);
-		goto fail;
-	}
-	if (n > SECRET_MAX) {
-		snprintf(err, errlen, "%s %s is larger than %d bytes",
-		    ss->ss_what, path, SECRET_MAX);
-		goto fail;
-	}
-	buf[n] = '\0';
 	for (start = buf; isspace((unsigned char)*start); start++)
 		;
 	for (end = start + strlen(start);
@@ -103,11 +136,23 @@ secret_read(
 	}
 	tok = strdup(start);
 fail:
-	explicit_bzero(buf, sizeof buf);
-	if (f != NULL)
-		fclose(f);
+	explicit_bzero(buf, n);
+	free(buf);
 	free(path);
 	return tok;
+}
+
+/* Reads the whole secret file name, at most max bytes; NULL with err
+ * set (or empty if out of memory). */
+char *
+secret_read_file(const char *name, const struct secret_spec *ss, size_t max,
+    size_t *len, char *err, size_t errlen)
+{
+	char *path, *text;
+
+	text = secret_load(name, ss, max, len, &path, err, errlen);
+	free(path);
+	return text;
 }
 
 /* Wipes and frees secret; NULL is allowed. */

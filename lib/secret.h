@@ -26,6 +26,13 @@ struct secret_spec {
  * if out of memory). */
 char *secret_read(
     const char *name, const struct secret_spec *ss, char *err, size_t errlen);
+/*
+ * Reads the whole secret file name (a JSON key), at most max bytes, by
+ * the same rules; its length in *len.  NULL with err set (or empty if
+ * out of memory).  Free it with secret_free.
+ */
+char *secret_read_file(const char *name, const struct secret_spec *ss,
+    size_t max, size_t *len, char *err, size_t errlen);
 /* Wipes and frees secret; NULL is allowed. */
 void secret_free(char *secret);
 

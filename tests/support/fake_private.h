@@ -58,6 +58,11 @@
 #define FU_JSON "application/json"
 #define FU_HTML "text/html; charset=utf-8"
 
+/* Largest request body kept (the forms of POST /token). */
+#define FU_MAX_BODY (64 * 1024)
+
+struct fu_token;
+
 /* One copied request header. */
 struct fu_header {
 	char *name;
@@ -93,6 +98,7 @@ struct fake_upstream {
 	size_t last_nheaders;
 	char *rewrite; /* "/path?k=v" that /stats requests get */
 	char *rewrite_name; /* only for this name=, or every one if NULL */
+	struct fu_token *token; /* POST /token and GET /authed */
 };
 
 /* One response header to add; a NULL name or value leaves it out. */
@@ -174,5 +180,18 @@ fu_route_fn fu_route_drip;
 fu_route_fn fu_route_gzipbomb;
 /* Route /reset?after=N: N bytes of a promised 10000, then a reset. */
 fu_route_fn fu_route_reset;
+
+/* fake_token.c: a token endpoint and the API that wants its tokens. */
+/* Returns a new token endpoint's state, or NULL. */
+struct fu_token *fu_token_new(void);
+/* Frees the token endpoint's state; NULL is allowed. */
+void fu_token_free(struct fu_token *t);
+/* Route POST /token: an OAuth 2.0 token endpoint (body: the form). */
+enum MHD_Result
+fu_route_token(struct fake_upstream *fu, struct MHD_Connection *conn,
+    const char *method, const char *body, size_t len);
+/* Route GET /authed: stats for a bearer /token issued, else 401. */
+enum MHD_Result
+fu_route_authed(struct fake_upstream *fu, struct MHD_Connection *conn);
 
 #endif /* FAKE_PRIVATE_H */

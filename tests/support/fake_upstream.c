@@ -32,6 +32,8 @@
  *                          gzip-encoded JSON, small or N bytes inflated
  *   /reset?after=N         N bytes of a promised 10000, then a reset
  *   /headers /counters     the request headers, the request counters
+ *   /token (POST), /authed an OAuth 2.0 token endpoint and an API that
+ *                          wants its tokens (fake_token.c)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -64,6 +66,9 @@
 struct fu_request {
 	bool counted;
 	char *rewrite; /* this request's copy of the rewrite */
+	char *body; /* the request body, up to FU_MAX_BODY */
+	size_t body_len;
+	bool body_too_large;
 };
 
 /* Headers being copied from a request. */
@@ -117,6 +122,7 @@ fu_free(struct fake_upstream *fu)
 		lh_table_free(fu->flaky_names);
 	if (fu->flap_names != NULL)
 		lh_table_free(fu->flap_names);
+	fu_token_free(fu->token);
 	fu_headers_free(fu->last_headers, fu->last_nheaders);
 	free(fu->last_path);
 	free(fu->rewrite);
@@ -412,6 +418,7 @@ static const struct fu_route fu_routes[] = {
     {"/gzipbomb", fu_route_gzipbomb},
     {"/reset", fu_route_reset},
     {"/flap", fu_route_flap},
+    {"/authed", fu_route_authed},
 };
 
 /* Answers a complete GET or HEAD request for URL. */
@@ -577,6 +584,21 @@ fu_access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
+		/* Kept for POST /token; a larger one is refused (413). */
+		if (req->body_len + *upload_data_size > FU_MAX_BODY)
+			req->body_too_large = true;
+		else {
+			char *grown = realloc(
+			    req->body, req->body_len + *upload_data_size + 1);
+
+			if (grown == NULL)
+				return MHD_NO;
+			memcpy(grown + req->body_len, upload_data,
+			    *upload_data_size);
+			req->body = grown;
+			req->body_len += *upload_data_size;
+			req->body[req->body_len] = '\0';
+		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -587,6 +609,11 @@ fu_access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		return fu_error(conn, MHD_HTTP_BAD_REQUEST, "bad delay_ms");
 	if (fu_sleep(fu, fu_conn_fd(conn), delay) != 0)
 		return MHD_NO;
+	if (req->body_too_large)
+		return fu_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too large");
+	if (strcmp(url, "/token") == 0)
+		return fu_route_token(fu, conn, method,
+		    req->body != NULL ? req->body : "", req->body_len);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return fu_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, FU_JSON,
@@ -612,6 +639,7 @@ fu_completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
 		pthread_mutex_unlock(&fu->lock);
 	}
 	free(req->rewrite);
+	free(req->body);
 	free(req);
 	*req_cls = NULL;
 }
@@ -648,8 +676,9 @@ fake_upstream_start(unsigned short port)
 	fu->stats_names = lh_kchar_table_new(64, fu_entry_free_cb);
 	fu->flaky_names = lh_kchar_table_new(64, fu_entry_free_cb);
 	fu->flap_names = lh_kchar_table_new(64, fu_entry_free_cb);
+	fu->token = fu_token_new();
 	if (fu->stats_names == NULL || fu->flaky_names == NULL ||
-	    fu->flap_names == NULL)
+	    fu->flap_names == NULL || fu->token == NULL)
 		goto fail;
 	fu_raise_nofile();
 	memset(&sa, 0, sizeof(sa));

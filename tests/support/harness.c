@@ -106,15 +106,26 @@ harness_loop(void *arg)
 struct harness *
 harness_start(const char *global, const char *sources)
 {
+	struct fake_upstream *fu;
+
+	if ((fu = fake_upstream_start(0)) == NULL) {
+		fprintf(stderr, "harness: cannot start the fake upstream\n");
+		abort();
+	}
+	return harness_start_fu(fu, global, sources);
+}
+
+/* Starts gatherd against the fake upstream fu, which it takes. */
+struct harness *
+harness_start_fu(
+    struct fake_upstream *fu, const char *global, const char *sources)
+{
 	struct harness *h;
 	char err[CONFIG_ERR_LEN], *text, *full;
 
 	if ((h = calloc(1, sizeof *h)) == NULL)
 		abort();
-	if ((h->h_fu = fake_upstream_start(0)) == NULL) {
-		fprintf(stderr, "harness: cannot start the fake upstream\n");
-		abort();
-	}
+	h->h_fu = fu;
 	snprintf(h->h_up, sizeof h->h_up, "http://127.0.0.1:%u",
 	    fake_upstream_port(h->h_fu));
 	if (asprintf(&text,

@@ -52,6 +52,10 @@ char *harness_subst(const char *text, const char *up);
  * sources; "@UP@" in either becomes the upstream's base URL.
  */
 struct harness *harness_start(const char *global, const char *sources);
+/* Same as harness_start with the fake upstream fu, started by the
+ * caller (to write its URL into files the config names); takes it. */
+struct harness *harness_start_fu(
+    struct fake_upstream *fu, const char *global, const char *sources);
 /* Stops gatherd's loop and frees everything, the upstream last. */
 void harness_stop(struct harness *h);
 /* GETs path from gatherd with an optional extra header line. */
