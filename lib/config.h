@@ -17,6 +17,9 @@
 #define CONFIG_NAME_MAX PARSE_NAME_MAX
 #define CONFIG_ERR_LEN 512
 
+struct tpl;
+struct tz;
+
 /* One stat: a name and the JSON Pointer that selects its value. */
 struct config_stat {
 	char *cs_name;
@@ -43,6 +46,12 @@ struct config_source {
 	char *src_token; /* secret from token_file, or NULL */
 	char **src_headers; /* "Name: value" lines */
 	size_t src_nheaders;
+	/* Templates (template.h), compiled at load and expanded per poll:
+	 * the url without its userinfo, and one per header line. */
+	struct tpl *src_url_tpl;
+	struct tpl **src_header_tpls;
+	char *src_timezone; /* IANA name of the templates' zone, or NULL */
+	struct tz *src_tz; /* src_timezone opened, or NULL for UTC */
 	struct config_stat *src_stats;
 	size_t src_nstats;
 	int src_line; /* line of the section header */

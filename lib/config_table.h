@@ -33,6 +33,7 @@ enum config_type {
 	CONFIG_ORIGINS, /* cf_allow_origins: a comma-separated list */
 	CONFIG_HEADER, /* src_headers: a "Name: value" line added */
 	CONFIG_STAT, /* src_stats: "stat NAME = /pointer" */
+	CONFIG_TIMEZONE, /* src_timezone and src_tz: an IANA zone name */
 };
 
 /* A key may be given more than once (headers, stats). */
