@@ -4,7 +4,8 @@
  * names FILE:LINE, and remembers where each [section] starts so errors
  * about a whole section (no url, no stat) point at its header.  Which
  * keys exist and how each is read is config_table.c's; values are parsed
- * by parse.c and secrets read by secret.c.  Only the first error is
+ * by parse.c and secrets read by secret.c; templates are compiled by
+ * template.c and time zones opened by tz.c.  Only the first error is
  * reported, the way compilers lead with the first one.
  */
 #include <ctype.h>
@@ -28,6 +29,8 @@
 #include "log.h"
 #include "parse.h"
 #include "secret.h"
+#include "template.h"
+#include "tz.h"
 
 #define CONFIG_DEFAULT_LISTEN_PORT 8080
 #define CONFIG_MAX_ORIGINS 64
@@ -423,11 +426,100 @@ config_add_stat(struct config_parse *cp, struct config_source *src,
 	    stats[src->src_nstats - 1].cs_pointer != NULL;
 }
 
-/* Adds a header line to src; 1 or 0. */
+/*
+ * Compiles text, the value of key what, as a template for ctx; NULL
+ * with the error recorded.  No named secret exists yet: every
+ * ${secret:NAME} is an unknown one.
+ */
+static struct tpl *
+config_template(struct config_parse *cp, const char *what, const char *text,
+    enum template_context ctx)
+{
+	char err[CONFIG_ERR_LEN];
+	struct tpl *t;
+
+	if ((t = template_compile(text, ctx, NULL, NULL, err, sizeof err)) ==
+	    NULL)
+		config_error(cp, 0, "%s: %s", what, err);
+	return t;
+}
+
+/* Returns how many "${" text holds. */
+static size_t
+config_count_placeholders(const char *text)
+{
+	size_t n = 0;
+
+	while ((text = strstr(text, "${")) != NULL) {
+		n++;
+		text += 2;
+	}
+	return n;
+}
+
+/* Sets src's url and its template, which is of the url without user and
+ * password (those go to curl apart); 1 or 0 as inih wants. */
+static int
+config_set_url(
+    struct config_parse *cp, struct config_source *src, const char *value)
+{
+	struct tpl *t;
+	const char *why;
+	char *shown;
+
+	if ((why = parse_check_url(value)) != NULL) {
+		/* A "${" in the scheme, host or port is what curl refuses. */
+		config_error(cp, 0, "url %s%s", why,
+		    strstr(value, "${") != NULL
+		        ? " (templates go in the path and query only)"
+		        : "");
+		return 0;
+	}
+	shown = strchr(value, '@') != NULL ? config_redact_url(value)
+	                                   : strdup(value);
+	if (shown == NULL)
+		return 0;
+	if (config_count_placeholders(shown) !=
+	    config_count_placeholders(value)) {
+		config_error(cp, 0,
+		    "url: no ${...} in the user or password "
+		    "(templates go in the path and query)");
+		free(shown);
+		return 0;
+	}
+	t = config_template(cp, "url", shown, TEMPLATE_URL);
+	free(shown);
+	if (t == NULL)
+		return 0;
+	template_free(src->src_url_tpl);
+	src->src_url_tpl = t;
+	return config_set_string(&src->src_url, value) == 0;
+}
+
+/* Sets src's time zone for its templates; 1 or 0 as inih wants. */
+static int
+config_set_timezone(
+    struct config_parse *cp, struct config_source *src, const char *value)
+{
+	char err[CONFIG_ERR_LEN];
+	struct tz *tz;
+
+	if ((tz = tz_open(value, err, sizeof err)) == NULL) {
+		config_error(cp, 0, "timezone: %s", err);
+		return 0;
+	}
+	tz_free(src->src_tz);
+	src->src_tz = tz;
+	return config_set_string(&src->src_timezone, value) == 0;
+}
+
+/* Adds a header line and its template to src; 1 or 0. */
 static int
 config_add_header(
     struct config_parse *cp, struct config_source *src, const char *value)
 {
+	struct tpl **tpls;
+	struct tpl *t;
 	char **headers;
 
 	if (!parse_valid_header(value)) {
@@ -437,13 +529,24 @@ config_add_header(
 		    value);
 		return 0;
 	}
+	if ((t = config_template(cp, "header", value, TEMPLATE_HEADER)) == NULL)
+		return 0;
 	headers = reallocarray(
 	    src->src_headers, src->src_nheaders + 1, sizeof *headers);
-	if (headers == NULL)
+	if (headers != NULL)
+		src->src_headers = headers;
+	/* NOLINTBEGIN(bugprone-sizeof-expression): an array of pointers */
+	tpls = reallocarray(
+	    src->src_header_tpls, src->src_nheaders + 1, sizeof *tpls);
+	/* NOLINTEND(bugprone-sizeof-expression) */
+	if (tpls != NULL)
+		src->src_header_tpls = tpls;
+	if (headers == NULL || tpls == NULL ||
+	    (headers[src->src_nheaders] = strdup(value)) == NULL) {
+		template_free(t);
 		return 0;
-	src->src_headers = headers;
-	if ((headers[src->src_nheaders] = strdup(value)) == NULL)
-		return 0;
+	}
+	tpls[src->src_nheaders] = t;
 	src->src_nheaders++;
 	return 1;
 }
@@ -457,7 +560,6 @@ config_set_value(struct config_parse *cp, const struct config_entry *e,
 	void *base =
 	    e->ce_section == CONFIG_GLOBAL ? (void *)cp->cp_cf : (void *)src;
 	void *field = (char *)base + e->ce_offset;
-	const char *why;
 
 	if (config_is_number(e))
 		return config_set_number(cp, e, field, value);
@@ -473,11 +575,9 @@ config_set_value(struct config_parse *cp, const struct config_entry *e,
 	case CONFIG_SECRET:
 		return config_set_secret(cp, field, value);
 	case CONFIG_URL:
-		if ((why = parse_check_url(value)) != NULL) {
-			config_error(cp, 0, "%s %s", e->ce_name, why);
-			return 0;
-		}
-		return config_set_string(field, value) == 0;
+		return config_set_url(cp, src, value);
+	case CONFIG_TIMEZONE:
+		return config_set_timezone(cp, src, value);
 	case CONFIG_FILE:
 		if (access(value, R_OK) == -1) {
 			config_error(cp, 0, "cannot read %s %s: %s", e->ce_name,
@@ -1016,9 +1116,15 @@ config_free_source(struct config_source *src)
 	free(src->src_token_url);
 	free(src->src_client_id);
 	secret_free(src->src_client_secret);
-	for (i = 0; i < src->src_nheaders; i++)
+	for (i = 0; i < src->src_nheaders; i++) {
 		free(src->src_headers[i]);
+		template_free(src->src_header_tpls[i]);
+	}
 	free(src->src_headers);
+	free(src->src_header_tpls);
+	template_free(src->src_url_tpl);
+	free(src->src_timezone);
+	tz_free(src->src_tz);
 	for (i = 0; i < src->src_nstats; i++) {
 		free(src->src_stats[i].cs_name);
 		free(src->src_stats[i].cs_pointer);

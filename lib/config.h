@@ -18,6 +18,8 @@
 #define CONFIG_ERR_LEN 512
 
 struct auth_google_key;
+struct tpl;
+struct tz;
 
 /* One stat: a name and the JSON Pointer that selects its value. */
 struct config_stat {
@@ -53,6 +55,12 @@ struct config_source {
 	char *src_client_secret; /* secret from client_secret_file */
 	char **src_headers; /* "Name: value" lines */
 	size_t src_nheaders;
+	/* Templates (template.h), compiled at load and expanded per poll:
+	 * the url without its userinfo, and one per header line. */
+	struct tpl *src_url_tpl;
+	struct tpl **src_header_tpls;
+	char *src_timezone; /* IANA name of the templates' zone, or NULL */
+	struct tz *src_tz; /* src_timezone opened, or NULL for UTC */
 	struct config_stat *src_stats;
 	size_t src_nstats;
 	int src_line; /* line of the section header */

@@ -131,6 +131,10 @@ const struct config_entry config_table[] = {
         SRC_LIST(src_stats),
         .ce_type = CONFIG_STAT,
         .ce_flags = CONFIG_REPEAT | CONFIG_PREFIX},
+    {.ce_name = "timezone",
+        SRC(src_timezone),
+        .ce_type = CONFIG_TIMEZONE,
+        .ce_hint = "an IANA name such as America/Los_Angeles"},
 
     /* [source NAME]: access tokens (auth.c), defaults in [gatherd] too. */
     {.ce_name = "auth",

@@ -35,6 +35,7 @@ enum config_type {
 	CONFIG_STAT, /* src_stats: "stat NAME = /pointer" */
 	CONFIG_AUTH, /* int: enum auth_grant */
 	CONFIG_GOOGLE_KEY, /* src_google_key: a service-account key file */
+	CONFIG_TIMEZONE, /* src_timezone and src_tz: an IANA zone name */
 };
 
 /* A key may be given more than once (headers, stats). */

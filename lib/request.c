@@ -1,10 +1,12 @@
 /*
  * Builds the request of a poll.  The header list is made once per
- * change (config or validators) and lent to curl for every poll; the
- * easy handle is reset and set up in full for each poll because the
- * pool lends it to any source.  Credentials never sit in the URL curl
- * holds, and a bearer token goes through curl's own auth so it is never
- * sent on to another host.
+ * change (config or validators) and lent to curl for every poll, unless
+ * a header is a template: then it is made again at each poll, as is a
+ * templated URL, from the templates config compiled.  The easy handle
+ * is reset and set up in full for each poll because the pool lends it
+ * to any source.  Credentials never sit in the URL curl holds, and a
+ * bearer token goes through curl's own auth so it is never sent on to
+ * another host.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +14,92 @@
 
 #include "log.h"
 #include "request.h"
+#include "template.h"
+#include "timeutil.h"
 
-/* One source's request headers. */
+/* One source's request headers, and the room its templates expand in. */
 struct request {
 	struct curl_slist *r_headers;
+	int r_per_poll; /* a header is a template: r_headers at each poll */
+	char *r_etag; /* the validators, kept for r_per_poll */
+	char *r_last_modified;
+	struct template_buf r_url; /* the url of the latest poll */
+	struct template_buf r_line; /* a header line being expanded */
 };
+
+/* Returns src's header i's template if it has placeholders, else NULL. */
+static const struct tpl *
+request_header_tpl(const struct config_source *src, size_t i)
+{
+	const struct tpl *t;
+
+	if (src->src_header_tpls == NULL)
+		return NULL;
+	t = src->src_header_tpls[i];
+	return t != NULL && !template_is_literal(t) ? t : NULL;
+}
+
+/* Appends line to *list; 0 or -1. */
+static int
+request_append(struct curl_slist **list, const char *line)
+{
+	struct curl_slist *l;
+
+	if ((l = curl_slist_append(*list, line)) == NULL)
+		return -1;
+	*list = l;
+	return 0;
+}
+
+/* Builds r's header list for a poll at now_ms: the config's, templates
+ * expanded, then our validators; 0 or -1 (logged). */
+static int
+request_headers(struct request *r, const struct config_source *src,
+    int64_t now_ms, struct curl_slist **out)
+{
+	const struct tpl *t;
+	struct curl_slist *list = NULL;
+	const char *line;
+	int has_accept = 0;
+	char buf[1024], err[256];
+	size_t i;
+
+	for (i = 0; i < src->src_nheaders; i++) {
+		line = src->src_headers[i];
+		if (strncasecmp(line, "Accept:", 7) == 0)
+			has_accept = 1;
+		if ((t = request_header_tpl(src, i)) != NULL) {
+			if (template_expand(t, now_ms, src->src_tz, NULL, NULL,
+			        &r->r_line, err, sizeof err) == -1) {
+				log_warnx("source %s: header: %s",
+				    src->src_name, err);
+				goto fail;
+			}
+			line = r->r_line.tb_data;
+		}
+		if (request_append(&list, line) == -1)
+			goto fail;
+	}
+	if (!has_accept &&
+	    request_append(&list, "Accept: application/json") == -1)
+		goto fail;
+	if (r->r_etag != NULL) {
+		snprintf(buf, sizeof buf, "If-None-Match: %s", r->r_etag);
+		if (request_append(&list, buf) == -1)
+			goto fail;
+	}
+	if (r->r_last_modified != NULL) {
+		snprintf(buf, sizeof buf, "If-Modified-Since: %s",
+		    r->r_last_modified);
+		if (request_append(&list, buf) == -1)
+			goto fail;
+	}
+	*out = list;
+	return 0;
+fail:
+	curl_slist_free_all(list);
+	return -1;
+}
 
 /* Builds the request headers: the config's, then our validators. */
 struct request *
@@ -24,44 +107,24 @@ request_new(const struct config_source *src, const char *etag,
     const char *last_modified)
 {
 	struct request *r;
-	struct curl_slist *list = NULL, *l;
-	int has_accept = 0;
-	char line[1024];
 	size_t i;
 
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return NULL;
+	if ((etag != NULL && (r->r_etag = strdup(etag)) == NULL) ||
+	    (last_modified != NULL &&
+	        (r->r_last_modified = strdup(last_modified)) == NULL))
+		goto fail;
 	for (i = 0; i < src->src_nheaders; i++) {
-		if (strncasecmp(src->src_headers[i], "Accept:", 7) == 0)
-			has_accept = 1;
-		if ((l = curl_slist_append(list, src->src_headers[i])) == NULL)
-			goto fail;
-		list = l;
+		if (request_header_tpl(src, i) != NULL)
+			r->r_per_poll = 1;
 	}
-	if (!has_accept) {
-		if ((l = curl_slist_append(list, "Accept: application/json")) ==
-		    NULL)
-			goto fail;
-		list = l;
-	}
-	if (etag != NULL) {
-		snprintf(line, sizeof line, "If-None-Match: %s", etag);
-		if ((l = curl_slist_append(list, line)) == NULL)
-			goto fail;
-		list = l;
-	}
-	if (last_modified != NULL) {
-		snprintf(
-		    line, sizeof line, "If-Modified-Since: %s", last_modified);
-		if ((l = curl_slist_append(list, line)) == NULL)
-			goto fail;
-		list = l;
-	}
-	r->r_headers = list;
+	/* Without templates, one list serves every poll. */
+	if (!r->r_per_poll && request_headers(r, src, 0, &r->r_headers) == -1)
+		goto fail;
 	return r;
 fail:
-	curl_slist_free_all(list);
-	free(r);
+	request_free(r);
 	return NULL;
 }
 
@@ -72,6 +135,10 @@ request_free(struct request *r)
 	if (r == NULL)
 		return;
 	curl_slist_free_all(r->r_headers);
+	free(r->r_etag);
+	free(r->r_last_modified);
+	template_buf_free(&r->r_url);
+	template_buf_free(&r->r_line);
 	free(r);
 }
 
@@ -116,11 +183,31 @@ request_seconds(uint64_t ms)
 
 /* Sets every option of e for a poll of src; 0 or -1 (logged). */
 int
-request_setup(const struct request *r, CURL *e, const struct config_source *src,
+request_setup(struct request *r, CURL *e, const struct config_source *src,
     const char *url, const char *user_agent)
 {
+	struct curl_slist *list;
 	CURLcode rc = CURLE_OK;
+	int64_t now_ms = timeutil_wall_ms();
+	char err[256];
 
+	/* Templates: one time for the url and every header of the poll. */
+	if (src->src_url_tpl != NULL &&
+	    !template_is_literal(src->src_url_tpl)) {
+		if (template_expand(src->src_url_tpl, now_ms, src->src_tz, NULL,
+		        NULL, &r->r_url, err, sizeof err) == -1) {
+			log_warnx("source %s: url: %s", src->src_name, err);
+			return -1;
+		}
+		url = r->r_url.tb_data;
+	}
+	if (r->r_per_poll) {
+		/* The last poll's transfer, which had the old list, is over. */
+		if (request_headers(r, src, now_ms, &list) == -1)
+			return -1;
+		curl_slist_free_all(r->r_headers);
+		r->r_headers = list;
+	}
 	/* Keeps curl's caches (connections, DNS) but no option of the last
 	 * source that used the handle. */
 	curl_easy_reset(e);

@@ -2,7 +2,8 @@
  * The request of one poll: the headers a source sends (its own, an
  * Accept, the validators of a conditional GET) and the options of the
  * easy handle that carries it: URL, credentials, User-Agent, timeouts,
- * redirects and the protocols allowed.  Nothing here starts a transfer;
+ * redirects and the protocols allowed, with the templates of the URL and
+ * headers expanded for the poll.  Nothing here starts a transfer;
  * that is xfer's job.
  */
 #ifndef GATHERD_REQUEST_H
@@ -25,10 +26,12 @@ void request_free(struct request *r);
 /*
  * Sets every option of e, reset first, for a poll of src through r:
  * url is the URL without credentials (src's userinfo goes through
- * curl's own options).  0 or -1 (logged).
+ * curl's own options), replaced by the expansion of src's url template
+ * if it has placeholders; header templates are expanded too, at the
+ * wall time of the call.  0 or -1 (logged).
  */
-int request_setup(const struct request *r, CURL *e,
-    const struct config_source *src, const char *url, const char *user_agent);
+int request_setup(struct request *r, CURL *e, const struct config_source *src,
+    const char *url, const char *user_agent);
 
 /*
  * Sends token as e's bearer through curl's own auth (never to another

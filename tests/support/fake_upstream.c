@@ -8,8 +8,8 @@
  * request are kept under one mutex.
  *
  * This file is the server (start, stop, dispatch, the request record and
- * the counters, /headers and /counters); each family of routes has a
- * file of its own: fake_series.c, fake_bodies.c, fake_http.c and
+ * the counters, /headers, /query and /counters); each family of routes
+ * has a file of its own: fake_series.c, fake_bodies.c, fake_http.c and
  * fake_transfer.c.
  *
  * Routes (GET and HEAD):
@@ -34,6 +34,7 @@
  *   /headers /counters     the request headers, the request counters
  *   /token (POST), /authed an OAuth 2.0 token endpoint and an API that
  *                          wants its tokens (fake_token.c)
+ *   /query                 the query arguments, decoded
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -351,9 +352,10 @@ fail:
 	return MHD_NO;
 }
 
-/* Route /headers: the request headers as a JSON object. */
+/* Answers the request's values of one kind (headers, query arguments)
+ * as a JSON object, the last of a name winning. */
 static enum MHD_Result
-fu_route_headers(struct fake_upstream *fu, struct MHD_Connection *conn)
+fu_reply_values(struct MHD_Connection *conn, enum MHD_ValueKind kind)
 {
 	struct fu_hjson hj;
 	enum MHD_Result ret = MHD_NO;
@@ -364,8 +366,7 @@ fu_route_headers(struct fake_upstream *fu, struct MHD_Connection *conn)
 	hj.obj = json_object_new_object();
 	if (hj.obj == NULL)
 		return MHD_NO;
-	(void)MHD_get_connection_values(
-	    conn, MHD_HEADER_KIND, fu_header_json_cb, &hj);
+	(void)MHD_get_connection_values(conn, kind, fu_header_json_cb, &hj);
 	if (hj.failed)
 		goto fail;
 	body = json_object_to_json_string_length(hj.obj,
@@ -376,6 +377,20 @@ fu_route_headers(struct fake_upstream *fu, struct MHD_Connection *conn)
 fail:
 	json_object_put(hj.obj);
 	return ret;
+}
+
+/* Route /headers: the request headers as a JSON object. */
+static enum MHD_Result
+fu_route_headers(struct fake_upstream *fu, struct MHD_Connection *conn)
+{
+	return fu_reply_values(conn, MHD_HEADER_KIND);
+}
+
+/* Route /query: the query arguments, decoded, as a JSON object. */
+static enum MHD_Result
+fu_route_query(struct fake_upstream *fu, struct MHD_Connection *conn)
+{
+	return fu_reply_values(conn, MHD_GET_ARGUMENT_KIND);
 }
 
 /* Route /counters: the request counters, which it does not touch. */
@@ -409,6 +424,7 @@ static const struct fu_route fu_routes[] = {
     {"/huge", fu_route_huge},
     {"/drip", fu_route_drip},
     {"/headers", fu_route_headers},
+    {"/query", fu_route_query},
     {"/flaky", fu_route_flaky},
     {"/counters", fu_route_counters},
     {"/etag", fu_route_etag},
