@@ -560,6 +560,7 @@ config_set_value(struct config_parse *cp, const struct config_entry *e,
 	void *base =
 	    e->ce_section == CONFIG_GLOBAL ? (void *)cp->cp_cf : (void *)src;
 	void *field = (char *)base + e->ce_offset;
+	const char *why;
 
 	if (config_is_number(e))
 		return config_set_number(cp, e, field, value);
@@ -575,6 +576,12 @@ config_set_value(struct config_parse *cp, const struct config_entry *e,
 	case CONFIG_SECRET:
 		return config_set_secret(cp, field, value);
 	case CONFIG_URL:
+		if ((why = parse_check_url(value)) != NULL) {
+			config_error(cp, 0, "%s %s", e->ce_name, why);
+			return 0;
+		}
+		return config_set_string(field, value) == 0;
+	case CONFIG_SOURCE_URL:
 		return config_set_url(cp, src, value);
 	case CONFIG_TIMEZONE:
 		return config_set_timezone(cp, src, value);

@@ -120,7 +120,7 @@ const struct config_entry config_table[] = {
         .ce_type = CONFIG_ORIGINS},
 
     /* [source NAME]: where and what. */
-    {.ce_name = "url", SRC(src_url), .ce_type = CONFIG_URL},
+    {.ce_name = "url", SRC(src_url), .ce_type = CONFIG_SOURCE_URL},
     {.ce_name = "token_file", SRC(src_token), .ce_type = CONFIG_SECRET},
     {.ce_name = "ca_file", SRC(src_ca_file), .ce_type = CONFIG_FILE},
     {.ce_name = "header",

@@ -29,6 +29,7 @@ enum config_type {
 	CONFIG_LISTEN, /* cf_listen_host and cf_listen_port */
 	CONFIG_SECRET, /* char *: the secret in the file the value names */
 	CONFIG_URL, /* char *: an http or https URL */
+	CONFIG_SOURCE_URL, /* src_url and src_url_tpl: a URL with templates */
 	CONFIG_FILE, /* char *: a file that must be readable */
 	CONFIG_ORIGINS, /* cf_allow_origins: a comma-separated list */
 	CONFIG_HEADER, /* src_headers: a "Name: value" line added */
