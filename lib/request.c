@@ -2,9 +2,10 @@
  * Builds the request of a poll.  The header list is made once per
  * change (config or validators) and lent to curl for every poll; the
  * easy handle is reset and set up in full for each poll because the
- * pool lends it to any source.  Credentials never sit in the URL curl
- * holds, and a bearer token goes through curl's own auth so it is never
- * sent on to another host.
+ * pool lends it to any source, so a POST's method and body never reach
+ * the next GET.  Credentials never sit in the URL curl holds, and a
+ * bearer token or Basic credentials go through curl's own auth so they
+ * are never sent on to another host.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +19,47 @@ struct request {
 	struct curl_slist *r_headers;
 };
 
-/* Builds the request headers: the config's, then our validators. */
+/* Appends line to *list; 0 or -1. */
+static int
+request_append(struct curl_slist **list, const char *line)
+{
+	struct curl_slist *l;
+
+	if ((l = curl_slist_append(*list, line)) == NULL)
+		return -1;
+	*list = l;
+	return 0;
+}
+
+/* Appends the header of src's method: a POST's Content-Type (none
+ * without a body, where curl would send its form type); 0 or -1. */
+static int
+request_append_post(struct curl_slist **list, const struct config_source *src)
+{
+	char *line;
+	int rc;
+
+	if (src->src_method != CONFIG_METHOD_POST)
+		return 0;
+	if (src->src_content_type == NULL)
+		rc = request_append(list, "Content-Type:");
+	else {
+		if (asprintf(
+		        &line, "Content-Type: %s", src->src_content_type) == -1)
+			return -1;
+		rc = request_append(list, line);
+		free(line);
+	}
+	return rc;
+}
+
+/* Builds the request headers: the config's, a POST's, our validators. */
 struct request *
 request_new(const struct config_source *src, const char *etag,
     const char *last_modified)
 {
 	struct request *r;
-	struct curl_slist *list = NULL, *l;
+	struct curl_slist *list = NULL;
 	int has_accept = 0;
 	char line[1024];
 	size_t i;
@@ -34,28 +69,28 @@ request_new(const struct config_source *src, const char *etag,
 	for (i = 0; i < src->src_nheaders; i++) {
 		if (strncasecmp(src->src_headers[i], "Accept:", 7) == 0)
 			has_accept = 1;
-		if ((l = curl_slist_append(list, src->src_headers[i])) == NULL)
+		if (request_append(&list, src->src_headers[i]) == -1)
 			goto fail;
-		list = l;
 	}
-	if (!has_accept) {
-		if ((l = curl_slist_append(list, "Accept: application/json")) ==
-		    NULL)
-			goto fail;
-		list = l;
-	}
+	if (!has_accept &&
+	    request_append(&list, "Accept: application/json") == -1)
+		goto fail;
+	if (request_append_post(&list, src) == -1)
+		goto fail;
+	/* A POST with If-None-Match is answered 412, not 304 (RFC 9110
+	 * 13.1.2): validators go with a GET only. */
+	if (src->src_method != CONFIG_METHOD_GET)
+		etag = last_modified = NULL;
 	if (etag != NULL) {
 		snprintf(line, sizeof line, "If-None-Match: %s", etag);
-		if ((l = curl_slist_append(list, line)) == NULL)
+		if (request_append(&list, line) == -1)
 			goto fail;
-		list = l;
 	}
 	if (last_modified != NULL) {
 		snprintf(
 		    line, sizeof line, "If-Modified-Since: %s", last_modified);
-		if ((l = curl_slist_append(list, line)) == NULL)
+		if (request_append(&list, line) == -1)
 			goto fail;
-		list = l;
 	}
 	r->r_headers = list;
 	return r;
@@ -159,6 +194,21 @@ request_setup(const struct request *r, CURL *e, const struct config_source *src,
 		/* curl's own bearer auth: never sent to another host. */
 		SET(CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
 		SET(CURLOPT_XOAUTH2_BEARER, src->src_token);
+	}
+	if (src->src_basic_user != NULL) {
+		/* curl's own Basic auth: never sent to another host either. */
+		SET(CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		SET(CURLOPT_USERNAME, src->src_basic_user);
+		SET(CURLOPT_PASSWORD, src->src_basic_password);
+	}
+	if (src->src_method == CONFIG_METHOD_POST) {
+		/* The body is the config's, alive as long as src: curl
+		 * borrows it.  A 301, 302 or 303 turns the POST into a GET,
+		 * as browsers do; 307 and 308 keep it. */
+		SET(CURLOPT_POST, 1L);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)src->src_body_len);
+		SET(CURLOPT_POSTFIELDS,
+		    src->src_body != NULL ? src->src_body : "");
 	}
 #undef SET
 	if (rc != CURLE_OK) {

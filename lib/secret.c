@@ -52,25 +52,27 @@ secret_check_mode(const struct secret_spec *ss, FILE *f, const char *path)
 	if (fstat(fileno(f), &st) == -1 || (st.st_mode & S_IROTH) == 0)
 		return;
 	if (ss->ss_readable_cb != NULL)
-		ss->ss_readable_cb(path, ss->ss_arg);
+		ss->ss_readable_cb(ss->ss_what, path, ss->ss_arg);
 }
 
-/* Reads the one-line secret in file name; NULL with err set (or empty
- * if out of memory). */
-char *
-secret_read(
-    const char *name, const struct secret_spec *ss, char *err, size_t errlen)
+/* Reads the one-line secret in file name, and sets *pathp to the path
+ * it was found at (the caller frees it, also on error, when not NULL);
+ * NULL with err set (or empty if out of memory). */
+static char *
+secret_load(const char *name, const struct secret_spec *ss, char **pathp,
+    char *err, size_t errlen)
 {
-	char buf[SECRET_MAX + 2], *path = NULL, *start, *end, *tok = NULL;
+	char buf[SECRET_MAX + 2], *path, *start, *end, *tok = NULL;
 	FILE *f = NULL;
 	size_t n;
 
 	err[0] = '\0';
+	*pathp = NULL;
 	if (*name == '\0') {
 		snprintf(err, errlen, "%s name is empty", ss->ss_what);
 		return NULL;
 	}
-	if ((path = secret_path(name, ss->ss_dir)) == NULL)
+	if ((path = *pathp = secret_path(name, ss->ss_dir)) == NULL)
 		goto fail;
 	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "cannot read %s %s: %s", ss->ss_what,
@@ -106,8 +108,63 @@ fail:
 	explicit_bzero(buf, sizeof buf);
 	if (f != NULL)
 		fclose(f);
+	return tok;
+}
+
+/* Reads the one-line secret in file name; NULL with err set (or empty
+ * if out of memory). */
+char *
+secret_read(
+    const char *name, const struct secret_spec *ss, char *err, size_t errlen)
+{
+	char *path, *tok;
+
+	tok = secret_load(name, ss, &path, err, errlen);
 	free(path);
 	return tok;
+}
+
+/* Reads the line "user:password" in file name into *user and *password,
+ * both secrets (the password may be empty: "key:"); 0, or -1 with err
+ * set (or empty if out of memory). */
+int
+secret_read_basic(const char *name, const struct secret_spec *ss, char **user,
+    char **password, char *err, size_t errlen)
+{
+	char *path, *line, *colon = NULL;
+	int rc = -1;
+
+	*user = *password = NULL;
+	if ((line = secret_load(name, ss, &path, err, errlen)) == NULL)
+		goto fail;
+	/* RFC 7617: the user ends at the first colon. */
+	if ((colon = strchr(line, ':')) == NULL) {
+		snprintf(err, errlen,
+		    "%s %s must hold user:password (key: for an empty "
+		    "password)",
+		    ss->ss_what, path);
+		goto fail;
+	}
+	if (colon == line) {
+		snprintf(
+		    err, errlen, "%s %s has an empty user", ss->ss_what, path);
+		goto fail;
+	}
+	*colon = '\0';
+	if ((*user = strdup(line)) == NULL ||
+	    (*password = strdup(colon + 1)) == NULL) {
+		secret_free(*user);
+		*user = NULL;
+		goto fail;
+	}
+	rc = 0;
+fail:
+	/* Whole again, so that secret_free wipes the password too. */
+	if (colon != NULL)
+		*colon = ':';
+	secret_free(line);
+	free(path);
+	return rc;
 }
 
 /* Wipes and frees secret; NULL is allowed. */

@@ -9,8 +9,8 @@
  *
  * This file is the server (start, stop, dispatch, the request record and
  * the counters, /headers and /counters); each family of routes has a
- * file of its own: fake_series.c, fake_bodies.c, fake_http.c and
- * fake_transfer.c.
+ * file of its own: fake_series.c, fake_bodies.c, fake_http.c,
+ * fake_transfer.c and fake_echo.c.
  *
  * Routes (GET and HEAD):
  *   /stats?name=X          growing counter, shared or per name
@@ -32,6 +32,11 @@
  *                          gzip-encoded JSON, small or N bytes inflated
  *   /reset?after=N         N bytes of a promised 10000, then a reset
  *   /headers /counters     the request headers, the request counters
+ *
+ * Upload routes (any method; the request body is read, up to FU_BODY_MAX):
+ *   /echo?etag=X           the request described: method, content type,
+ *                          body, Authorization scheme, Basic user and
+ *                          password, Expect and If-None-Match; ETag "X"
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -64,6 +69,9 @@
 struct fu_request {
 	bool counted;
 	char *rewrite; /* this request's copy of the rewrite */
+	char *body; /* the request body so far, NUL-terminated, or NULL */
+	size_t body_len;
+	bool body_too_large;
 };
 
 /* Headers being copied from a request. */
@@ -83,6 +91,12 @@ struct fu_hjson {
 struct fu_route {
 	const char *path;
 	fu_route_fn *fn;
+};
+
+/* An upload route: exact path and a handler that sees method and body. */
+struct fu_upload_route {
+	const char *path;
+	fu_upload_fn *fn;
 };
 
 /* Frees a list of N copied headers. */
@@ -414,6 +428,43 @@ static const struct fu_route fu_routes[] = {
     {"/flap", fu_route_flap},
 };
 
+/* The upload routes: any method, the request body read. */
+static const struct fu_upload_route fu_upload_routes[] = {
+    {"/echo", fu_route_echo},
+};
+
+/* Returns the upload route for URL, or NULL. */
+static const struct fu_upload_route *
+fu_find_upload_route(const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fu_upload_routes) / sizeof(fu_upload_routes[0]);
+	     i++)
+		if (strcmp(url, fu_upload_routes[i].path) == 0)
+			return &fu_upload_routes[i];
+	return NULL;
+}
+
+/* Keeps N more bytes of REQ's body, up to FU_BODY_MAX; -1 on failure. */
+static int
+fu_keep_body(struct fu_request *req, const char *data, size_t n)
+{
+	char *grown;
+
+	if (req->body_too_large || req->body_len + n > FU_BODY_MAX) {
+		req->body_too_large = true;
+		return 0;
+	}
+	if ((grown = realloc(req->body, req->body_len + n + 1)) == NULL)
+		return -1;
+	memcpy(grown + req->body_len, data, n);
+	req->body_len += n;
+	grown[req->body_len] = '\0';
+	req->body = grown;
+	return 0;
+}
+
 /* Answers a complete GET or HEAD request for URL. */
 static enum MHD_Result
 fu_dispatch(
@@ -562,6 +613,8 @@ fu_access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct fake_upstream *fu = cls;
 	struct fu_request *req = *req_cls;
+	const struct fu_upload_route *br;
+	struct fu_upload body;
 	uint64_t delay;
 
 	if (req == NULL) {
@@ -577,6 +630,8 @@ fu_access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
+		if (fu_keep_body(req, upload_data, *upload_data_size) != 0)
+			return MHD_NO;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -587,6 +642,13 @@ fu_access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		return fu_error(conn, MHD_HTTP_BAD_REQUEST, "bad delay_ms");
 	if (fu_sleep(fu, fu_conn_fd(conn), delay) != 0)
 		return MHD_NO;
+	if ((br = fu_find_upload_route(url)) != NULL) {
+		body.method = method;
+		body.data = req->body != NULL ? req->body : "";
+		body.len = req->body_len;
+		body.too_large = req->body_too_large;
+		return br->fn(fu, conn, &body);
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return fu_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, FU_JSON,
@@ -612,6 +674,7 @@ fu_completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
 		pthread_mutex_unlock(&fu->lock);
 	}
 	free(req->rewrite);
+	free(req->body);
 	free(req);
 	*req_cls = NULL;
 }
