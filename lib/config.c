@@ -25,6 +25,7 @@
 #include "auth.h"
 #include "auth_google.h"
 #include "config.h"
+#include "config_request.h"
 #include "config_table.h"
 #include "log.h"
 #include "parse.h"
@@ -67,8 +68,9 @@ struct config_parse {
 	size_t cp_sources_cap; /* room in cf_sources */
 	int cp_err_line; /* 0 while no error */
 	char cp_err[CONFIG_ERR_LEN];
-	int cp_open_token_line; /* first token file others can read, or 0 */
+	int cp_open_token_line; /* first secret file others can read, or 0 */
 	char cp_open_token[256];
+	const char *cp_open_what; /* what that file is: "token file" */
 };
 
 /* Records the first error, at line (0 = the line being parsed). */
@@ -106,17 +108,19 @@ config_redact_url(const char *url)
 	return copy;
 }
 
-/* Notes a token file that users other than its owner and group can read;
- * judged after the whole file, when strict_permissions is known. */
+/* Notes a secret file (what: "token file") that users other than its
+ * owner and group can read; judged after the whole file, when
+ * strict_permissions is known. */
 static void
-config_token_readable_cb(const char *path, void *arg)
+config_token_readable_cb(const char *what, const char *path, void *arg)
 {
 	struct config_parse *cp = arg;
 
-	log_warnx("%s:%d: token file %s is readable by everyone; chmod o-r it",
-	    cp->cp_name, cp->cp_line, path);
+	log_warnx("%s:%d: %s %s is readable by everyone; chmod o-r it",
+	    cp->cp_name, cp->cp_line, what, path);
 	if (cp->cp_open_token_line == 0) {
 		cp->cp_open_token_line = cp->cp_line;
+		cp->cp_open_what = what;
 		snprintf(
 		    cp->cp_open_token, sizeof cp->cp_open_token, "%s", path);
 	}
@@ -167,6 +171,27 @@ config_set_google_key(
 		return 0;
 	}
 	return 1;
+}
+
+/* Sets a request key (method, body, Basic auth, a named secret) of src
+ * or of [gatherd] with config_request.c; 1 or 0 as inih wants. */
+static int
+config_set_request(struct config_parse *cp, const struct config_entry *e,
+    struct config_source *src, const char *arg, const char *value)
+{
+	struct config_request_in in = {.ri_cf = cp->cp_cf,
+	    .ri_src = src,
+	    .ri_dir = cp->cp_dir,
+	    .ri_readable_cb = config_token_readable_cb,
+	    .ri_arg = cp,
+	    .ri_arg_key = arg};
+	char err[CONFIG_ERR_LEN];
+
+	if (config_request_set(&in, e, value, err, sizeof err) == 0)
+		return 1;
+	if (err[0] != '\0')
+		config_error(cp, 0, "%s", err);
+	return 0;
 }
 
 /* Replaces *dst with a copy of value; 0 or -1. */
@@ -602,6 +627,13 @@ config_set_value(struct config_parse *cp, const struct config_entry *e,
 		return config_set_auth(cp, e, field, value);
 	case CONFIG_GOOGLE_KEY:
 		return config_set_google_key(cp, field, value);
+	case CONFIG_METHOD:
+	case CONFIG_BODY:
+	case CONFIG_BODY_FILE:
+	case CONFIG_MEDIA_TYPE:
+	case CONFIG_BASIC_AUTH:
+	case CONFIG_NAMED_SECRET:
+		return config_set_request(cp, e, src, arg, value);
 	default:
 		return 0;
 	}
@@ -955,6 +987,7 @@ config_check_sources(struct config_parse *cp)
 {
 	struct config *cf = cp->cp_cf;
 	struct config_source *src;
+	char err[CONFIG_ERR_LEN];
 	size_t i;
 
 	for (i = 0; i < cf->cf_nsources; i++) {
@@ -979,6 +1012,16 @@ config_check_sources(struct config_parse *cp)
 			    "source %s: retry_max "
 			    "is below retry_base",
 			    src->src_name);
+			return -1;
+		}
+		if (config_request_finish(
+		        src, &cf->cf_defaults, err, sizeof err) == -1) {
+			if (err[0] != '\0')
+				config_error(cp, src->src_line, "source %s: %s",
+				    src->src_name, err);
+			else
+				config_error(
+				    cp, src->src_line, "out of memory");
 			return -1;
 		}
 	}
@@ -1057,9 +1100,9 @@ config_parse(struct config_parse *cp, char *err, size_t errlen)
 	if (cp->cp_err_line == 0 && cf->cf_strict_permissions &&
 	    cp->cp_open_token_line != 0)
 		config_error(cp, cp->cp_open_token_line,
-		    "token file %s is readable by everyone "
+		    "%s %s is readable by everyone "
 		    "(strict_permissions = yes)",
-		    cp->cp_open_token);
+		    cp->cp_open_what, cp->cp_open_token);
 	if (cp->cp_err_line != 0)
 		goto fail;
 	free(cp->cp_dir);
@@ -1137,6 +1180,7 @@ config_free_source(struct config_source *src)
 		free(src->src_stats[i].cs_pointer);
 	}
 	free(src->src_stats);
+	config_request_free(src);
 }
 
 /* Frees cf; NULL is allowed. */
@@ -1150,8 +1194,9 @@ config_free(struct config *cf)
 	for (i = 0; i < cf->cf_nsources; i++)
 		config_free_source(&cf->cf_sources[i]);
 	free(cf->cf_sources);
-	/* [gatherd]'s defaults: the auth keys are its only pointers. */
+	/* [gatherd]'s defaults: the auth keys and Basic auth to wipe. */
 	config_free_source(&cf->cf_defaults);
+	config_request_free_secrets(cf);
 	free(cf->cf_path);
 	free(cf->cf_listen_host);
 	free(cf->cf_user_agent);
@@ -1162,6 +1207,19 @@ config_free(struct config *cf)
 	free(cf->cf_allow_origins);
 	secret_free(cf->cf_api_token);
 	free(cf);
+}
+
+/* Returns the value of the secret called name (borrowed), or NULL. */
+const char *
+config_secret(const struct config *cf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cf->cf_nsecrets; i++) {
+		if (strcmp(cf->cf_secrets[i].sec_name, name) == 0)
+			return cf->cf_secrets[i].sec_value;
+	}
+	return NULL;
 }
 
 /* Returns the source called name, or NULL. */

@@ -27,6 +27,27 @@ struct config_stat {
 	char *cs_pointer;
 };
 
+/* The HTTP method of a source's request. */
+enum config_method {
+	CONFIG_METHOD_GET, /* the default */
+	CONFIG_METHOD_POST,
+};
+
+/* What a source's request body is, from its content type, so that a
+ * value put into it can be encoded for it. */
+enum config_body_kind {
+	CONFIG_BODY_NONE, /* no body */
+	CONFIG_BODY_JSON, /* application/json or any type ending in +json */
+	CONFIG_BODY_FORM, /* application/x-www-form-urlencoded */
+	CONFIG_BODY_OTHER, /* anything else, sent as it is */
+};
+
+/* One [gatherd] "secret NAME = FILE": a secret a template may name. */
+struct config_secret {
+	char *sec_name;
+	char *sec_value; /* never logged, never shown */
+};
+
 /* One [source NAME] section; [gatherd] keeps defaults in the same shape. */
 struct config_source {
 	char *src_name;
@@ -61,6 +82,14 @@ struct config_source {
 	struct tpl **src_header_tpls;
 	char *src_timezone; /* IANA name of the templates' zone, or NULL */
 	struct tz *src_tz; /* src_timezone opened, or NULL for UTC */
+	/* The request's method, body and Basic auth (config_request.c). */
+	enum config_method src_method;
+	char *src_body; /* body's or body_file's text as given, or NULL */
+	size_t src_body_len;
+	char *src_content_type; /* set exactly when src_body is */
+	enum config_body_kind src_body_kind;
+	char *src_basic_user; /* secret from basic_auth_file, or NULL */
+	char *src_basic_password; /* secret, "" for "key:" */
 	struct config_stat *src_stats;
 	size_t src_nstats;
 	int src_line; /* line of the section header */
@@ -89,6 +118,8 @@ struct config {
 	size_t cf_nallow_origins;
 	struct config_source cf_defaults; /* tunables set in [gatherd] */
 	char *cf_api_token; /* secret from api_token_file, or NULL */
+	struct config_secret *cf_secrets; /* "secret NAME = FILE" */
+	size_t cf_nsecrets;
 	enum log_level cf_log_level; /* -v and -q override it */
 	struct config_source *cf_sources;
 	size_t cf_nsources;
@@ -104,6 +135,8 @@ void config_free(struct config *cf);
 /* Returns the source called name, or NULL. */
 const struct config_source *
 config_find_source(const struct config *cf, const char *name);
+/* Returns the value of the secret called name (borrowed), or NULL. */
+const char *config_secret(const struct config *cf, const char *name);
 /* Returns a copy of url without user and password; NULL if out of memory. */
 char *config_redact_url(const char *url);
 

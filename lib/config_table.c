@@ -28,6 +28,10 @@
 	.ce_section = CONFIG_SOURCE,                                           \
 	.ce_offset = offsetof(struct config_source, field)
 
+/* The offset of a list in struct config. */
+#define CF_LIST(field)                                                         \
+	.ce_section = CONFIG_GLOBAL, .ce_offset = offsetof(struct config, field)
+
 #define WEEK PARSE_MAX_DURATION_MS
 #define LIMIT 100000
 
@@ -164,6 +168,28 @@ const struct config_entry config_table[] = {
         SRC(src_client_secret),
         .ce_type = CONFIG_SECRET,
         .ce_flags = CONFIG_DEFAULTS},
+
+    /* [source NAME]: the request's method, body and Basic auth, whose
+     * file [gatherd] may give every source; [gatherd]: the secrets that
+     * templates name.  config_request.c reads them all. */
+    {.ce_name = "method",
+        SRC(src_method),
+        .ce_type = CONFIG_METHOD,
+        .ce_hint = "GET or POST"},
+    {.ce_name = "body", SRC(src_body), .ce_type = CONFIG_BODY},
+    {.ce_name = "body_file", SRC(src_body), .ce_type = CONFIG_BODY_FILE},
+    {.ce_name = "content_type",
+        SRC(src_content_type),
+        .ce_type = CONFIG_MEDIA_TYPE,
+        .ce_hint = "application/json or application/x-www-form-urlencoded"},
+    {.ce_name = "basic_auth_file",
+        SRC(src_basic_user),
+        .ce_type = CONFIG_BASIC_AUTH,
+        .ce_flags = CONFIG_DEFAULTS},
+    {.ce_name = "secret",
+        CF_LIST(cf_secrets),
+        .ce_type = CONFIG_NAMED_SECRET,
+        .ce_flags = CONFIG_REPEAT | CONFIG_PREFIX},
 
     /* [source NAME]: tunables, most of them defaults in [gatherd] too. */
     {.ce_name = "interval",

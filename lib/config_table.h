@@ -37,6 +37,13 @@ enum config_type {
 	CONFIG_AUTH, /* int: enum auth_grant */
 	CONFIG_GOOGLE_KEY, /* src_google_key: a service-account key file */
 	CONFIG_TIMEZONE, /* src_timezone and src_tz: an IANA zone name */
+	/* The request's keys, read by config_request.c. */
+	CONFIG_METHOD, /* src_method: GET or POST */
+	CONFIG_BODY, /* src_body: the text given */
+	CONFIG_BODY_FILE, /* src_body: the text of a file */
+	CONFIG_MEDIA_TYPE, /* src_content_type: "type/subtype; a=b" */
+	CONFIG_BASIC_AUTH, /* src_basic_user and _password, from a file */
+	CONFIG_NAMED_SECRET, /* cf_secrets: "secret NAME = FILE" */
 };
 
 /* A key may be given more than once (headers, stats). */

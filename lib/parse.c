@@ -1,7 +1,8 @@
 /*
  * The value parsers of the config file, moved out of config.c so that
  * other readers of the same syntax share them.  Numbers are decimal
- * without sign or spaces; durations stop at a week, sizes at SIZE_MAX.
+ * without sign or spaces; durations ("1m30s", "1.5s") are whole
+ * milliseconds and stop at a week, sizes at SIZE_MAX.
  * Nothing here allocates except parse_listen's host, or logs.
  */
 #include <ctype.h>
@@ -13,6 +14,10 @@
 #include <curl/curl.h>
 
 #include "parse.h"
+
+/* Fraction digits past this many must be zeros: 1 ns is far below the
+ * millisecond a duration comes to. */
+#define PARSE_FRACTION_SCALE 1000000000ULL
 
 /* Returns 1 if name is 1 to 64 of [A-Za-z0-9_.-], else 0. */
 int
@@ -43,28 +48,115 @@ parse_number(const char *text, unsigned long long *v)
 	return end;
 }
 
-/* Parses "250ms", "30s", "5m", "1h" or bare seconds into *ms; 0 or -1. */
+/* The units of a duration, longest first: a compound names each at
+ * most once and in this order ("1h30m", never "30m1h"). */
+enum parse_unit_index { PARSE_H, PARSE_M, PARSE_S, PARSE_MS };
+
+/* Each unit's name and length in ms, by parse_unit_index. */
+static const struct parse_unit {
+	const char *pu_name;
+	uint64_t pu_ms;
+} parse_units[] = {
+    [PARSE_H] = {"h", 3600 * 1000},
+    [PARSE_M] = {"m", 60 * 1000},
+    [PARSE_S] = {"s", 1000},
+    [PARSE_MS] = {"ms", 1},
+};
+
+/* Returns the index in parse_units of the unit text starts with, its
+ * length in *len; -1 if there is none. */
+static int
+parse_unit(const char *text, size_t *len)
+{
+	int i, found = -1;
+	size_t n;
+
+	/* The longest name wins: "ms" is not "m" then "s". */
+	for (i = 0; i < (int)(sizeof parse_units / sizeof parse_units[0]);
+	     i++) {
+		n = strlen(parse_units[i].pu_name);
+		if (strncmp(text, parse_units[i].pu_name, n) == 0 &&
+		    (found == -1 || n > *len)) {
+			found = i;
+			*len = n;
+		}
+	}
+	return found;
+}
+
+/*
+ * Parses a decimal "12" or "1.25" at the start of text: the whole part
+ * into *whole, the fraction as *frac / *scale (at most 9 significant
+ * digits).  Returns the end, or NULL.
+ */
+static const char *
+parse_decimal(const char *text, unsigned long long *whole,
+    unsigned long long *frac, unsigned long long *scale)
+{
+	const char *p;
+
+	if ((p = parse_number(text, whole)) == NULL)
+		return NULL;
+	*frac = 0;
+	*scale = 1;
+	if (*p != '.')
+		return p;
+	if (!isdigit((unsigned char)*++p))
+		return NULL;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (*scale < PARSE_FRACTION_SCALE) {
+			*frac = *frac * 10 + (unsigned long long)(*p - '0');
+			*scale *= 10;
+		} else if (*p != '0') {
+			return NULL;
+		}
+	}
+	return p;
+}
+
+/* Returns whole + frac / scale units of mult ms in *ms if that is a
+ * whole number of ms within a week; 0 or -1. */
+static int
+parse_duration_part(unsigned long long whole, unsigned long long frac,
+    unsigned long long scale, uint64_t mult, uint64_t *ms)
+{
+	/* frac < 10^9 and mult <= 3.6 * 10^6: no overflow. */
+	if (whole > PARSE_MAX_DURATION_MS / mult || (frac * mult) % scale != 0)
+		return -1;
+	*ms = whole * mult + frac * mult / scale;
+	return *ms > PARSE_MAX_DURATION_MS ? -1 : 0;
+}
+
+/* Parses "250ms", "1.5s", "1m30s", "1h" or bare seconds into *ms. */
 int
 parse_duration_ms(const char *text, uint64_t *ms)
 {
-	unsigned long long v, mult;
-	const char *unit;
+	unsigned long long whole, frac, scale;
+	const char *p = text;
+	uint64_t total = 0, part;
+	size_t len = 0;
+	int unit, next = 0;
 
-	if ((unit = parse_number(text, &v)) == NULL)
-		return -1;
-	if (strcmp(unit, "ms") == 0)
-		mult = 1;
-	else if (*unit == '\0' || strcmp(unit, "s") == 0)
-		mult = 1000;
-	else if (strcmp(unit, "m") == 0)
-		mult = 60 * 1000;
-	else if (strcmp(unit, "h") == 0)
-		mult = 3600 * 1000;
-	else
-		return -1;
-	if (v > PARSE_MAX_DURATION_MS / mult)
-		return -1;
-	*ms = v * mult;
+	do {
+		if ((p = parse_decimal(p, &whole, &frac, &scale)) == NULL)
+			return -1;
+		/* A bare number alone is seconds, as before units. */
+		if (*p == '\0' && next == 0) {
+			unit = PARSE_S;
+			len = 0;
+		} else if ((unit = parse_unit(p, &len)) < next) {
+			return -1;
+		}
+		if (parse_duration_part(whole, frac, scale,
+		        parse_units[unit].pu_ms, &part) == -1)
+			return -1;
+		total += part;
+		if (total > PARSE_MAX_DURATION_MS)
+			return -1;
+		next = unit + 1;
+		p += len;
+	} while (*p != '\0');
+	*ms = total;
 	return 0;
 }
 
@@ -197,6 +289,64 @@ parse_valid_header(const char *line)
 			return 0;
 	}
 	return p != line;
+}
+
+/* Returns 1 if c may be in an HTTP token (RFC 9110 tchar). */
+static int
+parse_tchar(int c)
+{
+	return c != '\0' &&
+	    (isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Returns the end of the HTTP token at the start of p, or NULL. */
+static const char *
+parse_token(const char *p)
+{
+	const char *start = p;
+
+	while (parse_tchar(*p))
+		p++;
+	return p == start ? NULL : p;
+}
+
+/* Returns the end of the quoted-string at the start of p, or NULL. */
+static const char *
+parse_quoted(const char *p)
+{
+	for (p++; *p != '"'; p++) {
+		if (*p == '\\')
+			p++;
+		if (*p == '\0' || *p == 0x7f ||
+		    ((unsigned char)*p < 0x20 && *p != '\t'))
+			return NULL;
+	}
+	return p + 1;
+}
+
+/* Returns 1 if text is a media type: type/subtype, then optional
+ * "; name=value" parameters (RFC 9110 8.3.1), else 0. */
+int
+parse_valid_media_type(const char *text)
+{
+	const char *p;
+
+	if ((p = parse_token(text)) == NULL || *p++ != '/' ||
+	    (p = parse_token(p)) == NULL)
+		return 0;
+	for (;;) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			return 1;
+		if (*p++ != ';')
+			return 0;
+		p += strspn(p, " \t");
+		if ((p = parse_token(p)) == NULL || *p++ != '=')
+			return 0;
+		p = *p == '"' ? parse_quoted(p) : parse_token(p);
+		if (p == NULL)
+			return 0;
+	}
 }
 
 /* Checks that url parses and is http or https; NULL or a reason. */

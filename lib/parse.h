@@ -1,9 +1,10 @@
 /*
  * Parsers for the values a config file holds: durations, sizes, bounded
- * numbers, yes/no, listen addresses, names, origins, header lines and
- * URLs.  Pure functions of their text, with no config structs, so that
- * templates and range queries can read the same syntax; each returns 0
- * or -1 (or 1/0 for the validity tests) and leaves messages to the caller.
+ * numbers, yes/no, listen addresses, names, origins, header lines, media
+ * types and URLs.  Pure functions of their text, with no config structs,
+ * so that templates and range queries can read the same syntax; each
+ * returns 0 or -1 (or 1/0 for the validity tests) and leaves messages to
+ * the caller.
  */
 #ifndef GATHERD_PARSE_H
 #define GATHERD_PARSE_H
@@ -16,7 +17,12 @@
 
 /* Returns 1 if name is 1 to 64 of [A-Za-z0-9_.-], else 0. */
 int parse_valid_name(const char *name);
-/* Parses "250ms", "30s", "5m", "1h" or bare seconds into *ms; 0 or -1. */
+/*
+ * Parses a duration into *ms: "250ms", "30s", "5m", "1h", fractions
+ * ("1.5s", "0.5m") and compounds with each unit once, longest first
+ * ("1m30s", "1h30m"), or a bare number of seconds ("45", "1.5").  It
+ * must come to whole milliseconds within a week; 0 or -1.
+ */
 int parse_duration_ms(const char *text, uint64_t *ms);
 /* Parses "8M", "512k" or bare bytes into *bytes; 0 or -1. */
 int parse_size(const char *text, size_t *bytes);
@@ -30,6 +36,9 @@ int parse_listen(const char *text, char **host, uint16_t *port);
 int parse_valid_origin(const char *text);
 /* Returns 1 if line looks like "Name: value" with a valid name. */
 int parse_valid_header(const char *line);
+/* Returns 1 if text is a media type: type/subtype, then optional
+ * "; name=value" parameters (RFC 9110 8.3.1), else 0. */
+int parse_valid_media_type(const char *text);
 /* Checks that url parses and is http or https; NULL or a reason. */
 const char *parse_check_url(const char *url);
 

@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "config_request.h"
 #include "render.h"
 #include "timeutil.h"
 
@@ -235,6 +236,10 @@ render_entry_source(const struct cache_entry *e, int64_t now)
 		return NULL;
 	render_add(o, "name", json_object_new_string(src->src_name));
 	render_add(o, "url", json_object_new_string(e->ce_url_shown));
+	/* The method, never the body: it may carry a secret. */
+	render_add(o, "method",
+	    json_object_new_string(
+	        config_request_method_name(src->src_method)));
 	render_add(o, "interval_seconds",
 	    render_seconds((int64_t)src->src_interval_ms));
 	render_add(

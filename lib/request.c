@@ -4,9 +4,10 @@
  * a header is a template: then it is made again at each poll, as is a
  * templated URL, from the templates config compiled.  The easy handle
  * is reset and set up in full for each poll because the pool lends it
- * to any source.  Credentials never sit in the URL curl holds, and a
- * bearer token goes through curl's own auth so it is never sent on to
- * another host.
+ * to any source, so a POST's method and body never reach the next GET.
+ * Credentials never sit in the URL curl holds, and a bearer token or
+ * Basic credentials go through curl's own auth so they are never sent
+ * on to another host.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,28 @@ request_append(struct curl_slist **list, const char *line)
 	return 0;
 }
 
+/* Appends the header of src's method: a POST's Content-Type (none
+ * without a body, where curl would send its form type); 0 or -1. */
+static int
+request_append_post(struct curl_slist **list, const struct config_source *src)
+{
+	char *line;
+	int rc;
+
+	if (src->src_method != CONFIG_METHOD_POST)
+		return 0;
+	if (src->src_content_type == NULL)
+		rc = request_append(list, "Content-Type:");
+	else {
+		if (asprintf(
+		        &line, "Content-Type: %s", src->src_content_type) == -1)
+			return -1;
+		rc = request_append(list, line);
+		free(line);
+	}
+	return rc;
+}
+
 /* Builds r's header list for a poll at now_ms: the config's, templates
  * expanded, then our validators; 0 or -1 (logged). */
 static int
@@ -83,12 +106,17 @@ request_headers(struct request *r, const struct config_source *src,
 	if (!has_accept &&
 	    request_append(&list, "Accept: application/json") == -1)
 		goto fail;
-	if (r->r_etag != NULL) {
+	if (request_append_post(&list, src) == -1)
+		goto fail;
+	/* A POST with If-None-Match is answered 412, not 304 (RFC 9110
+	 * 13.1.2): validators go with a GET only. */
+	if (src->src_method == CONFIG_METHOD_GET && r->r_etag != NULL) {
 		snprintf(buf, sizeof buf, "If-None-Match: %s", r->r_etag);
 		if (request_append(&list, buf) == -1)
 			goto fail;
 	}
-	if (r->r_last_modified != NULL) {
+	if (src->src_method == CONFIG_METHOD_GET &&
+	    r->r_last_modified != NULL) {
 		snprintf(buf, sizeof buf, "If-Modified-Since: %s",
 		    r->r_last_modified);
 		if (request_append(&list, buf) == -1)
@@ -101,7 +129,7 @@ fail:
 	return -1;
 }
 
-/* Builds the request headers: the config's, then our validators. */
+/* Builds the request headers: the config's, a POST's, our validators. */
 struct request *
 request_new(const struct config_source *src, const char *etag,
     const char *last_modified)
@@ -246,6 +274,21 @@ request_setup(struct request *r, CURL *e, const struct config_source *src,
 		/* curl's own bearer auth: never sent to another host. */
 		SET(CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
 		SET(CURLOPT_XOAUTH2_BEARER, src->src_token);
+	}
+	if (src->src_basic_user != NULL) {
+		/* curl's own Basic auth: never sent to another host either. */
+		SET(CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		SET(CURLOPT_USERNAME, src->src_basic_user);
+		SET(CURLOPT_PASSWORD, src->src_basic_password);
+	}
+	if (src->src_method == CONFIG_METHOD_POST) {
+		/* The body is the config's, alive as long as src: curl
+		 * borrows it.  A 301, 302 or 303 turns the POST into a GET,
+		 * as browsers do; 307 and 308 keep it. */
+		SET(CURLOPT_POST, 1L);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)src->src_body_len);
+		SET(CURLOPT_POSTFIELDS,
+		    src->src_body != NULL ? src->src_body : "");
 	}
 #undef SET
 	if (rc != CURLE_OK) {

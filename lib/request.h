@@ -1,9 +1,10 @@
 /*
  * The request of one poll: the headers a source sends (its own, an
- * Accept, the validators of a conditional GET) and the options of the
- * easy handle that carries it: URL, credentials, User-Agent, timeouts,
- * redirects and the protocols allowed, with the templates of the URL and
- * headers expanded for the poll.  Nothing here starts a transfer;
+ * Accept, a POST's Content-Type, the validators of a conditional GET)
+ * and the options of the easy handle that carries it: URL, method and
+ * body, credentials, User-Agent, timeouts, redirects and the protocols
+ * allowed, with the templates of the URL and headers expanded for the
+ * poll.  Nothing here starts a transfer;
  * that is xfer's job.
  */
 #ifndef GATHERD_REQUEST_H

@@ -52,7 +52,7 @@ secret_check_mode(const struct secret_spec *ss, FILE *f, const char *path)
 	if (fstat(fileno(f), &st) == -1 || (st.st_mode & S_IROTH) == 0)
 		return;
 	if (ss->ss_readable_cb != NULL)
-		ss->ss_readable_cb(path, ss->ss_arg);
+		ss->ss_readable_cb(ss->ss_what, path, ss->ss_arg);
 }
 
 /*
@@ -108,20 +108,20 @@ fail:
 	return text;
 }
 
-/* Reads the one-line secret in file name; NULL with err set (or empty
- * if out of memory). */
-char *
-secret_read(
-    const char *name, const struct secret_spec *ss, char *err, size_t errlen)
+/* Reads the one-line secret in file name, and sets *pathp to the path
+ * it was found at (the caller frees it, also on error); NULL with err
+ * set (or empty if out of memory). */
+static char *
+secret_line(const char *name, const struct secret_spec *ss, char **pathp,
+    char *err, size_t errlen)
 {
 	char *buf, *path, *start, *end, *tok = NULL;
 	size_t n = 0;
 
-	if ((buf = secret_load(name, ss, SECRET_MAX, &n, &path, err, errlen)) ==
-	    NULL) {
-		free(path);
+	if ((buf = secret_load(name, ss, SECRET_MAX, &n, pathp, err, errlen)) ==
+	    NULL)
 		return NULL;
-	}
+	path = *pathp;
 	for (start = buf; isspace((unsigned char)*start); start++)
 		;
 	for (end = start + strlen(start);
@@ -138,6 +138,18 @@ secret_read(
 fail:
 	explicit_bzero(buf, n);
 	free(buf);
+	return tok;
+}
+
+/* Reads the one-line secret in file name; NULL with err set (or empty
+ * if out of memory). */
+char *
+secret_read(
+    const char *name, const struct secret_spec *ss, char *err, size_t errlen)
+{
+	char *path, *tok;
+
+	tok = secret_line(name, ss, &path, err, errlen);
 	free(path);
 	return tok;
 }
@@ -153,6 +165,49 @@ secret_read_file(const char *name, const struct secret_spec *ss, size_t max,
 	text = secret_load(name, ss, max, len, &path, err, errlen);
 	free(path);
 	return text;
+}
+
+/* Reads the line "user:password" in file name into *user and *password,
+ * both secrets (the password may be empty: "key:"); 0, or -1 with err
+ * set (or empty if out of memory). */
+int
+secret_read_basic(const char *name, const struct secret_spec *ss, char **user,
+    char **password, char *err, size_t errlen)
+{
+	char *path, *line, *colon = NULL;
+	int rc = -1;
+
+	*user = *password = NULL;
+	if ((line = secret_line(name, ss, &path, err, errlen)) == NULL)
+		goto fail;
+	/* RFC 7617: the user ends at the first colon. */
+	if ((colon = strchr(line, ':')) == NULL) {
+		snprintf(err, errlen,
+		    "%s %s must hold user:password (key: for an empty "
+		    "password)",
+		    ss->ss_what, path);
+		goto fail;
+	}
+	if (colon == line) {
+		snprintf(
+		    err, errlen, "%s %s has an empty user", ss->ss_what, path);
+		goto fail;
+	}
+	*colon = '\0';
+	if ((*user = strdup(line)) == NULL ||
+	    (*password = strdup(colon + 1)) == NULL) {
+		secret_free(*user);
+		*user = NULL;
+		goto fail;
+	}
+	rc = 0;
+fail:
+	/* Whole again, so that secret_free wipes the password too. */
+	if (colon != NULL)
+		*colon = ':';
+	secret_free(line);
+	free(path);
+	return rc;
 }
 
 /* Wipes and frees secret; NULL is allowed. */

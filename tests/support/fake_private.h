@@ -1,8 +1,9 @@
 /*
  * What the fake upstream's files share: its knobs, the server struct,
  * the reply helpers of fake_upstream.c and the route handlers of each
- * family (fake_series.c, fake_bodies.c, fake_http.c, fake_transfer.c)
- * for the route table.  Private to the fake: tests use fake_upstream.h.
+ * family (fake_series.c, fake_bodies.c, fake_http.c, fake_transfer.c,
+ * fake_echo.c) for the route tables.  Private to the fake: tests use
+ * fake_upstream.h.
  */
 #ifndef FAKE_PRIVATE_H
 #define FAKE_PRIVATE_H
@@ -54,12 +55,13 @@
 #define FU_BACKLOG 1024U
 #define FU_WANT_NOFILE 16384
 
+/* Largest request body an upload route reads; past it, too_large. */
+#define FU_BODY_MAX (1024 * 1024)
+
 /* Media types used by the routes. */
 #define FU_JSON "application/json"
 #define FU_HTML "text/html; charset=utf-8"
 
-/* Largest request body kept (the forms of POST /token). */
-#define FU_MAX_BODY (64 * 1024)
 
 struct fu_token;
 
@@ -99,6 +101,14 @@ struct fake_upstream {
 	char *rewrite; /* "/path?k=v" that /stats requests get */
 	char *rewrite_name; /* only for this name=, or every one if NULL */
 	struct fu_token *token; /* POST /token and GET /authed */
+};
+
+/* A request as an upload route sees it: its method and whole body. */
+struct fu_upload {
+	const char *method;
+	const char *data; /* NUL-terminated; "" when there was none */
+	size_t len;
+	bool too_large; /* over FU_BODY_MAX: data is cut short */
 };
 
 /* One response header to add; a NULL name or value leaves it out. */
@@ -143,6 +153,10 @@ fu_error(struct MHD_Connection *conn, unsigned status, const char *msg);
 /* A route: answers a complete request on CONN. */
 typedef enum MHD_Result
 fu_route_fn(struct fake_upstream *fu, struct MHD_Connection *conn);
+
+/* An upload route: answers a complete request of any method, body read. */
+typedef enum MHD_Result fu_upload_fn(struct fake_upstream *fu,
+    struct MHD_Connection *conn, const struct fu_upload *body);
 
 /* fake_series.c: counted series. */
 /* Route /stats: a growing counter, shared or per name=X. */
@@ -193,5 +207,8 @@ fu_route_token(struct fake_upstream *fu, struct MHD_Connection *conn,
 /* Route GET /authed: stats for a bearer /token issued, else 401. */
 enum MHD_Result
 fu_route_authed(struct fake_upstream *fu, struct MHD_Connection *conn);
+/* fake_echo.c: what the client sent (an upload route: any method). */
+/* Route /echo: the request's method, body and credentials as JSON. */
+fu_upload_fn fu_route_echo;
 
 #endif /* FAKE_PRIVATE_H */

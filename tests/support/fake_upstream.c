@@ -9,8 +9,8 @@
  *
  * This file is the server (start, stop, dispatch, the request record and
  * the counters, /headers, /query and /counters); each family of routes
- * has a file of its own: fake_series.c, fake_bodies.c, fake_http.c and
- * fake_transfer.c.
+ * has a file of its own: fake_series.c, fake_bodies.c, fake_http.c,
+ * fake_transfer.c, fake_echo.c and fake_token.c.
  *
  * Routes (GET and HEAD):
  *   /stats?name=X          growing counter, shared or per name
@@ -35,6 +35,11 @@
  *   /token (POST), /authed an OAuth 2.0 token endpoint and an API that
  *                          wants its tokens (fake_token.c)
  *   /query                 the query arguments, decoded
+ *
+ * Upload routes (any method; the request body is read, up to FU_BODY_MAX):
+ *   /echo?etag=X           the request described: method, content type,
+ *                          body, Authorization scheme, Basic user and
+ *                          password, Expect and If-None-Match; ETag "X"
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,7 +72,7 @@
 struct fu_request {
 	bool counted;
 	char *rewrite; /* this request's copy of the rewrite */
-	char *body; /* the request body, up to FU_MAX_BODY */
+	char *body; /* the request body so far, NUL-terminated, or NULL */
 	size_t body_len;
 	bool body_too_large;
 };
@@ -89,6 +94,12 @@ struct fu_hjson {
 struct fu_route {
 	const char *path;
 	fu_route_fn *fn;
+};
+
+/* An upload route: exact path and a handler that sees method and body. */
+struct fu_upload_route {
+	const char *path;
+	fu_upload_fn *fn;
 };
 
 /* Frees a list of N copied headers. */
@@ -437,6 +448,43 @@ static const struct fu_route fu_routes[] = {
     {"/authed", fu_route_authed},
 };
 
+/* The upload routes: any method, the request body read. */
+static const struct fu_upload_route fu_upload_routes[] = {
+    {"/echo", fu_route_echo},
+};
+
+/* Returns the upload route for URL, or NULL. */
+static const struct fu_upload_route *
+fu_find_upload_route(const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fu_upload_routes) / sizeof(fu_upload_routes[0]);
+	     i++)
+		if (strcmp(url, fu_upload_routes[i].path) == 0)
+			return &fu_upload_routes[i];
+	return NULL;
+}
+
+/* Keeps N more bytes of REQ's body, up to FU_BODY_MAX; -1 on failure. */
+static int
+fu_keep_body(struct fu_request *req, const char *data, size_t n)
+{
+	char *grown;
+
+	if (req->body_too_large || req->body_len + n > FU_BODY_MAX) {
+		req->body_too_large = true;
+		return 0;
+	}
+	if ((grown = realloc(req->body, req->body_len + n + 1)) == NULL)
+		return -1;
+	memcpy(grown + req->body_len, data, n);
+	req->body_len += n;
+	grown[req->body_len] = '\0';
+	req->body = grown;
+	return 0;
+}
+
 /* Answers a complete GET or HEAD request for URL. */
 static enum MHD_Result
 fu_dispatch(
@@ -585,6 +633,8 @@ fu_access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct fake_upstream *fu = cls;
 	struct fu_request *req = *req_cls;
+	const struct fu_upload_route *br;
+	struct fu_upload body;
 	uint64_t delay;
 
 	if (req == NULL) {
@@ -600,21 +650,8 @@ fu_access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
-		/* Kept for POST /token; a larger one is refused (413). */
-		if (req->body_len + *upload_data_size > FU_MAX_BODY)
-			req->body_too_large = true;
-		else {
-			char *grown = realloc(
-			    req->body, req->body_len + *upload_data_size + 1);
-
-			if (grown == NULL)
-				return MHD_NO;
-			memcpy(grown + req->body_len, upload_data,
-			    *upload_data_size);
-			req->body = grown;
-			req->body_len += *upload_data_size;
-			req->body[req->body_len] = '\0';
-		}
+		if (fu_keep_body(req, upload_data, *upload_data_size) != 0)
+			return MHD_NO;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -625,11 +662,20 @@ fu_access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		return fu_error(conn, MHD_HTTP_BAD_REQUEST, "bad delay_ms");
 	if (fu_sleep(fu, fu_conn_fd(conn), delay) != 0)
 		return MHD_NO;
-	if (req->body_too_large)
-		return fu_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too large");
-	if (strcmp(url, "/token") == 0)
+	if ((br = fu_find_upload_route(url)) != NULL) {
+		body.method = method;
+		body.data = req->body != NULL ? req->body : "";
+		body.len = req->body_len;
+		body.too_large = req->body_too_large;
+		return br->fn(fu, conn, &body);
+	}
+	if (strcmp(url, "/token") == 0) {
+		if (req->body_too_large)
+			return fu_error(
+			    conn, MHD_HTTP_CONTENT_TOO_LARGE, "too large");
 		return fu_route_token(fu, conn, method,
 		    req->body != NULL ? req->body : "", req->body_len);
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return fu_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, FU_JSON,

@@ -344,3 +344,24 @@ harness_int(struct json_object *doc, const char *ptr)
 		return -1;
 	return (long long)json_object_get_int64(v);
 }
+
+/* Returns source name's object from /api/v1/sources (the caller puts
+ * it), failing the test if there is none. */
+struct json_object *
+harness_source_view(struct harness *h, const char *name)
+{
+	struct json_object *doc, *list, *s, *found = NULL;
+	size_t i;
+
+	doc = harness_get_json(h, "/api/v1/sources");
+	ck_assert_ptr_nonnull(doc);
+	list = harness_at(doc, "/sources");
+	for (i = 0; i < json_object_array_length(list); i++) {
+		s = json_object_array_get_idx(list, i);
+		if (strcmp(harness_str(s, "/name"), name) == 0)
+			found = json_object_get(s);
+	}
+	json_object_put(doc);
+	ck_assert_msg(found != NULL, "no source %s", name);
+	return found;
+}

@@ -98,5 +98,8 @@ struct json_object *harness_at(struct json_object *doc, const char *ptr);
 const char *harness_str(struct json_object *doc, const char *ptr);
 /* Returns the integer at JSON Pointer ptr in doc, or -1. */
 long long harness_int(struct json_object *doc, const char *ptr);
+/* Returns source name's object from /api/v1/sources (the caller puts
+ * it), failing the test if there is none. */
+struct json_object *harness_source_view(struct harness *h, const char *name);
 
 #endif

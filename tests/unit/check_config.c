@@ -320,11 +320,36 @@ START_TEST(test_err_bad_duration)
 	expect_error("[source a]\nurl = http://a.example/\ninterval = 5x\n"
 	             "stat x = /x\n",
 	    NAME ":3: ", "interval: bad duration \"5x\"");
-	expect_error("[source a]\nurl = http://a.example/\ntimeout = 1.5s\n"
+	expect_error("[source a]\nurl = http://a.example/\ntimeout = 1.5ms\n"
 	             "stat x = /x\n",
-	    NAME ":3: ", "timeout: bad duration \"1.5s\"");
+	    NAME ":3: timeout: bad duration \"1.5ms\" (use e.g. 500ms, 5s; "
+	         "at least 10ms)",
+	    "");
+	expect_error("[source a]\nurl = http://a.example/\ninterval = 30s1m\n"
+	             "stat x = /x\n",
+	    NAME ":3: interval: bad duration \"30s1m\" (use e.g. 30s, 5m; "
+	         "at least 100ms)",
+	    "");
 	expect_error("[gatherd]\ninitial_spread = soon\n" GOOD_SOURCE,
 	    NAME ":2: ", "initial_spread: bad duration \"soon\"");
+}
+END_TEST
+
+/* Durations with fractions and compounds reach every duration key. */
+START_TEST(test_durations_compound)
+{
+	struct config *cf = expect_ok("[gatherd]\ninitial_spread = 0.5s\n"
+	                              "http_connection_timeout = 1m30s\n"
+	                              "[source a]\nurl = http://a.example/\n"
+	                              "interval = 1h30m\ntimeout = 1.5s\n"
+	                              "max_age = 0.5h\nstat x = /x\n");
+
+	ck_assert_uint_eq(cf->cf_initial_spread_ms, 500);
+	ck_assert_uint_eq(cf->cf_http_timeout_s, 90);
+	ck_assert_uint_eq(cf->cf_sources[0].src_interval_ms, 5400000);
+	ck_assert_uint_eq(cf->cf_sources[0].src_timeout_ms, 1500);
+	ck_assert_uint_eq(cf->cf_sources[0].src_max_age_ms, 1800000);
+	config_free(cf);
 }
 END_TEST
 
@@ -992,6 +1017,7 @@ config_suite(void)
 	tcase_add_test(tc, test_err_unknown_global_key);
 	tcase_add_test(tc, test_err_unknown_source_key);
 	tcase_add_test(tc, test_err_bad_duration);
+	tcase_add_test(tc, test_durations_compound);
 	tcase_add_test(tc, test_err_url_scheme);
 	tcase_add_test(tc, test_err_url_invalid);
 	tcase_add_test(tc, test_err_missing_url);

@@ -1,7 +1,7 @@
 /*
  * Unit tests of the value parsers: durations, sizes, bounded numbers,
- * yes/no, listen addresses, names, origins, header lines and URLs, with
- * fixed inputs.  The config's messages about bad values are
+ * yes/no, listen addresses, names, origins, header lines, media types
+ * and URLs, with fixed inputs.  The config's messages about bad values are
  * check_config's; here only what each parser accepts and returns.
  */
 #include <stdint.h>
@@ -71,7 +71,31 @@ START_TEST(test_duration_units)
 }
 END_TEST
 
-/* Malformed, signed, fractional, spaced and huge durations fail. */
+/* Fractions and compounds: each unit once, longest first, whole ms. */
+START_TEST(test_duration_compounds)
+{
+	expect_duration("1.5s", 1500);
+	expect_duration("0.5m", 30000);
+	expect_duration("0.25h", 900000);
+	expect_duration("1.5", 1500);
+	expect_duration("0.001", 1);
+	expect_duration("1.0ms", 1);
+	expect_duration("2.50s", 2500);
+	expect_duration("1.5000000000000s", 1500);
+	expect_duration("1m30s", 90000);
+	expect_duration("1h30m", 5400000);
+	expect_duration("1h30m15s250ms", 5415250);
+	expect_duration("1h0.5m", 3630000);
+	expect_duration("1m1.5s", 61500);
+	expect_duration("2m0s", 120000);
+	expect_duration("167h59m59s999ms", 604799999);
+	expect_duration("168h", 604800000);
+	expect_duration("7.0h", 25200000);
+}
+END_TEST
+
+/* Malformed, signed, spaced and huge durations fail, and so do
+ * fractions of a millisecond and compounds out of order. */
 START_TEST(test_duration_rejects)
 {
 	expect_bad_duration("");
@@ -81,7 +105,26 @@ START_TEST(test_duration_rejects)
 	expect_bad_duration("5sec");
 	expect_bad_duration("-1");
 	expect_bad_duration("+1");
-	expect_bad_duration("1.5s");
+	expect_bad_duration("1.5ms");
+	expect_bad_duration("0.0001s");
+	expect_bad_duration("0.0000000001h");
+	expect_bad_duration("1.s");
+	expect_bad_duration(".5s");
+	expect_bad_duration("1..5s");
+	expect_bad_duration("1,5s");
+	expect_bad_duration("1m30");
+	expect_bad_duration("30s1m");
+	expect_bad_duration("1m1m");
+	expect_bad_duration("1s1s");
+	expect_bad_duration("5ms5s");
+	expect_bad_duration("1h 30m");
+	expect_bad_duration("1h30m ");
+	expect_bad_duration("1h-30m");
+	expect_bad_duration("h30m");
+	expect_bad_duration("168h1ms");
+	expect_bad_duration("167h60m1s");
+	expect_bad_duration("168.000001h");
+	expect_bad_duration("1.5.5s");
 	expect_bad_duration(" 5s");
 	expect_bad_duration("5s ");
 	expect_bad_duration("5 s");
@@ -257,6 +300,37 @@ START_TEST(test_header)
 }
 END_TEST
 
+/* Media types: type/subtype with optional parameters, as RFC 9110. */
+START_TEST(test_media_type)
+{
+	static const struct parse_case cases[] = {
+	    {"application/json", 1},
+	    {"application/x-www-form-urlencoded", 1},
+	    {"application/graphql+json", 1},
+	    {"text/plain; charset=utf-8", 1},
+	    {"text/plain;charset=UTF-8", 1},
+	    {"multipart/x; a=1 ;b=\"q \\\" x\"", 1},
+	    {"application/vnd.api+json;v=2", 1},
+	    {"", 0},
+	    {"json", 0},
+	    {"application/", 0},
+	    {"/json", 0},
+	    {"application/json/x", 0},
+	    {"application /json", 0},
+	    {"application/json;", 0},
+	    {"application/json; charset", 0},
+	    {"application/json; charset=", 0},
+	    {"application/json; a=\"open", 0},
+	    {"application/json\r\nX-Evil: 1", 0},
+	    {"application/json; a=\"x\ny\"", 0},
+	    {"text/plain; charset=utf 8", 0},
+	};
+
+	expect_cases(parse_valid_media_type, cases,
+	    sizeof cases / sizeof cases[0], "media type");
+}
+END_TEST
+
 /* http and https URLs with a host pass; the reason says what is wrong. */
 START_TEST(test_url)
 {
@@ -276,6 +350,7 @@ parse_suite(void)
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_test(tc, test_duration_units);
+	tcase_add_test(tc, test_duration_compounds);
 	tcase_add_test(tc, test_duration_rejects);
 	tcase_add_test(tc, test_size);
 	tcase_add_test(tc, test_valid_name);
@@ -284,6 +359,7 @@ parse_suite(void)
 	tcase_add_test(tc, test_listen);
 	tcase_add_test(tc, test_origin);
 	tcase_add_test(tc, test_header);
+	tcase_add_test(tc, test_media_type);
 	tcase_add_test(tc, test_url);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,8 +1,9 @@
 /*
  * Unit tests of secret reading: trimming, the one-line rule, the size
  * limit, where a relative name is looked for ($CREDENTIALS_DIRECTORY
- * first, then the given directory) and the callback for files everyone
- * can read.  Files come from tests/data and a mkdtemp() directory.
+ * first, then the given directory), the callback for files everyone
+ * can read and the "user:password" of HTTP Basic.  Files come from
+ * tests/data and a mkdtemp() directory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,13 +52,14 @@ expect_bad(const char *name, const char *phrase)
 	    "error \"%s\" does not contain \"%s\"", err, phrase);
 }
 
-/* Keeps the path the readable callback was last told of in arg. */
+/* Keeps what and the path the readable callback was last told of in
+ * arg, as "what path". */
 static void
-last_readable_cb(const char *path, void *arg)
+last_readable_cb(const char *what, const char *path, void *arg)
 {
 	char *last = arg;
 
-	snprintf(last, 256, "%s", path);
+	snprintf(last, 256, "%s %s", what, path);
 }
 
 /* A token is trimmed of spaces, tabs and newlines around it. */
@@ -191,9 +193,82 @@ START_TEST(test_readable)
 	ck_assert_ptr_nonnull(s = secret_read(path, &ss, err, sizeof err));
 	ck_assert_str_eq(s, "s3cret");
 	secret_free(s);
-	ck_assert_str_eq(last, path);
+	ck_assert_str_eq(last + strlen("token file "), path);
+	ck_assert_int_eq(strncmp(last, "token file ", 11), 0);
 	ck_assert_int_eq(unlink(path), 0);
 	free(path);
+}
+END_TEST
+
+/* Reads the file at path as a "basic auth file"; 0 or -1, err set. */
+static int
+read_basic_path(const char *path, char **user, char **password, char *err)
+{
+	struct secret_spec ss = {.ss_what = "basic auth file"};
+
+	return secret_read_basic(path, &ss, user, password, err, ERR_LEN);
+}
+
+/* Reads a file of line as a "basic auth file"; 0 or -1, err set. */
+static int
+read_basic(const char *line, char **user, char **password, char *err)
+{
+	char *path = harness_token_file(line);
+	int rc;
+
+	rc = read_basic_path(path, user, password, err);
+	ck_assert_int_eq(unlink(path), 0);
+	free(path);
+	return rc;
+}
+
+/* A Basic file is user:password split at the first colon; "key:" has
+ * an empty password; no colon or no user is an error naming the file. */
+START_TEST(test_basic)
+{
+	static const struct {
+		const char *line, *user, *password;
+	} good[] = {
+	    {"alice:s3cret", "alice", "s3cret"},
+	    {"sk_test_4eC39HqLyjWDarjtT1zdp7dc:",
+	        "sk_test_4eC39HqLyjWDarjtT1zdp7dc", ""},
+	    {"svc.account:pa:ss word", "svc.account", "pa:ss word"},
+	    {"  user:pw  ", "user", "pw"},
+	};
+	char err[ERR_LEN] = "", *user, *password;
+	size_t i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		ck_assert_int_eq(
+		    read_basic(good[i].line, &user, &password, err), 0);
+		ck_assert_str_eq(user, good[i].user);
+		ck_assert_str_eq(password, good[i].password);
+		secret_free(user);
+		secret_free(password);
+	}
+	ck_assert_int_eq(read_basic("no-colon", &user, &password, err), -1);
+	ck_assert_ptr_null(user);
+	ck_assert_ptr_null(password);
+	ck_assert_msg(strncmp(err, "basic auth file /tmp/", 21) == 0 &&
+	        strstr(err,
+	            " must hold user:password (key: for an empty "
+	            "password)") != NULL,
+	    "%s", err);
+	ck_assert_int_eq(read_basic(":password", &user, &password, err), -1);
+	ck_assert_ptr_null(user);
+	ck_assert_msg(strstr(err, " has an empty user") != NULL, "%s", err);
+	ck_assert_int_eq(
+	    read_basic_path(TEST_DATA "/no-such.token", &user, &password, err),
+	    -1);
+	ck_assert_str_eq(err,
+	    "cannot read basic auth file " TEST_DATA
+	    "/no-such.token: No such file or directory");
+	ck_assert_int_eq(read_basic_path(TEST_DATA "/two-lines.token", &user,
+	                     &password, err),
+	    -1);
+	ck_assert_str_eq(err,
+	    "basic auth file " TEST_DATA
+	    "/two-lines.token must hold one non-empty line");
 }
 END_TEST
 
@@ -209,6 +284,7 @@ secret_suite(void)
 	tcase_add_test(tc, test_size_limit);
 	tcase_add_test(tc, test_credentials);
 	tcase_add_test(tc, test_readable);
+	tcase_add_test(tc, test_basic);
 	suite_add_tcase(s, tc);
 	return s;
 }
