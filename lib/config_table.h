@@ -1,8 +1,9 @@
 /*
  * The keys of the config file as one table, in the manner of tmux's
- * options-table.c: one row per key of [gatherd] and of [source NAME],
- * saying how its value is parsed, where it is stored, whether it may
- * repeat and its bounds and default.  config.c drives inih with it.
+ * options-table.c: one row per key of [gatherd], [source NAME] and
+ * [budget NAME], saying how its value is parsed, where it is stored,
+ * whether it may repeat and its bounds and default.  config.c drives
+ * inih with it.
  */
 #ifndef GATHERD_CONFIG_TABLE_H
 #define GATHERD_CONFIG_TABLE_H
@@ -14,6 +15,7 @@
 enum config_section {
 	CONFIG_GLOBAL, /* [gatherd]: struct config */
 	CONFIG_SOURCE, /* [source NAME]: struct config_source */
+	CONFIG_BUDGET, /* [budget NAME]: struct config_budget */
 };
 
 /* How a key's value is parsed and stored. */
@@ -33,6 +35,8 @@ enum config_type {
 	CONFIG_ORIGINS, /* cf_allow_origins: a comma-separated list */
 	CONFIG_HEADER, /* src_headers: a "Name: value" line added */
 	CONFIG_STAT, /* src_stats: "stat NAME = /pointer" */
+	CONFIG_BUDGET_REF, /* src_budget: a [budget NAME]'s name */
+	CONFIG_RATE, /* cb_requests and cb_window_ms: "60/1h" */
 };
 
 /* A key may be given more than once (headers, stats). */

@@ -91,28 +91,6 @@ static const struct fault faults[] = {
     {"missing stat", "/missing", "", "missing_stat", 200, RETRY_JITTER, 0},
 };
 
-/* Returns source name's object from /api/v1/sources (caller puts). */
-static struct json_object *
-source_view(struct harness *h, const char *name)
-{
-	struct json_object *doc, *list, *s, *found = NULL;
-	size_t i;
-
-	doc = harness_get_json(h, "/api/v1/sources");
-	ck_assert_ptr_nonnull(doc);
-	list = harness_at(doc, "/sources");
-	for (i = 0; i < json_object_array_length(list); i++) {
-		s = json_object_array_get_idx(list, i);
-		if (strcmp(json_object_get_string(
-		               json_object_object_get(s, "name")),
-		        name) == 0)
-			found = json_object_get(s);
-	}
-	json_object_put(doc);
-	ck_assert_msg(found != NULL, "no source %s", name);
-	return found;
-}
-
 /* Starts a harness whose source f has url and extra lines. */
 static struct harness *
 start(const char *url, const char *extra)
@@ -196,7 +174,7 @@ check_retry(const struct fault *f, struct json_object *view)
 static void
 check_other_alive(struct harness *h)
 {
-	struct json_object *v = source_view(h, "other");
+	struct json_object *v = harness_source_view(h, "other");
 	long long before = json_object_get_int64(harness_at(v, "/polls_total"));
 	long long now = before;
 	int tries;
@@ -204,7 +182,7 @@ check_other_alive(struct harness *h)
 	json_object_put(v);
 	for (tries = 0; tries < 500 && now < before + 2; tries++) {
 		usleep(20 * 1000);
-		v = source_view(h, "other");
+		v = harness_source_view(h, "other");
 		now = json_object_get_int64(harness_at(v, "/polls_total"));
 		ck_assert_str_eq(harness_str(v, "/status"), "ok");
 		json_object_put(v);
@@ -245,7 +223,7 @@ START_TEST(test_fault)
 	json_object_put(doc);
 	json_object_put(ok);
 
-	view = source_view(h, "f");
+	view = harness_source_view(h, "f");
 	ck_assert_str_eq(harness_str(view, "/status"), "stale");
 	check_retry(f, view);
 	json_object_put(view);
@@ -271,7 +249,7 @@ check_never_worked(const char *url, const char *kind)
 	ck_assert(json_object_get_type(harness_at(doc, "/updated_at")) ==
 	    json_type_null);
 	json_object_put(doc);
-	view = source_view(h, "f");
+	view = harness_source_view(h, "f");
 	check_retry(&jitter, view);
 	json_object_put(view);
 	check_other_alive(h);
@@ -325,7 +303,7 @@ START_TEST(test_retry_after_date)
 	    harness_at(doc, "/values"), harness_at(ok, "/values")));
 	json_object_put(doc);
 	json_object_put(ok);
-	view = source_view(h, "f");
+	view = harness_source_view(h, "f");
 	retry = json_object_get_double(harness_at(view, "/retry_in_seconds"));
 	/* The date has whole seconds; the poll ended a moment after now. */
 	ck_assert_msg(
@@ -335,24 +313,6 @@ START_TEST(test_retry_after_date)
 	harness_stop(h);
 }
 END_TEST
-
-/* Waits until f's polls_total reaches n; returns its view (caller puts). */
-static struct json_object *
-wait_polls(struct harness *h, const char *name, long long n)
-{
-	struct json_object *v = NULL;
-	int tries;
-
-	for (tries = 0; tries < 1500; tries++) {
-		v = source_view(h, name);
-		if (json_object_get_int64(harness_at(v, "/polls_total")) >= n)
-			return v;
-		json_object_put(v);
-		usleep(20 * 1000);
-	}
-	ck_abort_msg("source %s never reached %lld polls", name, n);
-	return NULL;
-}
 
 /* A 304 after an ETag is a success: same values, fresh time, no parse. */
 START_TEST(test_not_modified)
@@ -382,7 +342,7 @@ START_TEST(test_not_modified)
 	    harness_at(doc, "/values"), harness_at(first, "/values")));
 	json_object_put(doc);
 	json_object_put(first);
-	view = wait_polls(h, "f", 3);
+	view = harness_wait_polls(h, "f", 3);
 	ck_assert_int_eq(
 	    json_object_get_int64(harness_at(view, "/failures_total")), 0);
 	json_object_put(view);
@@ -417,7 +377,7 @@ START_TEST(test_redirect_token)
 	    "/redirect?to=http://127.0.0.1:%u/headers",
 	    fake_upstream_port(h->h_fu));
 	fake_upstream_rewrite(h->h_fu, "f", target);
-	doc = wait_polls(h, "f", 3);
+	doc = harness_wait_polls(h, "f", 3);
 	json_object_put(doc);
 	doc = harness_wait_status(h, "f", "ok", 10000);
 	ck_assert_ptr_nonnull(doc);
@@ -430,8 +390,8 @@ START_TEST(test_redirect_token)
 	    "/redirect?to=http://localhost:%u/headers",
 	    fake_upstream_port(h->h_fu));
 	fake_upstream_rewrite(h->h_fu, "f", target);
-	doc = source_view(h, "f");
-	json_object_put(wait_polls(h, "f",
+	doc = harness_source_view(h, "f");
+	json_object_put(harness_wait_polls(h, "f",
 	    json_object_get_int64(harness_at(doc, "/polls_total")) + 2));
 	json_object_put(doc);
 	doc = harness_wait_status(h, "f", "ok", 10000);
@@ -491,7 +451,7 @@ START_TEST(test_circuit_blocks)
 	    harness_str(doc, "/error/message"), "http_status: HTTP 500"));
 	json_object_put(doc);
 	json_object_put(ok);
-	view = source_view(h, "f");
+	view = harness_source_view(h, "f");
 	ck_assert_str_eq(harness_str(view, "/circuit/state"), "open");
 	ck_assert_int_eq(harness_int(view, "/circuit/opened"), 1);
 	ck_assert_ptr_nonnull(harness_str(view, "/circuit/next_probe_at"));
@@ -509,7 +469,7 @@ START_TEST(test_circuit_blocks)
 	/* While other polls on, f sends nothing. */
 	check_other_alive(h);
 	check_other_alive(h);
-	view = source_view(h, "f");
+	view = harness_source_view(h, "f");
 	ck_assert_int_eq(
 	    json_object_get_int64(harness_at(view, "/polls_total")), polls);
 	json_object_put(view);
@@ -530,7 +490,7 @@ START_TEST(test_circuit_probe)
 	json_object_put(doc);
 	fake_upstream_rewrite(h->h_fu, "f", "/status/500");
 	for (tries = 0; tries < 1000; tries++) {
-		view = source_view(h, "f");
+		view = harness_source_view(h, "f");
 		if (harness_int(view, "/circuit/opened") >= 2)
 			break;
 		json_object_put(view);
@@ -546,7 +506,7 @@ START_TEST(test_circuit_probe)
 	ck_assert(
 	    json_object_get_type(harness_at(doc, "/error")) == json_type_null);
 	json_object_put(doc);
-	view = source_view(h, "f");
+	view = harness_source_view(h, "f");
 	ck_assert_str_eq(harness_str(view, "/circuit/state"), "closed");
 	ck_assert_int_eq(harness_int(view, "/circuit/opened"), 0);
 	ck_assert_int_eq(harness_int(view, "/consecutive_failures"), 0);
@@ -636,7 +596,7 @@ START_TEST(test_flapping)
 		    "total went from %lld to %lld", last_total, total);
 		last_total = total;
 		json_object_put(doc);
-		view = source_view(h, "f");
+		view = harness_source_view(h, "f");
 		polls = json_object_get_int64(harness_at(view, "/polls_total"));
 		ck_assert_int_le(json_object_get_int64(
 		                     harness_at(view, "/consecutive_failures")),

@@ -43,6 +43,8 @@
 #define FU_ETAG_DEFAULT "v42"
 #define FU_LAST_MODIFIED "Sat, 21 Nov 2026 10:00:00 GMT"
 #define FU_TAG_MAX 128
+/* Most /timed arrival times kept. */
+#define FU_TIMED_MAX 4096
 /* Nesting depth of /deep. */
 #define FU_DEEP_LEVELS 1000
 /* Block size for generated bodies. */
@@ -93,6 +95,8 @@ struct fake_upstream {
 	size_t last_nheaders;
 	char *rewrite; /* "/path?k=v" that /stats requests get */
 	char *rewrite_name; /* only for this name=, or every one if NULL */
+	int64_t timed[FU_TIMED_MAX]; /* /timed arrivals, monotonic ms */
+	size_t ntimed;
 };
 
 /* One response header to add; a NULL name or value leaves it out. */
@@ -171,7 +175,9 @@ enum MHD_Result
 fu_route_wrongtype(struct fake_upstream *fu, struct MHD_Connection *conn);
 
 /* fake_http.c: statuses, rate-limit headers, validators, redirects. */
-/* Route /status/CODE: answers with status CODE (the path after /status/). */
+/* Route /status/CODE: answers with status CODE (the path after /status/);
+ * retry_after, x_ratelimit_reset, ratelimit_reset and
+ * x_ratelimit_remaining set those headers. */
 enum MHD_Result fu_route_status(struct MHD_Connection *conn, const char *code);
 /* Route /etag?tag=X: a document with validators, 304 when they match. */
 enum MHD_Result
@@ -199,5 +205,10 @@ fu_route_gzipbomb(struct fake_upstream *fu, struct MHD_Connection *conn);
 /* Route /reset?after=N: N bytes of a promised 10000, then a reset. */
 enum MHD_Result
 fu_route_reset(struct fake_upstream *fu, struct MHD_Connection *conn);
+
+/* fake_timed.c: requests timed on arrival. */
+/* Route /timed?name=X: records the arrival time, then answers as /stats. */
+enum MHD_Result
+fu_route_timed(struct fake_upstream *fu, struct MHD_Connection *conn);
 
 #endif /* FAKE_PRIVATE_H */

@@ -82,6 +82,17 @@ struct json_object *harness_get_json(struct harness *h, const char *path);
  */
 struct json_object *harness_wait_status(
     struct harness *h, const char *name, const char *status, int timeout_ms);
+/*
+ * Returns source name's object in /api/v1/sources (caller puts), failing
+ * the test if there is none.
+ */
+struct json_object *harness_source_view(struct harness *h, const char *name);
+/*
+ * Polls /api/v1/sources every 20 ms until source name's polls_total
+ * reaches n, for at most 30 s; returns its object (caller puts).
+ */
+struct json_object *
+harness_wait_polls(struct harness *h, const char *name, long long n);
 /* Like harness_wait_status, until error.kind is kind. */
 struct json_object *harness_wait_error(
     struct harness *h, const char *name, const char *kind, int timeout_ms);
