@@ -4,8 +4,9 @@
  * requests a second: the upstream's own record of arrival times never
  * shows more than 2 in any second, every source still polls, a poll
  * waiting for the budget is no failure, and /api/v1/sources shows the
- * budget.  GitHub's 403 with X-RateLimit-Remaining: 0 and an absolute
- * X-RateLimit-Reset is rate_limited, retried when the reset comes.
+ * budget; --once waits for it too.  GitHub's 403 with X-RateLimit-Remaining: 0
+ * and an absolute X-RateLimit-Reset is rate_limited, retried when the reset
+ * comes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <check.h>
 
 #include "harness.h"
+#include "once.h"
 #include "runner.h"
 
 /* The budget: N requests per WINDOW_MS. */
@@ -104,6 +106,38 @@ START_TEST(test_budget_holds)
 }
 END_TEST
 
+/* --once polls every source once, and waits for the budget to do so:
+ * two sources on 1 per 500 ms reach the upstream a window apart. */
+START_TEST(test_once_waits)
+{
+	struct fake_upstream *fu = fake_upstream_start(0);
+	struct config *cf;
+	char up[64], *text;
+	int64_t t[4];
+	FILE *out;
+
+	ck_assert_ptr_nonnull(fu);
+	snprintf(up, sizeof up, "http://127.0.0.1:%u", fake_upstream_port(fu));
+	text = harness_subst("[gatherd]\ninitial_spread = 0\n"
+	                     "[budget b]\nrequests = 1/500ms\n"
+	                     "[source o1]\nurl = @UP@/timed?name=o1\n"
+	                     "budget = b\nstat total = /data/total\n"
+	                     "[source o2]\nurl = @UP@/timed?name=o2\n"
+	                     "budget = b\nstat total = /data/total\n",
+	    up);
+	cf = harness_config(text, "once.conf");
+	ck_assert_ptr_nonnull(out = fopen("/dev/null", "w"));
+	ck_assert_int_eq(once_run(cf, out), 0);
+	ck_assert_int_eq(fclose(out), 0);
+	ck_assert_uint_eq(fake_upstream_timed(fu, t, 4), 2);
+	/* Half a window of slack for the arrivals, as above. */
+	ck_assert_int_ge(t[1] - t[0], 250);
+	config_free(cf);
+	free(text);
+	fake_upstream_stop(fu);
+}
+END_TEST
+
 /* Waits (bounded) until source f's last error is kind; its view. */
 static struct json_object *
 wait_kind(struct harness *h, const char *kind)
@@ -185,6 +219,7 @@ main(void)
 	harness_init();
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_budget_holds);
+	tcase_add_test(tc, test_once_waits);
 	tcase_add_test(tc, test_github_rate_limit);
 	tcase_add_test(tc, test_github_forbidden);
 	suite_add_tcase(s, tc);
