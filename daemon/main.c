@@ -84,6 +84,52 @@ main_set_log_level(const struct gatherd *g, const struct config *cf)
 	log_set_level(g->g_log_flag ? g->g_log_level : cf->cf_log_level);
 }
 
+/* Writes window ms as the config would say it ("1h", "5m", "15s"). */
+static void
+main_format_window(uint64_t ms, char *buf, size_t len)
+{
+	if (ms % 3600000 == 0)
+		snprintf(buf, len, "%lluh", (unsigned long long)(ms / 3600000));
+	else if (ms % 60000 == 0)
+		snprintf(buf, len, "%llum", (unsigned long long)(ms / 60000));
+	else if (ms % 1000 == 0)
+		snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%llums", (unsigned long long)ms);
+}
+
+/*
+ * Warns of each budget that the intervals of its sources overdraw (the
+ * sum of window / interval above its requests): polls will wait for it.
+ * To f as "warning: ..." lines (-t, whatever the log level), or logged.
+ */
+static void
+main_check_budgets(const struct config *cf, FILE *f)
+{
+	const struct config_budget *b;
+	char window[32], msg[512];
+	double need;
+	size_t i, n;
+
+	for (i = 0; i < cf->cf_nbudgets; i++) {
+		b = &cf->cf_budgets[i];
+		need = config_budget_need(cf, b, &n);
+		if (need <= (double)b->cb_requests)
+			continue;
+		main_format_window(b->cb_window_ms, window, sizeof window);
+		snprintf(msg, sizeof msg,
+		    "%s:%d: budget %s allows %u requests per %s, but the "
+		    "intervals of its %zu sources need %.*f; their polls "
+		    "will wait for it",
+		    cf->cf_path, b->cb_line, b->cb_name, b->cb_requests, window,
+		    n, need == (double)(uint64_t)need ? 0 : 1, need);
+		if (f != NULL)
+			fprintf(f, "warning: %s\n", msg);
+		else
+			log_warnx("%s", msg);
+	}
+}
+
 /* Returns how many sources of cf old has too (source_same). */
 static size_t
 main_count_kept(const struct config *old, const struct config *cf)
@@ -122,6 +168,7 @@ main_reload_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	notify_reloading();
+	main_check_budgets(cf, NULL);
 	if ((c = cache_new(cf)) == NULL) {
 		log_warnx("reload failed: out of memory");
 		api_reload_result(g->g_api, "out of memory");
@@ -368,6 +415,7 @@ main(int argc, char *argv[])
 	}
 	main_set_log_level(&g, g.g_cf);
 	if (check) {
+		main_check_budgets(g.g_cf, stderr);
 		fprintf(stderr, "%s: ok\n", path);
 		config_free(g.g_cf);
 		return 0;
@@ -384,6 +432,7 @@ main(int argc, char *argv[])
 		curl_global_cleanup();
 		return rc;
 	}
+	main_check_budgets(g.g_cf, NULL);
 	main_raise_nofile();
 	main_tune_malloc();
 	if (main_start(&g) == 0) {

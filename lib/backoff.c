@@ -136,9 +136,12 @@ backoff_parse_reset(const char *value, int64_t now_ms, uint64_t *delay_ms)
 
 	if (value == NULL || backoff_parse_seconds(value, &secs) == -1)
 		return -1;
-	/* GitHub-style epoch seconds, or the IETF draft's delta. */
-	if (secs >= 1000000000ULL && secs < UINT32_MAX)
-		*delay_ms = backoff_clamp_hint((int64_t)secs * 1000 - now_ms);
+	/*
+	 * Above 10^9 (2001-09-09) it is GitHub's epoch second of the reset:
+	 * no one asks for a wait of 31 years.  Else the IETF draft's delta.
+	 */
+	if (secs > BACKOFF_RESET_EPOCH_MIN)
+		*delay_ms = backoff_clamp_until((int64_t)secs, now_ms);
 	else
 		*delay_ms = backoff_clamp_hint(secs > BACKOFF_HINT_MAX_MS / 1000
 		        ? BACKOFF_HINT_MAX_MS

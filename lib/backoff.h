@@ -14,6 +14,8 @@
 #define BACKOFF_CIRCUIT_STEPS 10 /* the cool-down grows 10 times */
 #define BACKOFF_HINT_MIN_MS 1000 /* Retry-After clamp */
 #define BACKOFF_HINT_MAX_MS 3600000
+/* A reset header above this is an epoch second, not seconds to wait. */
+#define BACKOFF_RESET_EPOCH_MIN 1000000000ULL
 
 /* How one source retries. */
 struct backoff_policy {
@@ -45,8 +47,8 @@ int backoff_is_permanent(int http_status);
 int backoff_parse_retry_after(
     const char *value, int64_t now_ms, uint64_t *delay_ms);
 /*
- * Parses X-RateLimit-Reset or RateLimit-Reset: seconds to wait, or (if
- * it is a large number) the epoch second of the reset; as above.
+ * Parses X-RateLimit-Reset or RateLimit-Reset: seconds to wait, or (above
+ * BACKOFF_RESET_EPOCH_MIN) the epoch second of the reset; as above.
  */
 int backoff_parse_reset(const char *value, int64_t now_ms, uint64_t *delay_ms);
 /* Records a success: the streak ends and the circuit closes. */

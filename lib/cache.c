@@ -126,6 +126,7 @@ cache_stat_index(const struct cache_entry *e, const char *name)
 struct cache *
 cache_new(const struct config *cf)
 {
+	const struct config_budget *b;
 	struct cache *c;
 	size_t i;
 
@@ -143,6 +144,11 @@ cache_new(const struct config *cf)
 		c->c_entries[i].ce_index = i;
 		c->c_entries[i].ce_url_shown =
 		    config_redact_url(cf->cf_sources[i].src_url);
+		/* A budget is full until the poller says otherwise. */
+		if (cf->cf_sources[i].src_budget != NULL &&
+		    (b = config_find_budget(
+		         cf, cf->cf_sources[i].src_budget)) != NULL)
+			c->c_entries[i].ce_budget_remaining = b->cb_requests;
 		if (c->c_entries[i].ce_url_shown == NULL ||
 		    cache_new_history(&c->c_entries[i]) == -1)
 			goto fail;
@@ -435,6 +441,19 @@ cache_set_next_poll(struct cache *c, struct cache_entry *e, int64_t at)
 	if (e->ce_next_poll_at == at)
 		return;
 	e->ce_next_poll_at = at;
+	cache_touch(c, e);
+}
+
+/* Records the state of e's request budget. */
+void
+cache_set_budget(
+    struct cache *c, struct cache_entry *e, unsigned remaining, int64_t next_at)
+{
+	if (e->ce_budget_remaining == remaining &&
+	    e->ce_budget_next_at == next_at)
+		return;
+	e->ce_budget_remaining = remaining;
+	e->ce_budget_next_at = next_at;
 	cache_touch(c, e);
 }
 

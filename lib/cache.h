@@ -52,6 +52,8 @@ struct cache_entry {
 	int ce_expired; /* expired as of the last cache_check_expiry */
 	enum cache_circuit ce_circuit;
 	unsigned ce_circuit_opened; /* times opened since the last ok */
+	unsigned ce_budget_remaining; /* its budget's free slots, if any */
+	int64_t ce_budget_next_at; /* wall ms one frees, 0 while one is free */
 	uint64_t ce_generation; /* cache generation of last change */
 	struct pollstats ce_pollstats; /* polls by result, durations, bytes */
 };
@@ -134,6 +136,10 @@ void
 cache_restore_point(struct cache_entry *e, size_t i, int64_t ms, double value);
 /* Returns the index of e's stat called name, or -1. */
 int cache_stat_index(const struct cache_entry *e, const char *name);
+/* Records the state of e's request budget: free slots, and the wall ms
+ * when the next one frees (0 while one is free). */
+void cache_set_budget(struct cache *c, struct cache_entry *e,
+    unsigned remaining, int64_t next_at);
 /* Records the state of e's circuit breaker. */
 void cache_set_circuit(struct cache *c, struct cache_entry *e,
     enum cache_circuit state, unsigned opened);

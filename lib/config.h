@@ -92,7 +92,17 @@ struct config_source {
 	char *src_basic_password; /* secret, "" for "key:" */
 	struct config_stat *src_stats;
 	size_t src_nstats;
+	char *src_budget; /* the [budget NAME] it draws from, or NULL */
+	int src_budget_line; /* where budget = was given */
 	int src_line; /* line of the section header */
+};
+
+/* One [budget NAME]: at most cb_requests starts in any cb_window_ms. */
+struct config_budget {
+	char *cb_name;
+	unsigned cb_requests;
+	uint64_t cb_window_ms;
+	int cb_line; /* line of the section header */
 };
 
 /* The whole file. */
@@ -123,6 +133,8 @@ struct config {
 	enum log_level cf_log_level; /* -v and -q override it */
 	struct config_source *cf_sources;
 	size_t cf_nsources;
+	struct config_budget *cf_budgets;
+	size_t cf_nbudgets;
 };
 
 /* Parses and validates the file at path; NULL with err filled on error. */
@@ -139,5 +151,14 @@ config_find_source(const struct config *cf, const char *name);
 const char *config_secret(const struct config *cf, const char *name);
 /* Returns a copy of url without user and password; NULL if out of memory. */
 char *config_redact_url(const char *url);
+/* Returns the budget called name, or NULL. */
+const struct config_budget *
+config_find_budget(const struct config *cf, const char *name);
+/*
+ * Returns the requests per window that the intervals of the sources on
+ * b need (the sum of window / interval) and their number in *nsources.
+ */
+double config_budget_need(
+    const struct config *cf, const struct config_budget *b, size_t *nsources);
 
 #endif

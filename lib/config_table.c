@@ -22,6 +22,12 @@
 	.ce_offset = offsetof(struct config_source, field),                    \
 	.ce_size = sizeof(((struct config_source *)0)->field)
 
+/* Offset and size of a field of struct config_budget. */
+#define BUD(field)                                                             \
+	.ce_section = CONFIG_BUDGET,                                           \
+	.ce_offset = offsetof(struct config_budget, field),                    \
+	.ce_size = sizeof(((struct config_budget *)0)->field)
+
 /* The offset of a list in struct config_source (no size: not stored
  * whole). */
 #define SRC_LIST(field)                                                        \
@@ -286,6 +292,19 @@ const struct config_entry config_table[] = {
         .ce_hint = "360 (points per stat; 0 keeps none)",
         .ce_tunable = CONFIG_TUNE_HISTORY,
         .ce_default = 360},
+
+    /* Request budgets: [budget NAME], and the sources that draw on one. */
+    {.ce_name = "budget",
+        SRC(src_budget),
+        .ce_type = CONFIG_BUDGET_REF,
+        .ce_flags = CONFIG_DEFAULTS},
+    {.ce_name = "requests",
+        BUD(cb_requests),
+        .ce_type = CONFIG_RATE,
+        .ce_min = 1,
+        .ce_max = LIMIT,
+        .ce_hint = "N/DURATION, e.g. 60/1h or 300/5m (N from 1 to 100000, "
+                   "DURATION from 100ms to 1 week)"},
 };
 
 const size_t config_table_size = sizeof config_table / sizeof config_table[0];

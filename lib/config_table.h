@@ -1,8 +1,9 @@
 /*
  * The keys of the config file as one table, in the manner of tmux's
- * options-table.c: one row per key of [gatherd] and of [source NAME],
- * saying how its value is parsed, where it is stored, whether it may
- * repeat and its bounds and default.  config.c drives inih with it.
+ * options-table.c: one row per key of [gatherd], [source NAME] and
+ * [budget NAME], saying how its value is parsed, where it is stored,
+ * whether it may repeat and its bounds and default.  config.c drives
+ * inih with it.
  */
 #ifndef GATHERD_CONFIG_TABLE_H
 #define GATHERD_CONFIG_TABLE_H
@@ -14,6 +15,7 @@
 enum config_section {
 	CONFIG_GLOBAL, /* [gatherd]: struct config */
 	CONFIG_SOURCE, /* [source NAME]: struct config_source */
+	CONFIG_BUDGET, /* [budget NAME]: struct config_budget */
 };
 
 /* How a key's value is parsed and stored. */
@@ -44,6 +46,8 @@ enum config_type {
 	CONFIG_MEDIA_TYPE, /* src_content_type: "type/subtype; a=b" */
 	CONFIG_BASIC_AUTH, /* src_basic_user and _password, from a file */
 	CONFIG_NAMED_SECRET, /* cf_secrets: "secret NAME = FILE" */
+	CONFIG_BUDGET_REF, /* src_budget: a [budget NAME]'s name */
+	CONFIG_RATE, /* cb_requests and cb_window_ms: "60/1h" */
 };
 
 /* A key may be given more than once (headers, stats). */

@@ -1,11 +1,15 @@
 /*
  * Error classification of finished transfers.  curl's results and the
  * reason phrases of the statuses upstreams often send are plain tables,
- * one row each; a result or status not in them takes the default.  The
- * Retry-After and rate-limit reset headers are parsed by the backoff,
- * which also decides how long a failure waits.
+ * one row each; a result or status not in them takes the default.  A
+ * rate limit is a 429, or GitHub's dialect: a 403 with
+ * X-RateLimit-Remaining: 0.  The Retry-After and rate-limit reset
+ * headers are parsed by the backoff, which also decides how long a
+ * failure waits.
  */
+#include <ctype.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "backoff.h"
 #include "outcome.h"
@@ -99,20 +103,47 @@ outcome_header(const struct outcome_in *in, const char *name)
 	                             : NULL;
 }
 
+/* Returns 1 if a 403 is GitHub's rate limit: X-RateLimit-Remaining: 0. */
+static int
+outcome_quota_spent(const struct outcome_in *in)
+{
+	const char *v;
+	size_t zeros;
+
+	if (in->oi_status != 403 ||
+	    (v = outcome_header(in, "X-RateLimit-Remaining")) == NULL)
+		return 0;
+	while (isspace((unsigned char)*v))
+		v++;
+	/* Zero, in one digit or more; nothing else. */
+	if ((zeros = strspn(v, "0")) == 0)
+		return 0;
+	for (v += zeros; isspace((unsigned char)*v); v++)
+		;
+	return *v == '\0';
+}
+
+/* Returns 1 if in's status says the upstream's rate limit was hit. */
+static int
+outcome_rate_limited(const struct outcome_in *in)
+{
+	return in->oi_status == 429 || outcome_quota_spent(in);
+}
+
 /* Returns the server's hint of when to come back in ms, or -1. */
 int64_t
 outcome_hint(const struct outcome_in *in)
 {
-	long status = in->oi_status;
+	int limited = outcome_rate_limited(in);
 	int64_t now = in->oi_now_ms;
 	uint64_t ms;
 
-	if (status != 429 && status != 503)
+	if (!limited && in->oi_status != 503)
 		return -1;
 	if (backoff_parse_retry_after(
 	        outcome_header(in, "Retry-After"), now, &ms) == 0)
 		return (int64_t)ms;
-	if (status == 429 &&
+	if (limited &&
 	    (backoff_parse_reset(
 	         outcome_header(in, "RateLimit-Reset"), now, &ms) == 0 ||
 	        backoff_parse_reset(
@@ -147,11 +178,17 @@ outcome_classify(
 		return OUTCOME_NOT_MODIFIED; /* keep the values, no parse */
 	if (status < 200 || status > 299) {
 		*hint_ms = outcome_hint(in);
-		source_error_set(err,
-		    status == 429 ? SOURCE_ERR_RATE_LIMITED
-		                  : SOURCE_ERR_HTTP_STATUS,
-		    (int)status, 0, "HTTP %ld%s", status,
-		    outcome_reason(status));
+		if (outcome_quota_spent(in))
+			source_error_set(err, SOURCE_ERR_RATE_LIMITED,
+			    (int)status, 0,
+			    "HTTP 403 Forbidden: rate limit exhausted "
+			    "(X-RateLimit-Remaining: 0)");
+		else
+			source_error_set(err,
+			    status == 429 ? SOURCE_ERR_RATE_LIMITED
+			                  : SOURCE_ERR_HTTP_STATUS,
+			    (int)status, 0, "HTTP %ld%s", status,
+			    outcome_reason(status));
 		return OUTCOME_FAILED;
 	}
 	return OUTCOME_BODY;

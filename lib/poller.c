@@ -6,6 +6,7 @@
  * its retry through the backoff and the circuit breaker; a success puts
  * the values and validators in the cache.  A reload keeps every source
  * whose name and URL did not change, with its schedule and backoff.
+ * One timer wakes admit when a request budget frees a slot.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,8 @@ struct poller {
 	struct extract *p_extract;
 	struct poll_source **p_sources; /* each allocated on its own */
 	size_t p_nsources;
+	struct event *p_budget_timer; /* admit_tick when a budget frees */
+	int64_t p_wall_offset; /* wall minus monotonic ms, for next_at */
 	int p_once;
 	poller_done_cb p_done_cb;
 	void *p_done_arg;
@@ -422,29 +425,120 @@ poller_begin(struct poll_source *ps)
 		poller_transfer(ps, NULL);
 }
 
-/* Starts ps now if the caps allow, else puts it in its host's queue. */
+
+/* Shows in the cache each source's budget as of monotonic time now. */
+static void
+poller_budget_publish(struct poller *p, int64_t now)
+{
+	int64_t offset = timeutil_wall_ms() - now, next_at;
+	struct poll_source *ps;
+	unsigned remaining;
+	size_t i;
+
+	/* One offset for all, kept while the clocks agree, so a next_at
+	 * that did not change is not shown as a change. */
+	if (p->p_wall_offset == 0 || offset - p->p_wall_offset > 1000 ||
+	    p->p_wall_offset - offset > 1000)
+		p->p_wall_offset = offset;
+	for (i = 0; i < p->p_nsources; i++) {
+		ps = p->p_sources[i];
+		if (admit_ticket_budget(
+		        ps->ps_ticket, now, &remaining, &next_at) == NULL)
+			continue;
+		cache_set_budget(p->p_cache, ps->ps_entry, remaining,
+		    next_at != 0 && next_at != BUDGET_NEVER
+		        ? next_at + p->p_wall_offset
+		        : 0);
+	}
+}
+
+/* Has the budget timer publish and admit at the next turn of the loop:
+ * many polls started in one turn cost one pass over the sources. */
+static void
+poller_budget_soon(struct poller *p)
+{
+	struct timeval tv = {0, 0};
+
+	if (evtimer_add(p->p_budget_timer, &tv) == -1)
+		log_warnx("cannot arm the request budgets' timer");
+}
+
+/* Publishes the budgets and arms the timer for their next change. */
+static void
+poller_budget_update(struct poller *p)
+{
+	int64_t now, at, delay;
+	struct timeval tv;
+
+	if (p->p_cf->cf_nbudgets == 0)
+		return;
+	now = timeutil_mono_ms();
+	poller_budget_publish(p, now);
+	if ((at = admit_next_at(p->p_admit, now)) == BUDGET_NEVER) {
+		evtimer_del(p->p_budget_timer);
+		return;
+	}
+	delay = at > now ? at - now : 0;
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (suseconds_t)(delay % 1000) * 1000;
+	if (evtimer_add(p->p_budget_timer, &tv) == -1)
+		log_warnx("cannot arm the request budgets' timer");
+}
+
+/* Starts ps now if its budget and the caps allow, else it waits. */
 static void
 poller_request(struct poll_source *ps)
 {
+	struct poller *p = ps->ps_poller;
 	int rc;
 
 	if (ps->ps_in_flight)
 		return; /* never two polls of one source */
-	if ((rc = admit_request(ps->ps_poller->p_admit, ps->ps_ticket)) == 1)
+	rc = admit_request(p->p_admit, ps->ps_ticket, timeutil_mono_ms());
+	if (rc == 1)
 		poller_begin(ps);
 	else if (rc == 0)
-		log_debug(
-		    "source %s: waiting for a free slot", ps->ps_src->src_name);
+		log_debug("source %s: waiting for %s", ps->ps_src->src_name,
+		    ps->ps_src->src_budget != NULL ? "its budget or a free slot"
+		                                   : "a free slot");
+	/* A wait for the budget is no failure: nothing else is recorded. */
+	if (ps->ps_src->src_budget != NULL)
+		poller_budget_soon(p);
+}
+
+/* Starts waiting polls while there is room, one host at a time; 1 if
+ * one of them is on a budget. */
+static int
+poller_start_waiting(struct poller *p)
+{
+	struct poll_source *ps;
+	int64_t now = timeutil_mono_ms();
+	int budgeted = 0;
+
+	while ((ps = admit_next(p->p_admit, now)) != NULL) {
+		budgeted |= ps->ps_src->src_budget != NULL;
+		poller_begin(ps);
+	}
+	return budgeted;
 }
 
 /* Starts waiting polls while there is room, one host at a time. */
 static void
 poller_drain(struct poller *p)
 {
-	struct poll_source *ps;
+	if (poller_start_waiting(p))
+		poller_budget_soon(p);
+}
 
-	while ((ps = admit_next(p->p_admit)) != NULL)
-		poller_begin(ps);
+/* libevent callback: a budget may have a free slot, or changed. */
+static void
+poller_budget_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct poller *p = arg;
+
+	admit_tick(p->p_admit, timeutil_mono_ms());
+	(void)poller_start_waiting(p);
+	poller_budget_update(p);
 }
 
 /* xfer's callback after each pass over ended transfers. */
@@ -493,8 +587,8 @@ poller_source_new(
 	ps->ps_entry = e;
 	if ((ps->ps_timer = evtimer_new(p->p_base, poller_due_cb, ps)) ==
 	        NULL ||
-	    (ps->ps_ticket = admit_ticket_new(p->p_admit, src->src_url, ps)) ==
-	        NULL ||
+	    (ps->ps_ticket = admit_ticket_new(
+	         p->p_admit, src->src_url, src->src_budget, ps)) == NULL ||
 	    poller_build_headers(ps) == -1 || poller_set_cred(ps) == -1)
 		goto fail;
 	return ps;
@@ -544,6 +638,11 @@ poller_new(struct event_base *base, const struct config *cf, struct cache *c)
 	p->p_admit = admit_new(cf->cf_max_concurrency, cf->cf_max_per_host);
 	p->p_auth = auth_new(p->p_xfer);
 	p->p_extract = extract_new(EXTRACT_MAX_DEPTH);
+	p->p_budget_timer = evtimer_new(base, poller_budget_cb, p);
+	if (p->p_admit == NULL || p->p_budget_timer == NULL ||
+	    admit_set_budgets(p->p_admit, cf->cf_budgets, cf->cf_nbudgets) ==
+	        -1)
+		goto fail;
 	/* NOLINTBEGIN(bugprone-sizeof-expression): an array of pointers */
 	p->p_sources =
 	    calloc(cf->cf_nsources ? cf->cf_nsources : 1, sizeof *p->p_sources);
@@ -583,6 +682,8 @@ poller_free(struct poller *p)
 	auth_free(p->p_auth);
 	/* Closes cached connections once no transfer is left. */
 	xfer_free(p->p_xfer);
+	if (p->p_budget_timer != NULL)
+		event_free(p->p_budget_timer);
 	admit_free(p->p_admit);
 	extract_free(p->p_extract);
 	free(p->p_sources);
@@ -654,6 +755,13 @@ poller_reload(struct poller *p, const struct config *cf, struct cache *c)
 			return -1;
 		}
 	}
+	/* Budgets first: a kept one keeps its history of starts. */
+	if (admit_set_budgets(p->p_admit, cf->cf_budgets, cf->cf_nbudgets) ==
+	    -1) {
+		lh_table_free(slots);
+		free(next);
+		return -1;
+	}
 	p->p_cf = cf;
 	p->p_cache = c;
 	admit_set_caps(p->p_admit, cf->cf_max_concurrency, cf->cf_max_per_host);
@@ -671,6 +779,9 @@ poller_reload(struct poller *p, const struct config *cf, struct cache *c)
 				log_warnx("source %s: keeps its old "
 				          "credentials",
 				    ps->ps_src->src_name);
+			/* Known: the config checked every budget name. */
+			(void)admit_ticket_set_budget(
+			    p->p_admit, ps->ps_ticket, ps->ps_src->src_budget);
 			if (ps->ps_in_flight) {
 				ps->ps_headers_later = 1;
 				/* As the body still coming is checked. */
@@ -705,7 +816,10 @@ poller_reload(struct poller *p, const struct config *cf, struct cache *c)
 		}
 	}
 	xfer_set_max_connects(p->p_xfer, poller_max_connects(cf));
+	if (cf->cf_nbudgets == 0)
+		evtimer_del(p->p_budget_timer);
 	poller_drain(p);
+	poller_budget_update(p);
 	return 0;
 }
 
@@ -733,6 +847,7 @@ poller_start(struct poller *p, int once)
 		else
 			poller_start_source(p, ps, now);
 	}
+	poller_budget_update(p);
 	return 0;
 }
 

@@ -102,6 +102,23 @@ render_circuit(const struct cache_entry *e)
 	return o;
 }
 
+/* Returns the source's request budget for the operators' view, or null:
+ * its name, free slots and when the next one frees (null while one is). */
+static struct json_object *
+render_budget(const struct cache_entry *e)
+{
+	struct json_object *o;
+
+	if (e->ce_src->src_budget == NULL ||
+	    (o = json_object_new_object()) == NULL)
+		return NULL;
+	render_add(o, "name", json_object_new_string(e->ce_src->src_budget));
+	render_add(o, "remaining",
+	    json_object_new_int64((int64_t)e->ce_budget_remaining));
+	render_add(o, "next_at", render_time(e->ce_budget_next_at));
+	return o;
+}
+
 /* Returns the stats object of one source. */
 static struct json_object *
 render_entry_stats(const struct cache_entry *e, int64_t now)
@@ -263,6 +280,7 @@ render_entry_source(const struct cache_entry *e, int64_t now)
 	render_add(
 	    o, "expired", json_object_new_boolean(cache_entry_expired(e, now)));
 	render_add(o, "circuit", render_circuit(e));
+	render_add(o, "budget", render_budget(e));
 	render_add(o, "consecutive_failures",
 	    json_object_new_uint64(e->ce_consecutive_failures));
 	render_add(o, "polls_total", json_object_new_uint64(e->ce_polls_total));

@@ -314,24 +314,6 @@ START_TEST(test_retry_after_date)
 }
 END_TEST
 
-/* Waits until f's polls_total reaches n; returns its view (caller puts). */
-static struct json_object *
-wait_polls(struct harness *h, const char *name, long long n)
-{
-	struct json_object *v = NULL;
-	int tries;
-
-	for (tries = 0; tries < 1500; tries++) {
-		v = harness_source_view(h, name);
-		if (json_object_get_int64(harness_at(v, "/polls_total")) >= n)
-			return v;
-		json_object_put(v);
-		usleep(20 * 1000);
-	}
-	ck_abort_msg("source %s never reached %lld polls", name, n);
-	return NULL;
-}
-
 /* A 304 after an ETag is a success: same values, fresh time, no parse. */
 START_TEST(test_not_modified)
 {
@@ -360,7 +342,7 @@ START_TEST(test_not_modified)
 	    harness_at(doc, "/values"), harness_at(first, "/values")));
 	json_object_put(doc);
 	json_object_put(first);
-	view = wait_polls(h, "f", 3);
+	view = harness_wait_polls(h, "f", 3);
 	ck_assert_int_eq(
 	    json_object_get_int64(harness_at(view, "/failures_total")), 0);
 	json_object_put(view);
@@ -395,7 +377,7 @@ START_TEST(test_redirect_token)
 	    "/redirect?to=http://127.0.0.1:%u/headers",
 	    fake_upstream_port(h->h_fu));
 	fake_upstream_rewrite(h->h_fu, "f", target);
-	doc = wait_polls(h, "f", 3);
+	doc = harness_wait_polls(h, "f", 3);
 	json_object_put(doc);
 	doc = harness_wait_status(h, "f", "ok", 10000);
 	ck_assert_ptr_nonnull(doc);
@@ -409,7 +391,7 @@ START_TEST(test_redirect_token)
 	    fake_upstream_port(h->h_fu));
 	fake_upstream_rewrite(h->h_fu, "f", target);
 	doc = harness_source_view(h, "f");
-	json_object_put(wait_polls(h, "f",
+	json_object_put(harness_wait_polls(h, "f",
 	    json_object_get_int64(harness_at(doc, "/polls_total")) + 2));
 	json_object_put(doc);
 	doc = harness_wait_status(h, "f", "ok", 10000);

@@ -1,6 +1,7 @@
 /*
  * The fake upstream's HTTP semantics: any status with the rate-limit
- * headers (Retry-After, X-RateLimit-Reset, RateLimit-Reset), ETag and
+ * headers (Retry-After, X-RateLimit-Reset, RateLimit-Reset and GitHub's
+ * X-RateLimit-Remaining), ETag and
  * Last-Modified validators with 304s, and redirects, looping or not.
  */
 #include <stdio.h>
@@ -33,10 +34,11 @@ fu_value_ok(const char *s)
 enum MHD_Result
 fu_route_status(struct MHD_Connection *conn, const char *code)
 {
-	struct fu_rhdr hdrs[3] = {
+	struct fu_rhdr hdrs[4] = {
 	    {MHD_HTTP_HEADER_RETRY_AFTER, "2"},
 	    {"X-RateLimit-Reset", NULL},
 	    {"RateLimit-Reset", NULL},
+	    {"X-RateLimit-Remaining", NULL},
 	};
 	const char *given = NULL;
 	char body[64];
@@ -62,6 +64,8 @@ fu_route_status(struct MHD_Connection *conn, const char *code)
 	    conn, MHD_GET_ARGUMENT_KIND, "x_ratelimit_reset");
 	hdrs[2].value = MHD_lookup_connection_value(
 	    conn, MHD_GET_ARGUMENT_KIND, "ratelimit_reset");
+	hdrs[3].value = MHD_lookup_connection_value(
+	    conn, MHD_GET_ARGUMENT_KIND, "x_ratelimit_remaining");
 	for (i = 1; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
 		if (hdrs[i].value != NULL && *hdrs[i].value == '\0')
 			hdrs[i].value = NULL;

@@ -44,6 +44,8 @@
 #define FU_ETAG_DEFAULT "v42"
 #define FU_LAST_MODIFIED "Sat, 21 Nov 2026 10:00:00 GMT"
 #define FU_TAG_MAX 128
+/* Most /timed arrival times kept. */
+#define FU_TIMED_MAX 4096
 /* Nesting depth of /deep. */
 #define FU_DEEP_LEVELS 1000
 /* Block size for generated bodies. */
@@ -101,6 +103,8 @@ struct fake_upstream {
 	char *rewrite; /* "/path?k=v" that /stats requests get */
 	char *rewrite_name; /* only for this name=, or every one if NULL */
 	struct fu_token *token; /* POST /token and GET /authed */
+	int64_t timed[FU_TIMED_MAX]; /* /timed arrivals, monotonic ms */
+	size_t ntimed;
 };
 
 /* A request as an upload route sees it: its method and whole body. */
@@ -174,7 +178,9 @@ int fu_route_body(
 fu_route_fn fu_route_deep;
 
 /* fake_http.c: statuses, rate-limit headers, validators, redirects. */
-/* Route /status/CODE: answers with status CODE (the path after /status/). */
+/* Route /status/CODE: answers with status CODE (the path after /status/);
+ * retry_after, x_ratelimit_reset, ratelimit_reset and
+ * x_ratelimit_remaining set those headers. */
 enum MHD_Result fu_route_status(struct MHD_Connection *conn, const char *code);
 /* Route /etag?tag=X: a document with validators, 304 when they match. */
 fu_route_fn fu_route_etag;
@@ -210,5 +216,10 @@ fu_route_authed(struct fake_upstream *fu, struct MHD_Connection *conn);
 /* fake_echo.c: what the client sent (an upload route: any method). */
 /* Route /echo: the request's method, body and credentials as JSON. */
 fu_upload_fn fu_route_echo;
+
+/* fake_timed.c: requests timed on arrival. */
+/* Route /timed?name=X: records the arrival time, then answers as /stats. */
+enum MHD_Result
+fu_route_timed(struct fake_upstream *fu, struct MHD_Connection *conn);
 
 #endif /* FAKE_PRIVATE_H */

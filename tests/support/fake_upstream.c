@@ -10,14 +10,16 @@
  * This file is the server (start, stop, dispatch, the request record and
  * the counters, /headers, /query and /counters); each family of routes
  * has a file of its own: fake_series.c, fake_bodies.c, fake_http.c,
- * fake_transfer.c, fake_echo.c and fake_token.c.
+ * fake_transfer.c, fake_echo.c, fake_token.c and fake_timed.c.
  *
  * Routes (GET and HEAD):
  *   /stats?name=X          growing counter, shared or per name
  *   /flaky?name=X          cycles good, 503, 502 HTML and truncated
  *   /flap?name=X           alternates a /stats answer and a 500
- *   /status/CODE           status CODE; retry_after, x_ratelimit_reset and
- *                          ratelimit_reset set the rate-limit headers
+ *   /timed?name=X          a /stats answer, its arrival time recorded
+ *   /status/CODE           status CODE; retry_after, x_ratelimit_reset,
+ *                          ratelimit_reset and x_ratelimit_remaining set
+ *                          the rate-limit headers
  *   /html /truncated /trailing /deep /badutf8 /missing /empty
  *                          broken or unexpected bodies
  *   /bignum /wrongtype     numbers out of range, fields of the wrong type
@@ -446,6 +448,7 @@ static const struct fu_route fu_routes[] = {
     {"/reset", fu_route_reset},
     {"/flap", fu_route_flap},
     {"/authed", fu_route_authed},
+    {"/timed", fu_route_timed},
 };
 
 /* The upload routes: any method, the request body read. */

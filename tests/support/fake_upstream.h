@@ -8,6 +8,9 @@
 #ifndef FAKE_UPSTREAM_H
 #define FAKE_UPSTREAM_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct fake_upstream;
 
 /* Starts the server on 127.0.0.1:port (0 = any free port); NULL on failure. */
@@ -44,5 +47,11 @@ char *fake_upstream_last_path(struct fake_upstream *fu);
  */
 void fake_upstream_rewrite(
     struct fake_upstream *fu, const char *name, const char *target);
+
+/*
+ * Copies up to max arrival times of /timed requests (monotonic ms, oldest
+ * first, the first FU_TIMED_MAX since start) to ms; returns how many.
+ */
+size_t fake_upstream_timed(struct fake_upstream *fu, int64_t *ms, size_t max);
 
 #endif /* FAKE_UPSTREAM_H */

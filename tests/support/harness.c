@@ -271,6 +271,46 @@ harness_get_json(struct harness *h, const char *path)
 	return doc;
 }
 
+/* Returns source name's object in /api/v1/sources (caller puts). */
+struct json_object *
+harness_source_view(struct harness *h, const char *name)
+{
+	struct json_object *doc, *list, *s, *found = NULL;
+	size_t i;
+
+	doc = harness_get_json(h, "/api/v1/sources");
+	ck_assert_ptr_nonnull(doc);
+	list = harness_at(doc, "/sources");
+	for (i = 0; i < json_object_array_length(list); i++) {
+		s = json_object_array_get_idx(list, i);
+		if (strcmp(json_object_get_string(
+		               json_object_object_get(s, "name")),
+		        name) == 0)
+			found = json_object_get(s);
+	}
+	json_object_put(doc);
+	ck_assert_msg(found != NULL, "no source %s", name);
+	return found;
+}
+
+/* Waits until source name's polls_total reaches n; its object. */
+struct json_object *
+harness_wait_polls(struct harness *h, const char *name, long long n)
+{
+	struct json_object *v = NULL;
+	int tries;
+
+	for (tries = 0; tries < 1500; tries++) {
+		v = harness_source_view(h, name);
+		if (json_object_get_int64(harness_at(v, "/polls_total")) >= n)
+			return v;
+		json_object_put(v);
+		usleep(20 * 1000);
+	}
+	ck_abort_msg("source %s never reached %lld polls", name, n);
+	return NULL;
+}
+
 /* Polls one source until the string at ptr is want, or times out. */
 static struct json_object *
 harness_wait_for(struct harness *h, const char *name, const char *ptr,
@@ -343,25 +383,4 @@ harness_int(struct json_object *doc, const char *ptr)
 	    !json_object_is_type(v, json_type_int))
 		return -1;
 	return (long long)json_object_get_int64(v);
-}
-
-/* Returns source name's object from /api/v1/sources (the caller puts
- * it), failing the test if there is none. */
-struct json_object *
-harness_source_view(struct harness *h, const char *name)
-{
-	struct json_object *doc, *list, *s, *found = NULL;
-	size_t i;
-
-	doc = harness_get_json(h, "/api/v1/sources");
-	ck_assert_ptr_nonnull(doc);
-	list = harness_at(doc, "/sources");
-	for (i = 0; i < json_object_array_length(list); i++) {
-		s = json_object_array_get_idx(list, i);
-		if (strcmp(harness_str(s, "/name"), name) == 0)
-			found = json_object_get(s);
-	}
-	json_object_put(doc);
-	ck_assert_msg(found != NULL, "no source %s", name);
-	return found;
 }

@@ -86,6 +86,17 @@ struct json_object *harness_get_json(struct harness *h, const char *path);
  */
 struct json_object *harness_wait_status(
     struct harness *h, const char *name, const char *status, int timeout_ms);
+/*
+ * Returns source name's object in /api/v1/sources (caller puts), failing
+ * the test if there is none.
+ */
+struct json_object *harness_source_view(struct harness *h, const char *name);
+/*
+ * Polls /api/v1/sources every 20 ms until source name's polls_total
+ * reaches n, for at most 30 s; returns its object (caller puts).
+ */
+struct json_object *
+harness_wait_polls(struct harness *h, const char *name, long long n);
 /* Like harness_wait_status, until error.kind is kind. */
 struct json_object *harness_wait_error(
     struct harness *h, const char *name, const char *kind, int timeout_ms);
@@ -98,8 +109,5 @@ struct json_object *harness_at(struct json_object *doc, const char *ptr);
 const char *harness_str(struct json_object *doc, const char *ptr);
 /* Returns the integer at JSON Pointer ptr in doc, or -1. */
 long long harness_int(struct json_object *doc, const char *ptr);
-/* Returns source name's object from /api/v1/sources (the caller puts
- * it), failing the test if there is none. */
-struct json_object *harness_source_view(struct harness *h, const char *name);
 
 #endif

@@ -1210,6 +1210,128 @@ START_TEST(test_daemon_password_rotated)
 }
 END_TEST
 
+/*
+ * -t warns of a budget its sources' intervals overdraw (60 an hour for
+ * 60 + 120) and of one no source uses, and still exits 0; a budget its
+ * sources use exactly (300 per 5 min for one a second) is fine.
+ */
+START_TEST(test_check_budget_warning)
+{
+	struct tmpdir t;
+	struct proc p;
+	const char *path;
+	char *want;
+
+	tmpdir_make(&t);
+	path = tmpdir_write(&t, "budget.conf",
+	    "[gatherd]\n"
+	    "listen = 127.0.0.1:0\n"
+	    "budget = mixpanel\n"
+	    "\n"
+	    "[budget mixpanel]\n"
+	    "requests = 60/1h\n"
+	    "[budget spare]\n"
+	    "requests = 10/1m\n"
+	    "[budget fine]\n"
+	    "requests = 300/5m\n"
+	    "[source a]\n"
+	    "url = http://127.0.0.1:1/a\n"
+	    "interval = 1m\n"
+	    "stat total = /data/total\n"
+	    "[source b]\n"
+	    "url = http://127.0.0.1:1/b\n"
+	    "interval = 30s\n"
+	    "stat total = /data/total\n"
+	    "[source c]\n"
+	    "url = http://127.0.0.1:1/c\n"
+	    "budget = fine\n"
+	    "interval = 1s\n"
+	    "stat total = /data/total\n");
+	ck_assert_int_gt(asprintf(&want,
+	                     "warning: %s:7: budget spare is used by no "
+	                     "source\n"
+	                     "warning: %s:5: budget mixpanel allows 60 "
+	                     "requests per 1h, but the intervals of its 2 "
+	                     "sources need 180; their polls will wait for "
+	                     "it\n"
+	                     "%s: ok\n",
+	                     path, path, path),
+	    0);
+	run(&p, 0, "-t", "-c", path, NULL);
+	ck_assert_str_eq(p.p_buf[1], want);
+	ck_assert_str_eq(p.p_buf[0], "");
+	proc_free(&p);
+	free(want);
+	tmpdir_remove(&t);
+}
+END_TEST
+
+/* A budget of one request an hour, source s on it, and source t polled
+ * freely; extra is more sections. */
+static void
+write_budget(struct daemon *d, const char *requests, const char *extra)
+{
+	char sections[768];
+
+	snprintf(sections, sizeof sections,
+	    "[budget b]\nrequests = %s\n"
+	    "[source s]\nurl = @UP@/stats?name=s\ninterval = 100ms\n"
+	    "budget = b\nstat total = /data/total\n"
+	    "[source t]\nurl = @UP@/stats?name=t\ninterval = 100ms\n"
+	    "stat total = /data/total\n%s",
+	    requests, extra);
+	write_sources(d, sections);
+}
+
+/*
+ * A SIGHUP keeps a budget whose requests did not change, with its
+ * starts: the source spent it and does not poll again, though t polls
+ * on.  A changed budget starts afresh, and s polls once more.
+ */
+START_TEST(test_daemon_budget_reload)
+{
+	struct json_object *v;
+	struct daemon d;
+	long long t_polls;
+	char *next_at;
+
+	daemon_start(&d, "/stats?name=main");
+	write_budget(&d, "1/1h", "");
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	proc_wait_stderr(
+	    &d.d_proc, "reload: 2 sources (0 kept, 2 new, 1 removed)");
+	ck_assert_int_eq(wait_polls(d.d_port, "s", 1), 1);
+	ck_assert_ptr_nonnull(v = source_view(d.d_port, "s"));
+	ck_assert_int_eq(harness_int(v, "/budget/remaining"), 0);
+	ck_assert_ptr_nonnull(
+	    next_at = strdup(harness_str(v, "/budget/next_at")));
+	json_object_put(v);
+
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	proc_wait_stderr(
+	    &d.d_proc, "reload: 2 sources (2 kept, 0 new, 0 removed)");
+	/* Three more polls of t: s was due three times meanwhile. */
+	t_polls = wait_polls(d.d_port, "t", 1);
+	wait_polls(d.d_port, "t", t_polls + 3);
+	ck_assert_ptr_nonnull(v = source_view(d.d_port, "s"));
+	ck_assert_int_eq(harness_int(v, "/polls_total"), 1);
+	ck_assert_int_eq(harness_int(v, "/budget/remaining"), 0);
+	ck_assert_str_eq(harness_str(v, "/budget/next_at"), next_at);
+	ck_assert_str_eq(harness_str(v, "/status"), "ok");
+	json_object_put(v);
+
+	write_budget(&d, "2/1h",
+	    "[source u]\nurl = @UP@/stats?name=u\ninterval = 1h\n"
+	    "stat total = /data/total\n");
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	proc_wait_stderr(
+	    &d.d_proc, "reload: 3 sources (2 kept, 1 new, 0 removed)");
+	ck_assert_int_eq(wait_polls(d.d_port, "s", 2), 2);
+	free(next_at);
+	daemon_stop(&d, SIGTERM);
+}
+END_TEST
+
 /* Builds the suite. */
 static Suite *
 main_suite(void)
@@ -1260,6 +1382,12 @@ main_suite(void)
 	tcase_add_test(tc, test_log_level_key);
 	tcase_add_test(tc, test_log_flags);
 	tcase_add_test(tc, test_log_errors_shown);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("budget");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_check_budget_warning);
+	tcase_add_test(tc, test_daemon_budget_reload);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -174,6 +174,35 @@ START_TEST(test_reset)
 }
 END_TEST
 
+/* A reset above 10^9 is an absolute Unix time, made a delay from now
+ * and clamped to [1 s, 1 h]; 10^9 itself is still seconds to wait. */
+START_TEST(test_reset_absolute)
+{
+	uint64_t ms = 0;
+
+	/* GitHub's x-ratelimit-reset 17 min 30 s ahead, as it is. */
+	ck_assert_int_eq(backoff_parse_reset("1795001050", NOW_MS, &ms), 0);
+	ck_assert_uint_eq(ms, 1050000);
+	/* Two hours ahead: at most an hour. */
+	ck_assert_int_eq(backoff_parse_reset("1795007200", NOW_MS, &ms), 0);
+	ck_assert_uint_eq(ms, 3600000);
+	/* Already past: at least a second. */
+	ck_assert_int_eq(backoff_parse_reset("1794999000", NOW_MS, &ms), 0);
+	ck_assert_uint_eq(ms, 1000);
+	ck_assert_int_eq(backoff_parse_reset("1000000001", NOW_MS, &ms), 0);
+	ck_assert_uint_eq(ms, 1000);
+	/* 10^9 is not above 10^9: a delta, clamped to an hour. */
+	ck_assert_int_eq(backoff_parse_reset("1000000000", NOW_MS, &ms), 0);
+	ck_assert_uint_eq(ms, 3600000);
+	/* Beyond 32 bits (the year 5138): far ahead, an hour. */
+	ck_assert_int_eq(backoff_parse_reset("99999999999", NOW_MS, &ms), 0);
+	ck_assert_uint_eq(ms, 3600000);
+	/* White space around it, as headers may carry. */
+	ck_assert_int_eq(backoff_parse_reset(" 1795000005 ", NOW_MS, &ms), 0);
+	ck_assert_uint_eq(ms, 5000);
+}
+END_TEST
+
 /* Failures back off with jitter, then open the circuit after five. */
 START_TEST(test_failure_sequence)
 {
@@ -234,6 +263,7 @@ main(void)
 	tcase_add_test(tc, test_retry_after_far_date);
 	tcase_add_test(tc, test_retry_after_garbage);
 	tcase_add_test(tc, test_reset);
+	tcase_add_test(tc, test_reset_absolute);
 	tcase_add_test(tc, test_failure_sequence);
 	tcase_add_test(tc, test_failure_hints);
 	suite_add_tcase(s, tc);

@@ -204,6 +204,80 @@ START_TEST(test_classify_hint)
 }
 END_TEST
 
+/* GitHub's dialect: a 403 with X-RateLimit-Remaining: 0 is a rate limit,
+ * retried at its absolute X-RateLimit-Reset; other 403s are not. */
+START_TEST(test_github_403)
+{
+	const char *spent[] = {"X-RateLimit-Remaining", "0",
+	    "X-RateLimit-Reset", "1795000045", NULL};
+	const char *spent_after[] = {"X-RateLimit-Remaining", " 00 ",
+	    "Retry-After", "7", "X-RateLimit-Reset", "1795000045", NULL};
+	const char *spent_no_reset[] = {"X-RateLimit-Remaining", "0", NULL};
+	const char *left[] = {"X-RateLimit-Remaining", "12",
+	    "X-RateLimit-Reset", "1795000045", NULL};
+	const char *odd[] = {"X-RateLimit-Remaining", "0x", "X-RateLimit-Reset",
+	    "1795000045", NULL};
+	const char *empty[] = {"X-RateLimit-Remaining", "", "X-RateLimit-Reset",
+	    "1795000045", NULL};
+	struct source_error err;
+	struct outcome_in in;
+	int64_t hint;
+
+	in = report(CURLE_OK, 403, spent);
+	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
+	ck_assert_int_eq(err.se_kind, SOURCE_ERR_RATE_LIMITED);
+	ck_assert_int_eq(err.se_http_status, 403);
+	ck_assert_str_eq(err.se_message,
+	    "HTTP 403 Forbidden: rate limit exhausted "
+	    "(X-RateLimit-Remaining: 0)");
+	ck_assert_int_eq(hint, 45000);
+	/* Retry-After first, as for a 429. */
+	in = report(CURLE_OK, 403, spent_after);
+	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
+	ck_assert_int_eq(err.se_kind, SOURCE_ERR_RATE_LIMITED);
+	ck_assert_int_eq(hint, 7000);
+	/* No reset: no hint, so the backoff waits a full interval. */
+	in = report(CURLE_OK, 403, spent_no_reset);
+	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
+	ck_assert_int_eq(err.se_kind, SOURCE_ERR_RATE_LIMITED);
+	ck_assert_int_eq(hint, -1);
+	/* Quota left, a value that is not 0, none at all: the token. */
+	in = report(CURLE_OK, 403, left);
+	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
+	ck_assert_int_eq(err.se_kind, SOURCE_ERR_HTTP_STATUS);
+	ck_assert_int_eq(hint, -1);
+	ck_assert_ptr_nonnull(strstr(err.se_message, "check token_file"));
+	in = report(CURLE_OK, 403, odd);
+	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
+	ck_assert_int_eq(err.se_kind, SOURCE_ERR_HTTP_STATUS);
+	in = report(CURLE_OK, 403, empty);
+	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
+	ck_assert_int_eq(err.se_kind, SOURCE_ERR_HTTP_STATUS);
+	in = report(CURLE_OK, 403, NULL);
+	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
+	ck_assert_int_eq(err.se_kind, SOURCE_ERR_HTTP_STATUS);
+	/* Remaining 0 on another status changes nothing. */
+	in = report(CURLE_OK, 401, spent);
+	ck_assert_int_eq(outcome_classify(&in, &err, &hint), OUTCOME_FAILED);
+	ck_assert_int_eq(err.se_kind, SOURCE_ERR_HTTP_STATUS);
+	ck_assert_int_eq(hint, -1);
+}
+END_TEST
+
+/* A 429's reset above 10^9 is absolute; at or below, seconds. */
+START_TEST(test_hint_absolute)
+{
+	const char *abs_reset[] = {"RateLimit-Reset", "1795000300", NULL};
+	const char *delta[] = {"RateLimit-Reset", "300", NULL};
+	struct outcome_in in;
+
+	in = report(CURLE_OK, 429, abs_reset);
+	ck_assert_int_eq(outcome_hint(&in), 300000);
+	in = report(CURLE_OK, 429, delta);
+	ck_assert_int_eq(outcome_hint(&in), 300000);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -217,6 +291,8 @@ main(void)
 	    (int)(sizeof classify_cases / sizeof classify_cases[0]));
 	tcase_add_test(tc, test_hint);
 	tcase_add_test(tc, test_classify_hint);
+	tcase_add_test(tc, test_github_403);
+	tcase_add_test(tc, test_hint_absolute);
 	suite_add_tcase(s, tc);
 	return runner_run(s) == 0 ? 0 : 1;
 }
