@@ -26,6 +26,8 @@ static const char *const source_err_names[] = {
     [SOURCE_ERR_MISSING_STAT] = "missing_stat",
     [SOURCE_ERR_RATE_LIMITED] = "rate_limited",
     [SOURCE_ERR_CIRCUIT_OPEN] = "circuit_open",
+    [SOURCE_ERR_AUTH] = "auth",
+    [SOURCE_ERR_API_ERROR] = "api_error",
     [SOURCE_ERR_INTERNAL] = "internal",
 };
 
