@@ -17,10 +17,15 @@
 #define CONFIG_NAME_MAX PARSE_NAME_MAX
 #define CONFIG_ERR_LEN 512
 
-/* One stat: a name and the JSON Pointer that selects its value. */
+struct extract_jq;
+struct extract_jq_set;
+
+/* One stat: a name and the JSON Pointer or jq program that selects its
+ * value. */
 struct config_stat {
 	char *cs_name;
-	char *cs_pointer;
+	char *cs_pointer; /* the pointer, or "jq: PROGRAM" for a jq stat */
+	struct extract_jq *cs_jq; /* a jq stat's program (cf_jq's), or NULL */
 };
 
 /* One [source NAME] section; [gatherd] keeps defaults in the same shape. */
@@ -45,6 +50,7 @@ struct config_source {
 	size_t src_nheaders;
 	struct config_stat *src_stats;
 	size_t src_nstats;
+	struct extract_jq *src_error_if; /* cf_jq's, or NULL */
 	int src_line; /* line of the section header */
 };
 
@@ -74,6 +80,7 @@ struct config {
 	enum log_level cf_log_level; /* -v and -q override it */
 	struct config_source *cf_sources;
 	size_t cf_nsources;
+	struct extract_jq_set *cf_jq; /* the distinct jq programs, or NULL */
 };
 
 /* Parses and validates the file at path; NULL with err filled on error. */

@@ -32,7 +32,8 @@ enum config_type {
 	CONFIG_FILE, /* char *: a file that must be readable */
 	CONFIG_ORIGINS, /* cf_allow_origins: a comma-separated list */
 	CONFIG_HEADER, /* src_headers: a "Name: value" line added */
-	CONFIG_STAT, /* src_stats: "stat NAME = /pointer" */
+	CONFIG_STAT, /* src_stats: "stat NAME = /pointer" or "jq: PROGRAM" */
+	CONFIG_JQ, /* struct extract_jq *: "jq: PROGRAM", compiled at load */
 };
 
 /* A key may be given more than once (headers, stats). */
