@@ -462,6 +462,12 @@ START_TEST(test_jq)
 	ck_assert_str_eq(extract_jq_text(b->src_error_if),
 	    "select(.result? == \"error\") | .message");
 	config_free(cf);
+	/* A ';' right after a value is jq's, not a comment. */
+	cf = expect_ok(
+	    GOOD_SOURCE "stat y = jq: reduce .a[] as $x (0; . + $x)\n");
+	ck_assert_str_eq(cf->cf_sources[0].src_stats[1].cs_pointer,
+	    "jq: reduce .a[] as $x (0; . + $x)");
+	config_free(cf);
 	/* Pointers alone: no jq at all. */
 	cf = expect_ok(GOOD_SOURCE);
 	ck_assert_ptr_null(cf->cf_jq);
@@ -481,6 +487,11 @@ START_TEST(test_err_jq)
 	expect_exact(GOOD_SOURCE "stat y = jq: .a | nosuch\n",
 	    NAME ":4: stat y: jq: nosuch/0 is not defined at <top-level>, "
 	         "line 1");
+	/* A space and ';' start a comment, which cuts the program short. */
+	expect_exact(GOOD_SOURCE
+	    "stat y = jq: reduce .a[] as $x (0 ; . + $x)\n",
+	    NAME ":4: stat y: jq: syntax error, unexpected $end (Unix shell "
+	         "quoting issues?) at <top-level>, line 1");
 	expect_exact(GOOD_SOURCE "stat y = jq:\n",
 	    NAME ":4: stat y: expected jq: PROGRAM, got \"jq:\"");
 	expect_exact(GOOD_SOURCE "error_if = .result\n",
