@@ -27,6 +27,7 @@
 #include "config.h"
 #include "config_request.h"
 #include "config_table.h"
+#include "extract_jq.h"
 #include "log.h"
 #include "parse.h"
 #include "secret.h"
@@ -413,12 +414,52 @@ config_set_origins(struct config_parse *cp, const char *value)
 	return 1;
 }
 
-/* Adds a stat called name with pointer value to src; 1 or 0. */
+/*
+ * Returns the compiled program of value ("jq: PROGRAM") for key what,
+ * compiled once per distinct program in cf_jq; NULL with the error.
+ */
+static struct extract_jq *
+config_jq(struct config_parse *cp, const char *what, const char *value)
+{
+	struct config *cf = cp->cp_cf;
+	const char *program = extract_jq_program_of(value);
+	struct extract_jq *jq;
+	char err[CONFIG_ERR_LEN / 2];
+
+	if (program == NULL || *program == '\0') {
+		config_error(
+		    cp, 0, "%s: expected jq: PROGRAM, got \"%s\"", what, value);
+		return NULL;
+	}
+	if (cf->cf_jq == NULL && (cf->cf_jq = extract_jq_set_new()) == NULL) {
+		config_error(cp, 0, "out of memory");
+		return NULL;
+	}
+	if ((jq = extract_jq_set_add(cf->cf_jq, program, err, sizeof err)) ==
+	    NULL)
+		config_error(cp, 0, "%s: jq: %s", what, err);
+	return jq;
+}
+
+/* Sets the program field of row e from value; 1 or 0 as inih wants. */
+static int
+config_set_jq(struct config_parse *cp, const struct config_entry *e,
+    void *field, const char *value)
+{
+	struct extract_jq **dst = field;
+
+	return (*dst = config_jq(cp, e->ce_name, value)) != NULL;
+}
+
+/* Adds a stat called name with pointer or jq program value to src; 1 or
+ * 0. */
 static int
 config_add_stat(struct config_parse *cp, struct config_source *src,
     const char *name, const char *value)
 {
-	struct config_stat *stats;
+	struct config_stat *stats, *st;
+	struct extract_jq *jq = NULL;
+	char what[CONFIG_NAME_MAX + 8];
 	size_t i;
 
 	while (*name == ' ' || *name == '\t')
@@ -436,10 +477,14 @@ config_add_stat(struct config_parse *cp, struct config_source *src,
 			return 0;
 		}
 	}
-	if (*value != '\0' && *value != '/') {
+	snprintf(what, sizeof what, "stat %s", name);
+	if (extract_jq_program_of(value) != NULL) {
+		if ((jq = config_jq(cp, what, value)) == NULL)
+			return 0;
+	} else if (*value != '\0' && *value != '/') {
 		config_error(cp, 0,
 		    "stat %s: \"%s\" is not a JSON Pointer (it "
-		    "must start with /)",
+		    "must start with /) nor jq: PROGRAM",
 		    name, value);
 		return 0;
 	}
@@ -448,11 +493,18 @@ config_add_stat(struct config_parse *cp, struct config_source *src,
 	if (stats == NULL)
 		return 0;
 	src->src_stats = stats;
-	stats[src->src_nstats].cs_name = strdup(name);
-	stats[src->src_nstats].cs_pointer = strdup(value);
-	src->src_nstats++;
-	return stats[src->src_nstats - 1].cs_name != NULL &&
-	    stats[src->src_nstats - 1].cs_pointer != NULL;
+	st = &stats[src->src_nstats++];
+	memset(st, 0, sizeof *st);
+	st->cs_name = strdup(name);
+	st->cs_jq = jq;
+	/* A jq stat's identity is its program, spelt one way. */
+	if (jq != NULL &&
+	    asprintf(&st->cs_pointer, "%s %s", EXTRACT_JQ_PREFIX,
+	        extract_jq_text(jq)) == -1)
+		st->cs_pointer = NULL;
+	else if (jq == NULL)
+		st->cs_pointer = strdup(value);
+	return st->cs_name != NULL && st->cs_pointer != NULL;
 }
 
 /*
@@ -685,6 +737,8 @@ config_set_value(struct config_parse *cp, const struct config_entry *e,
 		return config_set_request(cp, e, src, arg, value);
 	case CONFIG_BUDGET_REF:
 		return config_set_budget_ref(cp, src, value);
+	case CONFIG_JQ:
+		return config_set_jq(cp, e, field, value);
 	default:
 		return 0;
 	}
@@ -987,6 +1041,9 @@ config_inherit(const struct config *cf, struct config_source *src)
 	}
 	if (!config_tunable_given(src, d, CONFIG_TUNE_MAX_AGE))
 		src->src_max_age_ms = src->src_interval_ms * 10;
+	/* A program, not a number: borrowed from cf_jq like the source's. */
+	if (src->src_error_if == NULL)
+		src->src_error_if = d->src_error_if;
 }
 
 /* Copies [gatherd]'s string *from to *to if the source gave none; 0 or
@@ -1382,6 +1439,7 @@ config_free(struct config *cf)
 		free(cf->cf_allow_origins[i]);
 	free(cf->cf_allow_origins);
 	secret_free(cf->cf_api_token);
+	extract_jq_set_free(cf->cf_jq);
 	free(cf);
 }
 

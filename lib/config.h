@@ -21,10 +21,15 @@ struct auth_google_key;
 struct tpl;
 struct tz;
 
-/* One stat: a name and the JSON Pointer that selects its value. */
+struct extract_jq;
+struct extract_jq_set;
+
+/* One stat: a name and the JSON Pointer or jq program that selects its
+ * value. */
 struct config_stat {
 	char *cs_name;
-	char *cs_pointer;
+	char *cs_pointer; /* the pointer, or "jq: PROGRAM" for a jq stat */
+	struct extract_jq *cs_jq; /* a jq stat's program (cf_jq's), or NULL */
 };
 
 /* The HTTP method of a source's request. */
@@ -94,6 +99,7 @@ struct config_source {
 	size_t src_nstats;
 	char *src_budget; /* the [budget NAME] it draws from, or NULL */
 	int src_budget_line; /* where budget = was given */
+	struct extract_jq *src_error_if; /* cf_jq's, or NULL */
 	int src_line; /* line of the section header */
 };
 
@@ -135,6 +141,7 @@ struct config {
 	size_t cf_nsources;
 	struct config_budget *cf_budgets;
 	size_t cf_nbudgets;
+	struct extract_jq_set *cf_jq; /* the distinct jq programs, or NULL */
 };
 
 /* Parses and validates the file at path; NULL with err filled on error. */

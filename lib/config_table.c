@@ -196,6 +196,12 @@ const struct config_entry config_table[] = {
         CF_LIST(cf_secrets),
         .ce_type = CONFIG_NAMED_SECRET,
         .ce_flags = CONFIG_REPEAT | CONFIG_PREFIX},
+    {.ce_name = "error_if",
+        .ce_section = CONFIG_SOURCE,
+        .ce_offset = offsetof(struct config_source, src_error_if),
+        .ce_type = CONFIG_JQ,
+        .ce_flags = CONFIG_DEFAULTS,
+        .ce_hint = "jq: PROGRAM"},
 
     /* [source NAME]: tunables, most of them defaults in [gatherd] too. */
     {.ce_name = "interval",

@@ -35,7 +35,7 @@ enum config_type {
 	CONFIG_FILE, /* char *: a file that must be readable */
 	CONFIG_ORIGINS, /* cf_allow_origins: a comma-separated list */
 	CONFIG_HEADER, /* src_headers: a "Name: value" line added */
-	CONFIG_STAT, /* src_stats: "stat NAME = /pointer" */
+	CONFIG_STAT, /* src_stats: "stat NAME = /pointer" or "jq: PROGRAM" */
 	CONFIG_AUTH, /* int: enum auth_grant */
 	CONFIG_GOOGLE_KEY, /* src_google_key: a service-account key file */
 	CONFIG_TIMEZONE, /* src_timezone and src_tz: an IANA zone name */
@@ -48,6 +48,7 @@ enum config_type {
 	CONFIG_NAMED_SECRET, /* cf_secrets: "secret NAME = FILE" */
 	CONFIG_BUDGET_REF, /* src_budget: a [budget NAME]'s name */
 	CONFIG_RATE, /* cb_requests and cb_window_ms: "60/1h" */
+	CONFIG_JQ, /* struct extract_jq *: "jq: PROGRAM", compiled at load */
 };
 
 /* A key may be given more than once (headers, stats). */

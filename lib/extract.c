@@ -2,8 +2,11 @@
  * Turns an upstream body into stat values.  A body that does not even
  * start like JSON (an HTML error page, nothing at all) is "not_json";
  * one that starts like JSON but is cut short, too deep, not UTF-8 or
- * followed by garbage is "parse"; a pointer that selects nothing is
- * "missing_stat".  The tokener is kept and reset between bodies.
+ * followed by garbage is "parse"; a pointer that selects nothing, or a
+ * jq program with no output or an error, is "missing_stat"; an error_if
+ * program that finds an error is "api_error".  The tokener is kept and
+ * reset between bodies; jq sees a body only if the source has a jq
+ * program, once per poll whatever their number.
  */
 #include <math.h>
 #include <stdint.h>
@@ -14,6 +17,7 @@
 #include <json-c/json_pointer.h>
 
 #include "extract.h"
+#include "extract_jq.h"
 
 struct extract {
 	struct json_tokener *ex_tok;
@@ -163,43 +167,206 @@ extract_check_value(struct json_object *v, const struct config_stat *st,
 	return -1;
 }
 
+/* Adds v (taken) to out as name; 0, or -1 with v released. */
+static int
+extract_add(struct json_object *out, const char *name, struct json_object *v)
+{
+	if (json_object_object_add(out, name, v) == 0)
+		return 0;
+	json_object_put(v);
+	return -1;
+}
+
+/* Selects stat st by its pointer into out; 0 or -1 with err filled. */
+static int
+extract_pointer(struct json_object *doc, const struct config_stat *st,
+    struct json_object *out, struct source_error *err)
+{
+	struct json_object *v;
+
+	if (json_pointer_get(doc, st->cs_pointer, &v) != 0) {
+		source_error_set(err, SOURCE_ERR_MISSING_STAT, 0, 0,
+		    "stat %s: nothing at %s", st->cs_name, st->cs_pointer);
+		return -1;
+	}
+	if (extract_check_value(v, st, err) == -1)
+		return -1;
+	/* The document goes away; the value stays with the cache. */
+	if (extract_add(out, st->cs_name, json_object_get(v)) == -1) {
+		source_error_set(
+		    err, SOURCE_ERR_INTERNAL, 0, 0, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs stat st's jq program on jd into out; 0 or -1 with err filled. */
+static int
+extract_jq_stat(struct extract_jq_doc *jd, const struct config_stat *st,
+    struct json_object *out, struct source_error *err)
+{
+	struct json_object *v;
+	char msg[SOURCE_ERR_MSG_LEN];
+
+	switch (extract_jq_run(st->cs_jq, jd, &v, msg, sizeof msg)) {
+	case EXTRACT_JQ_SCALAR:
+		if (extract_add(out, st->cs_name, v) == -1) {
+			source_error_set(
+			    err, SOURCE_ERR_INTERNAL, 0, 0, "out of memory");
+			return -1;
+		}
+		return 0;
+	case EXTRACT_JQ_NONE:
+		source_error_set(err, SOURCE_ERR_MISSING_STAT, 0, 0,
+		    "stat %s: jq: no output", st->cs_name);
+		return -1;
+	case EXTRACT_JQ_OBJECT:
+	case EXTRACT_JQ_ARRAY:
+		source_error_set(err, SOURCE_ERR_MISSING_STAT, 0, 0,
+		    "stat %s: jq gave %s, not a number, string, boolean or "
+		    "null",
+		    st->cs_name, msg);
+		return -1;
+	case EXTRACT_JQ_ERROR:
+	default:
+		source_error_set(err, SOURCE_ERR_MISSING_STAT, 0, 0,
+		    "stat %s: jq: %s", st->cs_name, msg);
+		return -1;
+	}
+}
+
+/* Replaces the control bytes of err's message with spaces: an API's
+ * message is shown on one line. */
+static void
+extract_one_line(struct source_error *err)
+{
+	char *p;
+
+	for (p = err->se_message; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+}
+
+/* Runs error_if on jd: 0 if the body is no error, else -1 with err. */
+static int
+extract_error_if(struct extract_jq *error_if, struct extract_jq_doc *jd,
+    struct source_error *err)
+{
+	struct json_object *v;
+	char msg[SOURCE_ERR_MSG_LEN];
+	int rc = -1;
+
+	switch (extract_jq_run(error_if, jd, &v, msg, sizeof msg)) {
+	case EXTRACT_JQ_NONE:
+		return 0;
+	case EXTRACT_JQ_ERROR:
+		source_error_set(err, SOURCE_ERR_MISSING_STAT, 0, 0,
+		    "error_if: jq: %s", msg);
+		return -1;
+	case EXTRACT_JQ_OBJECT:
+	case EXTRACT_JQ_ARRAY:
+		source_error_set(
+		    err, SOURCE_ERR_API_ERROR, 0, 0, "error_if: %s", msg);
+		return -1;
+	case EXTRACT_JQ_SCALAR:
+	default:
+		break;
+	}
+	if (v == NULL ||
+	    (json_object_is_type(v, json_type_boolean) &&
+	        !json_object_get_boolean(v)))
+		rc = 0;
+	else if (json_object_is_type(v, json_type_string) &&
+	    json_object_get_string_len(v) > 0)
+		/* The API's own message, as it said it. */
+		source_error_set(err, SOURCE_ERR_API_ERROR, 0, 0, "%s",
+		    json_object_get_string(v));
+	else
+		source_error_set(err, SOURCE_ERR_API_ERROR, 0, 0,
+		    "error_if: %s",
+		    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	if (rc == -1)
+		extract_one_line(err);
+	json_object_put(v);
+	return rc;
+}
+
+/* Returns 1 if error_if or any stat is a jq program. */
+static int
+extract_needs_jq(const struct extract_jq *error_if,
+    const struct config_stat *stats, size_t nstats)
+{
+	size_t i;
+
+	if (error_if != NULL)
+		return 1;
+	for (i = 0; i < nstats; i++) {
+		if (stats[i].cs_jq != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* Parses body, runs error_if (unless NULL) and selects every stat. */
+static int
+extract_run(struct extract *ex, const char *body, size_t len,
+    struct extract_jq *error_if, const struct config_stat *stats, size_t nstats,
+    struct json_object **values, struct source_error *err)
+{
+	struct json_object *doc, *out = NULL;
+	struct extract_jq_doc *jd = NULL;
+	size_t i;
+
+	*values = NULL;
+	if ((doc = extract_parse(ex, body, len, err)) == NULL)
+		return -1;
+	/* Pointers alone are the fast path: no jq at all. */
+	if (extract_needs_jq(error_if, stats, nstats) &&
+	    (jd = extract_jq_doc_new(doc)) == NULL) {
+		source_error_set(
+		    err, SOURCE_ERR_INTERNAL, 0, 0, "out of memory");
+		goto fail;
+	}
+	if (error_if != NULL && extract_error_if(error_if, jd, err) == -1)
+		goto fail;
+	if ((out = json_object_new_object()) == NULL) {
+		source_error_set(
+		    err, SOURCE_ERR_INTERNAL, 0, 0, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < nstats; i++) {
+		if (stats[i].cs_jq != NULL
+		        ? extract_jq_stat(jd, &stats[i], out, err) == -1
+		        : extract_pointer(doc, &stats[i], out, err) == -1)
+			goto fail;
+	}
+	extract_jq_doc_free(jd);
+	json_object_put(doc);
+	*values = out;
+	return 0;
+fail:
+	extract_jq_doc_free(jd);
+	json_object_put(out);
+	json_object_put(doc);
+	return -1;
+}
+
 /* Parses body and selects every stat into a new {name: value} object. */
 int
 extract_values(struct extract *ex, const char *body, size_t len,
     const struct config_stat *stats, size_t nstats, struct json_object **values,
     struct source_error *err)
 {
-	struct json_object *doc, *out = NULL, *v;
-	size_t i;
+	return extract_run(ex, body, len, NULL, stats, nstats, values, err);
+}
 
-	*values = NULL;
-	if ((doc = extract_parse(ex, body, len, err)) == NULL)
-		return -1;
-	if ((out = json_object_new_object()) == NULL)
-		goto oom;
-	for (i = 0; i < nstats; i++) {
-		if (json_pointer_get(doc, stats[i].cs_pointer, &v) != 0) {
-			source_error_set(err, SOURCE_ERR_MISSING_STAT, 0, 0,
-			    "stat %s: nothing at %s", stats[i].cs_name,
-			    stats[i].cs_pointer);
-			goto fail;
-		}
-		if (extract_check_value(v, &stats[i], err) == -1)
-			goto fail;
-		/* The document goes away; the value stays with the cache. */
-		if (json_object_object_add(
-		        out, stats[i].cs_name, json_object_get(v)) != 0) {
-			json_object_put(v);
-			goto oom;
-		}
-	}
-	json_object_put(doc);
-	*values = out;
-	return 0;
-oom:
-	source_error_set(err, SOURCE_ERR_INTERNAL, 0, 0, "out of memory");
-fail:
-	json_object_put(out);
-	json_object_put(doc);
-	return -1;
+/* The same for src's stats, after src's error_if. */
+int
+extract_source(struct extract *ex, const char *body, size_t len,
+    const struct config_source *src, struct json_object **values,
+    struct source_error *err)
+{
+	return extract_run(ex, body, len, src->src_error_if, src->src_stats,
+	    src->src_nstats, values, err);
 }

@@ -2,7 +2,9 @@
  * From an upstream body to stat values, with no network in sight.  The
  * body is parsed with a reused json-c tokener (depth limit, UTF-8
  * validation, no trailing bytes) and each stat is selected with a JSON
- * Pointer; any failure is reported as a source_error kind.
+ * Pointer or, for "jq:" stats, a jq program (extract_jq); a source's
+ * error_if program may first find an error inside a 2xx body.  Any
+ * failure is reported as a source_error kind.
  */
 #ifndef GATHERD_EXTRACT_H
 #define GATHERD_EXTRACT_H
@@ -29,6 +31,13 @@ void extract_free(struct extract *ex);
  */
 int extract_values(struct extract *ex, const char *body, size_t len,
     const struct config_stat *stats, size_t nstats, struct json_object **values,
+    struct source_error *err);
+/*
+ * The same for src's stats, after src's error_if: if that program's first
+ * output is anything but null or false, fails with kind api_error.
+ */
+int extract_source(struct extract *ex, const char *body, size_t len,
+    const struct config_source *src, struct json_object **values,
     struct source_error *err);
 
 #endif

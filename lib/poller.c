@@ -111,8 +111,9 @@ poller_outcome(struct poll_source *ps, CURLcode rc, struct json_object **values,
 		break;
 	}
 	body = xfer_job_body(x, &len);
-	if (extract_values(ps->ps_poller->p_extract, body, len, src->src_stats,
-	        src->src_nstats, values, err) == -1) {
+	/* error_if, then the stats: an error inside a 2xx is api_error. */
+	if (extract_source(
+	        ps->ps_poller->p_extract, body, len, src, values, err) == -1) {
 		err->se_http_status = (int)in.oi_status;
 		return -1;
 	}

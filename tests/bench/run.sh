@@ -51,6 +51,12 @@ fake="$work/build/tests/fake-upstream"
 rawcurl="$work/build/rawcurl"
 ${CC:-cc} -O2 -o "$rawcurl" "$srcdir/tests/bench/rawcurl.c" \
     $(pkg-config --cflags --libs libcurl)
+# jq's costs (tests/bench/jqbench.c) link the optimised library itself.
+jqbench="$work/build/jqbench"
+${CC:-cc} -O2 -D_GNU_SOURCE -I"$work/src/lib" -o "$jqbench" \
+    "$srcdir/tests/bench/jqbench.c" "$work/build/lib/.libs/libgatherd.a" \
+    $(pkg-config --cflags --libs json-c libcurl libevent_core inih) \
+    $(pkg-config --libs libsystemd 2>/dev/null || true) -ljq -lpthread
 
 # nginx: the upstream that is never the bottleneck, and the yardstick.
 # Its workers run as nobody: they must be able to read the files.
@@ -265,7 +271,30 @@ memory() {
 		printf "{\"figure\":\"memory\",\"sources\":%d,\"rss_mb\":%.1f,\"bytes_per_source\":%.0f,\"machine\":%s}\n", n, r / 1024, r * 1024 / n, m }')"
 }
 
+# 6. jq: a stat per poll on ~1 KB, hostile bodies within 8 MiB, and
+# gatherd -t on 10,000 sources sharing 3 programs.
+jq_figures() {
+	"$jqbench" $1 | while read -r line; do
+		emit "$(echo "$line" | sed "s/}\$/,\"machine\":$machine}/")"
+	done
+	awk -v n=10000 'BEGIN {
+		p[0] = ".rows[0].metricValues[0].value | tonumber"
+		p[1] = "[.data[] | select(.status == \"succeeded\") | .amount] | add"
+		for (i = 0; i < n; i++)
+			printf "[source s%d]\nurl = http://127.0.0.1/%d\nstat v = jq: %s\nerror_if = jq: select(.result? == \"error\") | .message\n", i, i, p[i % 2]
+	}' >"$work/jq.conf"
+	t0=$(date +%s%N)
+	"$gatherd" -t -c "$work/jq.conf" 2>/dev/null
+	t1=$(date +%s%N)
+	emit "$(awk -v ns="$((t1 - t0))" -v m="$machine" 'BEGIN {
+		printf "{\"figure\":\"jq_check_config\",\"sources\":10000,\"programs\":3,\"seconds\":%.3f,\"target_s\":2,\"machine\":%s}\n", ns / 1e9, m }')"
+}
+
 wrk_secs=10
+if [ "${BENCH_ONLY_JQ:-}" ]; then
+	jq_figures quick
+	exit 0
+fi
 if [ "$mode" = quick ]; then
 	wrk_secs=3
 	steady 1000 5
@@ -273,6 +302,7 @@ if [ "$mode" = quick ]; then
 	fanout 200
 	serving 0
 	memory 1000
+	jq_figures quick
 else
 	steady 1000 20
 	steady 10000 20
@@ -285,6 +315,7 @@ else
 	serving 5000
 	for n in 100 1000 10000 50000; do memory "$n"; done
 	[ -n "${BENCH_SKIP_FLAT:-}" ] || flat 10000
+	jq_figures
 fi
 
 echo

@@ -22,7 +22,8 @@ command -v "$cc" >/dev/null 2>&1 || {
 pkgs="libevent_core libevent_pthreads libcurl json-c libmicrohttpd inih libcrypto \
 icu-uc icu-i18n"
 pkg_cflags=$(pkg-config --cflags $pkgs)
-pkg_libs=$(pkg-config --libs $pkgs)
+# libjq (Debian's libjq-dev) ships no pkg-config file.
+pkg_libs="$(pkg-config --libs $pkgs) -ljq"
 version=$(sed -n 's/^AC_INIT(\[gatherd\], \[\([^]]*\)\].*/\1/p' \
     "$top/configure.ac")
 

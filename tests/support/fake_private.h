@@ -222,4 +222,8 @@ fu_upload_fn fu_route_echo;
 enum MHD_Result
 fu_route_timed(struct fake_upstream *fu, struct MHD_Connection *conn);
 
+/* fake_inband.c: real APIs' answers with status 200, errors among them. */
+/* Route /inband/NAME: the answer called name, or 404. */
+enum MHD_Result fu_route_inband(struct MHD_Connection *conn, const char *name);
+
 #endif /* FAKE_PRIVATE_H */

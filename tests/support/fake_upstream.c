@@ -10,7 +10,8 @@
  * This file is the server (start, stop, dispatch, the request record and
  * the counters, /headers, /query and /counters); each family of routes
  * has a file of its own: fake_series.c, fake_bodies.c, fake_http.c,
- * fake_transfer.c, fake_echo.c, fake_token.c and fake_timed.c.
+ * fake_transfer.c, fake_echo.c, fake_token.c, fake_timed.c
+ * and fake_inband.c.
  *
  * Routes (GET and HEAD):
  *   /stats?name=X          growing counter, shared or per name
@@ -33,6 +34,9 @@
  *   /gzip, /gzipbomb?bytes=N
  *                          gzip-encoded JSON, small or N bytes inflated
  *   /reset?after=N         N bytes of a promised 10000, then a reset
+ *   /inband/NAME           a real API's answer with status 200: an error
+ *                          inside (matomo-error, cloudflare-error), or
+ *                          data (cloudflare, ga4, ga4-empty)
  *   /headers /counters     the request headers, the request counters
  *   /token (POST), /authed an OAuth 2.0 token endpoint and an API that
  *                          wants its tokens (fake_token.c)
@@ -494,6 +498,7 @@ fu_dispatch(
     struct fake_upstream *fu, struct MHD_Connection *conn, const char *url)
 {
 	static const char status_prefix[] = "/status/";
+	static const char inband_prefix[] = "/inband/";
 	enum MHD_Result ret;
 	size_t i;
 
@@ -501,6 +506,8 @@ fu_dispatch(
 		return fu_route_status(conn, url + strlen(status_prefix));
 	if (fu_route_body(conn, url, &ret) == 0)
 		return ret;
+	if (strncmp(url, inband_prefix, strlen(inband_prefix)) == 0)
+		return fu_route_inband(conn, url + strlen(inband_prefix));
 	for (i = 0; i < sizeof(fu_routes) / sizeof(fu_routes[0]); i++)
 		if (strcmp(url, fu_routes[i].path) == 0)
 			return fu_routes[i].fn(fu, conn);

@@ -16,6 +16,7 @@
 
 /* The top build directory's config.h is autoconf's; we want lib's. */
 #include "../lib/config.h"
+#include "extract_jq.h"
 #include "log.h"
 #include "runner.h"
 
@@ -440,6 +441,92 @@ START_TEST(test_err_stat_pointer)
 	expect_error("[source a]\nurl = http://a.example/\n"
 	             "stat x = data/total\n",
 	    NAME ":3: ", "\"data/total\" is not a JSON Pointer");
+}
+END_TEST
+
+/* Loads text as NAME and asserts it is rejected with exactly want. */
+static void
+expect_exact(const char *text, const char *want)
+{
+	char err[CONFIG_ERR_LEN] = "";
+	struct config *cf = config_load_string(text, NAME, err, sizeof err);
+
+	ck_assert_msg(cf == NULL, "config accepted:\n%s", text);
+	ck_assert_str_eq(err, want);
+}
+
+/*
+ * jq stats and error_if: each distinct program is compiled once and
+ * shared; a jq stat's identity is its program, spelt one way; error_if
+ * in [gatherd] is every source's unless the source sets its own.
+ */
+START_TEST(test_jq)
+{
+	struct config *cf = expect_ok(
+	    "[gatherd]\nerror_if = jq: .errors[0].message\n"
+	    "[source a]\nurl = http://a.example/\n"
+	    "stat users = jq:.rows[0].metricValues[0].value | tonumber\n"
+	    "stat kind = /kind\n"
+	    "[source b]\nurl = http://b.example/\n"
+	    "stat users = jq: .rows[0].metricValues[0].value | tonumber\n"
+	    "error_if = jq: select(.result? == \"error\") | .message\n");
+	const struct config_source *a = &cf->cf_sources[0];
+	const struct config_source *b = &cf->cf_sources[1];
+
+	ck_assert_uint_eq(extract_jq_set_count(cf->cf_jq), 3);
+	ck_assert_ptr_nonnull(a->src_stats[0].cs_jq);
+	ck_assert_ptr_eq(a->src_stats[0].cs_jq, b->src_stats[0].cs_jq);
+	ck_assert_str_eq(a->src_stats[0].cs_pointer,
+	    "jq: .rows[0].metricValues[0].value | tonumber");
+	ck_assert_str_eq(
+	    a->src_stats[0].cs_pointer, b->src_stats[0].cs_pointer);
+	ck_assert_ptr_null(a->src_stats[1].cs_jq);
+	ck_assert_ptr_eq(a->src_error_if, cf->cf_defaults.src_error_if);
+	ck_assert_str_eq(
+	    extract_jq_text(a->src_error_if), ".errors[0].message");
+	ck_assert_str_eq(extract_jq_text(b->src_error_if),
+	    "select(.result? == \"error\") | .message");
+	config_free(cf);
+	/* A ';' right after a value is jq's, not a comment. */
+	cf = expect_ok(
+	    GOOD_SOURCE "stat y = jq: reduce .a[] as $x (0; . + $x)\n");
+	ck_assert_str_eq(cf->cf_sources[0].src_stats[1].cs_pointer,
+	    "jq: reduce .a[] as $x (0; . + $x)");
+	config_free(cf);
+	/* Pointers alone: no jq at all. */
+	cf = expect_ok(GOOD_SOURCE);
+	ck_assert_ptr_null(cf->cf_jq);
+	ck_assert_ptr_null(cf->cf_sources[0].src_error_if);
+	config_free(cf);
+}
+END_TEST
+
+/* A jq program that does not compile fails at its line, with jq's
+ * message; a value that is no program fails too. */
+START_TEST(test_err_jq)
+{
+	expect_exact("[source a]\nurl = http://a.example/\n"
+	             "stat x = jq: .foo[\n",
+	    NAME ":3: stat x: jq: syntax error, unexpected $end (Unix shell "
+	         "quoting issues?) at <top-level>, line 1");
+	expect_exact(GOOD_SOURCE "stat y = jq: .a | nosuch\n",
+	    NAME ":4: stat y: jq: nosuch/0 is not defined at <top-level>, "
+	         "line 1");
+	/* A space and ';' start a comment, which cuts the program short. */
+	expect_exact(GOOD_SOURCE
+	    "stat y = jq: reduce .a[] as $x (0 ; . + $x)\n",
+	    NAME ":4: stat y: jq: syntax error, unexpected $end (Unix shell "
+	         "quoting issues?) at <top-level>, line 1");
+	expect_exact(GOOD_SOURCE "stat y = jq:\n",
+	    NAME ":4: stat y: expected jq: PROGRAM, got \"jq:\"");
+	expect_exact(GOOD_SOURCE "error_if = .result\n",
+	    NAME ":4: error_if: expected jq: PROGRAM, got \".result\"");
+	expect_exact("[gatherd]\nerror_if = jq: .a)\n" GOOD_SOURCE,
+	    NAME ":2: error_if: jq: syntax error, unexpected "
+	         "INVALID_CHARACTER, expecting "
+	         "$end (Unix shell quoting issues?) at <top-level>, line 1");
+	expect_exact(GOOD_SOURCE "error_if = jq: .a\nerror_if = jq: .b\n",
+	    NAME ":5: duplicate key \"error_if\"");
 }
 END_TEST
 
@@ -984,18 +1071,6 @@ START_TEST(test_token_permissions)
 }
 END_TEST
 
-/* Loads text as NAME and asserts it is rejected with exactly want. */
-static void
-expect_exact(const char *text, const char *want)
-{
-	char err[CONFIG_ERR_LEN] = "";
-	struct config *cf;
-
-	cf = config_load_string(text, NAME, err, sizeof err);
-	ck_assert_msg(cf == NULL, "config accepted:\n%s", text);
-	ck_assert_str_eq(err, want);
-}
-
 /* Budgets: [budget NAME] with requests = N/DURATION, named per source
  * or as [gatherd]'s default, in any order in the file. */
 START_TEST(test_budget_ok)
@@ -1150,6 +1225,8 @@ config_suite(void)
 	tcase_add_test(tc, test_err_invalid_stat_name);
 	tcase_add_test(tc, test_err_duplicate_stat);
 	tcase_add_test(tc, test_err_stat_pointer);
+	tcase_add_test(tc, test_jq);
+	tcase_add_test(tc, test_err_jq);
 	tcase_add_test(tc, test_err_header_colon);
 	tcase_add_test(tc, test_err_key_outside_section);
 	tcase_add_test(tc, test_err_syntax);

@@ -34,6 +34,8 @@ START_TEST(test_err_names)
 	    source_err_name(SOURCE_ERR_RATE_LIMITED), "rate_limited");
 	ck_assert_str_eq(
 	    source_err_name(SOURCE_ERR_CIRCUIT_OPEN), "circuit_open");
+	ck_assert_str_eq(source_err_name(SOURCE_ERR_AUTH), "auth");
+	ck_assert_str_eq(source_err_name(SOURCE_ERR_API_ERROR), "api_error");
 	ck_assert_str_eq(source_err_name(SOURCE_ERR_INTERNAL), "internal");
 }
 END_TEST

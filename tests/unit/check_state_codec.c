@@ -88,6 +88,34 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* The kinds of real APIs' failures, auth and api_error, survive the
+ * state file. */
+START_TEST(test_api_kinds)
+{
+	static const enum source_err kinds[] = {
+	    SOURCE_ERR_AUTH, SOURCE_ERR_API_ERROR};
+	struct config *cf = harness_config(harness_three_sources, "a.conf");
+	struct cache *c = cache_new(cf);
+	struct cache_entry *e = cache_find(c, "signups");
+	struct source_error err;
+	struct state_saved sv;
+	struct json_object *doc;
+	size_t i;
+
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		source_error_set(&err, kinds[i], 200, T0, "said no");
+		cache_put_error(c, e, &err, 1000);
+		doc = round_trip(e, &sv);
+		ck_assert_int_eq(sv.sv_has_error, 1);
+		ck_assert_int_eq(sv.sv_error.se_kind, kinds[i]);
+		ck_assert_str_eq(sv.sv_error.se_message, "said no");
+		json_object_put(doc);
+	}
+	cache_free(c);
+	config_free(cf);
+}
+END_TEST
+
 /* An entry from before pointers were saved matches every stat. */
 START_TEST(test_no_pointers)
 {
@@ -211,6 +239,7 @@ state_codec_suite(void)
 
 	tc = tcase_create("codec");
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_api_kinds);
 	tcase_add_test(tc, test_no_pointers);
 	tcase_add_test(tc, test_bad_entries);
 	tcase_add_test(tc, test_parse);
