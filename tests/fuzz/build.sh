@@ -20,7 +20,7 @@ command -v "$cc" >/dev/null 2>&1 || {
 }
 
 pkgs="libevent_core libevent_pthreads libcurl json-c libmicrohttpd inih libcrypto \
-icu-uc icu-i18n"
+glib-2.0"
 pkg_cflags=$(pkg-config --cflags $pkgs)
 pkg_libs=$(pkg-config --libs $pkgs)
 version=$(sed -n 's/^AC_INIT(\[gatherd\], \[\([^]]*\)\].*/\1/p' \
