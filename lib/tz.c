@@ -1,37 +1,42 @@
 /*
- * The ICU glue for time zones: a zone name is checked against ICU's
- * list of system zones (the IANA names) and opened as one Gregorian
- * calendar, which then answers "when did this local day start" and
- * "what is the local time" with the zone's own rules, DST included.
- * UTC, the default, needs no zone rules and is plain arithmetic.  Local
- * times are handed to strftime as a struct tm filled from ICU's fields,
- * so no call here depends on the process's TZ.
+ * The GLib glue for time zones: a zone name is checked to be an IANA
+ * name with a TZif file in the system's tz database (TZDIR, else
+ * /usr/share/zoneinfo) and that file is opened as a GTimeZone, whose
+ * intervals answer "what is the offset at this instant"; the start of
+ * a local day, DST included, is found from those offsets.  UTC, the
+ * default, needs no zone rules and is plain arithmetic.  Local times
+ * are handed to strftime as a struct tm, so no call here depends on
+ * the process's TZ.
  */
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include <unicode/ucal.h>
-#include <unicode/ustring.h>
+#include <glib.h>
 
 #include "tz.h"
 
+#define TZ_DAY_S 86400LL
 #define TZ_DAY_MS 86400000LL
-#define TZ_ABBR_MAX 16
 /* Day starts remembered per zone: today, yesterday and a few more. */
 #define TZ_MEMO 4
 /* The longest strftime pattern tz_format takes. */
 #define TZ_PATTERN_MAX 256
+/* Where the system's tz database is when TZDIR is not set. */
+#define TZ_DIR_DEFAULT "/usr/share/zoneinfo"
 
-/* One zone: its calendar (NULL for UTC) and short names for %Z. */
+/* One zone: its rules (NULL for UTC) and what is remembered of them. */
 struct tz {
-	UCalendar *tz_cal;
+	GTimeZone *tz_zone;
 	char tz_name[TZ_NAME_MAX];
-	char tz_std[TZ_ABBR_MAX]; /* "PST" */
-	char tz_dst[TZ_ABBR_MAX]; /* "PDT" */
+	char tz_utc_abbr[4]; /* "UTC", %Z of the UTC zone */
 	/* The local day of the latest now, and the day starts (with their
 	 * local times) found from it: a poll asks the same until the day
-	 * ends, and ICU takes microseconds to answer. */
+	 * ends, and finding a day start takes a few zone lookups. */
 	int tz_have_day;
 	int64_t tz_day_start;
 	int64_t tz_day_end;
@@ -45,74 +50,86 @@ struct tz {
 	size_t tz_next_memo; /* the slot to take when full */
 };
 
-/* Returns 1 if name has only the characters of IANA zone names. */
+/*
+ * Returns 1 if name looks like an IANA zone name: letters, digits and
+ * "_+-" in components split by single slashes, the first an upper case
+ * letter ("posix/...", "right/..." and "localtime" are not zones).  No
+ * '.' so no "..": the name stays inside the zoneinfo directory.
+ */
 static int
-tz_valid_chars(const char *name)
+tz_valid_name(const char *name)
 {
 	const char *p;
 
+	if (!(name[0] >= 'A' && name[0] <= 'Z'))
+		return 0;
 	for (p = name; *p != '\0'; p++) {
+		if (*p == '/' && (p[1] == '/' || p[1] == '\0'))
+			return 0;
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		        (*p >= '0' && *p <= '9') || *p == '/' || *p == '_' ||
 		        *p == '-' || *p == '+'))
 			return 0;
 	}
-	return p != name && (size_t)(p - name) < TZ_NAME_MAX;
+	return (size_t)(p - name) < TZ_NAME_MAX;
 }
 
-/* Copies ICU's short name of the zone's standard or DST time to dst,
- * in ASCII. */
-static void
-tz_abbr(UCalendar *cal, UCalendarDisplayNameType type, char *dst)
+/*
+ * Writes the absolute path of zone name's file to path if it is a
+ * regular file starting with the TZif magic; 0 or -1.  Only the magic
+ * is read: GLib parses the file.
+ */
+static int
+tz_zone_file(const char *name, char *path, size_t size)
 {
-	UChar name[TZ_ABBR_MAX];
-	UErrorCode status = U_ZERO_ERROR;
-	int32_t n, i;
+	char file[PATH_MAX + TZ_NAME_MAX + 2], magic[4];
+	const char *dir = getenv("TZDIR");
+	struct stat st;
+	int fd, n;
 
-	n = ucal_getTimeZoneDisplayName(
-	    cal, type, "en_US", name, TZ_ABBR_MAX, &status);
-	if (U_FAILURE(status) || n >= TZ_ABBR_MAX)
-		n = 0;
-	for (i = 0; i < n; i++)
-		/* NOLINTNEXTLINE(bugprone-narrowing-conversions): ASCII */
-		dst[i] = name[i] < 0x80 ? (char)name[i] : '?';
-	dst[n] = '\0';
+	if (dir == NULL || dir[0] == '\0')
+		dir = TZ_DIR_DEFAULT;
+	n = snprintf(file, sizeof file, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof file)
+		return -1;
+	/* Non-blocking: a FIFO in the directory must not hang the load. */
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    read(fd, magic, sizeof magic) != (ssize_t)sizeof magic ||
+	    memcmp(magic, "TZif", sizeof magic) != 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	/* Absolute, so GLib reads this file and never takes the name for
+	 * a POSIX TZ rule ("EST5EDT") or looks in another directory. */
+	if (realpath(file, path) == NULL || strlen(path) >= size)
+		return -1;
+	return 0;
 }
 
 /* Opens the zone called name (NULL is UTC); NULL with err set. */
 struct tz *
 tz_open(const char *name, char *err, size_t errlen)
 {
-	UChar id[TZ_NAME_MAX], canon[TZ_NAME_MAX];
-	UErrorCode status = U_ZERO_ERROR;
-	UBool system = 0;
+	char path[PATH_MAX];
 	struct tz *tz;
 
-	if (name != NULL && !tz_valid_chars(name)) {
-		snprintf(err, errlen,
-		    "unknown time zone \"%s\" (use an IANA name such as "
-		    "America/Los_Angeles or UTC)",
-		    name);
-		return NULL;
-	}
 	if ((tz = calloc(1, sizeof *tz)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (name == NULL) {
-		snprintf(tz->tz_name, sizeof tz->tz_name, "UTC");
-		snprintf(tz->tz_std, sizeof tz->tz_std, "UTC");
-		snprintf(tz->tz_dst, sizeof tz->tz_dst, "UTC");
+	snprintf(tz->tz_utc_abbr, sizeof tz->tz_utc_abbr, "UTC");
+	if (name == NULL || strcmp(name, "UTC") == 0 ||
+	    strcmp(name, "Etc/UTC") == 0) {
+		snprintf(tz->tz_name, sizeof tz->tz_name, "%s",
+		    name == NULL ? "UTC" : name);
 		return tz;
 	}
-	snprintf(tz->tz_name, sizeof tz->tz_name, "%s", name);
-	/* Invariant characters only (checked above): no converter. */
-	u_charsToUChars(name, id, (int32_t)strlen(name) + 1);
-	/* ucal_open takes any name, falling back to GMT: ask first.  A
-	 * custom "GMT+05:00" is valid to ICU but no IANA name. */
-	ucal_getCanonicalTimeZoneID(
-	    id, -1, canon, TZ_NAME_MAX, &system, &status);
-	if (U_FAILURE(status) || !system) {
+	if (!tz_valid_name(name) ||
+	    tz_zone_file(name, path, sizeof path) == -1 ||
+	    (tz->tz_zone = g_time_zone_new_identifier(path)) == NULL) {
 		snprintf(err, errlen,
 		    "unknown time zone \"%s\" (use an IANA name such as "
 		    "America/Los_Angeles or UTC)",
@@ -120,27 +137,12 @@ tz_open(const char *name, char *err, size_t errlen)
 		free(tz);
 		return NULL;
 	}
-	tz->tz_cal = ucal_open(id, -1, "en_US_POSIX", UCAL_GREGORIAN, &status);
-	if (U_FAILURE(status) || tz->tz_cal == NULL) {
-		snprintf(err, errlen, "time zone \"%s\": %s", name,
-		    u_errorName(status));
-		tz_free(tz);
-		return NULL;
-	}
-	/* A day whose midnight is skipped starts at the first valid time;
-	 * one whose midnight repeats, at the first of the two. */
-	ucal_setAttribute(
-	    tz->tz_cal, UCAL_SKIPPED_WALL_TIME, UCAL_WALLTIME_NEXT_VALID);
-	ucal_setAttribute(
-	    tz->tz_cal, UCAL_REPEATED_WALL_TIME, UCAL_WALLTIME_FIRST);
-	tz_abbr(tz->tz_cal, UCAL_SHORT_STANDARD, tz->tz_std);
-	tz_abbr(tz->tz_cal, UCAL_SHORT_DST, tz->tz_dst);
+	snprintf(tz->tz_name, sizeof tz->tz_name, "%s", name);
 	return tz;
 }
 
-/* UTC: no calendar, so nothing in it is written after start-up. */
-static struct tz tz_utc_zone = {
-    .tz_name = "UTC", .tz_std = "UTC", .tz_dst = "UTC"};
+/* UTC: no zone rules, so nothing in it is written after start-up. */
+static struct tz tz_utc_zone = {.tz_name = "UTC", .tz_utc_abbr = "UTC"};
 
 /* Returns the shared UTC zone. */
 struct tz *
@@ -155,8 +157,8 @@ tz_free(struct tz *tz)
 {
 	if (tz == NULL || tz == &tz_utc_zone)
 		return;
-	if (tz->tz_cal != NULL)
-		ucal_close(tz->tz_cal);
+	if (tz->tz_zone != NULL)
+		g_time_zone_unref(tz->tz_zone);
 	free(tz);
 }
 
@@ -174,45 +176,79 @@ tz_floor_div(int64_t a, int64_t b)
 	return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-/* Asks ICU for the start of the day day_offset days from now's. */
-static int
-tz_icu_midnight(struct tz *tz, int64_t now_ms, int day_offset, int64_t *ms)
+/* Returns the local time at t (seconds) as seconds since the epoch of
+ * the local clock: t plus the zone's offset then. */
+static int64_t
+tz_local_s(struct tz *tz, int64_t t)
 {
-	UErrorCode status = U_ZERO_ERROR;
-	int32_t y, m, d;
-	UDate t;
+	int i =
+	    g_time_zone_find_interval(tz->tz_zone, G_TIME_TYPE_UNIVERSAL, t);
 
-	ucal_setMillis(tz->tz_cal, (UDate)now_ms, &status);
-	y = ucal_get(tz->tz_cal, UCAL_YEAR, &status);
-	m = ucal_get(tz->tz_cal, UCAL_MONTH, &status);
-	d = ucal_get(tz->tz_cal, UCAL_DATE, &status);
-	/* Lenient: a date past the month's end rolls into the next. */
-	ucal_clear(tz->tz_cal);
-	ucal_setDateTime(tz->tz_cal, y, m, d + day_offset, 0, 0, 0, &status);
-	t = ucal_getMillis(tz->tz_cal, &status);
-	if (U_FAILURE(status))
-		return -1;
-	*ms = (int64_t)t;
-	return 0;
+	return t + g_time_zone_get_offset(tz->tz_zone, i);
 }
 
-/* Returns the memo of the day day_offset days from now's, asking ICU
- * if it has none; NULL on error. */
+/*
+ * Returns the first instant (seconds) whose local time is at least
+ * day, a local midnight as seconds of the local clock.  Offsets stay
+ * within a day of UTC, so the offsets a day before and after day are
+ * those around it: the earliest of the instants that are exactly day
+ * under one of them is the answer (the first of a repeated midnight);
+ * if none is, midnight was skipped and the day starts at the change,
+ * found by halving the span between the two.
+ */
+static int64_t
+tz_day_start_s(struct tz *tz, int64_t day)
+{
+	int64_t before, after, lo, hi, mid;
+
+	before = day - (tz_local_s(tz, day - TZ_DAY_S) - (day - TZ_DAY_S));
+	after = day - (tz_local_s(tz, day + TZ_DAY_S) - (day + TZ_DAY_S));
+	lo = before < after ? before : after;
+	hi = before < after ? after : before;
+	if (tz_local_s(tz, lo) == day)
+		return lo;
+	if (tz_local_s(tz, hi) == day)
+		return hi;
+	/* Bounds that hold whatever happens between them. */
+	if (tz_local_s(tz, lo) > day || tz_local_s(tz, hi) < day) {
+		lo = day - 2 * TZ_DAY_S;
+		hi = day + TZ_DAY_S;
+	}
+	/* local(lo) < day <= local(hi) */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (tz_local_s(tz, mid) >= day)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+/* Finds the start of the day day_offset days from now's in tz's rules. */
+static void
+tz_zone_midnight(struct tz *tz, int64_t now_ms, int day_offset, int64_t *ms)
+{
+	int64_t local = tz_local_s(tz, tz_floor_div(now_ms, 1000));
+	int64_t day = (tz_floor_div(local, TZ_DAY_S) + day_offset) * TZ_DAY_S;
+
+	*ms = tz_day_start_s(tz, day) * 1000;
+}
+
+/* Returns the memo of the day day_offset days from now's, finding it
+ * if there is none. */
 static struct tz_memo *
 tz_memo_day(struct tz *tz, int64_t now_ms, int day_offset)
 {
 	struct tz_memo *m;
-	int64_t start, end, ms;
+	int64_t ms;
 	size_t i;
 
 	if (!tz->tz_have_day || now_ms < tz->tz_day_start ||
 	    now_ms >= tz->tz_day_end) {
 		/* Another day: what was remembered is of the last one. */
-		if (tz_icu_midnight(tz, now_ms, 0, &start) == -1 ||
-		    tz_icu_midnight(tz, now_ms, 1, &end) == -1)
-			return NULL;
-		tz->tz_day_start = start;
-		tz->tz_day_end = end;
+		tz_zone_midnight(tz, now_ms, 0, &tz->tz_day_start);
+		tz_zone_midnight(tz, now_ms, 1, &tz->tz_day_end);
 		tz->tz_have_day = 1;
 		tz->tz_nmemo = 0;
 		tz->tz_next_memo = 0;
@@ -225,8 +261,8 @@ tz_memo_day(struct tz *tz, int64_t now_ms, int day_offset)
 		ms = tz->tz_day_start;
 	else if (day_offset == 1)
 		ms = tz->tz_day_end;
-	else if (tz_icu_midnight(tz, now_ms, day_offset, &ms) == -1)
-		return NULL;
+	else
+		tz_zone_midnight(tz, now_ms, day_offset, &ms);
 	if (tz->tz_nmemo < TZ_MEMO)
 		m = &tz->tz_memo[tz->tz_nmemo++];
 	else {
@@ -243,42 +279,32 @@ tz_memo_day(struct tz *tz, int64_t now_ms, int day_offset)
 int
 tz_midnight_ms(struct tz *tz, int64_t now_ms, int day_offset, int64_t *ms)
 {
-	struct tz_memo *m;
-
-	if (tz->tz_cal == NULL) {
+	if (tz->tz_zone == NULL) {
 		*ms =
 		    (tz_floor_div(now_ms, TZ_DAY_MS) + day_offset) * TZ_DAY_MS;
 		return 0;
 	}
-	if ((m = tz_memo_day(tz, now_ms, day_offset)) == NULL)
-		return -1;
-	*ms = m->tm_ms;
+	*ms = tz_memo_day(tz, now_ms, day_offset)->tm_ms;
 	return 0;
 }
 
-/* Fills tm with the local time at ms from ICU's fields; 0 or -1. */
+/* Fills tm with the local time at ms from the zone's interval then;
+ * 0 or -1. */
 static int
-tz_icu_local(struct tz *tz, int64_t ms, struct tm *tm)
+tz_zone_local(struct tz *tz, int64_t ms, struct tm *tm)
 {
-	UErrorCode status = U_ZERO_ERROR;
-	int32_t dst;
+	int64_t t = tz_floor_div(ms, 1000);
+	int i =
+	    g_time_zone_find_interval(tz->tz_zone, G_TIME_TYPE_UNIVERSAL, t);
+	int32_t offset = g_time_zone_get_offset(tz->tz_zone, i);
+	time_t local = (time_t)(t + offset);
 
-	ucal_setMillis(tz->tz_cal, (UDate)ms, &status);
-	tm->tm_year = ucal_get(tz->tz_cal, UCAL_EXTENDED_YEAR, &status) - 1900;
-	tm->tm_mon = ucal_get(tz->tz_cal, UCAL_MONTH, &status);
-	tm->tm_mday = ucal_get(tz->tz_cal, UCAL_DATE, &status);
-	tm->tm_hour = ucal_get(tz->tz_cal, UCAL_HOUR_OF_DAY, &status);
-	tm->tm_min = ucal_get(tz->tz_cal, UCAL_MINUTE, &status);
-	tm->tm_sec = ucal_get(tz->tz_cal, UCAL_SECOND, &status);
-	/* ICU counts Sunday as 1 and the first day of the year as 1. */
-	tm->tm_wday = ucal_get(tz->tz_cal, UCAL_DAY_OF_WEEK, &status) - 1;
-	tm->tm_yday = ucal_get(tz->tz_cal, UCAL_DAY_OF_YEAR, &status) - 1;
-	dst = ucal_get(tz->tz_cal, UCAL_DST_OFFSET, &status);
-	tm->tm_isdst = dst != 0;
-	tm->tm_gmtoff =
-	    (ucal_get(tz->tz_cal, UCAL_ZONE_OFFSET, &status) + dst) / 1000;
-	tm->tm_zone = dst != 0 ? tz->tz_dst : tz->tz_std;
-	return U_FAILURE(status) ? -1 : 0;
+	if (gmtime_r(&local, tm) == NULL)
+		return -1;
+	tm->tm_isdst = g_time_zone_is_dst(tz->tz_zone, i) ? 1 : 0;
+	tm->tm_gmtoff = offset;
+	tm->tm_zone = g_time_zone_get_abbreviation(tz->tz_zone, i);
+	return 0;
 }
 
 /* Fills tm with the local time at ms in tz; see tz.h. */
@@ -289,11 +315,11 @@ tz_local(struct tz *tz, int64_t ms, struct tm *tm)
 	size_t i;
 
 	memset(tm, 0, sizeof *tm);
-	if (tz->tz_cal == NULL) {
+	if (tz->tz_zone == NULL) {
 		t = (time_t)tz_floor_div(ms, 1000);
 		if (gmtime_r(&t, tm) == NULL)
 			return -1;
-		tm->tm_zone = tz->tz_std;
+		tm->tm_zone = tz->tz_utc_abbr;
 		return 0;
 	}
 	/* A day start written again and again ("${today:%Y%m%d}"). */
@@ -301,7 +327,7 @@ tz_local(struct tz *tz, int64_t ms, struct tm *tm)
 		if (tz->tz_memo[i].tm_ms != ms)
 			continue;
 		if (!tz->tz_memo[i].tm_have_local) {
-			if (tz_icu_local(tz, ms, &tz->tz_memo[i].tm_local) ==
+			if (tz_zone_local(tz, ms, &tz->tz_memo[i].tm_local) ==
 			    -1)
 				return -1;
 			tz->tz_memo[i].tm_have_local = 1;
@@ -309,7 +335,7 @@ tz_local(struct tz *tz, int64_t ms, struct tm *tm)
 		*tm = tz->tz_memo[i].tm_local;
 		return 0;
 	}
-	return tz_icu_local(tz, ms, tm);
+	return tz_zone_local(tz, ms, tm);
 }
 
 /* Formats the local time at ms with a strftime pattern; see tz.h. */
@@ -337,14 +363,4 @@ tz_format(
 	memcpy(buf, out + 1, n - 1);
 	buf[n - 1] = '\0';
 	return (int)(n - 1);
-}
-
-/* Returns the version of the zone rules ICU uses. */
-const char *
-tz_data_version(void)
-{
-	UErrorCode status = U_ZERO_ERROR;
-	const char *v = ucal_getTZDataVersion(&status);
-
-	return U_FAILURE(status) || v == NULL ? "unknown" : v;
 }

@@ -1,10 +1,11 @@
 /*
  * Time zones by IANA name, for date templates: where a day starts and
  * what the local time is at an instant, in a zone given per source.
- * The only file that includes ICU: glibc has no per-call time zone and
- * setting TZ in a process with threads is unsafe, so ICU's calendar does
- * the zone rules.  A struct tz is not thread-safe (its calendar is
- * reused); the loop thread alone uses a source's.
+ * The zone rules are the system's tz database (TZDIR, else
+ * /usr/share/zoneinfo), read by GLib's GTimeZone in tz.c, the only file
+ * that includes GLib: glibc has no per-call time zone and setting TZ in
+ * a process with threads is unsafe.  A struct tz is not thread-safe (it
+ * remembers day starts); the loop thread alone uses a source's.
  */
 #ifndef GATHERD_TZ_H
 #define GATHERD_TZ_H
@@ -18,8 +19,9 @@
 struct tz;
 
 /*
- * Opens the zone called name ("America/Los_Angeles"; NULL is UTC
- * without ICU); NULL with err set if the name is unknown or if out of
+ * Opens the zone called name ("America/Los_Angeles"; NULL, "UTC" and
+ * "Etc/UTC" are UTC without zone rules); NULL with err set if the name
+ * is no IANA name with a zone file in the tz database or if out of
  * memory.
  */
 struct tz *tz_open(const char *name, char *err, size_t errlen);
@@ -45,7 +47,5 @@ int tz_local(struct tz *tz, int64_t ms, struct tm *tm);
  */
 int tz_format(
     struct tz *tz, int64_t ms, const char *pattern, char *buf, size_t size);
-/* Returns the version of the zone rules ICU uses ("2025b"). */
-const char *tz_data_version(void);
 
 #endif

@@ -4,12 +4,16 @@
  * (2026-03-08, 23 hours) and ends (2026-11-01, 25 hours), in
  * Asia/Tokyo east of UTC, in America/Havana where midnight itself is
  * skipped or repeated, and in UTC; local times with their offsets and
- * zone names; unknown names refused.
+ * zone names; rules as current as the system's tz database (Mexico
+ * without DST since 2022, America/Ciudad_Juarez); names that are no
+ * zone file (POSIX TZ rules, offsets, paths) refused; TZDIR obeyed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -54,6 +58,19 @@ assert_midnight(struct tz *tz, const char *now, int offset, const char *want)
 	    now, (long long)ms, want);
 }
 
+/* Asserts that the day of now starts at start (UTC) and has hours
+ * hours, up to the start of the next. */
+static void
+assert_day(struct tz *tz, const char *now, const char *start, int hours)
+{
+	int64_t today = 0, tomorrow = 0;
+
+	assert_midnight(tz, now, 0, start);
+	ck_assert_int_eq(tz_midnight_ms(tz, at(now), 0, &today), 0);
+	ck_assert_int_eq(tz_midnight_ms(tz, at(now), 1, &tomorrow), 0);
+	ck_assert_int_eq(tomorrow - today, hours * HOUR_MS);
+}
+
 /* Asserts the local time at utc formatted with pattern is want. */
 static void
 assert_format(
@@ -71,18 +88,12 @@ assert_format(
 START_TEST(test_la_spring_forward)
 {
 	struct tz *tz = open_zone("America/Los_Angeles");
-	int64_t today, tomorrow;
 
-	assert_midnight(tz, "2026-03-08T20:00:00Z", 0, "2026-03-08T08:00:00Z");
 	assert_midnight(tz, "2026-03-08T20:00:00Z", 1, "2026-03-09T07:00:00Z");
 	assert_midnight(tz, "2026-03-08T20:00:00Z", -1, "2026-03-07T08:00:00Z");
 	/* 23:30 PST on the 7th is still the 7th there. */
 	assert_midnight(tz, "2026-03-08T07:30:00Z", 0, "2026-03-07T08:00:00Z");
-	ck_assert_int_eq(
-	    tz_midnight_ms(tz, at("2026-03-08T20:00:00Z"), 0, &today), 0);
-	ck_assert_int_eq(
-	    tz_midnight_ms(tz, at("2026-03-08T20:00:00Z"), 1, &tomorrow), 0);
-	ck_assert_int_eq(tomorrow - today, 23 * HOUR_MS);
+	assert_day(tz, "2026-03-08T20:00:00Z", "2026-03-08T08:00:00Z", 23);
 	assert_format(tz, "2026-03-08T09:59:59Z", "%Y-%m-%d %H:%M:%S %z %Z",
 	    "2026-03-08 01:59:59 -0800 PST");
 	assert_format(tz, "2026-03-08T10:00:00Z", "%Y-%m-%d %H:%M:%S %z %Z",
@@ -95,16 +106,10 @@ END_TEST
 START_TEST(test_la_fall_back)
 {
 	struct tz *tz = open_zone("America/Los_Angeles");
-	int64_t today, tomorrow;
 	struct tm tm;
 
-	assert_midnight(tz, "2026-11-01T18:00:00Z", 0, "2026-11-01T07:00:00Z");
 	assert_midnight(tz, "2026-11-01T18:00:00Z", 1, "2026-11-02T08:00:00Z");
-	ck_assert_int_eq(
-	    tz_midnight_ms(tz, at("2026-11-01T18:00:00Z"), 0, &today), 0);
-	ck_assert_int_eq(
-	    tz_midnight_ms(tz, at("2026-11-01T18:00:00Z"), 1, &tomorrow), 0);
-	ck_assert_int_eq(tomorrow - today, 25 * HOUR_MS);
+	assert_day(tz, "2026-11-01T18:00:00Z", "2026-11-01T07:00:00Z", 25);
 	ck_assert_int_eq(tz_local(tz, at("2026-11-01T08:30:00Z"), &tm), 0);
 	ck_assert_int_eq(tm.tm_hour, 1);
 	ck_assert_int_eq(tm.tm_min, 30);
@@ -234,13 +239,67 @@ START_TEST(test_format_limits)
 }
 END_TEST
 
+/* Zone rules are the system's, not a copy frozen in a library: Mexico
+ * City has had no DST since 2022, so 2026-04-05 (the first Sunday of
+ * April, when it used to start) has 24 hours at -0600; Ciudad Juarez
+ * (a zone since tz 2022g) keeps US DST at -0600 in summer; Coyhaique (a
+ * zone since tz 2025b) stays at -0300 in the southern winter. */
+START_TEST(test_current_rules)
+{
+	struct tz *mx = open_zone("America/Mexico_City");
+	struct tz *cj = open_zone("America/Ciudad_Juarez");
+	struct tz *co = open_zone("America/Coyhaique");
+
+	assert_midnight(mx, "2026-04-05T18:00:00Z", 1, "2026-04-06T06:00:00Z");
+	assert_day(mx, "2026-04-05T18:00:00Z", "2026-04-05T06:00:00Z", 24);
+	assert_format(mx, "2026-07-01T18:00:00Z", "%H:%M %z", "12:00 -0600");
+	ck_assert_str_eq(tz_name(cj), "America/Ciudad_Juarez");
+	assert_midnight(cj, "2026-07-01T18:00:00Z", 0, "2026-07-01T06:00:00Z");
+	assert_format(
+	    cj, "2026-07-01T18:00:00Z", "%H:%M %z %Z", "12:00 -0600 MDT");
+	assert_format(
+	    cj, "2026-12-01T18:00:00Z", "%H:%M %z %Z", "11:00 -0700 MST");
+	assert_format(co, "2026-07-01T18:00:00Z", "%H:%M %z", "15:00 -0300");
+	tz_free(mx);
+	tz_free(cj);
+	tz_free(co);
+}
+END_TEST
+
+/* Etc/UTC is UTC too, by the name given. */
+START_TEST(test_etc_utc)
+{
+	struct tz *tz = open_zone("Etc/UTC");
+
+	ck_assert_str_eq(tz_name(tz), "Etc/UTC");
+	assert_midnight(tz, "2026-11-22T23:00:00Z", 0, "2026-11-22T00:00:00Z");
+	assert_format(tz, "2026-11-22T23:00:00Z", "%H %z %Z", "23 +0000 UTC");
+	tz_free(tz);
+}
+END_TEST
+
 /* Names that are no IANA zone. */
 static const char *const bad_names[] = {
     "Mars/Olympus_Mons", /* no such zone */
     "America/Los Angeles", /* a space */
-    "GMT+05:00", /* ICU's custom zones are not IANA names */
-    "../../etc/passwd", "",
-    "Etc/Unknown", /* ICU's stand-in for an unknown zone */
+    "GMT+05:00", /* an offset, not a zone */
+    "UTC+5", /* a POSIX TZ rule */
+    "EST5EDT,M3.2.0,M11.1.0", /* a POSIX TZ rule with its dates */
+    "Z",
+    "+05:00",
+    "-0800", /* RFC 3339 and ISO 8601 offsets */
+    "../etc/passwd",
+    "../../etc/passwd",
+    "/etc/passwd",
+    "Asia/../Asia/Tokyo",
+    "America//Los_Angeles",
+    "Asia/Tokyo/",
+    "",
+    "America", /* a directory */
+    "posixrules",
+    "right/Asia/Tokyo",
+    "localtime", /* no zone names */
+    "Etc/Unknown",
 };
 
 /* Each bad name is refused with the same message. */
@@ -257,13 +316,63 @@ START_TEST(test_unknown)
 }
 END_TEST
 
-/* ICU says which release of the zone rules it has. */
-START_TEST(test_data_version)
+/* Writes size bytes of data to the file dir/name; fails the test if
+ * it cannot. */
+static void
+write_file(const char *dir, const char *name, const void *data, size_t size)
 {
-	const char *v = tz_data_version();
+	char path[512];
+	FILE *f;
 
-	ck_assert_msg(
-	    strlen(v) >= 5 && v[0] >= '1' && v[0] <= '2', "version \"%s\"", v);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	ck_assert_uint_eq(fwrite(data, 1, size, f), size);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* TZDIR names the tz database: a TZif file there is a zone, a file
+ * without the magic is not, and the default directory is not looked
+ * at. */
+START_TEST(test_tzdir)
+{
+	char dir[] = "/tmp/check_tz.XXXXXX", sub[64], path[128], err[256];
+	char data[8192];
+	struct tz *tz;
+	size_t n;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sub, sizeof sub, "%s/Test", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	ck_assert_ptr_nonnull(
+	    f = fopen("/usr/share/zoneinfo/Asia/Tokyo", "rb"));
+	n = fread(data, 1, sizeof data, f);
+	fclose(f);
+	ck_assert_uint_gt(n, 44);
+	write_file(dir, "Test/Tokyo", data, n);
+	write_file(dir, "Test/Text", "# not a zone\n", 13);
+	ck_assert_int_eq(setenv("TZDIR", dir, 1), 0);
+
+	tz = open_zone("Test/Tokyo");
+	assert_midnight(tz, "2026-11-29T16:00:00Z", 0, "2026-11-29T15:00:00Z");
+	assert_format(tz, "2026-11-29T16:00:00Z", "%H:%M %z", "01:00 +0900");
+	tz_free(tz);
+	ck_assert_ptr_null(tz_open("Test/Text", err, sizeof err));
+	ck_assert_ptr_null(tz_open("America/Los_Angeles", err, sizeof err));
+	ck_assert_str_eq(err,
+	    "unknown time zone \"America/Los_Angeles\" (use an IANA name "
+	    "such as America/Los_Angeles or UTC)");
+	/* UTC needs no file. */
+	tz = open_zone("UTC");
+	tz_free(tz);
+
+	ck_assert_int_eq(unsetenv("TZDIR"), 0);
+	snprintf(path, sizeof path, "%s/Test/Tokyo", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	snprintf(path, sizeof path, "%s/Test/Text", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(sub), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
 
@@ -282,7 +391,9 @@ main(void)
 	tcase_add_test(tc, test_format_limits);
 	tcase_add_loop_test(
 	    tc, test_unknown, 0, (int)(sizeof bad_names / sizeof bad_names[0]));
-	tcase_add_test(tc, test_data_version);
+	tcase_add_test(tc, test_current_rules);
+	tcase_add_test(tc, test_etc_utc);
+	tcase_add_test(tc, test_tzdir);
 	suite_add_tcase(s, tc);
 	return runner_run(s) == 0 ? 0 : 1;
 }
