@@ -4,9 +4,10 @@
  * names FILE:LINE, and remembers where each [section] starts so errors
  * about a whole section (no url, no stat) point at its header.  Which
  * keys exist and how each is read is config_table.c's; values are parsed
- * by parse.c and secrets read by secret.c; templates are compiled by
- * template.c and time zones opened by tz.c.  Only the first error is
- * reported, the way compilers lead with the first one.
+ * by parse.c and secrets read by secret.c; the keys of auth, budgets,
+ * jq programs, templates and requests are read by the config_*.c files
+ * of each, through config_private.h.  Only the first error is reported,
+ * the way compilers lead with the first one.
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -22,9 +23,9 @@
 #include <ini.h>
 #include <json-c/linkhash.h>
 
-#include "auth.h"
 #include "auth_google.h"
 #include "config.h"
+#include "config_private.h"
 #include "config_request.h"
 #include "config_table.h"
 #include "extract_jq.h"
@@ -40,7 +41,6 @@
 #define CONFIG_DEFAULT_RETRY_MAX_MS 3600000
 #define CONFIG_MAX_LINE 65536
 #define CONFIG_MAX_SECTION 256
-#define CONFIG_MIN_BUDGET_WINDOW_MS 100
 
 #ifndef GATHERD_VERSION
 #define GATHERD_VERSION "0"
@@ -52,34 +52,8 @@
 #define GATHERD_WEB_ROOT "/usr/share/gatherd/web"
 #endif
 
-/* Parser state shared by the line reader and the inih handler. */
-struct config_parse {
-	struct config *cp_cf;
-	const char *cp_name; /* file name for messages */
-	char *cp_dir; /* directory for relative token files */
-	FILE *cp_file; /* source of lines, or */
-	const char *cp_text; /* text in memory */
-	int cp_line; /* line being parsed */
-	int cp_at_line_start;
-	int cp_header_line; /* line of the latest [section] */
-	struct config_source *cp_source; /* current [source], or NULL */
-	struct config_budget *cp_budget; /* current [budget], or NULL */
-	/* Keys given once so far, by config_table row. */
-	unsigned char cp_global_seen[CONFIG_TABLE_MAX];
-	unsigned char cp_source_seen[CONFIG_TABLE_MAX];
-	unsigned char cp_budget_seen[CONFIG_TABLE_MAX];
-	struct lh_table *cp_names; /* source names seen, for duplicates */
-	size_t cp_sources_cap; /* room in cf_sources */
-	size_t cp_budgets_cap; /* room in cf_budgets */
-	int cp_err_line; /* 0 while no error */
-	char cp_err[CONFIG_ERR_LEN];
-	int cp_open_token_line; /* first secret file others can read, or 0 */
-	char cp_open_token[256];
-	const char *cp_open_what; /* what that file is: "token file" */
-};
-
 /* Records the first error, at line (0 = the line being parsed). */
-static void __attribute__((format(printf, 3, 4)))
+void
 config_error(struct config_parse *cp, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -116,7 +90,7 @@ config_redact_url(const char *url)
 /* Notes a secret file (what: "token file") that users other than its
  * owner and group can read; judged after the whole file, when
  * strict_permissions is known. */
-static void
+void
 config_token_readable_cb(const char *what, const char *path, void *arg)
 {
 	struct config_parse *cp = arg;
@@ -148,36 +122,6 @@ config_set_secret(struct config_parse *cp, char **dst, const char *value)
 	return 0;
 }
 
-/* Sets *dst to the service-account key in the file value names (read
- * as a secret); 1 or 0. */
-static int
-config_set_google_key(
-    struct config_parse *cp, struct auth_google_key **dst, const char *value)
-{
-	struct secret_spec ss = {.ss_what = "credentials file",
-	    .ss_dir = cp->cp_dir,
-	    .ss_readable_cb = config_token_readable_cb,
-	    .ss_arg = cp};
-	char err[CONFIG_ERR_LEN], why[CONFIG_ERR_LEN];
-	size_t len = 0;
-	char *text;
-
-	if ((text = secret_read_file(value, &ss, AUTH_GOOGLE_KEY_MAX, &len, err,
-	         sizeof err)) == NULL) {
-		if (err[0] != '\0')
-			config_error(cp, 0, "%s", err);
-		return 0;
-	}
-	*dst = auth_google_key_new(text, len, why, sizeof why);
-	explicit_bzero(text, len);
-	free(text);
-	if (*dst == NULL) {
-		config_error(cp, 0, "credentials_file %s: %s", value, why);
-		return 0;
-	}
-	return 1;
-}
-
 /* Sets a request key (method, body, Basic auth, a named secret) of src
  * or of [gatherd] with config_request.c; 1 or 0 as inih wants. */
 static int
@@ -200,7 +144,7 @@ config_set_request(struct config_parse *cp, const struct config_entry *e,
 }
 
 /* Replaces *dst with a copy of value; 0 or -1. */
-static int
+int
 config_set_string(char **dst, const char *value)
 {
 	char *copy;
@@ -249,7 +193,7 @@ config_store_number(const struct config_entry *e, void *field, uint64_t v)
 }
 
 /* Records the error for a value of row e that does not parse. */
-static void
+void
 config_bad_value(
     struct config_parse *cp, const struct config_entry *e, const char *value)
 {
@@ -273,21 +217,6 @@ config_bad_value(
 	}
 	config_error(cp, 0, "%s: bad %s \"%s\" (use e.g. %s)", e->ce_name, kind,
 	    value, e->ce_hint);
-}
-
-/* Sets the int field of row e (an enum auth_grant) from value; 1 or 0. */
-static int
-config_set_auth(struct config_parse *cp, const struct config_entry *e,
-    int *field, const char *value)
-{
-	enum auth_grant grant;
-
-	if (auth_parse_grant(value, &grant) == -1) {
-		config_bad_value(cp, e, value);
-		return 0;
-	}
-	*field = (int)grant;
-	return 1;
 }
 
 /* Sets the number field of row e from value; 1 or 0 as inih wants. */
@@ -414,269 +343,6 @@ config_set_origins(struct config_parse *cp, const char *value)
 	return 1;
 }
 
-/*
- * Returns the compiled program of value ("jq: PROGRAM") for key what,
- * compiled once per distinct program in cf_jq; NULL with the error.
- */
-static struct extract_jq *
-config_jq(struct config_parse *cp, const char *what, const char *value)
-{
-	struct config *cf = cp->cp_cf;
-	const char *program = extract_jq_program_of(value);
-	struct extract_jq *jq;
-	char err[CONFIG_ERR_LEN / 2];
-
-	if (program == NULL || *program == '\0') {
-		config_error(
-		    cp, 0, "%s: expected jq: PROGRAM, got \"%s\"", what, value);
-		return NULL;
-	}
-	if (cf->cf_jq == NULL && (cf->cf_jq = extract_jq_set_new()) == NULL) {
-		config_error(cp, 0, "out of memory");
-		return NULL;
-	}
-	if ((jq = extract_jq_set_add(cf->cf_jq, program, err, sizeof err)) ==
-	    NULL)
-		config_error(cp, 0, "%s: jq: %s", what, err);
-	return jq;
-}
-
-/* Sets the program field of row e from value; 1 or 0 as inih wants. */
-static int
-config_set_jq(struct config_parse *cp, const struct config_entry *e,
-    void *field, const char *value)
-{
-	struct extract_jq **dst = field;
-
-	return (*dst = config_jq(cp, e->ce_name, value)) != NULL;
-}
-
-/* Adds a stat called name with pointer or jq program value to src; 1 or
- * 0. */
-static int
-config_add_stat(struct config_parse *cp, struct config_source *src,
-    const char *name, const char *value)
-{
-	struct config_stat *stats, *st;
-	struct extract_jq *jq = NULL;
-	char what[CONFIG_NAME_MAX + 8];
-	size_t i;
-
-	while (*name == ' ' || *name == '\t')
-		name++;
-	if (!parse_valid_name(name)) {
-		config_error(cp, 0,
-		    "invalid stat name \"%s\" (1 to 64 of "
-		    "A-Z a-z 0-9 _ . -)",
-		    name);
-		return 0;
-	}
-	for (i = 0; i < src->src_nstats; i++) {
-		if (strcmp(src->src_stats[i].cs_name, name) == 0) {
-			config_error(cp, 0, "duplicate stat \"%s\"", name);
-			return 0;
-		}
-	}
-	snprintf(what, sizeof what, "stat %s", name);
-	if (extract_jq_program_of(value) != NULL) {
-		if ((jq = config_jq(cp, what, value)) == NULL)
-			return 0;
-	} else if (*value != '\0' && *value != '/') {
-		config_error(cp, 0,
-		    "stat %s: \"%s\" is not a JSON Pointer (it "
-		    "must start with /) nor jq: PROGRAM",
-		    name, value);
-		return 0;
-	}
-	stats =
-	    reallocarray(src->src_stats, src->src_nstats + 1, sizeof *stats);
-	if (stats == NULL)
-		return 0;
-	src->src_stats = stats;
-	st = &stats[src->src_nstats++];
-	memset(st, 0, sizeof *st);
-	st->cs_name = strdup(name);
-	st->cs_jq = jq;
-	/* A jq stat's identity is its program, spelt one way. */
-	if (jq != NULL &&
-	    asprintf(&st->cs_pointer, "%s %s", EXTRACT_JQ_PREFIX,
-	        extract_jq_text(jq)) == -1)
-		st->cs_pointer = NULL;
-	else if (jq == NULL)
-		st->cs_pointer = strdup(value);
-	return st->cs_name != NULL && st->cs_pointer != NULL;
-}
-
-/*
- * Compiles text, the value of key what, as a template for ctx; NULL
- * with the error recorded.  No named secret exists yet: every
- * ${secret:NAME} is an unknown one.
- */
-static struct tpl *
-config_template(struct config_parse *cp, const char *what, const char *text,
-    enum template_context ctx)
-{
-	char err[CONFIG_ERR_LEN];
-	struct tpl *t;
-
-	if ((t = template_compile(text, ctx, NULL, NULL, err, sizeof err)) ==
-	    NULL)
-		config_error(cp, 0, "%s: %s", what, err);
-	return t;
-}
-
-/* Returns how many "${" text holds. */
-static size_t
-config_count_placeholders(const char *text)
-{
-	size_t n = 0;
-
-	while ((text = strstr(text, "${")) != NULL) {
-		n++;
-		text += 2;
-	}
-	return n;
-}
-
-/* Sets src's url and its template, which is of the url without user and
- * password (those go to curl apart); 1 or 0 as inih wants. */
-static int
-config_set_url(
-    struct config_parse *cp, struct config_source *src, const char *value)
-{
-	struct tpl *t;
-	const char *why;
-	char *shown;
-
-	if ((why = parse_check_url(value)) != NULL) {
-		/* A "${" in the scheme, host or port is what curl refuses. */
-		config_error(cp, 0, "url %s%s", why,
-		    strstr(value, "${") != NULL
-		        ? " (templates go in the path and query only)"
-		        : "");
-		return 0;
-	}
-	shown = strchr(value, '@') != NULL ? config_redact_url(value)
-	                                   : strdup(value);
-	if (shown == NULL)
-		return 0;
-	if (config_count_placeholders(shown) !=
-	    config_count_placeholders(value)) {
-		config_error(cp, 0,
-		    "url: no ${...} in the user or password "
-		    "(templates go in the path and query)");
-		free(shown);
-		return 0;
-	}
-	t = config_template(cp, "url", shown, TEMPLATE_URL);
-	free(shown);
-	if (t == NULL)
-		return 0;
-	template_free(src->src_url_tpl);
-	src->src_url_tpl = t;
-	return config_set_string(&src->src_url, value) == 0;
-}
-
-/* Sets src's time zone for its templates; 1 or 0 as inih wants. */
-static int
-config_set_timezone(
-    struct config_parse *cp, struct config_source *src, const char *value)
-{
-	char err[CONFIG_ERR_LEN];
-	struct tz *tz;
-
-	if ((tz = tz_open(value, err, sizeof err)) == NULL) {
-		config_error(cp, 0, "timezone: %s", err);
-		return 0;
-	}
-	tz_free(src->src_tz);
-	src->src_tz = tz;
-	return config_set_string(&src->src_timezone, value) == 0;
-}
-
-/* Adds a header line and its template to src; 1 or 0. */
-static int
-config_add_header(
-    struct config_parse *cp, struct config_source *src, const char *value)
-{
-	struct tpl **tpls;
-	struct tpl *t;
-	char **headers;
-
-	if (!parse_valid_header(value)) {
-		config_error(cp, 0,
-		    "header: expected \"Name: value\", got "
-		    "\"%s\"",
-		    value);
-		return 0;
-	}
-	if ((t = config_template(cp, "header", value, TEMPLATE_HEADER)) == NULL)
-		return 0;
-	headers = reallocarray(
-	    src->src_headers, src->src_nheaders + 1, sizeof *headers);
-	if (headers != NULL)
-		src->src_headers = headers;
-	/* NOLINTBEGIN(bugprone-sizeof-expression): an array of pointers */
-	tpls = reallocarray(
-	    src->src_header_tpls, src->src_nheaders + 1, sizeof *tpls);
-	/* NOLINTEND(bugprone-sizeof-expression) */
-	if (tpls != NULL)
-		src->src_header_tpls = tpls;
-	if (headers == NULL || tpls == NULL ||
-	    (headers[src->src_nheaders] = strdup(value)) == NULL) {
-		template_free(t);
-		return 0;
-	}
-	tpls[src->src_nheaders] = t;
-	src->src_nheaders++;
-	return 1;
-}
-
-/* Sets src's budget (a [budget NAME] checked after the whole file) and
- * the line that named it; 1 or 0. */
-static int
-config_set_budget_ref(
-    struct config_parse *cp, struct config_source *src, const char *value)
-{
-	if (!parse_valid_name(value)) {
-		config_error(cp, 0,
-		    "budget: invalid name \"%s\" (1 to 64 of "
-		    "A-Z a-z 0-9 _ . -)",
-		    value);
-		return 0;
-	}
-	src->src_budget_line = cp->cp_line;
-	return config_set_string(&src->src_budget, value) == 0;
-}
-
-/* Sets the current budget's rate from "N/DURATION"; 1 or 0. */
-static int
-config_set_rate(
-    struct config_parse *cp, const struct config_entry *e, const char *value)
-{
-	struct config_budget *b = cp->cp_budget;
-	const char *slash = strchr(value, '/');
-	char count[16];
-	unsigned n;
-	uint64_t ms;
-
-	if (slash == NULL || (size_t)(slash - value) >= sizeof count)
-		goto bad;
-	memcpy(count, value, (size_t)(slash - value));
-	count[slash - value] = '\0';
-	if (parse_uint(count, (unsigned)e->ce_min, (unsigned)e->ce_max, &n) ==
-	        -1 ||
-	    parse_duration_ms(slash + 1, &ms) == -1 ||
-	    ms < CONFIG_MIN_BUDGET_WINDOW_MS)
-		goto bad;
-	b->cb_requests = n;
-	b->cb_window_ms = ms;
-	return 1;
-bad:
-	config_bad_value(cp, e, value);
-	return 0;
-}
-
 /* Sets row e's field (in cf, or in src) from value; 1 or 0 as inih
  * wants.  arg is what follows a prefix key's name ("stat NAME"). */
 static int
@@ -787,31 +453,6 @@ config_key(struct config_parse *cp, enum config_section section,
 	return 1;
 }
 
-/* Handles one key of a [budget NAME] section (its only key, requests,
- * sets the rate); 1 or 0 as inih wants. */
-static int
-config_budget_key(struct config_parse *cp, const char *name, const char *value)
-{
-	const struct config_entry *e;
-	size_t row;
-
-	if ((e = config_table_find(CONFIG_BUDGET, name)) == NULL ||
-	    e->ce_type != CONFIG_RATE) {
-		config_error(cp, 0,
-		    "unknown key \"%s\" in [budget %s] (it takes "
-		    "requests = N/DURATION)",
-		    name, cp->cp_budget->cb_name);
-		return 0;
-	}
-	row = (size_t)(e - config_table);
-	if (cp->cp_budget_seen[row]) {
-		config_error(cp, 0, "duplicate key \"%s\"", name);
-		return 0;
-	}
-	cp->cp_budget_seen[row] = 1;
-	return config_set_rate(cp, e, value);
-}
-
 /* Starts a new [source NAME] section; returns it, or NULL. */
 static struct config_source *
 config_new_source(struct config_parse *cp, const char *name)
@@ -854,43 +495,6 @@ config_new_source(struct config_parse *cp, const char *name)
 	if (lh_table_insert(cp->cp_names, src->src_name, NULL) != 0)
 		return NULL;
 	return src;
-}
-
-/* Starts a new [budget NAME] section; returns it, or NULL. */
-static struct config_budget *
-config_new_budget(struct config_parse *cp, const char *name)
-{
-	struct config *cf = cp->cp_cf;
-	struct config_budget *budgets, *b;
-	size_t cap;
-
-	if (!parse_valid_name(name)) {
-		config_error(cp, cp->cp_header_line,
-		    "invalid budget name \"%s\" "
-		    "(1 to 64 of A-Z a-z 0-9 _ . -)",
-		    name);
-		return NULL;
-	}
-	if (config_find_budget(cf, name) != NULL) {
-		config_error(
-		    cp, cp->cp_header_line, "duplicate budget \"%s\"", name);
-		return NULL;
-	}
-	if (cf->cf_nbudgets == cp->cp_budgets_cap) {
-		cap = cp->cp_budgets_cap ? cp->cp_budgets_cap * 2 : 4;
-		if ((budgets = reallocarray(
-		         cf->cf_budgets, cap, sizeof *budgets)) == NULL)
-			return NULL;
-		cf->cf_budgets = budgets;
-		cp->cp_budgets_cap = cap;
-	}
-	b = &cf->cf_budgets[cf->cf_nbudgets];
-	memset(b, 0, sizeof *b);
-	b->cb_line = cp->cp_header_line;
-	if ((b->cb_name = strdup(name)) == NULL)
-		return NULL;
-	cf->cf_nbudgets++;
-	return b;
 }
 
 /* Starts the section named name, seen by the reader at cp_header_line. */
@@ -1046,119 +650,6 @@ config_inherit(const struct config *cf, struct config_source *src)
 		src->src_error_if = d->src_error_if;
 }
 
-/* Copies [gatherd]'s string *from to *to if the source gave none; 0 or
- * -1. */
-static int
-config_inherit_string(char **to, const char *from)
-{
-	if (*to != NULL || from == NULL)
-		return 0;
-	return (*to = strdup(from)) != NULL ? 0 : -1;
-}
-
-/*
- * Fills the auth keys src did not give from [gatherd]: its auth, then
- * only the keys of the grant that makes (the scope only if [gatherd]
- * means the same grant), none after auth = none; 0 or -1.
- */
-static int
-config_inherit_auth(const struct config *cf, struct config_source *src)
-{
-	const struct config_source *d = &cf->cf_defaults;
-	int same;
-
-	if (src->src_auth == AUTH_UNSET)
-		src->src_auth =
-		    d->src_auth != AUTH_UNSET ? d->src_auth : AUTH_NONE;
-	same = d->src_auth == AUTH_UNSET || d->src_auth == src->src_auth;
-	if (src->src_auth == AUTH_GOOGLE && src->src_google_key == NULL &&
-	    d->src_google_key != NULL)
-		src->src_google_key = auth_google_key_ref(d->src_google_key);
-	if (src->src_auth == AUTH_OAUTH2 &&
-	    (config_inherit_string(&src->src_token_url, d->src_token_url) ==
-	            -1 ||
-	        config_inherit_string(&src->src_client_id, d->src_client_id) ==
-	            -1 ||
-	        config_inherit_string(
-	            &src->src_client_secret, d->src_client_secret) == -1))
-		return -1;
-	if (src->src_auth != AUTH_NONE && same &&
-	    config_inherit_string(&src->src_scope, d->src_scope) == -1)
-		return -1;
-	return 0;
-}
-
-/* Returns the first auth key src holds that grant does not use, or
- * NULL. */
-static const char *
-config_stray_auth_key(const struct config_source *src, enum auth_grant grant)
-{
-	if (grant != AUTH_GOOGLE && src->src_google_key != NULL)
-		return "credentials_file";
-	if (grant != AUTH_OAUTH2 && src->src_token_url != NULL)
-		return "token_url";
-	if (grant != AUTH_OAUTH2 && src->src_client_id != NULL)
-		return "client_id";
-	if (grant != AUTH_OAUTH2 && src->src_client_secret != NULL)
-		return "client_secret_file";
-	if (grant == AUTH_NONE && src->src_scope != NULL)
-		return "scope";
-	return NULL;
-}
-
-/* Checks that src's auth keys make one grant and sets Google's default
- * scope; 0 or -1. */
-static int
-config_check_auth(struct config_parse *cp, struct config_source *src)
-{
-	enum auth_grant grant;
-	const char *key, *missing = NULL;
-
-	if (config_inherit_auth(cp->cp_cf, src) == -1) {
-		config_error(cp, src->src_line, "out of memory");
-		return -1;
-	}
-	grant = (enum auth_grant)src->src_auth;
-	if (grant == AUTH_NONE)
-		grant = AUTH_UNSET;
-	if ((key = config_stray_auth_key(src, src->src_auth)) != NULL) {
-		config_error(cp, src->src_line,
-		    grant == AUTH_UNSET
-		        ? "source %s: %s needs auth = google_service_account "
-		          "or oauth2_client_credentials"
-		        : "source %s: %s is not a key of auth = %s",
-		    src->src_name, key, auth_grant_name(grant));
-		return -1;
-	}
-	if (grant == AUTH_UNSET)
-		return 0;
-	if (src->src_token != NULL) {
-		config_error(cp, src->src_line,
-		    "source %s: token_file and auth = %s exclude each other",
-		    src->src_name, auth_grant_name(grant));
-		return -1;
-	}
-	if (grant == AUTH_GOOGLE && src->src_google_key == NULL)
-		missing = "credentials_file";
-	else if (grant == AUTH_OAUTH2 && src->src_token_url == NULL)
-		missing = "token_url";
-	else if (grant == AUTH_OAUTH2 && src->src_client_id == NULL)
-		missing = "client_id";
-	else if (grant == AUTH_OAUTH2 && src->src_client_secret == NULL)
-		missing = "client_secret_file";
-	if (missing != NULL) {
-		config_error(cp, src->src_line, "source %s: auth = %s needs %s",
-		    src->src_name, auth_grant_name(grant), missing);
-		return -1;
-	}
-	if (grant == AUTH_GOOGLE && src->src_scope == NULL &&
-	    (src->src_scope = strdup(AUTH_GOOGLE_SCOPE)) == NULL) {
-		config_error(cp, src->src_line, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
 /* Checks what only the whole file can tell; 0 or -1. */
 static int
 config_check_sources(struct config_parse *cp)
@@ -1202,55 +693,6 @@ config_check_sources(struct config_parse *cp)
 				    cp, src->src_line, "out of memory");
 			return -1;
 		}
-	}
-	return 0;
-}
-
-/*
- * Checks the budgets once the whole file is read: each has its rate,
- * each name a source gives (or [gatherd] gives them all) is one; a
- * budget no source uses is only a warning, as a source taken out for a
- * while should not make the file fail.  0 or -1.
- */
-static int
-config_check_budgets(struct config_parse *cp)
-{
-	struct config *cf = cp->cp_cf;
-	const struct config_source *d = &cf->cf_defaults;
-	struct config_source *src;
-	size_t i, users;
-
-	for (i = 0; i < cf->cf_nbudgets; i++) {
-		if (cf->cf_budgets[i].cb_requests == 0) {
-			config_error(cp, cf->cf_budgets[i].cb_line,
-			    "budget %s: missing requests (add e.g. "
-			    "requests = 60/1h)",
-			    cf->cf_budgets[i].cb_name);
-			return -1;
-		}
-	}
-	for (i = 0; i < cf->cf_nsources; i++) {
-		src = &cf->cf_sources[i];
-		if (src->src_budget == NULL && d->src_budget != NULL) {
-			if ((src->src_budget = strdup(d->src_budget)) == NULL)
-				return -1;
-			src->src_budget_line = d->src_budget_line;
-		}
-		if (src->src_budget != NULL &&
-		    config_find_budget(cf, src->src_budget) == NULL) {
-			config_error(cp, src->src_budget_line,
-			    "source %s: unknown budget \"%s\" (add a "
-			    "[budget %s] section)",
-			    src->src_name, src->src_budget, src->src_budget);
-			return -1;
-		}
-	}
-	for (i = 0; i < cf->cf_nbudgets; i++) {
-		(void)config_budget_need(cf, &cf->cf_budgets[i], &users);
-		if (users == 0)
-			log_warnx("%s:%d: budget %s is used by no source",
-			    cp->cp_name, cf->cf_budgets[i].cb_line,
-			    cf->cf_budgets[i].cb_name);
 	}
 	return 0;
 }
@@ -1467,39 +909,4 @@ config_find_source(const struct config *cf, const char *name)
 			return &cf->cf_sources[i];
 	}
 	return NULL;
-}
-
-/* Returns the budget called name, or NULL. */
-const struct config_budget *
-config_find_budget(const struct config *cf, const char *name)
-{
-	size_t i;
-
-	/* A handful of budgets, one per upstream key: a scan is enough. */
-	for (i = 0; i < cf->cf_nbudgets; i++) {
-		if (strcmp(cf->cf_budgets[i].cb_name, name) == 0)
-			return &cf->cf_budgets[i];
-	}
-	return NULL;
-}
-
-/* Returns the requests per window the sources on b need, and how many. */
-double
-config_budget_need(
-    const struct config *cf, const struct config_budget *b, size_t *nsources)
-{
-	const struct config_source *src;
-	double need = 0.0;
-	size_t i;
-
-	*nsources = 0;
-	for (i = 0; i < cf->cf_nsources; i++) {
-		src = &cf->cf_sources[i];
-		if (src->src_budget == NULL ||
-		    strcmp(src->src_budget, b->cb_name) != 0)
-			continue;
-		(*nsources)++;
-		need += (double)b->cb_window_ms / (double)src->src_interval_ms;
-	}
-	return need;
 }

@@ -197,6 +197,18 @@ harness_config(const char *text, const char *name)
 	return cf;
 }
 
+/* Loads text as the config file name, asserting it is refused with
+ * exactly want ("NAME:LINE: message"). */
+void
+harness_config_refused(const char *text, const char *name, const char *want)
+{
+	char err[CONFIG_ERR_LEN] = "";
+	struct config *cf = config_load_string(text, name, err, sizeof err);
+
+	ck_assert_msg(cf == NULL, "config accepted:\n%s", text);
+	ck_assert_str_eq(err, want);
+}
+
 /* Writes token and a newline to a new temporary file; returns its path. */
 char *
 harness_token_file(const char *token)

@@ -61,8 +61,18 @@ void harness_stop(struct harness *h);
 /* GETs path from gatherd with an optional extra header line. */
 struct harness_resp *harness_request(struct harness *h, const char *method,
     const char *path, const char *header);
+/* A minimal valid source for config tests, appended where one is
+ * needed. */
+#define HARNESS_CONFIG_SOURCE                                                  \
+	"[source a]\n"                                                         \
+	"url = http://a.example/\n"                                            \
+	"stat x = /x\n"
 /* Loads text as the config file name, failing the test on an error. */
 struct config *harness_config(const char *text, const char *name);
+/* Loads text as the config file name, asserting it is refused with
+ * exactly want ("NAME:LINE: message"). */
+void
+harness_config_refused(const char *text, const char *name, const char *want);
 /*
  * Writes token and a newline to a new temporary file, for a token_file
  * or api_token_file; returns its path (the caller unlinks and frees it).

@@ -4,7 +4,8 @@
  * exact "NAME:LINE: " prefix.  Token files are read from tests/data and
  * from a mkdtemp() directory, to check that relative paths follow the
  * config file; the values themselves are check_parse's and the reading
- * of secrets check_secret's.
+ * of secrets check_secret's, budgets check_config_budget's and jq
+ * programs check_config_jq's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,6 @@
 
 /* The top build directory's config.h is autoconf's; we want lib's. */
 #include "../lib/config.h"
-#include "extract_jq.h"
 #include "log.h"
 #include "runner.h"
 
@@ -441,92 +441,6 @@ START_TEST(test_err_stat_pointer)
 	expect_error("[source a]\nurl = http://a.example/\n"
 	             "stat x = data/total\n",
 	    NAME ":3: ", "\"data/total\" is not a JSON Pointer");
-}
-END_TEST
-
-/* Loads text as NAME and asserts it is rejected with exactly want. */
-static void
-expect_exact(const char *text, const char *want)
-{
-	char err[CONFIG_ERR_LEN] = "";
-	struct config *cf = config_load_string(text, NAME, err, sizeof err);
-
-	ck_assert_msg(cf == NULL, "config accepted:\n%s", text);
-	ck_assert_str_eq(err, want);
-}
-
-/*
- * jq stats and error_if: each distinct program is compiled once and
- * shared; a jq stat's identity is its program, spelt one way; error_if
- * in [gatherd] is every source's unless the source sets its own.
- */
-START_TEST(test_jq)
-{
-	struct config *cf = expect_ok(
-	    "[gatherd]\nerror_if = jq: .errors[0].message\n"
-	    "[source a]\nurl = http://a.example/\n"
-	    "stat users = jq:.rows[0].metricValues[0].value | tonumber\n"
-	    "stat kind = /kind\n"
-	    "[source b]\nurl = http://b.example/\n"
-	    "stat users = jq: .rows[0].metricValues[0].value | tonumber\n"
-	    "error_if = jq: select(.result? == \"error\") | .message\n");
-	const struct config_source *a = &cf->cf_sources[0];
-	const struct config_source *b = &cf->cf_sources[1];
-
-	ck_assert_uint_eq(extract_jq_set_count(cf->cf_jq), 3);
-	ck_assert_ptr_nonnull(a->src_stats[0].cs_jq);
-	ck_assert_ptr_eq(a->src_stats[0].cs_jq, b->src_stats[0].cs_jq);
-	ck_assert_str_eq(a->src_stats[0].cs_pointer,
-	    "jq: .rows[0].metricValues[0].value | tonumber");
-	ck_assert_str_eq(
-	    a->src_stats[0].cs_pointer, b->src_stats[0].cs_pointer);
-	ck_assert_ptr_null(a->src_stats[1].cs_jq);
-	ck_assert_ptr_eq(a->src_error_if, cf->cf_defaults.src_error_if);
-	ck_assert_str_eq(
-	    extract_jq_text(a->src_error_if), ".errors[0].message");
-	ck_assert_str_eq(extract_jq_text(b->src_error_if),
-	    "select(.result? == \"error\") | .message");
-	config_free(cf);
-	/* A ';' right after a value is jq's, not a comment. */
-	cf = expect_ok(
-	    GOOD_SOURCE "stat y = jq: reduce .a[] as $x (0; . + $x)\n");
-	ck_assert_str_eq(cf->cf_sources[0].src_stats[1].cs_pointer,
-	    "jq: reduce .a[] as $x (0; . + $x)");
-	config_free(cf);
-	/* Pointers alone: no jq at all. */
-	cf = expect_ok(GOOD_SOURCE);
-	ck_assert_ptr_null(cf->cf_jq);
-	ck_assert_ptr_null(cf->cf_sources[0].src_error_if);
-	config_free(cf);
-}
-END_TEST
-
-/* A jq program that does not compile fails at its line, with jq's
- * message; a value that is no program fails too. */
-START_TEST(test_err_jq)
-{
-	expect_exact("[source a]\nurl = http://a.example/\n"
-	             "stat x = jq: .foo[\n",
-	    NAME ":3: stat x: jq: syntax error, unexpected $end (Unix shell "
-	         "quoting issues?) at <top-level>, line 1");
-	expect_exact(GOOD_SOURCE "stat y = jq: .a | nosuch\n",
-	    NAME ":4: stat y: jq: nosuch/0 is not defined at <top-level>, "
-	         "line 1");
-	/* A space and ';' start a comment, which cuts the program short. */
-	expect_exact(GOOD_SOURCE
-	    "stat y = jq: reduce .a[] as $x (0 ; . + $x)\n",
-	    NAME ":4: stat y: jq: syntax error, unexpected $end (Unix shell "
-	         "quoting issues?) at <top-level>, line 1");
-	expect_exact(GOOD_SOURCE "stat y = jq:\n",
-	    NAME ":4: stat y: expected jq: PROGRAM, got \"jq:\"");
-	expect_exact(GOOD_SOURCE "error_if = .result\n",
-	    NAME ":4: error_if: expected jq: PROGRAM, got \".result\"");
-	expect_exact("[gatherd]\nerror_if = jq: .a)\n" GOOD_SOURCE,
-	    NAME ":2: error_if: jq: syntax error, unexpected "
-	         "INVALID_CHARACTER, expecting "
-	         "$end (Unix shell quoting issues?) at <top-level>, line 1");
-	expect_exact(GOOD_SOURCE "error_if = jq: .a\nerror_if = jq: .b\n",
-	    NAME ":5: duplicate key \"error_if\"");
 }
 END_TEST
 
@@ -1071,116 +985,6 @@ START_TEST(test_token_permissions)
 }
 END_TEST
 
-/* Budgets: [budget NAME] with requests = N/DURATION, named per source
- * or as [gatherd]'s default, in any order in the file. */
-START_TEST(test_budget_ok)
-{
-	static const char text[] = "[gatherd]\n"
-	                           "budget = mixpanel\n"
-	                           "[source a]\n"
-	                           "url = http://a.example/\n"
-	                           "interval = 5m\n"
-	                           "stat x = /x\n"
-	                           "[source b]\n"
-	                           "url = http://b.example/\n"
-	                           "budget = umami\n"
-	                           "interval = 5s\n"
-	                           "stat x = /x\n"
-	                           "[budget mixpanel]\n"
-	                           "requests = 60/1h\n"
-	                           "[budget umami]\n"
-	                           "requests = 50/15s\n"
-	                           "[budget cloudflare]\n"
-	                           "requests = 300/5m\n";
-	const struct config_budget *b;
-	struct config *cf;
-	size_t n;
-
-	cf = expect_ok(text);
-	ck_assert_uint_eq(cf->cf_nbudgets, 3);
-	b = config_find_budget(cf, "mixpanel");
-	ck_assert_ptr_eq(b, &cf->cf_budgets[0]);
-	ck_assert_uint_eq(b->cb_requests, 60);
-	ck_assert_uint_eq(b->cb_window_ms, 3600000);
-	ck_assert_int_eq(b->cb_line, 12);
-	ck_assert_uint_eq(cf->cf_budgets[1].cb_requests, 50);
-	ck_assert_uint_eq(cf->cf_budgets[1].cb_window_ms, 15000);
-	ck_assert_uint_eq(cf->cf_budgets[2].cb_requests, 300);
-	ck_assert_uint_eq(cf->cf_budgets[2].cb_window_ms, 300000);
-	ck_assert_ptr_null(config_find_budget(cf, "posthog"));
-	/* a inherits [gatherd]'s, b names its own. */
-	ck_assert_str_eq(cf->cf_sources[0].src_budget, "mixpanel");
-	ck_assert_str_eq(cf->cf_sources[1].src_budget, "umami");
-	/* 1h / 5m = 12 requests an hour for mixpanel's one source. */
-	ck_assert(config_budget_need(cf, &cf->cf_budgets[0], &n) == 12.0);
-	ck_assert_uint_eq(n, 1);
-	ck_assert(config_budget_need(cf, &cf->cf_budgets[1], &n) == 3.0);
-	ck_assert_uint_eq(n, 1);
-	/* A budget no source uses is only a warning. */
-	ck_assert(config_budget_need(cf, &cf->cf_budgets[2], &n) == 0.0);
-	ck_assert_uint_eq(n, 0);
-	config_free(cf);
-
-	cf = expect_ok(GOOD_SOURCE);
-	ck_assert_uint_eq(cf->cf_nbudgets, 0);
-	ck_assert_ptr_null(cf->cf_sources[0].src_budget);
-	config_free(cf);
-}
-END_TEST
-
-/* Budget errors, each at its line, byte for byte. */
-START_TEST(test_budget_errors)
-{
-	static const char *const bad_rates[] = {"60", "60/", "/1h", "0/1h",
-	    "100001/1h", "x/1h", "60/1x", "60/50ms", "60/8d", "-1/1h",
-	    "60 / 1h", "99999999999999999999/1h"};
-	char text[256], want[512];
-	size_t i;
-
-	/* An unknown name, from a source or from [gatherd]. */
-	expect_exact(GOOD_SOURCE "budget = mixpanle\n"
-	                         "[budget mixpanel]\nrequests = 60/1h\n",
-	    NAME ":4: source a: unknown budget \"mixpanle\" (add a "
-	         "[budget mixpanle] section)");
-	expect_exact("[gatherd]\nbudget = nope\n" GOOD_SOURCE,
-	    NAME ":2: source a: unknown budget \"nope\" (add a "
-	         "[budget nope] section)");
-	/* A [budget] without its rate, at its header. */
-	expect_exact(GOOD_SOURCE "\n[budget b]\n",
-	    NAME ":5: budget b: missing requests (add e.g. "
-	         "requests = 60/1h)");
-	expect_exact(GOOD_SOURCE "[budget b]\nrequests = 1/1s\n"
-	                         "[budget b]\nrequests = 1/1s\n",
-	    NAME ":6: duplicate budget \"b\"");
-	expect_exact(GOOD_SOURCE "[budget a b]\nrequests = 1/1s\n",
-	    NAME ":4: invalid budget name \"a b\" (1 to 64 of "
-	         "A-Z a-z 0-9 _ . -)");
-	expect_exact(GOOD_SOURCE "[budget b]\nrequests = 1/1s\n"
-	                         "interval = 5s\n",
-	    NAME ":6: unknown key \"interval\" in [budget b] (it takes "
-	         "requests = N/DURATION)");
-	expect_exact(GOOD_SOURCE "[budget b]\nrequests = 1/1s\n"
-	                         "requests = 2/1s\n",
-	    NAME ":6: duplicate key \"requests\"");
-	expect_exact(GOOD_SOURCE "budget = a/b\n",
-	    NAME ":4: budget: invalid name \"a/b\" (1 to 64 of "
-	         "A-Z a-z 0-9 _ . -)");
-	expect_exact("[gatherd]\nrequests = 1/1s\n",
-	    NAME ":2: unknown key \"requests\" in [gatherd]");
-	for (i = 0; i < sizeof bad_rates / sizeof bad_rates[0]; i++) {
-		snprintf(text, sizeof text,
-		    GOOD_SOURCE "budget = b\n[budget b]\nrequests = %s\n",
-		    bad_rates[i]);
-		snprintf(want, sizeof want,
-		    NAME ":6: requests: expected N/DURATION, e.g. 60/1h or "
-		         "300/5m (N from 1 to 100000, DURATION from 100ms "
-		         "to 1 week), got \"%s\"",
-		    bad_rates[i]);
-		expect_exact(text, want);
-	}
-}
-END_TEST
-
 static Suite *
 config_suite(void)
 {
@@ -1225,13 +1029,9 @@ config_suite(void)
 	tcase_add_test(tc, test_err_invalid_stat_name);
 	tcase_add_test(tc, test_err_duplicate_stat);
 	tcase_add_test(tc, test_err_stat_pointer);
-	tcase_add_test(tc, test_jq);
-	tcase_add_test(tc, test_err_jq);
 	tcase_add_test(tc, test_err_header_colon);
 	tcase_add_test(tc, test_err_key_outside_section);
 	tcase_add_test(tc, test_err_syntax);
-	tcase_add_test(tc, test_budget_ok);
-	tcase_add_test(tc, test_budget_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("tokens");
