@@ -343,6 +343,15 @@ START_TEST(test_basic_auth)
 	ck_assert_str_eq(cf->cf_sources[2].src_token, "t0ken");
 	ck_assert_ptr_null(cf->cf_sources[3].src_basic_user);
 	config_free(cf);
+	/* A source with a token grant takes no Basic auth from [gatherd]. */
+	free(put_line("client.secret", "s3cr3t"));
+	cf = expect_ok("[gatherd]\nbasic_auth_file = @D@/mixpanel.cred\n" SRC_A
+	               "auth = oauth2_client_credentials\n"
+	               "token_url = https://auth.example/token\n"
+	               "client_id = abc\n"
+	               "client_secret_file = @D@/client.secret\nstat x = /x\n");
+	ck_assert_ptr_null(cf->cf_sources[0].src_basic_user);
+	config_free(cf);
 	/* [gatherd]'s alone, after the sources, still applies. */
 	cf = expect_ok(SRC_A "stat x = /x\n[gatherd]\n"
 	                     "basic_auth_file = @D@/mixpanel.cred\n");
@@ -367,6 +376,14 @@ START_TEST(test_basic_auth_errors)
 	             "basic_auth_file = @D@/ok.cred\nstat x = /x\n",
 	    NAME ":1: source a: basic_auth_file and a user in the url are "
 	         "exclusive");
+	free(put_line("client.secret", "s3cr3t"));
+	expect_error(SRC_A "basic_auth_file = @D@/ok.cred\n"
+	                   "auth = oauth2_client_credentials\n"
+	                   "token_url = https://auth.example/token\n"
+	                   "client_id = abc\n"
+	                   "client_secret_file = @D@/client.secret\n"
+	                   "stat x = /x\n",
+	    NAME ":1: source a: basic_auth_file and auth are exclusive");
 	expect_error(SRC_A "basic_auth_file = @D@/nocolon.cred\nstat x = /x\n",
 	    NAME ":3: basic auth file @D@/nocolon.cred must hold "
 	         "user:password (key: for an empty password)");
