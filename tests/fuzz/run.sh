@@ -30,7 +30,9 @@ for name in "$@"; do
 	start=$(date +%s)
 	# stdin from /dev/null: a config may name /dev/stdin as a token file.
 	# -timeout: an input that takes 10 s is a hang, and a failure.
-	if "$out/fuzz_$name" -max_total_time="$secs" -print_final_stats=1 \
+	# lsan.supp: a leak inside libjq itself (see the file).
+	if LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$here/lsan.supp" \
+	    "$out/fuzz_$name" -max_total_time="$secs" -print_final_stats=1 \
 	    -timeout=10 -error_exitcode=1 -timeout_exitcode=1 \
 	    -artifact_prefix="$out/artifacts/$name/" \
 	    "$out/work/$name" "$here/corpus/$name" \
