@@ -64,8 +64,22 @@
 #define FU_JSON "application/json"
 #define FU_HTML "text/html; charset=utf-8"
 
-
 struct fu_token;
+
+/* The analytics API fakes (fake_api_*.c), each with a state slot. */
+enum fu_api {
+	FU_API_GA4,
+	FU_API_PLAUSIBLE,
+	FU_API_MIXPANEL,
+	FU_API_AMPLITUDE,
+	FU_API_POSTHOG,
+	FU_API_MATOMO,
+	FU_API_UMAMI,
+	FU_API_STRIPE,
+	FU_API_GITHUB,
+	FU_API_CLOUDFLARE,
+	FU_API_COUNT
+};
 
 /* One copied request header. */
 struct fu_header {
@@ -105,10 +119,13 @@ struct fake_upstream {
 	struct fu_token *token; /* POST /token and GET /authed */
 	int64_t timed[FU_TIMED_MAX]; /* /timed arrivals, monotonic ms */
 	size_t ntimed;
+	void *api[FU_API_COUNT]; /* each analytics API fake's own state */
+	void (*api_free[FU_API_COUNT])(void *);
 };
 
 /* A request as an upload route sees it: its method and whole body. */
 struct fu_upload {
+	const char *url; /* the path, without the query */
 	const char *method;
 	const char *data; /* NUL-terminated; "" when there was none */
 	size_t len;
@@ -161,6 +178,14 @@ fu_route_fn(struct fake_upstream *fu, struct MHD_Connection *conn);
 /* An upload route: answers a complete request of any method, body read. */
 typedef enum MHD_Result fu_upload_fn(struct fake_upstream *fu,
     struct MHD_Connection *conn, const struct fu_upload *body);
+
+/*
+ * Returns fu's state for api, made by make on first use and freed by
+ * free_fn when fu stops; NULL if out of memory.  The state's own lock,
+ * if it needs one, is its own.
+ */
+void *fu_api_state(struct fake_upstream *fu, enum fu_api api,
+    void *(*make)(void), void (*free_fn)(void *));
 
 /* fake_series.c: counted series. */
 /* Route /stats: a growing counter, shared or per name=X. */

@@ -134,6 +134,11 @@ fu_entry_free_cb(struct lh_entry *e)
 static void
 fu_free(struct fake_upstream *fu)
 {
+	size_t i;
+
+	for (i = 0; i < FU_API_COUNT; i++)
+		if (fu->api[i] != NULL)
+			fu->api_free[i](fu->api[i]);
 	if (fu->stats_names != NULL)
 		lh_table_free(fu->stats_names);
 	if (fu->flaky_names != NULL)
@@ -460,6 +465,15 @@ static const struct fu_upload_route fu_upload_routes[] = {
     {"/echo", fu_route_echo},
 };
 
+/*
+ * The analytics API fakes, by path prefix: a recipe's "https://HOST/..."
+ * reaches the fake as "/HOST/..." (tests/support/recipe.h).  Any method,
+ * the request body read.
+ */
+static const struct fu_upload_route fu_api_routes[] = {
+    {NULL, NULL},
+};
+
 /* Returns the upload route for URL, or NULL. */
 static const struct fu_upload_route *
 fu_find_upload_route(const char *url)
@@ -470,7 +484,26 @@ fu_find_upload_route(const char *url)
 	     i++)
 		if (strcmp(url, fu_upload_routes[i].path) == 0)
 			return &fu_upload_routes[i];
+	for (i = 0; fu_api_routes[i].path != NULL; i++)
+		if (strncmp(url, fu_api_routes[i].path,
+		        strlen(fu_api_routes[i].path)) == 0)
+			return &fu_api_routes[i];
 	return NULL;
+}
+
+/* Returns fu's state for api, made by make on first use. */
+void *
+fu_api_state(struct fake_upstream *fu, enum fu_api api, void *(*make)(void),
+    void (*free_fn)(void *))
+{
+	void *state;
+
+	pthread_mutex_lock(&fu->lock);
+	if (fu->api[api] == NULL && (fu->api[api] = make()) != NULL)
+		fu->api_free[api] = free_fn;
+	state = fu->api[api];
+	pthread_mutex_unlock(&fu->lock);
+	return state;
 }
 
 /* Keeps N more bytes of REQ's body, up to FU_BODY_MAX; -1 on failure. */
@@ -673,6 +706,7 @@ fu_access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 	if (fu_sleep(fu, fu_conn_fd(conn), delay) != 0)
 		return MHD_NO;
 	if ((br = fu_find_upload_route(url)) != NULL) {
+		body.url = url;
 		body.method = method;
 		body.data = req->body != NULL ? req->body : "";
 		body.len = req->body_len;
