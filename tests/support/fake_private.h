@@ -251,4 +251,8 @@ fu_route_timed(struct fake_upstream *fu, struct MHD_Connection *conn);
 /* Route /inband/NAME: the answer called name, or 404. */
 enum MHD_Result fu_route_inband(struct MHD_Connection *conn, const char *name);
 
+/* fake_api_github.c: GitHub's REST API, "Get a repository". */
+/* Route /api.github.com/: GET /repos/OWNER/REPO. */
+fu_upload_fn fu_route_api_github;
+
 #endif /* FAKE_PRIVATE_H */
