@@ -291,8 +291,7 @@ poller_setup_cb(struct xfer_job *j, void *arg)
 	struct poll_source *ps = arg;
 
 	if (request_setup(ps->ps_request, xfer_job_easy(j), ps->ps_src,
-	        ps->ps_entry->ce_url_shown,
-	        ps->ps_poller->p_cf->cf_user_agent) == -1)
+	        ps->ps_entry->ce_url_shown, ps->ps_poller->p_cf) == -1)
 		return -1;
 	return ps->ps_bearer != NULL
 	    ? request_set_bearer(xfer_job_easy(j), ps->ps_bearer)
