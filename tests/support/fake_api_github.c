@@ -15,8 +15,6 @@
  * https://docs.github.com/rest/about-the-rest-api/api-versions
  */
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "fake_api_github.h"
+#include "fake_api_record.h"
 #include "fake_private.h"
 
 /* The documented API version and media type the recipe sends. */
@@ -42,12 +41,10 @@
 
 /* The fake's state, in fu's FU_API_GITHUB slot. */
 struct fu_github {
-	pthread_mutex_t gh_lock;
+	struct fu_api_record gh_rec; /* its lock guards the rest */
 	char *gh_token; /* the Bearer expected; NULL takes none */
 	enum fake_github_mode gh_mode;
 	int64_t gh_reset;
-	char *gh_violation;
-	unsigned long gh_requests;
 };
 
 /* Returns a new state, or NULL. */
@@ -56,7 +53,7 @@ fu_github_make(void)
 {
 	struct fu_github *g = calloc(1, sizeof(*g));
 
-	if (g != NULL && pthread_mutex_init(&g->gh_lock, NULL) != 0) {
+	if (g != NULL && fu_api_record_init(&g->gh_rec) != 0) {
 		free(g);
 		return NULL;
 	}
@@ -71,9 +68,8 @@ fu_github_free(void *arg)
 
 	if (g == NULL)
 		return;
-	pthread_mutex_destroy(&g->gh_lock);
+	fu_api_record_release(&g->gh_rec);
 	free(g->gh_token);
-	free(g->gh_violation);
 	free(g);
 }
 
@@ -87,24 +83,6 @@ fu_github(struct fake_upstream *fu)
 	if (g == NULL)
 		abort();
 	return g;
-}
-
-/* Records a contract violation made from fmt. */
-static void __attribute__((format(printf, 2, 3)))
-fu_github_violate(struct fu_github *g, const char *fmt, ...)
-{
-	char buf[512], *copy;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if ((copy = strdup(buf)) == NULL)
-		abort();
-	pthread_mutex_lock(&g->gh_lock);
-	free(g->gh_violation);
-	g->gh_violation = copy;
-	pthread_mutex_unlock(&g->gh_lock);
 }
 
 /* Returns 1 if s is a non-empty run of a GitHub name's characters. */
@@ -215,30 +193,31 @@ fu_route_api_github(struct fake_upstream *fu, struct MHD_Connection *conn,
 	int64_t reset;
 	int token_ok;
 
-	pthread_mutex_lock(&g->gh_lock);
-	g->gh_requests++;
+	fu_api_record_request(&g->gh_rec);
+	pthread_mutex_lock(&g->gh_rec.ar_lock);
 	mode = g->gh_mode;
 	reset = g->gh_reset;
 	auth = fu_github_header(conn, MHD_HTTP_HEADER_AUTHORIZATION);
 	token = g->gh_token;
 	token_ok = token != NULL && strncmp(auth, "Bearer ", 7) == 0 &&
 	    strcmp(auth + 7, token) == 0;
-	pthread_mutex_unlock(&g->gh_lock);
-	full = body->url + strlen(prefix);
-	if (strncmp(body->url, prefix, strlen(prefix)) != 0)
-		full = body->url + strlen(body->url);
+	pthread_mutex_unlock(&g->gh_rec.ar_lock);
+	full = strncmp(body->url, prefix, strlen(prefix)) == 0
+	    ? body->url + strlen(prefix)
+	    : "";
 	if (full[0] == '\0' || (slash = strchr(full, '/')) == NULL ||
 	    !fu_github_name_ok(full, (size_t)(slash - full)) ||
 	    !fu_github_name_ok(slash + 1, strlen(slash + 1))) {
-		fu_github_violate(
-		    g, "path %s is not /repos/OWNER/REPO", body->url);
+		fu_api_record_violation(
+		    &g->gh_rec, "path %s is not /repos/OWNER/REPO", body->url);
 		return fu_reply_json(conn, MHD_HTTP_NOT_FOUND, NULL, NULL,
 		    "{\"message\":\"Not Found\",\"documentation_url\":"
 		    "\"https://docs.github.com/rest\",\"status\":\"404\"}");
 	}
 	if (strcmp(body->method, MHD_HTTP_METHOD_GET) != 0 || body->len != 0) {
-		fu_github_violate(g, "%s with a %zu-byte body, not a GET",
-		    body->method, body->len);
+		fu_api_record_violation(&g->gh_rec,
+		    "%s with a %zu-byte body, not a GET", body->method,
+		    body->len);
 		return fu_reply_json(conn, MHD_HTTP_NOT_FOUND, NULL, NULL,
 		    "{\"message\":\"Not Found\",\"documentation_url\":"
 		    "\"https://docs.github.com/rest\",\"status\":\"404\"}");
@@ -250,7 +229,7 @@ fu_route_api_github(struct fake_upstream *fu, struct MHD_Connection *conn,
 	        GITHUB_MEDIA) != 0 ||
 	    strcmp(fu_github_header(conn, "X-GitHub-Api-Version"),
 	        GITHUB_VERSION) != 0) {
-		fu_github_violate(g,
+		fu_api_record_violation(&g->gh_rec,
 		    "headers: User-Agent \"%s\", Accept \"%s\", "
 		    "X-GitHub-Api-Version \"%s\"",
 		    fu_github_header(conn, MHD_HTTP_HEADER_USER_AGENT),
@@ -261,8 +240,8 @@ fu_route_api_github(struct fake_upstream *fu, struct MHD_Connection *conn,
 		    "\"https://docs.github.com/rest\",\"status\":\"400\"}");
 	}
 	if (!token_ok) {
-		fu_github_violate(
-		    g, "Authorization is not the expected Bearer");
+		fu_api_record_violation(
+		    &g->gh_rec, "Authorization is not the expected Bearer");
 		return fu_github_unauthorized(conn);
 	}
 	switch (mode) {
@@ -285,10 +264,10 @@ fake_github_expect(struct fake_upstream *fu, const char *token)
 
 	if (copy == NULL)
 		abort();
-	pthread_mutex_lock(&g->gh_lock);
+	pthread_mutex_lock(&g->gh_rec.ar_lock);
 	free(g->gh_token);
 	g->gh_token = copy;
-	pthread_mutex_unlock(&g->gh_lock);
+	pthread_mutex_unlock(&g->gh_rec.ar_lock);
 }
 
 /* Sets what the fake answers and its x-ratelimit-reset. */
@@ -298,35 +277,22 @@ fake_github_set_mode(
 {
 	struct fu_github *g = fu_github(fu);
 
-	pthread_mutex_lock(&g->gh_lock);
+	pthread_mutex_lock(&g->gh_rec.ar_lock);
 	g->gh_mode = mode;
 	g->gh_reset = reset;
-	pthread_mutex_unlock(&g->gh_lock);
+	pthread_mutex_unlock(&g->gh_rec.ar_lock);
 }
 
 /* Returns a copy of the last contract violation, or NULL. */
 char *
 fake_github_violation(struct fake_upstream *fu)
 {
-	struct fu_github *g = fu_github(fu);
-	char *copy = NULL;
-
-	pthread_mutex_lock(&g->gh_lock);
-	if (g->gh_violation != NULL && (copy = strdup(g->gh_violation)) == NULL)
-		abort();
-	pthread_mutex_unlock(&g->gh_lock);
-	return copy;
+	return fu_api_record_violation_copy(&fu_github(fu)->gh_rec);
 }
 
 /* Returns how many requests reached the fake. */
 unsigned long
 fake_github_requests(struct fake_upstream *fu)
 {
-	struct fu_github *g = fu_github(fu);
-	unsigned long n;
-
-	pthread_mutex_lock(&g->gh_lock);
-	n = g->gh_requests;
-	pthread_mutex_unlock(&g->gh_lock);
-	return n;
+	return fu_api_record_requests(&fu_github(fu)->gh_rec);
 }

@@ -254,5 +254,11 @@ enum MHD_Result fu_route_inband(struct MHD_Connection *conn, const char *name);
 /* fake_api_github.c: GitHub's REST API, "Get a repository". */
 /* Route /api.github.com/: GET /repos/OWNER/REPO. */
 fu_upload_fn fu_route_api_github;
+/* fake_api_matomo.c: Matomo's Reporting API, VisitsSummary.get. */
+/* Route /matomo.example.com/: POST /index.php, a form body. */
+fu_upload_fn fu_route_api_matomo;
+/* fake_api_cloudflare.c: Cloudflare's GraphQL Analytics API. */
+/* Route /api.cloudflare.com/: POST /client/v4/graphql. */
+fu_upload_fn fu_route_api_cloudflare;
 
 #endif /* FAKE_PRIVATE_H */

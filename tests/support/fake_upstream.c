@@ -472,6 +472,8 @@ static const struct fu_upload_route fu_upload_routes[] = {
  */
 static const struct fu_upload_route fu_api_routes[] = {
     {"/api.github.com/", fu_route_api_github},
+    {"/matomo.example.com/", fu_route_api_matomo},
+    {"/api.cloudflare.com/", fu_route_api_cloudflare},
     {NULL, NULL},
 };
 
