@@ -8,11 +8,13 @@
  * the right error kind with the last good values kept, and no secret
  * reaches /api/v1/sources, /api/v1/stats or /metrics.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <json-c/json.h>
@@ -21,6 +23,7 @@
 #include "fake_api_github.h"
 #include "fake_api_matomo.h"
 #include "harness.h"
+#include "log.h"
 #include "recipe.h"
 #include "runner.h"
 #include "tmpdir.h"
@@ -169,13 +172,59 @@ struct recipe_api {
 	const struct recipe_value *ra_values;
 };
 
-/* A test's running recipe: its credentials, fake and gatherd. */
+/* A test's running recipe: its credentials, fake and gatherd, whose
+ * log goes to a file while it runs. */
 struct recipe_run {
 	const struct recipe_api *rr_api;
 	struct tmpdir rr_creds;
 	struct fake_upstream *rr_fu;
 	struct harness *rr_h;
+	const char *rr_log; /* the log file, in rr_creds */
+	int rr_stderr; /* the test's own stderr, while the log is diverted */
+	int rr_failed; /* the source failed: its log names it */
 };
+
+/* Sends gatherd's log, at debug level, to a file in run's credentials
+ * directory until log_restore. */
+static void
+log_divert(struct recipe_run *run)
+{
+	int fd;
+
+	run->rr_log = tmpdir_write(&run->rr_creds, "gatherd.log", "");
+	ck_assert_int_ge(fd = open(run->rr_log, O_WRONLY | O_APPEND), 0);
+	fflush(stderr);
+	ck_assert_int_ge(run->rr_stderr = dup(STDERR_FILENO), 0);
+	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+	log_set_level(LOG_LEVEL_DEBUG);
+}
+
+/* Gives the test its stderr back and asserts the log has no secret. */
+static void
+log_restore(struct recipe_run *run)
+{
+	const struct recipe_api *a = run->rr_api;
+	char buf[65536];
+	size_t n;
+	FILE *f;
+
+	log_set_level(LOG_LEVEL_QUIET);
+	fflush(stderr);
+	ck_assert_int_eq(dup2(run->rr_stderr, STDERR_FILENO), STDERR_FILENO);
+	close(run->rr_stderr);
+	ck_assert_ptr_nonnull(f = fopen(run->rr_log, "r"));
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* A failure was logged: the checks below are not vacuous. */
+	ck_assert_msg(!run->rr_failed || strstr(buf, a->ra_name) != NULL,
+	    "no log of %s", a->ra_name);
+	ck_assert_msg(strstr(buf, a->ra_secret) == NULL, "the log shows %s",
+	    a->ra_secret_file);
+	ck_assert(a->ra_secret_encoded == NULL ||
+	    strstr(buf, a->ra_secret_encoded) == NULL);
+}
 
 /* Starts a's fake expecting its secret, written into run's credentials
  * directory, and gatherd on a's recipe (interval 1s if fast); waits for
@@ -188,10 +237,12 @@ run_start(struct recipe_run *run, const struct recipe_api *a, int fast)
 	struct json_object *doc;
 
 	run->rr_api = a;
+	run->rr_failed = 0;
 	ck_assert_ptr_nonnull(run->rr_fu = fake_upstream_start(0));
 	tmpdir_make(&run->rr_creds);
 	put_secret(&run->rr_creds, a->ra_secret_file, a->ra_secret);
 	a->ra_expect(run->rr_fu, a->ra_secret);
+	log_divert(run);
 	run->rr_h = fast
 	    ? start_fast(run->rr_fu, a->ra_name, run->rr_creds.t_path)
 	    : recipe_start(run->rr_fu, a->ra_name, run->rr_creds.t_path, NULL);
@@ -203,8 +254,8 @@ run_start(struct recipe_run *run, const struct recipe_api *a, int fast)
 	return doc;
 }
 
-/* Asserts the fake saw no contract violation and gatherd's API shows no
- * form of the secret; then stops it all. */
+/* Asserts the fake saw no contract violation and neither gatherd's API
+ * nor its log shows any form of the secret; then stops it all. */
 static void
 run_stop(struct recipe_run *run)
 {
@@ -215,6 +266,7 @@ run_stop(struct recipe_run *run)
 	if (a->ra_secret_encoded != NULL)
 		assert_no_secret(run->rr_h, a->ra_secret_encoded);
 	harness_stop(run->rr_h);
+	log_restore(run);
 	tmpdir_remove(&run->rr_creds);
 }
 
@@ -229,6 +281,7 @@ run_fails(struct recipe_run *run, const struct recipe_api *a, int mode,
 {
 	json_object_put(run_start(run, a, 1));
 	a->ra_turn(run->rr_fu, mode, reset);
+	run->rr_failed = 1;
 	expect_kept(run->rr_h, a->ra_name, kind, status, message,
 	    a->ra_values[0].rv_ptr, a->ra_values[0].rv_want);
 }
