@@ -251,4 +251,13 @@ fu_route_timed(struct fake_upstream *fu, struct MHD_Connection *conn);
 /* Route /inband/NAME: the answer called name, or 404. */
 enum MHD_Result fu_route_inband(struct MHD_Connection *conn, const char *name);
 
+/* fake_api_*.c: the analytics API fakes, by path prefix "/HOST/". */
+/* Route /plausible.io/: Plausible's Stats API v2 (fake_api_plausible.c). */
+fu_upload_fn fu_api_plausible;
+/* Route /us.posthog.com/: PostHog's query API (fake_api_posthog.c). */
+fu_upload_fn fu_api_posthog;
+/* Route /analyticsdata.googleapis.com/: the GA4 Data API
+ * (fake_api_ga4.c). */
+fu_upload_fn fu_api_ga4;
+
 #endif /* FAKE_PRIVATE_H */

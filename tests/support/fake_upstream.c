@@ -471,6 +471,9 @@ static const struct fu_upload_route fu_upload_routes[] = {
  * the request body read.
  */
 static const struct fu_upload_route fu_api_routes[] = {
+    {"/plausible.io/", fu_api_plausible},
+    {"/us.posthog.com/", fu_api_posthog},
+    {"/analyticsdata.googleapis.com/", fu_api_ga4},
     {NULL, NULL},
 };
 
