@@ -307,6 +307,28 @@ START_TEST(test_client_credentials)
 }
 END_TEST
 
+/* A token request takes a slot of its source's budget, like the API
+ * request it serves: on 2 per hour, one poll with a new token leaves
+ * none. */
+START_TEST(test_token_budget)
+{
+	struct json_object *v;
+	struct fx f = {0};
+
+	fx_start(&f, NULL, "",
+	    "[budget b]\nrequests = 2/1h\n" CLIENT_SOURCE(
+	        "c0", "1h", "scope = " CLIENT_SCOPE "\nbudget = b\n"));
+	wait_ok(&f, "c0");
+	ck_assert_uint_eq(count(&f, REQUESTS), 1);
+	ck_assert_uint_eq(count(&f, API_CALLS), 1);
+	v = harness_source_view(f.f_h, "c0");
+	ck_assert_int_eq(harness_int(v, "/budget/remaining"), 0);
+	ck_assert_ptr_nonnull(harness_at(v, "/budget/next_at"));
+	json_object_put(v);
+	fx_stop(&f);
+}
+END_TEST
+
 /* A wrong client secret is refused by the endpoint: kind auth. */
 START_TEST(test_client_refused)
 {
@@ -567,6 +589,7 @@ auth_suite(void)
 	tcase_add_test(tc, test_google_401_renews_once);
 	tcase_add_test(tc, test_401_with_new_token);
 	tcase_add_test(tc, test_client_credentials);
+	tcase_add_test(tc, test_token_budget);
 	tcase_add_test(tc, test_client_refused);
 	tcase_add_loop_test(tc, test_token_failures, 0,
 	    (int)(sizeof failures / sizeof failures[0]));
