@@ -136,6 +136,8 @@ config_set_request(struct config_parse *cp, const struct config_entry *e,
 	    .ri_arg_key = arg};
 	char err[CONFIG_ERR_LEN];
 
+	if (e->ce_type == CONFIG_BODY || e->ce_type == CONFIG_BODY_FILE)
+		src->src_body_line = cp->cp_line;
 	if (config_request_set(&in, e, value, err, sizeof err) == 0)
 		return 1;
 	if (err[0] != '\0')
@@ -693,6 +695,8 @@ config_check_sources(struct config_parse *cp)
 				    cp, src->src_line, "out of memory");
 			return -1;
 		}
+		if (config_compile_body(cp, src) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -844,6 +848,7 @@ config_free_source(struct config_source *src)
 	free(src->src_headers);
 	free(src->src_header_tpls);
 	template_free(src->src_url_tpl);
+	template_free(src->src_body_tpl);
 	free(src->src_timezone);
 	tz_free(src->src_tz);
 	for (i = 0; i < src->src_nstats; i++) {

@@ -92,6 +92,8 @@ struct config_source {
 	char *src_body; /* body's or body_file's text as given, or NULL */
 	size_t src_body_len;
 	char *src_content_type; /* set exactly when src_body is */
+	struct tpl *src_body_tpl; /* src_body compiled for its content type */
+	int src_body_line; /* where body or body_file was given */
 	enum config_body_kind src_body_kind;
 	char *src_basic_user; /* secret from basic_auth_file, or NULL */
 	char *src_basic_password; /* secret, "" for "key:" */

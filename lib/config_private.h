@@ -106,5 +106,8 @@ int config_set_timezone(
 /* Adds a header line and its template to src. */
 int config_add_header(
     struct config_parse *cp, struct config_source *src, const char *value);
+/* Compiles src's body for its content type once its section is read
+ * (secrets may be defined after it); 0, or -1 with the error recorded. */
+int config_compile_body(struct config_parse *cp, struct config_source *src);
 
 #endif

@@ -12,22 +12,54 @@
 #include "template.h"
 #include "tz.h"
 
+/* Returns the value of the named secret of the config arg, or NULL:
+ * template_compile's check that a ${secret:NAME} exists. */
+static const char *
+config_template_secret(const char *name, void *arg)
+{
+	return config_secret(arg, name);
+}
+
 /*
  * Compiles text, the value of key what, as a template for ctx; NULL
- * with the error recorded.  No named secret exists yet: every
- * ${secret:NAME} is an unknown one.
+ * with the error recorded (at line, 0 for the current one).  A
+ * ${secret:NAME} must name a secret [gatherd] defined before it.
  */
 static struct tpl *
-config_template(struct config_parse *cp, const char *what, const char *text,
-    enum template_context ctx)
+config_template_at(struct config_parse *cp, int line, const char *what,
+    const char *text, enum template_context ctx)
 {
 	char err[CONFIG_ERR_LEN];
 	struct tpl *t;
 
-	if ((t = template_compile(text, ctx, NULL, NULL, err, sizeof err)) ==
-	    NULL)
-		config_error(cp, 0, "%s: %s", what, err);
+	if ((t = template_compile(text, ctx, config_template_secret, cp->cp_cf,
+	         err, sizeof err)) == NULL)
+		config_error(cp, line, "%s: %s", what, err);
 	return t;
+}
+
+/* Compiles text, key what's value on the current line, for ctx. */
+static struct tpl *
+config_template(struct config_parse *cp, const char *what, const char *text,
+    enum template_context ctx)
+{
+	return config_template_at(cp, 0, what, text, ctx);
+}
+
+/* Compiles src's body as a template for its content type once its
+ * section is read; 0, or -1 with the error recorded at the body's line. */
+int
+config_compile_body(struct config_parse *cp, struct config_source *src)
+{
+	char what[CONFIG_ERR_LEN];
+
+	if (src->src_body == NULL)
+		return 0;
+	snprintf(what, sizeof what, "source %s: body", src->src_name);
+	template_free(src->src_body_tpl);
+	src->src_body_tpl = config_template_at(cp, src->src_body_line, what,
+	    src->src_body, template_body_context(src->src_content_type));
+	return src->src_body_tpl != NULL ? 0 : -1;
 }
 
 /* Returns how many "${" text holds. */

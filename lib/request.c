@@ -9,6 +9,7 @@
  * Basic credentials go through curl's own auth so they are never sent
  * on to another host.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +27,52 @@ struct request {
 	char *r_last_modified;
 	struct template_buf r_url; /* the url of the latest poll */
 	struct template_buf r_line; /* a header line being expanded */
+	struct template_buf r_body; /* the body of the latest poll */
 };
+
+/* Returns the value of the named secret of the config arg, or NULL. */
+static const char *
+request_secret(const char *name, void *arg)
+{
+	return config_secret(arg, name);
+}
+
+/* Returns t if it must be expanded at each poll (a placeholder, or a
+ * "$$" that stands for a "$"), else NULL: its text is what is sent. */
+static const struct tpl *
+request_dynamic(const struct tpl *t)
+{
+	if (t == NULL)
+		return NULL;
+	return !template_is_literal(t) || strchr(template_text(t), '$') != NULL
+	    ? t
+	    : NULL;
+}
+
+/* Expands t for a poll at now_ms into out, secrets from cf; 0, or -1
+ * logged with what names (never a secret's value). */
+static int
+request_expand(const struct tpl *t, const struct config_source *src,
+    const struct config *cf, int64_t now_ms, const char *what,
+    struct template_buf *out)
+{
+	char err[256];
+
+	if (template_expand(t, now_ms, src->src_tz, request_secret,
+	        (void *)(uintptr_t)cf, out, err, sizeof err) == -1) {
+		log_warnx("source %s: %s: %s", src->src_name, what, err);
+		return -1;
+	}
+	return 0;
+}
 
 /* Returns src's header i's template if it has placeholders, else NULL. */
 static const struct tpl *
 request_header_tpl(const struct config_source *src, size_t i)
 {
-	const struct tpl *t;
-
 	if (src->src_header_tpls == NULL)
 		return NULL;
-	t = src->src_header_tpls[i];
-	return t != NULL && !template_is_literal(t) ? t : NULL;
+	return request_dynamic(src->src_header_tpls[i]);
 }
 
 /* Appends line to *list; 0 or -1. */
@@ -75,16 +110,16 @@ request_append_post(struct curl_slist **list, const struct config_source *src)
 }
 
 /* Builds r's header list for a poll at now_ms: the config's, templates
- * expanded, then our validators; 0 or -1 (logged). */
+ * expanded with cf's secrets, then our validators; 0 or -1 (logged). */
 static int
 request_headers(struct request *r, const struct config_source *src,
-    int64_t now_ms, struct curl_slist **out)
+    const struct config *cf, int64_t now_ms, struct curl_slist **out)
 {
 	const struct tpl *t;
 	struct curl_slist *list = NULL;
 	const char *line;
 	int has_accept = 0;
-	char buf[1024], err[256];
+	char buf[1024];
 	size_t i;
 
 	for (i = 0; i < src->src_nheaders; i++) {
@@ -92,12 +127,9 @@ request_headers(struct request *r, const struct config_source *src,
 		if (strncasecmp(line, "Accept:", 7) == 0)
 			has_accept = 1;
 		if ((t = request_header_tpl(src, i)) != NULL) {
-			if (template_expand(t, now_ms, src->src_tz, NULL, NULL,
-			        &r->r_line, err, sizeof err) == -1) {
-				log_warnx("source %s: header: %s",
-				    src->src_name, err);
+			if (request_expand(
+			        t, src, cf, now_ms, "header", &r->r_line) == -1)
 				goto fail;
-			}
 			line = r->r_line.tb_data;
 		}
 		if (request_append(&list, line) == -1)
@@ -148,7 +180,8 @@ request_new(const struct config_source *src, const char *etag,
 			r->r_per_poll = 1;
 	}
 	/* Without templates, one list serves every poll. */
-	if (!r->r_per_poll && request_headers(r, src, 0, &r->r_headers) == -1)
+	if (!r->r_per_poll &&
+	    request_headers(r, src, NULL, 0, &r->r_headers) == -1)
 		goto fail;
 	return r;
 fail:
@@ -167,6 +200,7 @@ request_free(struct request *r)
 	free(r->r_last_modified);
 	template_buf_free(&r->r_url);
 	template_buf_free(&r->r_line);
+	template_buf_free(&r->r_body);
 	free(r);
 }
 
@@ -209,32 +243,39 @@ request_seconds(uint64_t ms)
 	return (long)((ms + 999) / 1000);
 }
 
-/* Sets every option of e for a poll of src; 0 or -1 (logged). */
+/* Sets every option of e for a poll of src, cf's secrets and user agent;
+ * 0 or -1 (logged). */
 int
 request_setup(struct request *r, CURL *e, const struct config_source *src,
-    const char *url, const char *user_agent)
+    const char *url, const struct config *cf)
 {
+	const struct tpl *body_tpl = request_dynamic(src->src_body_tpl);
 	struct curl_slist *list;
 	CURLcode rc = CURLE_OK;
 	int64_t now_ms = timeutil_wall_ms();
-	char err[256];
+	const char *body = src->src_body;
+	size_t body_len = src->src_body_len;
 
-	/* Templates: one time for the url and every header of the poll. */
-	if (src->src_url_tpl != NULL &&
-	    !template_is_literal(src->src_url_tpl)) {
-		if (template_expand(src->src_url_tpl, now_ms, src->src_tz, NULL,
-		        NULL, &r->r_url, err, sizeof err) == -1) {
-			log_warnx("source %s: url: %s", src->src_name, err);
+	/* Templates: one time for the url, every header and the body. */
+	if (request_dynamic(src->src_url_tpl) != NULL) {
+		if (request_expand(src->src_url_tpl, src, cf, now_ms, "url",
+		        &r->r_url) == -1)
 			return -1;
-		}
 		url = r->r_url.tb_data;
 	}
 	if (r->r_per_poll) {
 		/* The last poll's transfer, which had the old list, is over. */
-		if (request_headers(r, src, now_ms, &list) == -1)
+		if (request_headers(r, src, cf, now_ms, &list) == -1)
 			return -1;
 		curl_slist_free_all(r->r_headers);
 		r->r_headers = list;
+	}
+	if (body_tpl != NULL) {
+		if (request_expand(
+		        body_tpl, src, cf, now_ms, "body", &r->r_body) == -1)
+			return -1;
+		body = r->r_body.tb_data;
+		body_len = r->r_body.tb_len;
 	}
 	/* Keeps curl's caches (connections, DNS) but no option of the last
 	 * source that used the handle. */
@@ -252,7 +293,7 @@ request_setup(struct request *r, CURL *e, const struct config_source *src,
 		rc = CURLE_URL_MALFORMAT;
 	SET(CURLOPT_HTTPHEADER, r->r_headers);
 	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_USERAGENT, user_agent);
+	SET(CURLOPT_USERAGENT, cf->cf_user_agent);
 	SET(CURLOPT_TIMEOUT_MS, (long)src->src_timeout_ms);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)src->src_connect_timeout_ms);
 	if (src->src_low_speed_limit > 0) {
@@ -282,13 +323,13 @@ request_setup(struct request *r, CURL *e, const struct config_source *src,
 		SET(CURLOPT_PASSWORD, src->src_basic_password);
 	}
 	if (src->src_method == CONFIG_METHOD_POST) {
-		/* The body is the config's, alive as long as src: curl
-		 * borrows it.  A 301, 302 or 303 turns the POST into a GET,
-		 * as browsers do; 307 and 308 keep it. */
+		/* The body is the config's, alive as long as src, or r's
+		 * expansion, alive until the next poll: curl borrows it.  A
+		 * 301, 302 or 303 turns the POST into a GET, as browsers do;
+		 * 307 and 308 keep it. */
 		SET(CURLOPT_POST, 1L);
-		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)src->src_body_len);
-		SET(CURLOPT_POSTFIELDS,
-		    src->src_body != NULL ? src->src_body : "");
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		SET(CURLOPT_POSTFIELDS, body != NULL ? body : "");
 	}
 #undef SET
 	if (rc != CURLE_OK) {

@@ -28,11 +28,12 @@ void request_free(struct request *r);
  * Sets every option of e, reset first, for a poll of src through r:
  * url is the URL without credentials (src's userinfo goes through
  * curl's own options), replaced by the expansion of src's url template
- * if it has placeholders; header templates are expanded too, at the
- * wall time of the call.  0 or -1 (logged).
+ * if it has placeholders; header and body templates are expanded too,
+ * at the wall time of the call, ${secret:NAME} from cf's secrets, and
+ * the user agent is cf's.  0 or -1 (logged, never with a secret).
  */
 int request_setup(struct request *r, CURL *e, const struct config_source *src,
-    const char *url, const char *user_agent);
+    const char *url, const struct config *cf);
 
 /*
  * Sends token as e's bearer through curl's own auth (never to another

@@ -3,13 +3,16 @@
  * fake upstream: a templated url arrives with each value percent-encoded
  * (the fake's /query decodes the arguments, so a value holding & and =
  * comes back whole), header templates are expanded in the source's time
- * zone, and the API shows the template, never its expansion.  The loop
- * reads the real clock: expectations take the day before and after the
- * poll, either of which may be right across midnight.
+ * zone, a named secret reaches a url, a header and JSON and form bodies
+ * encoded for each, and the API shows the template, never its
+ * expansion.  The loop reads the real clock: expectations take the day
+ * before and after the poll, either of which may be right across
+ * midnight.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <check.h>
@@ -130,6 +133,86 @@ START_TEST(test_header_zone)
 }
 END_TEST
 
+/* The value of the secret test_secrets sends: every character that
+ * needs encoding somewhere. */
+#define ODD_SECRET "a&b=c%d\"e+f g"
+
+/* Returns the JSON body /echo saw for source name (caller puts). */
+static struct json_object *
+echoed_body(struct harness *h, const char *name)
+{
+	struct json_object *doc = harness_wait_status(h, name, "ok", 10000);
+	struct json_object *body;
+
+	ck_assert_ptr_nonnull(doc);
+	body = json_tokener_parse(harness_str(doc, "/values/body"));
+	json_object_put(doc);
+	ck_assert_ptr_nonnull(body);
+	return body;
+}
+
+/* A named secret and a date reach a url, a header, a JSON body and a
+ * form body, each encoded for where it lands and arriving whole; the
+ * API shows the templates, never the secret. */
+START_TEST(test_secrets)
+{
+	char *file = harness_token_file(ODD_SECRET), *global, *text;
+	struct harness *h;
+	struct json_object *doc, *body;
+	int64_t before, after;
+	long long n;
+
+	ck_assert_int_gt(asprintf(&global, "secret odd = %s\n", file), 0);
+	before = timeutil_wall_ms();
+	h = harness_start(global,
+	    "[source u]\nurl = @UP@/query?k=${secret:odd}\ninterval = 1h\n"
+	    "stat k = /k\n"
+	    "[source hd]\nurl = @UP@/headers\ninterval = 1h\n"
+	    "header = X-Key: ${secret:odd}\nstat key = /X-Key\n"
+	    "[source j]\nurl = @UP@/echo\ninterval = 1h\nmethod = POST\n"
+	    "body = {\"k\": \"${secret:odd}\", \"n\": \"${now:unix}\"}\n"
+	    "stat body = /body\n"
+	    "[source f]\nurl = @UP@/echo\ninterval = 1h\nmethod = POST\n"
+	    "content_type = application/x-www-form-urlencoded\n"
+	    "body = a=1&k=${secret:odd}&d=$${x}\nstat body = /body\n");
+	doc = harness_wait_status(h, "u", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(harness_str(doc, "/values/k"), ODD_SECRET);
+	json_object_put(doc);
+	doc = harness_wait_status(h, "hd", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(harness_str(doc, "/values/key"), ODD_SECRET);
+	json_object_put(doc);
+	/* The JSON body parses, the secret JSON-escaped inside it. */
+	body = echoed_body(h, "j");
+	after = timeutil_wall_ms();
+	ck_assert_str_eq(harness_str(body, "/k"), ODD_SECRET);
+	n = atoll(harness_str(body, "/n"));
+	ck_assert_int_ge(n, before / 1000);
+	ck_assert_int_le(n, after / 1000);
+	json_object_put(body);
+	/* The form body: the secret form-encoded, "$$" a "$". */
+	doc = harness_wait_status(h, "f", "ok", 10000);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(harness_str(doc, "/values/body"),
+	    "a=1&k=a%26b%3Dc%25d%22e%2Bf+g&d=${x}");
+	json_object_put(doc);
+	/* The sources show templates; no document holds the secret. */
+	doc = harness_get_json(h, "/api/v1/sources");
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_ptr_nonnull(
+	    strstr(harness_str(doc, "/sources/0/url"), "?k=${secret:odd}"));
+	text = strdup(json_object_to_json_string(doc));
+	ck_assert_ptr_null(strstr(text, "c%d"));
+	free(text);
+	json_object_put(doc);
+	harness_stop(h);
+	unlink(file);
+	free(file);
+	free(global);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -140,6 +223,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_url);
 	tcase_add_test(tc, test_header_zone);
+	tcase_add_test(tc, test_secrets);
 	suite_add_tcase(s, tc);
 	return runner_run(s) == 0 ? 0 : 1;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -119,6 +120,72 @@ static const struct bad_config bad_configs[] = {
         NAME ":2: unknown key \"timezone\" in [gatherd]"},
 };
 
+/* A ${secret:NAME} names a secret [gatherd] defined: before it in a url
+ * or header; anywhere in the file for a body, compiled once the file is
+ * read, for its content type. */
+START_TEST(test_secrets_and_bodies)
+{
+	char *file = harness_token_file("v");
+	char *text;
+	struct config *cf;
+	const struct config_source *a, *b;
+
+	ck_assert_int_gt(
+	    asprintf(&text,
+	        "[gatherd]\nsecret k = %s\n"
+	        "[source a]\nurl = http://a.example/?k=${secret:k}\n"
+	        "header = X-Key: ${secret:k}\nmethod = POST\n"
+	        "body = {\"k\":\"${secret:k}\",\"l\":\"${secret:late}\"}\n"
+	        "stat x = /x\n"
+	        "[source b]\nurl = http://b.example/\nmethod = POST\n"
+	        "body = a=${today}&b=$$\n"
+	        "content_type = application/x-www-form-urlencoded\n"
+	        "stat x = /x\n"
+	        "[gatherd]\nsecret late = %s\n",
+	        file, file),
+	    0);
+	cf = harness_config(text, NAME);
+	a = &cf->cf_sources[0];
+	b = &cf->cf_sources[1];
+	ck_assert_int_eq(template_is_literal(a->src_url_tpl), 0);
+	ck_assert_ptr_nonnull(a->src_body_tpl);
+	ck_assert_str_eq(template_text(a->src_body_tpl),
+	    "{\"k\":\"${secret:k}\",\"l\":\"${secret:late}\"}");
+	ck_assert_int_eq(template_is_literal(a->src_body_tpl), 0);
+	ck_assert_int_eq(a->src_body_line, 7);
+	ck_assert_str_eq(template_text(b->src_body_tpl), "a=${today}&b=$$");
+	config_free(cf);
+	free(text);
+	unlink(file);
+	free(file);
+}
+END_TEST
+
+/* Body templates are refused at the body's line, once the whole file
+ * is read: an unknown secret, an unknown name, a format for another
+ * place. */
+static const struct bad_config bad_bodies[] = {
+    {"[source a]\nurl = http://a.example/\nmethod = POST\n"
+     "body = {\"k\":\"${secret:nope}\"}\nstat x = /x\n",
+        NAME ":4: source a: body: ${secret:nope}: unknown secret (define "
+             "it in [gatherd] first: secret NAME = FILE)"},
+    {"[source a]\nurl = http://a.example/\nmethod = POST\n"
+     "body = {\"d\":\"${tomorrow}\"}\nstat x = /x\n"
+     "[source b]\nurl = http://b.example/\nstat x = /x\n",
+        NAME ":4: source a: body: ${tomorrow}: unknown placeholder (use "
+             "today, yesterday, now or secret:NAME)"},
+    {"[source a]\nurl = http://a.example/\nmethod = POST\n"
+     "body = d=${today\ncontent_type = text/plain\nstat x = /x\n",
+        NAME ":4: source a: body: unterminated \"${\" (write $$ for a $)"},
+};
+
+/* Each bad body is refused at its line with its message. */
+START_TEST(test_bad_bodies)
+{
+	expect_exact(bad_bodies[_i].bc_text, bad_bodies[_i].bc_err);
+}
+END_TEST
+
 /* Each bad config is refused at its line with its message. */
 START_TEST(test_errors)
 {
@@ -134,6 +201,9 @@ main(void)
 
 	log_set_level(LOG_LEVEL_QUIET);
 	tcase_add_test(tc, test_compiled);
+	tcase_add_test(tc, test_secrets_and_bodies);
+	tcase_add_loop_test(tc, test_bad_bodies, 0,
+	    (int)(sizeof bad_bodies / sizeof bad_bodies[0]));
 	tcase_add_loop_test(tc, test_errors, 0,
 	    (int)(sizeof bad_configs / sizeof bad_configs[0]));
 	suite_add_tcase(s, tc);
