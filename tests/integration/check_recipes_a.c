@@ -378,6 +378,7 @@ START_TEST(test_ga4_values)
 {
 	const char *secrets[8];
 	char pem_line[65], **issued;
+	struct fake_token_counts c;
 	struct json_object *doc;
 	struct rfx f;
 	size_t n = 0, i;
@@ -396,6 +397,9 @@ START_TEST(test_ga4_values)
 	ck_assert_uint_ge(fake_ga4_served(f.r_fu, 1), 1);
 	assert_no_violation(fake_ga4_violation(f.r_fu), "ga4");
 	assert_tokens_granted(&f);
+	/* The two sources share one key, so one token. */
+	fake_token_counts(f.r_fu, &c);
+	ck_assert_uint_eq(c.ftc_granted, 1);
 	/* The PEM's third line: 48 bytes of the key itself. */
 	snprintf(pem_line, sizeof pem_line, "%.64s",
 	    strchr(strchr(private_pem, '\n') + 1, '\n') + 1);

@@ -134,7 +134,7 @@ fake_posthog_answer(struct fake_upstream *fu, const char *hogql,
 	q = &s->ph_queries[s->ph_nqueries++];
 	q->pq_hogql = strdup(hogql);
 	q->pq_results = strdup(results);
-	for (i = 0; columns[i] != NULL && i < PH_MAX_COLUMNS; i++)
+	for (i = 0; i < PH_MAX_COLUMNS && columns[i] != NULL; i++)
 		q->pq_columns[i] = strdup(columns[i]);
 	pthread_mutex_unlock(&s->ph_kit.ak_lock);
 }
