@@ -6,12 +6,15 @@
  * Per API: every stat gets the value the fake served, with no contract
  * violation; the API's rate limit and refusals become the right error
  * kind with the last good values kept; and no secret the test
- * configured reaches /api/v1/stats, /api/v1/sources or /metrics.
+ * configured reaches /api/v1/stats, /api/v1/sources, /metrics or
+ * gatherd's debug log.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -20,6 +23,7 @@
 #include "fake_api_posthog.h"
 #include "fake_token.h"
 #include "harness.h"
+#include "log.h"
 #include "recipe.h"
 #include "runner.h"
 #include "tmpdir.h"
@@ -46,20 +50,33 @@
 /* The key pair of the run, made once. */
 static char *private_pem, *public_pem;
 
-/* A recipe running against the fakes, its secrets in a directory. */
+/* A recipe running against the fakes, its secrets in a directory, its
+ * debug log in a file there. */
 struct rfx {
 	struct tmpdir r_t;
 	struct fake_upstream *r_fu;
 	struct harness *r_h;
+	const char *r_log;
+	int r_stderr; /* the test's own stderr, while the log is captured */
 };
 
-/* Starts the fake upstream and a credentials directory. */
+/* Starts the fake upstream, a credentials directory and the log file. */
 static void
 rfx_init(struct rfx *f)
 {
+	int fd;
+
 	tmpdir_make(&f->r_t);
 	f->r_fu = fake_upstream_start(0);
 	ck_assert_ptr_nonnull(f->r_fu);
+	f->r_log = tmpdir_write(&f->r_t, "gatherd.log", "");
+	fd = open(f->r_log, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	f->r_stderr = dup(2);
+	ck_assert_int_eq(dup2(fd, 2), 2);
+	close(fd);
+	log_set_level(LOG_LEVEL_DEBUG);
 }
 
 /* Writes a secret file into the credentials directory, mode 0600. */
@@ -118,12 +135,54 @@ rfx_start(struct rfx *f, const char *name, int fast)
 	free(text);
 }
 
+/* Returns the text of file path (caller frees). */
+static char *
+read_all(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *text = NULL;
+	size_t cap = 0;
+
+	ck_assert_ptr_nonnull(fp);
+	if (getdelim(&text, &cap, '\0', fp) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(fp);
+	return text;
+}
+
+/*
+ * Stops gatherd and the fakes; asserts that its debug log was written
+ * and holds none of the NULL-terminated secrets (NULL: no check);
+ * removes the files.
+ */
+static void
+rfx_stop_clean(struct rfx *f, const char *const *secrets)
+{
+	char *text;
+	size_t i;
+
+	harness_stop(f->r_h);
+	fflush(stderr);
+	dup2(f->r_stderr, 2);
+	close(f->r_stderr);
+	log_set_level(LOG_LEVEL_QUIET);
+	text = read_all(f->r_log);
+	ck_assert_msg(strstr(text, "listening on") != NULL,
+	    "the log was not captured: %s", text);
+	for (i = 0; secrets != NULL && secrets[i] != NULL; i++)
+		ck_assert_msg(strstr(text, secrets[i]) == NULL,
+		    "the log holds the secret \"%s\"", secrets[i]);
+	free(text);
+	tmpdir_remove(&f->r_t);
+}
+
 /* Stops gatherd and the fakes, removes the files. */
 static void
 rfx_stop(struct rfx *f)
 {
-	harness_stop(f->r_h);
-	tmpdir_remove(&f->r_t);
+	rfx_stop_clean(f, NULL);
 }
 
 /* Waits until source name is ok; returns its document (caller puts). */
@@ -244,7 +303,7 @@ START_TEST(test_plausible_values)
 	ck_assert_str_eq(harness_str(doc, "/budget/name"), "plausible");
 	json_object_put(doc);
 	assert_no_secrets(&f, secrets);
-	rfx_stop(&f);
+	rfx_stop_clean(&f, secrets);
 }
 END_TEST
 
@@ -307,7 +366,7 @@ START_TEST(test_posthog_values)
 	ck_assert_str_eq(harness_str(doc, "/budget/name"), "posthog");
 	json_object_put(doc);
 	assert_no_secrets(&f, secrets);
-	rfx_stop(&f);
+	rfx_stop_clean(&f, secrets);
 }
 END_TEST
 
@@ -412,10 +471,10 @@ START_TEST(test_ga4_values)
 	secrets[n] = NULL;
 	ck_assert_uint_ge(n, 3);
 	assert_no_secrets(&f, secrets);
+	rfx_stop_clean(&f, secrets);
 	for (i = 0; issued[i] != NULL; i++)
 		free(issued[i]);
 	free(issued);
-	rfx_stop(&f);
 }
 END_TEST
 
