@@ -109,6 +109,44 @@ fast_intervals(const char *text)
 	return out;
 }
 
+/* Returns text with every from replaced by to (caller frees). */
+static char *
+replace(const char *text, const char *from, const char *to)
+{
+	size_t nf = strlen(from), nt = strlen(to), n = 0;
+	const char *p, *at;
+	char *out, *o;
+
+	for (p = text; (at = strstr(p, from)) != NULL; p = at + nf)
+		n++;
+	out = malloc(strlen(text) + n * nt + 1);
+	ck_assert_ptr_nonnull(out);
+	for (o = out, p = text; (at = strstr(p, from)) != NULL; p = at + nf) {
+		memcpy(o, p, (size_t)(at - p));
+		o += at - p;
+		memcpy(o, to, nt);
+		o += nt;
+	}
+	strcpy(o, p);
+	return out;
+}
+
+/* Starts gatherd on text, a recipe edited by the test, its secrets in
+ * the credentials directory. */
+static void
+rfx_start_text(struct rfx *f, const char *text)
+{
+	char up[64], *pointed;
+
+	snprintf(
+	    up, sizeof up, "http://127.0.0.1:%u", fake_upstream_port(f->r_fu));
+	pointed = recipe_point(text, up);
+	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", f->r_t.t_path, 1), 0);
+	f->r_h = harness_start_fu(f->r_fu, NULL, pointed);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	free(pointed);
+}
+
 /*
  * Starts gatherd on recipe name as it ships, or with its intervals
  * shortened (fast), its secrets in the credentials directory.
@@ -116,21 +154,15 @@ fast_intervals(const char *text)
 static void
 rfx_start(struct rfx *f, const char *name, int fast)
 {
-	char up[64], *text, *quick, *pointed;
+	char *text, *quick;
 
 	if (!fast) {
 		f->r_h = recipe_start(f->r_fu, name, f->r_t.t_path, NULL);
 		return;
 	}
-	snprintf(
-	    up, sizeof up, "http://127.0.0.1:%u", fake_upstream_port(f->r_fu));
 	text = recipe_read(name);
 	quick = fast_intervals(text);
-	pointed = recipe_point(quick, up);
-	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", f->r_t.t_path, 1), 0);
-	f->r_h = harness_start_fu(f->r_fu, NULL, pointed);
-	unsetenv("CREDENTIALS_DIRECTORY");
-	free(pointed);
+	rfx_start_text(f, quick);
 	free(quick);
 	free(text);
 }
@@ -557,6 +589,55 @@ START_TEST(test_ga4_key_refused)
 }
 END_TEST
 
+/* ga4.conf with its dates as templates, ${today} in a zone: "today"
+ * there is what the fake computes with GLib, or a violation. */
+static void
+ga4_start_dated(struct rfx *f, const char *zone)
+{
+	char *text = recipe_read("ga4"), *dated, *zoned, line[128];
+
+	dated = replace(text, "\"startDate\":\"today\",\"endDate\":\"today\"",
+	    "\"startDate\":\"${today}\",\"endDate\":\"${today}\"");
+	ck_assert_ptr_nonnull(strstr(dated, "${today}"));
+	snprintf(line, sizeof line, "method = POST\ntimezone = %s\n", zone);
+	zoned = replace(dated, "method = POST\n", line);
+	rfx_start_text(f, zoned);
+	free(zoned);
+	free(dated);
+	free(text);
+}
+
+/* Templated dates in the property's zone are today for the fake; in a
+ * zone a day or more away (UTC+14 against UTC-12) they are refused. */
+START_TEST(test_ga4_dates_in_zone)
+{
+	struct json_object *doc;
+	struct rfx f;
+	char *why;
+
+	ga4_init(&f, FAKE_GA4_OK);
+	ga4_start_dated(&f, "America/Los_Angeles");
+	doc = wait_ok(&f, "ga4");
+	ck_assert_double_eq(num(doc, "/values/users"), 1234);
+	json_object_put(doc);
+	assert_no_violation(fake_ga4_violation(f.r_fu), "ga4");
+	rfx_stop(&f);
+
+	ga4_init(&f, FAKE_GA4_OK);
+	fake_ga4_expect(f.r_fu, GA_PROPERTY, "Etc/GMT+12");
+	ga4_start_dated(&f, "Pacific/Kiritimati");
+	doc = harness_wait_error(f.r_h, "ga4", "http_status", WAIT_MS);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(harness_int(doc, "/error/http_status"), 400);
+	json_object_put(doc);
+	why = fake_ga4_violation(f.r_fu);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(strstr(why, "not today") != NULL, "%s", why);
+	free(why);
+	rfx_stop(&f);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 recipes_suite(void)
@@ -573,6 +654,7 @@ recipes_suite(void)
 	tcase_add_test(tc, test_ga4_no_rows);
 	tcase_add_test(tc, test_ga4_quota_and_denied);
 	tcase_add_test(tc, test_ga4_key_refused);
+	tcase_add_test(tc, test_ga4_dates_in_zone);
 	suite_add_tcase(s, tc);
 	return s;
 }
