@@ -589,15 +589,18 @@ START_TEST(test_ga4_key_refused)
 }
 END_TEST
 
-/* ga4.conf with its dates as templates, ${today} in a zone: "today"
- * there is what the fake computes with GLib, or a violation. */
+/*
+ * Starts recipe name with from (its date range) made to and a timezone
+ * line after each "method = POST", to test the fake's date check with
+ * gatherd's templates.
+ */
 static void
-ga4_start_dated(struct rfx *f, const char *zone)
+rfx_start_dated(struct rfx *f, const char *name, const char *from,
+    const char *to, const char *zone)
 {
-	char *text = recipe_read("ga4"), *dated, *zoned, line[128];
+	char *text = recipe_read(name), *dated, *zoned, line[128];
 
-	dated = replace(text, "\"startDate\":\"today\",\"endDate\":\"today\"",
-	    "\"startDate\":\"${today}\",\"endDate\":\"${today}\"");
+	dated = replace(text, from, to);
 	ck_assert_ptr_nonnull(strstr(dated, "${today}"));
 	snprintf(line, sizeof line, "method = POST\ntimezone = %s\n", zone);
 	zoned = replace(dated, "method = POST\n", line);
@@ -605,6 +608,15 @@ ga4_start_dated(struct rfx *f, const char *zone)
 	free(zoned);
 	free(dated);
 	free(text);
+}
+
+/* ga4.conf's range as ${today} in zone. */
+static void
+ga4_start_dated(struct rfx *f, const char *zone)
+{
+	rfx_start_dated(f, "ga4",
+	    "\"startDate\":\"today\",\"endDate\":\"today\"",
+	    "\"startDate\":\"${today}\",\"endDate\":\"${today}\"", zone);
 }
 
 /* Templated dates in the property's zone are today for the fake; in a
@@ -638,6 +650,25 @@ START_TEST(test_ga4_dates_in_zone)
 }
 END_TEST
 
+/* plausible.conf with its "day" as two ${today} dates in the site's
+ * zone: the fake takes them as today. */
+START_TEST(test_plausible_dates_in_zone)
+{
+	struct json_object *doc;
+	struct rfx f;
+
+	plausible_init(&f);
+	fake_plausible_expect(f.r_fu, PL_KEY, PL_SITE, "Asia/Kolkata");
+	rfx_start_dated(&f, "plausible", "\"date_range\":\"day\"",
+	    "\"date_range\":[\"${today}\",\"${today}\"]", "Asia/Kolkata");
+	doc = wait_ok(&f, "plausible");
+	ck_assert_double_eq(num(doc, "/values/visitors"), 321);
+	json_object_put(doc);
+	assert_no_violation(fake_plausible_violation(f.r_fu), "plausible");
+	rfx_stop(&f);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 recipes_suite(void)
@@ -648,6 +679,7 @@ recipes_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_plausible_values);
 	tcase_add_test(tc, test_plausible_failures);
+	tcase_add_test(tc, test_plausible_dates_in_zone);
 	tcase_add_test(tc, test_posthog_values);
 	tcase_add_test(tc, test_posthog_failures);
 	tcase_add_test(tc, test_ga4_values);
