@@ -601,6 +601,14 @@ auth_fetch(struct auth *a, struct auth_cred *c, const struct config_source *src,
 	return 0;
 }
 
+/* Returns 1 if auth_token would start a token request for c now. */
+int
+auth_needs_request(const struct auth_cred *c)
+{
+	return c->ac_job == NULL &&
+	    (c->ac_token == NULL || timeutil_mono_ms() >= c->ac_renew_ms);
+}
+
 /* Asks for c's token for a poll of src; 1, 0 (cb later) or -1. */
 int
 auth_token(struct auth *a, struct auth_cred *c, const struct config_source *src,

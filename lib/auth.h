@@ -62,6 +62,9 @@ struct auth_cred *
 auth_cred_get(struct auth *a, const struct config_source *src);
 /* Drops a holder of c, freeing it with the last; NULL is allowed. */
 void auth_cred_put(struct auth *a, struct auth_cred *c);
+/* Returns 1 if auth_token would start a token request for c now (no
+ * token to renew from, none under way), else 0. */
+int auth_needs_request(const struct auth_cred *c);
 /*
  * Asks for c's token for a poll of src: 1 with *token (valid until the
  * loop turns) and *gen if one is held; 0 if a request is under way, and

@@ -17,6 +17,7 @@
 #include "admit.h"
 #include "auth.h"
 #include "backoff.h"
+#include "budget.h"
 #include "extract.h"
 #include "log.h"
 #include "outcome.h"
@@ -47,6 +48,7 @@ struct poll_source {
 	const char *ps_bearer; /* the token, while the transfer is set up */
 	uint64_t ps_token_gen; /* of the token this poll sent */
 	int ps_auth_retried; /* this poll had a 401 and a new token */
+	int ps_token_waits; /* ps_timer is for the budget of a token request */
 };
 
 struct poller;
@@ -369,15 +371,24 @@ poller_token_cb(
 }
 
 /* Gets ps's access token, then starts its transfer (now or when the
- * token comes). */
+ * token comes).  A token request takes a slot of the source's budget:
+ * with none free, it waits for one, as a poll does. */
 static void
 poller_auth(struct poll_source *ps)
 {
 	struct poller *p = ps->ps_poller;
+	struct budget *b = admit_budget(p->p_admit, ps->ps_src->src_budget);
 	struct source_error err;
 	const char *token = NULL;
+	int64_t now = timeutil_mono_ms();
 	int rc;
 
+	if (b != NULL && auth_needs_request(ps->ps_cred) &&
+	    budget_take(b, now) == -1) {
+		ps->ps_token_waits = 1;
+		poller_arm(ps, budget_next_at(b, now));
+		return;
+	}
 	rc = auth_token(p->p_auth, ps->ps_cred, ps->ps_src,
 	    p->p_cf->cf_user_agent, poller_token_cb, ps, &ps->ps_auth_wait,
 	    &token, &ps->ps_token_gen, &err);
@@ -424,7 +435,6 @@ poller_begin(struct poll_source *ps)
 	else
 		poller_transfer(ps, NULL);
 }
-
 
 /* Shows in the cache each source's budget as of monotonic time now. */
 static void
@@ -554,6 +564,12 @@ poller_due_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct poll_source *ps = arg;
 
+	if (ps->ps_token_waits) {
+		/* The poll was admitted; its token request may start now. */
+		ps->ps_token_waits = 0;
+		poller_auth(ps);
+		return;
+	}
 	poller_request(ps);
 }
 
@@ -720,7 +736,7 @@ poller_find_same(struct lh_table *slots, const struct config_source *src)
 	if (!lh_table_lookup_ex(slots, src->src_name, &found))
 		return NULL;
 	slot = found;
-	if (*slot == NULL || !source_same((*slot)->ps_src, src))
+	if (*slot == NULL || !source_same_loaded((*slot)->ps_src, src))
 		return NULL;
 	return slot;
 }

@@ -26,14 +26,11 @@
 #include <microhttpd.h>
 
 #include "fake_api_cloudflare.h"
-#include "fake_api_record.h"
+#include "fake_api_kit.h"
 #include "fake_private.h"
 
 /* The only path of the API. */
 #define CF_PATH "/api.cloudflare.com/client/v4/graphql"
-/* How long after midnight yesterday still counts as today, in seconds:
- * a poll sent at 23:59:59 may arrive after midnight. */
-#define CF_MIDNIGHT_SLACK 120
 /* The query's parts the contract needs. */
 #define CF_RE_ZONE                                                             \
 	"zones\\s*\\(\\s*filter\\s*:\\s*\\{\\s*zoneTag\\s*:\\s*\\$zoneTag\\s*" \
@@ -45,7 +42,7 @@
 
 /* The fake's state, in fu's FU_API_CLOUDFLARE slot. */
 struct fu_cloudflare {
-	struct fu_api_record cf_rec; /* its lock guards the rest */
+	struct fu_api_kit cf_rec; /* its lock guards the rest */
 	char *cf_token;
 	enum fake_cloudflare_mode cf_mode;
 };
@@ -56,7 +53,7 @@ fu_cloudflare_make(void)
 {
 	struct fu_cloudflare *c = calloc(1, sizeof(*c));
 
-	if (c != NULL && fu_api_record_init(&c->cf_rec) != 0) {
+	if (c != NULL && fu_api_kit_init(&c->cf_rec) != 0) {
 		free(c);
 		return NULL;
 	}
@@ -71,7 +68,7 @@ fu_cloudflare_free(void *arg)
 
 	if (c == NULL)
 		return;
-	fu_api_record_release(&c->cf_rec);
+	fu_api_kit_fini(&c->cf_rec);
 	free(c->cf_token);
 	free(c);
 }
@@ -86,27 +83,6 @@ fu_cloudflare(struct fake_upstream *fu)
 	if (c == NULL)
 		abort();
 	return c;
-}
-
-/* Returns 1 if date ("YYYY-MM-DD") is today in UTC, or yesterday within
- * CF_MIDNIGHT_SLACK seconds after midnight. */
-static int
-fu_cloudflare_is_today(const char *date)
-{
-	GDateTime *now = g_date_time_new_now_utc(), *before;
-	char *today, *yesterday;
-	int ok;
-
-	before = g_date_time_add_seconds(now, -CF_MIDNIGHT_SLACK);
-	today = g_date_time_format(now, "%Y-%m-%d");
-	yesterday = g_date_time_format(before, "%Y-%m-%d");
-	ok = today != NULL && yesterday != NULL &&
-	    (strcmp(date, today) == 0 || strcmp(date, yesterday) == 0);
-	g_free(today);
-	g_free(yesterday);
-	g_date_time_unref(before);
-	g_date_time_unref(now);
-	return ok;
 }
 
 /* Returns the first group of pattern re in text (caller g_frees), "" if
@@ -134,26 +110,22 @@ fu_cloudflare_match(const char *re, const char *text)
  * holds, else what broke (static text).
  */
 static const char *
-fu_cloudflare_check_body(const char *data)
+fu_cloudflare_check_body(const struct fu_upload *u)
 {
-	struct json_object *doc = json_tokener_parse(data), *q, *vars, *zone;
-	const char *query, *broke = NULL;
+	struct json_object *doc = fu_api_kit_object(u), *vars;
+	const char *query, *zone, *broke = NULL;
 	char *date = NULL, *m;
 
-	if (doc == NULL || !json_object_is_type(doc, json_type_object) ||
-	    !json_object_object_get_ex(doc, "query", &q) ||
-	    !json_object_is_type(q, json_type_string)) {
+	if (doc == NULL || (query = fu_api_kit_str(doc, "query")) == NULL) {
 		broke = "body is not {\"query\": STRING, ...}";
 		goto done;
 	}
 	if (!json_object_object_get_ex(doc, "variables", &vars) ||
-	    !json_object_object_get_ex(vars, "zoneTag", &zone) ||
-	    !json_object_is_type(zone, json_type_string) ||
-	    strcmp(json_object_get_string(zone), FAKE_CLOUDFLARE_ZONE) != 0) {
+	    (zone = fu_api_kit_str(vars, "zoneTag")) == NULL ||
+	    strcmp(zone, FAKE_CLOUDFLARE_ZONE) != 0) {
 		broke = "variables.zoneTag is not the recipe's zone";
 		goto done;
 	}
-	query = json_object_get_string(q);
 	if ((m = fu_cloudflare_match(CF_RE_ZONE, query)) == NULL) {
 		broke = "query selects no zones(filter: {zoneTag: $zoneTag})";
 		goto done;
@@ -168,7 +140,8 @@ fu_cloudflare_check_body(const char *data)
 		broke = "query has no httpRequests1dGroups filter {date: ...}";
 		goto done;
 	}
-	if (!fu_cloudflare_is_today(date))
+	/* The dataset's dates are UTC days. */
+	if (!fu_api_kit_is_today("UTC", date))
 		broke = "the date filter is not today in UTC";
 done:
 	g_free(date);
@@ -222,7 +195,7 @@ fu_cloudflare_data(struct MHD_Connection *conn)
 
 /* Route /api.cloudflare.com/ (any method): POST /client/v4/graphql. */
 enum MHD_Result
-fu_route_api_cloudflare(struct fake_upstream *fu, struct MHD_Connection *conn,
+fu_api_cloudflare(struct fake_upstream *fu, struct MHD_Connection *conn,
     const struct fu_upload *body)
 {
 	static const struct fu_rhdr limited[] = {{"retry-after", "300"}};
@@ -231,41 +204,38 @@ fu_route_api_cloudflare(struct fake_upstream *fu, struct MHD_Connection *conn,
 	    "\"Please wait and consider throttling your request speed\"}],"
 	    "\"messages\":[],\"result\":null}";
 	struct fu_cloudflare *c = fu_cloudflare(fu);
-	const char *auth, *ctype, *broke;
+	const char *auth, *broke;
 	enum fake_cloudflare_mode mode;
 	int token_ok;
 
-	fu_api_record_request(&c->cf_rec);
+	pthread_mutex_lock(&c->cf_rec.ak_lock);
+	c->cf_rec.ak_requests++;
+	pthread_mutex_unlock(&c->cf_rec.ak_lock);
 	if (strcmp(body->url, CF_PATH) != 0 ||
 	    strcmp(body->method, MHD_HTTP_METHOD_POST) != 0) {
-		fu_api_record_violation(&c->cf_rec, "%s %s, not POST %s",
+		fu_api_kit_violation(&c->cf_rec, "%s %s, not POST %s",
 		    body->method, body->url, CF_PATH);
 		return fu_error(conn, MHD_HTTP_NOT_FOUND, "not found");
 	}
-	auth = MHD_lookup_connection_value(
-	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	ctype = MHD_lookup_connection_value(
-	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	pthread_mutex_lock(&c->cf_rec.ar_lock);
+	auth = fu_api_kit_bearer(conn);
+	pthread_mutex_lock(&c->cf_rec.ak_lock);
 	mode = c->cf_mode;
 	token_ok = auth != NULL && c->cf_token != NULL &&
-	    strncmp(auth, "Bearer ", 7) == 0 &&
-	    strcmp(auth + 7, c->cf_token) == 0;
-	pthread_mutex_unlock(&c->cf_rec.ar_lock);
+	    strcmp(auth, c->cf_token) == 0;
+	pthread_mutex_unlock(&c->cf_rec.ak_lock);
 	if (!token_ok) {
-		fu_api_record_violation(
+		fu_api_kit_violation(
 		    &c->cf_rec, "Authorization is not the expected Bearer");
 		return fu_cloudflare_refused(conn);
 	}
-	if (ctype == NULL ||
-	    g_ascii_strncasecmp(ctype, "application/json", 16) != 0) {
-		fu_api_record_violation(&c->cf_rec, "Content-Type %s",
-		    ctype != NULL ? ctype : "(none)");
+	if (!fu_api_kit_is_json(conn)) {
+		fu_api_kit_violation(
+		    &c->cf_rec, "Content-Type is not application/json");
 		return fu_cloudflare_graphql_error(
 		    conn, "failed to parse body");
 	}
-	if ((broke = fu_cloudflare_check_body(body->data)) != NULL) {
-		fu_api_record_violation(&c->cf_rec, "%s", broke);
+	if ((broke = fu_cloudflare_check_body(body)) != NULL) {
+		fu_api_kit_violation(&c->cf_rec, "%s", broke);
 		return fu_cloudflare_graphql_error(conn, broke);
 	}
 	switch (mode) {
@@ -291,10 +261,10 @@ fake_cloudflare_expect(struct fake_upstream *fu, const char *token)
 
 	if (copy == NULL)
 		abort();
-	pthread_mutex_lock(&c->cf_rec.ar_lock);
+	pthread_mutex_lock(&c->cf_rec.ak_lock);
 	free(c->cf_token);
 	c->cf_token = copy;
-	pthread_mutex_unlock(&c->cf_rec.ar_lock);
+	pthread_mutex_unlock(&c->cf_rec.ak_lock);
 }
 
 /* Sets what the fake answers. */
@@ -304,21 +274,21 @@ fake_cloudflare_set_mode(
 {
 	struct fu_cloudflare *c = fu_cloudflare(fu);
 
-	pthread_mutex_lock(&c->cf_rec.ar_lock);
+	pthread_mutex_lock(&c->cf_rec.ak_lock);
 	c->cf_mode = mode;
-	pthread_mutex_unlock(&c->cf_rec.ar_lock);
+	pthread_mutex_unlock(&c->cf_rec.ak_lock);
 }
 
 /* Returns a copy of the last contract violation, or NULL. */
 char *
 fake_cloudflare_violation(struct fake_upstream *fu)
 {
-	return fu_api_record_violation_copy(&fu_cloudflare(fu)->cf_rec);
+	return fu_api_kit_last_violation(&fu_cloudflare(fu)->cf_rec);
 }
 
 /* Returns how many requests reached the fake. */
 unsigned long
 fake_cloudflare_requests(struct fake_upstream *fu)
 {
-	return fu_api_record_requests(&fu_cloudflare(fu)->cf_rec);
+	return fu_api_kit_count(&fu_cloudflare(fu)->cf_rec, 0);
 }

@@ -22,7 +22,7 @@
 #include <microhttpd.h>
 
 #include "fake_api_github.h"
-#include "fake_api_record.h"
+#include "fake_api_kit.h"
 #include "fake_private.h"
 
 /* The documented API version and media type the recipe sends. */
@@ -41,7 +41,7 @@
 
 /* The fake's state, in fu's FU_API_GITHUB slot. */
 struct fu_github {
-	struct fu_api_record gh_rec; /* its lock guards the rest */
+	struct fu_api_kit gh_rec; /* its lock guards the rest */
 	char *gh_token; /* the Bearer expected; NULL takes none */
 	enum fake_github_mode gh_mode;
 	int64_t gh_reset;
@@ -53,7 +53,7 @@ fu_github_make(void)
 {
 	struct fu_github *g = calloc(1, sizeof(*g));
 
-	if (g != NULL && fu_api_record_init(&g->gh_rec) != 0) {
+	if (g != NULL && fu_api_kit_init(&g->gh_rec) != 0) {
 		free(g);
 		return NULL;
 	}
@@ -68,7 +68,7 @@ fu_github_free(void *arg)
 
 	if (g == NULL)
 		return;
-	fu_api_record_release(&g->gh_rec);
+	fu_api_kit_fini(&g->gh_rec);
 	free(g->gh_token);
 	free(g);
 }
@@ -182,40 +182,38 @@ fu_github_unauthorized(struct MHD_Connection *conn)
 
 /* Route /api.github.com/ (any method): GET /repos/OWNER/REPO. */
 enum MHD_Result
-fu_route_api_github(struct fake_upstream *fu, struct MHD_Connection *conn,
+fu_api_github(struct fake_upstream *fu, struct MHD_Connection *conn,
     const struct fu_upload *body)
 {
 	static const char prefix[] = "/api.github.com/repos/";
 	struct fu_github *g = fu_github(fu);
 	const char *full, *slash, *auth;
 	enum fake_github_mode mode;
-	char *token;
 	int64_t reset;
 	int token_ok;
 
-	fu_api_record_request(&g->gh_rec);
-	pthread_mutex_lock(&g->gh_rec.ar_lock);
+	auth = fu_api_kit_bearer(conn);
+	pthread_mutex_lock(&g->gh_rec.ak_lock);
+	g->gh_rec.ak_requests++;
 	mode = g->gh_mode;
 	reset = g->gh_reset;
-	auth = fu_github_header(conn, MHD_HTTP_HEADER_AUTHORIZATION);
-	token = g->gh_token;
-	token_ok = token != NULL && strncmp(auth, "Bearer ", 7) == 0 &&
-	    strcmp(auth + 7, token) == 0;
-	pthread_mutex_unlock(&g->gh_rec.ar_lock);
+	token_ok = auth != NULL && g->gh_token != NULL &&
+	    strcmp(auth, g->gh_token) == 0;
+	pthread_mutex_unlock(&g->gh_rec.ak_lock);
 	full = strncmp(body->url, prefix, strlen(prefix)) == 0
 	    ? body->url + strlen(prefix)
 	    : "";
 	if (full[0] == '\0' || (slash = strchr(full, '/')) == NULL ||
 	    !fu_github_name_ok(full, (size_t)(slash - full)) ||
 	    !fu_github_name_ok(slash + 1, strlen(slash + 1))) {
-		fu_api_record_violation(
+		fu_api_kit_violation(
 		    &g->gh_rec, "path %s is not /repos/OWNER/REPO", body->url);
 		return fu_reply_json(conn, MHD_HTTP_NOT_FOUND, NULL, NULL,
 		    "{\"message\":\"Not Found\",\"documentation_url\":"
 		    "\"https://docs.github.com/rest\",\"status\":\"404\"}");
 	}
 	if (strcmp(body->method, MHD_HTTP_METHOD_GET) != 0 || body->len != 0) {
-		fu_api_record_violation(&g->gh_rec,
+		fu_api_kit_violation(&g->gh_rec,
 		    "%s with a %zu-byte body, not a GET", body->method,
 		    body->len);
 		return fu_reply_json(conn, MHD_HTTP_NOT_FOUND, NULL, NULL,
@@ -229,7 +227,7 @@ fu_route_api_github(struct fake_upstream *fu, struct MHD_Connection *conn,
 	        GITHUB_MEDIA) != 0 ||
 	    strcmp(fu_github_header(conn, "X-GitHub-Api-Version"),
 	        GITHUB_VERSION) != 0) {
-		fu_api_record_violation(&g->gh_rec,
+		fu_api_kit_violation(&g->gh_rec,
 		    "headers: User-Agent \"%s\", Accept \"%s\", "
 		    "X-GitHub-Api-Version \"%s\"",
 		    fu_github_header(conn, MHD_HTTP_HEADER_USER_AGENT),
@@ -240,7 +238,7 @@ fu_route_api_github(struct fake_upstream *fu, struct MHD_Connection *conn,
 		    "\"https://docs.github.com/rest\",\"status\":\"400\"}");
 	}
 	if (!token_ok) {
-		fu_api_record_violation(
+		fu_api_kit_violation(
 		    &g->gh_rec, "Authorization is not the expected Bearer");
 		return fu_github_unauthorized(conn);
 	}
@@ -264,10 +262,10 @@ fake_github_expect(struct fake_upstream *fu, const char *token)
 
 	if (copy == NULL)
 		abort();
-	pthread_mutex_lock(&g->gh_rec.ar_lock);
+	pthread_mutex_lock(&g->gh_rec.ak_lock);
 	free(g->gh_token);
 	g->gh_token = copy;
-	pthread_mutex_unlock(&g->gh_rec.ar_lock);
+	pthread_mutex_unlock(&g->gh_rec.ak_lock);
 }
 
 /* Sets what the fake answers and its x-ratelimit-reset. */
@@ -277,22 +275,22 @@ fake_github_set_mode(
 {
 	struct fu_github *g = fu_github(fu);
 
-	pthread_mutex_lock(&g->gh_rec.ar_lock);
+	pthread_mutex_lock(&g->gh_rec.ak_lock);
 	g->gh_mode = mode;
 	g->gh_reset = reset;
-	pthread_mutex_unlock(&g->gh_rec.ar_lock);
+	pthread_mutex_unlock(&g->gh_rec.ak_lock);
 }
 
 /* Returns a copy of the last contract violation, or NULL. */
 char *
 fake_github_violation(struct fake_upstream *fu)
 {
-	return fu_api_record_violation_copy(&fu_github(fu)->gh_rec);
+	return fu_api_kit_last_violation(&fu_github(fu)->gh_rec);
 }
 
 /* Returns how many requests reached the fake. */
 unsigned long
 fake_github_requests(struct fake_upstream *fu)
 {
-	return fu_api_record_requests(&fu_github(fu)->gh_rec);
+	return fu_api_kit_count(&fu_github(fu)->gh_rec, 0);
 }

@@ -21,7 +21,7 @@
 #include <microhttpd.h>
 
 #include "fake_api_matomo.h"
-#include "fake_api_record.h"
+#include "fake_api_kit.h"
 #include "fake_private.h"
 
 /* The only path of the API. */
@@ -36,7 +36,7 @@
 
 /* The fake's state, in fu's FU_API_MATOMO slot. */
 struct fu_matomo {
-	struct fu_api_record mt_rec; /* its lock guards the rest */
+	struct fu_api_kit mt_rec; /* its lock guards the rest */
 	char *mt_token;
 	enum fake_matomo_mode mt_mode;
 };
@@ -63,7 +63,7 @@ fu_matomo_make(void)
 {
 	struct fu_matomo *m = calloc(1, sizeof(*m));
 
-	if (m != NULL && fu_api_record_init(&m->mt_rec) != 0) {
+	if (m != NULL && fu_api_kit_init(&m->mt_rec) != 0) {
 		free(m);
 		return NULL;
 	}
@@ -78,7 +78,7 @@ fu_matomo_free(void *arg)
 
 	if (m == NULL)
 		return;
-	fu_api_record_release(&m->mt_rec);
+	fu_api_kit_fini(&m->mt_rec);
 	free(m->mt_token);
 	free(m);
 }
@@ -145,7 +145,7 @@ fu_matomo_check_form(GHashTable *form, const char *token, int *token_bad)
 
 /* Route /matomo.example.com/ (any method): POST /index.php. */
 enum MHD_Result
-fu_route_api_matomo(struct fake_upstream *fu, struct MHD_Connection *conn,
+fu_api_matomo(struct fake_upstream *fu, struct MHD_Connection *conn,
     const struct fu_upload *body)
 {
 	struct fu_matomo *m = fu_matomo(fu);
@@ -155,41 +155,43 @@ fu_route_api_matomo(struct fake_upstream *fu, struct MHD_Connection *conn,
 	enum MHD_Result ret;
 	int token_bad = 0;
 
-	fu_api_record_request(&m->mt_rec);
+	pthread_mutex_lock(&m->mt_rec.ak_lock);
+	m->mt_rec.ak_requests++;
+	pthread_mutex_unlock(&m->mt_rec.ak_lock);
 	ctype = MHD_lookup_connection_value(
 	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (strcmp(body->url, MATOMO_PATH) != 0 ||
 	    strcmp(body->method, MHD_HTTP_METHOD_POST) != 0) {
-		fu_api_record_violation(&m->mt_rec, "%s %s, not POST %s",
+		fu_api_kit_violation(&m->mt_rec, "%s %s, not POST %s",
 		    body->method, body->url, MATOMO_PATH);
 		return fu_error(conn, MHD_HTTP_NOT_FOUND, "not found");
 	}
 	/* A token in the URL is refused, as for a secure-only token. */
 	if (MHD_lookup_connection_value(
 	        conn, MHD_GET_ARGUMENT_KIND, "token_auth") != NULL) {
-		fu_api_record_violation(&m->mt_rec, "token_auth in the URL");
+		fu_api_kit_violation(&m->mt_rec, "token_auth in the URL");
 		return fu_matomo_error(
 		    conn, MHD_HTTP_UNAUTHORIZED, MATOMO_INSECURE_TOKEN);
 	}
 	if (ctype == NULL ||
 	    g_ascii_strncasecmp(ctype, "application/x-www-form-urlencoded",
 	        strlen("application/x-www-form-urlencoded")) != 0) {
-		fu_api_record_violation(&m->mt_rec, "Content-Type %s",
+		fu_api_kit_violation(&m->mt_rec, "Content-Type %s",
 		    ctype != NULL ? ctype : "(none)");
 		return fu_matomo_error(
 		    conn, MHD_HTTP_UNAUTHORIZED, MATOMO_INSECURE_TOKEN);
 	}
 	form = g_uri_parse_params(
 	    body->data, (gssize)body->len, "&", G_URI_PARAMS_WWW_FORM, NULL);
-	pthread_mutex_lock(&m->mt_rec.ar_lock);
+	pthread_mutex_lock(&m->mt_rec.ak_lock);
 	mode = m->mt_mode;
 	broke = form != NULL
 	    ? fu_matomo_check_form(form, m->mt_token, &token_bad)
 	    : "the form";
-	pthread_mutex_unlock(&m->mt_rec.ar_lock);
+	pthread_mutex_unlock(&m->mt_rec.ak_lock);
 	if (broke != NULL) {
 		/* Never the token itself in the record: it is a secret. */
-		fu_api_record_violation(
+		fu_api_kit_violation(
 		    &m->mt_rec, "body: %s missing or wrong", broke);
 		ret = token_bad ? fu_matomo_error(conn, MHD_HTTP_UNAUTHORIZED,
 		                      MATOMO_BAD_TOKEN)
@@ -218,10 +220,10 @@ fake_matomo_expect(struct fake_upstream *fu, const char *token)
 
 	if (copy == NULL)
 		abort();
-	pthread_mutex_lock(&m->mt_rec.ar_lock);
+	pthread_mutex_lock(&m->mt_rec.ak_lock);
 	free(m->mt_token);
 	m->mt_token = copy;
-	pthread_mutex_unlock(&m->mt_rec.ar_lock);
+	pthread_mutex_unlock(&m->mt_rec.ak_lock);
 }
 
 /* Sets what the fake answers. */
@@ -230,21 +232,21 @@ fake_matomo_set_mode(struct fake_upstream *fu, enum fake_matomo_mode mode)
 {
 	struct fu_matomo *m = fu_matomo(fu);
 
-	pthread_mutex_lock(&m->mt_rec.ar_lock);
+	pthread_mutex_lock(&m->mt_rec.ak_lock);
 	m->mt_mode = mode;
-	pthread_mutex_unlock(&m->mt_rec.ar_lock);
+	pthread_mutex_unlock(&m->mt_rec.ak_lock);
 }
 
 /* Returns a copy of the last contract violation, or NULL. */
 char *
 fake_matomo_violation(struct fake_upstream *fu)
 {
-	return fu_api_record_violation_copy(&fu_matomo(fu)->mt_rec);
+	return fu_api_kit_last_violation(&fu_matomo(fu)->mt_rec);
 }
 
 /* Returns how many requests reached the fake. */
 unsigned long
 fake_matomo_requests(struct fake_upstream *fu)
 {
-	return fu_api_record_requests(&fu_matomo(fu)->mt_rec);
+	return fu_api_kit_count(&fu_matomo(fu)->mt_rec, 0);
 }

@@ -251,14 +251,21 @@ fu_route_timed(struct fake_upstream *fu, struct MHD_Connection *conn);
 /* Route /inband/NAME: the answer called name, or 404. */
 enum MHD_Result fu_route_inband(struct MHD_Connection *conn, const char *name);
 
-/* fake_api_github.c: GitHub's REST API, "Get a repository". */
-/* Route /api.github.com/: GET /repos/OWNER/REPO. */
-fu_upload_fn fu_route_api_github;
-/* fake_api_matomo.c: Matomo's Reporting API, VisitsSummary.get. */
-/* Route /matomo.example.com/: POST /index.php, a form body. */
-fu_upload_fn fu_route_api_matomo;
-/* fake_api_cloudflare.c: Cloudflare's GraphQL Analytics API. */
-/* Route /api.cloudflare.com/: POST /client/v4/graphql. */
-fu_upload_fn fu_route_api_cloudflare;
+/* fake_api_*.c: the analytics API fakes, by path prefix "/HOST/". */
+/* Route /plausible.io/: Plausible's Stats API v2 (fake_api_plausible.c). */
+fu_upload_fn fu_api_plausible;
+/* Route /us.posthog.com/: PostHog's query API (fake_api_posthog.c). */
+fu_upload_fn fu_api_posthog;
+/* Route /analyticsdata.googleapis.com/: the GA4 Data API
+ * (fake_api_ga4.c). */
+fu_upload_fn fu_api_ga4;
+/* Route /api.github.com/: GitHub's REST API, "Get a repository"
+ * (fake_api_github.c). */
+fu_upload_fn fu_api_github;
+/* Route /matomo.example.com/: Matomo's Reporting API (fake_api_matomo.c). */
+fu_upload_fn fu_api_matomo;
+/* Route /api.cloudflare.com/: Cloudflare's GraphQL Analytics API
+ * (fake_api_cloudflare.c). */
+fu_upload_fn fu_api_cloudflare;
 
 #endif /* FAKE_PRIVATE_H */

@@ -471,9 +471,12 @@ static const struct fu_upload_route fu_upload_routes[] = {
  * the request body read.
  */
 static const struct fu_upload_route fu_api_routes[] = {
-    {"/api.github.com/", fu_route_api_github},
-    {"/matomo.example.com/", fu_route_api_matomo},
-    {"/api.cloudflare.com/", fu_route_api_cloudflare},
+    {"/plausible.io/", fu_api_plausible},
+    {"/us.posthog.com/", fu_api_posthog},
+    {"/analyticsdata.googleapis.com/", fu_api_ga4},
+    {"/api.github.com/", fu_api_github},
+    {"/matomo.example.com/", fu_api_matomo},
+    {"/api.cloudflare.com/", fu_api_cloudflare},
     {NULL, NULL},
 };
 
