@@ -12,7 +12,8 @@
  * https://developer.matomo.org/api-reference/reporting-api
  * https://developer.matomo.org/api-reference/reporting-api#VisitsSummary
  * https://matomo.org/faq/general/faq_114/ (token_auth, POST only tokens)
- * The refusal's text is Matomo core's (core/Access.php, NoAccessException).
+ * The refusal's text is Matomo's own (plugins/Login, NoAccessException on a
+ * failed API login); its status, 401, is what Matomo Cloud users report.
  */
 #include <stdlib.h>
 #include <string.h>
