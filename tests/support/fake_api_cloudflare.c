@@ -16,7 +16,6 @@
  * https://developers.cloudflare.com/analytics/graphql-api/errors/
  * https://developers.cloudflare.com/analytics/graphql-api/limits/
  * https://developers.cloudflare.com/fundamentals/api/reference/limits/
- * https://developers.cloudflare.com/analytics/graphql-api/tutorials/end-customer-analytics/
  * The refusal of a token is the v4 API's error shape with code 10000
  * "Authentication error", as Cloudflare's users report it; the GraphQL
  * pages do not document its status, taken here as 403.
