@@ -284,7 +284,8 @@ redis_hello_cb(const struct redis_reply *reply, enum redis_fail fail, void *arg)
 		    r->r_password != NULL ? "AUTH" : "PING", rr->str);
 		ac = r->r_ac;
 		redis_lost(r, why);
-		redisAsyncFree(ac); /* in a callback: hiredis defers it */
+		if (ac != NULL)
+			redisAsyncFree(ac); /* in a callback: deferred */
 		return;
 	}
 	r->r_up = 1;

@@ -2,15 +2,20 @@
  * Tests of the Redis connection (lib/redis.c) against real redis-server
  * processes that each test starts on a unix socket of its own: round
  * trips with binary values, AUTH, a server killed, frozen and restarted,
- * a socket that is not there, and a blocking XREAD on its own
- * connection.  The loop runs in the test's thread; every wait is
- * bounded and no assertion is about how fast anything was.
+ * a socket that is not there, TCP (IPv4 and IPv6) to a port that never
+ * answers or refuses, a blocking XREAD on its own connection, and the
+ * connection freed from inside each of its callbacks.  The loop runs
+ * in the test's thread; every wait is bounded and no assertion is about
+ * how fast anything was.
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -463,6 +468,87 @@ START_TEST(test_missing_socket)
 }
 END_TEST
 
+/* Listens on the loopback address of family af, port 0, never
+ * accepting; returns the socket (-1 if af has no loopback here). */
+static int
+listen_mute(int af, char *target, size_t len)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl = af == AF_INET ? sizeof *sin : sizeof *sin6;
+	int fd;
+
+	memset(&ss, 0, sizeof ss);
+	ss.ss_family = (sa_family_t)af;
+	if (af == AF_INET)
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		sin6->sin6_addr = in6addr_loopback;
+	fd = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
+		close(fd);
+		return -1;
+	}
+	ck_assert_int_eq(listen(fd, 16), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&ss, &sl), 0);
+	snprintf(target, len, af == AF_INET ? "127.0.0.1:%u" : "[::1]:%u",
+	    ntohs(af == AF_INET ? sin->sin_port : sin6->sin6_port));
+	return fd;
+}
+
+/* Runs the loop until r has made n more attempts (bounded). */
+static void
+wait_attempts(
+    struct event_base *base, struct redis *r, struct link *l, unsigned n)
+{
+	unsigned start = redis_attempts(r);
+	int i;
+
+	for (i = 0; redis_attempts(r) < start + n; i++) {
+		ck_assert_msg(i < WAIT_MS / 100, "no new attempt");
+		ck_assert(!run_until(base, &l->l_ups, 1, 100));
+	}
+}
+
+START_TEST(test_tcp)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	struct event_base *base;
+	struct redis_params p;
+	struct redis_server rs;
+	struct link l;
+	struct redis *r;
+	size_t i;
+	int fd;
+
+	base = event_base_new();
+	for (i = 0; i < 2; i++) {
+		memset(&rs, 0, sizeof rs);
+		fd =
+		    listen_mute(families[i], rs.rs_target, sizeof rs.rs_target);
+		if (fd == -1)
+			continue; /* no IPv6 loopback here */
+		memset(&l, 0, sizeof l);
+		p = params(&rs, &l);
+		p.rp_connect_ms = 200;
+		r = redis_new(base, &p);
+		ck_assert_ptr_nonnull(r);
+		/* The kernel accepts; nobody answers PING. */
+		wait_attempts(base, r, &l, 2);
+		ck_assert_str_eq(redis_last_error(r), "no reply in time");
+		/* Nobody listens. */
+		close(fd);
+		wait_attempts(base, r, &l, 2);
+		ck_assert_msg(strstr(redis_last_error(r), "refused") != NULL,
+		    "%s: %s", rs.rs_target, redis_last_error(r));
+		redis_free(r);
+	}
+	event_base_free(base);
+}
+END_TEST
+
 START_TEST(test_block)
 {
 	const char *xread[] = {
@@ -677,6 +763,7 @@ redis_suite(void)
 	tcase_add_test(tc, test_killed);
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_missing_socket);
+	tcase_add_test(tc, test_tcp);
 	tcase_add_test(tc, test_block);
 	tcase_add_test(tc, test_free_in_callback);
 	suite_add_tcase(s, tc);
