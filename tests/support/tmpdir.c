@@ -38,6 +38,24 @@ tmpdir_write(struct tmpdir *t, const char *name, const char *text)
 	return path;
 }
 
+/* Returns the text of the file at path, up to a NUL (free it). */
+char *
+tmpdir_read(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *text = NULL;
+	size_t cap = 0;
+
+	ck_assert_msg(fp != NULL, "%s: cannot open", path);
+	if (getdelim(&text, &cap, '\0', fp) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(fp);
+	ck_assert_ptr_nonnull(text);
+	return text;
+}
+
 /* Removes t's files and t itself. */
 void
 tmpdir_remove(struct tmpdir *t)

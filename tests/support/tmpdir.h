@@ -20,6 +20,8 @@ struct tmpdir {
 void tmpdir_make(struct tmpdir *t);
 /* Writes text as file name in t; returns its path (owned by t). */
 const char *tmpdir_write(struct tmpdir *t, const char *name, const char *text);
+/* Returns the text of the file at path, up to a NUL (free it). */
+char *tmpdir_read(const char *path);
 /* Removes t's files, a daemon's state.json if there is one, and t. */
 void tmpdir_remove(struct tmpdir *t);
 
