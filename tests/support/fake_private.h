@@ -251,4 +251,8 @@ fu_route_timed(struct fake_upstream *fu, struct MHD_Connection *conn);
 /* Route /inband/NAME: the answer called name, or 404. */
 enum MHD_Result fu_route_inband(struct MHD_Connection *conn, const char *name);
 
+/* fake_api_*.c: the analytics API fakes (upload routes: any method). */
+/* Route /mixpanel.com/...: Mixpanel's segmentation query. */
+fu_upload_fn fu_route_mixpanel;
+
 #endif /* FAKE_PRIVATE_H */

@@ -471,6 +471,7 @@ static const struct fu_upload_route fu_upload_routes[] = {
  * the request body read.
  */
 static const struct fu_upload_route fu_api_routes[] = {
+    {"/mixpanel.com/", fu_route_mixpanel},
     {NULL, NULL},
 };
 
