@@ -18,6 +18,7 @@
 
 #include "base64.h"
 #include "fake_api_mixpanel.h"
+#include "fake_api_stripe.h"
 #include "harness.h"
 #include "recipe.h"
 #include "runner.h"
@@ -27,11 +28,23 @@
 #define MP_USER "gatherd-sa.1a2b3c.mp-service-account"
 #define MP_SECRET "mpSecretK3y-not-for-logs"
 
+/* The Stripe secret key the tests configure. */
+#define STRIPE_KEY "sk_test_51FakeKeyForGatherdRecipesOnly00"
+
 /* How long a test waits for a state, in ms. */
 #define WAIT_MS 15000
 
-/* Asserts no page of gatherd's API shows secret, nor Basic of user:secret
- * (user NULL: secret alone). */
+/* Asserts body of path holds no non-empty needle. */
+static void
+assert_absent(const char *path, const char *body, const char *needle)
+{
+	ck_assert_msg(
+	    needle == NULL || *needle == '\0' || strstr(body, needle) == NULL,
+	    "%s shows a secret", path);
+}
+
+/* Asserts no page of gatherd's API shows user (if any), secret, nor the
+ * Basic credentials "user:secret". */
 static void
 assert_no_secret(struct harness *h, const char *user, const char *secret)
 {
@@ -48,10 +61,9 @@ assert_no_secret(struct harness *h, const char *user, const char *secret)
 	for (i = 0; i < sizeof paths / sizeof *paths; i++) {
 		r = harness_request(h, "GET", paths[i], NULL);
 		ck_assert_int_eq(r->r_status, 200);
-		ck_assert_msg(strstr(r->r_body, secret) == NULL,
-		    "%s shows a secret", paths[i]);
-		ck_assert_msg(strstr(r->r_body, basic) == NULL,
-		    "%s shows Basic credentials", paths[i]);
+		assert_absent(paths[i], r->r_body, user);
+		assert_absent(paths[i], r->r_body, secret);
+		assert_absent(paths[i], r->r_body, basic);
 		harness_resp_free(r);
 	}
 }
@@ -89,17 +101,19 @@ start_fast(struct fake_upstream *fu, const char *name, const char *creds)
 	return h;
 }
 
-/* Waits for source name to fail with kind and HTTP status; asserts the
- * last good value of stat is still value, flagged stale. */
+/* Waits for source name to fail with kind, HTTP status and message (NULL:
+ * any); asserts the last good value of stat is still value, stale. */
 static void
 expect_kept(struct harness *h, const char *name, const char *kind,
-    long long status, const char *stat, long long value)
+    long long status, const char *message, const char *stat, long long value)
 {
 	struct json_object *doc = harness_wait_error(h, name, kind, WAIT_MS);
 	char ptr[128];
 
 	ck_assert_msg(doc != NULL, "%s: never %s", name, kind);
 	ck_assert_int_eq(harness_int(doc, "/error/http_status"), status);
+	if (message != NULL)
+		ck_assert_str_eq(harness_str(doc, "/error/message"), message);
 	ck_assert_str_eq(harness_str(doc, "/status"), "stale");
 	snprintf(ptr, sizeof ptr, "/values/%s", stat);
 	ck_assert_int_eq(harness_int(doc, ptr), value);
@@ -196,21 +210,105 @@ START_TEST(test_mixpanel_errors)
 	json_object_put(
 	    expect_ok(h, "mixpanel_signups", fake_mixpanel_violation));
 	fake_mixpanel_mode(fu, FAKE_API_LIMIT);
-	expect_kept(
-	    h, "mixpanel_signups", "rate_limited", 429, "signups_today", 17);
+	expect_kept(h, "mixpanel_signups", "rate_limited", 429, NULL,
+	    "signups_today", 17);
 	fake_mixpanel_mode(fu, FAKE_API_REFUSE);
-	expect_kept(
-	    h, "mixpanel_signups", "http_status", 401, "signups_today", 17);
+	expect_kept(h, "mixpanel_signups", "http_status", 401, NULL,
+	    "signups_today", 17);
 	fake_mixpanel_answer(fu, 18);
 	fake_mixpanel_mode(fu, FAKE_API_ANSWER);
 	doc = expect_ok(h, "mixpanel_signups", fake_mixpanel_violation);
 	ck_assert_int_eq(harness_int(doc, "/values/signups_today"), 18);
 	json_object_put(doc);
 	fake_mixpanel_mode(fu, FAKE_API_FAIL);
-	expect_kept(
-	    h, "mixpanel_signups", "http_status", 400, "signups_today", 18);
+	expect_kept(h, "mixpanel_signups", "http_status", 400, NULL,
+	    "signups_today", 18);
 	ck_assert_ptr_null(fake_mixpanel_violation(fu));
 	assert_no_secret(h, MP_USER, MP_SECRET);
+	run_stop(&r);
+}
+END_TEST
+
+/* Today's charges: usd revenue 1999 + 5000 + 250 cents; four succeeded. */
+static const struct fake_stripe_charge stripe_today[] = {
+    {1999, "usd", "succeeded"},
+    {700, "usd", "failed"},
+    {5000, "usd", "succeeded"},
+    {900, "eur", "succeeded"},
+    {1200, "usd", "pending"},
+    {250, "usd", "succeeded"},
+};
+
+/* Returns a fake upstream whose Stripe fake expects the test's key and
+ * lists today's charges. */
+static struct fake_upstream *
+stripe_fake(void)
+{
+	struct fake_upstream *fu = fake_upstream_start(0);
+
+	ck_assert_ptr_nonnull(fu);
+	fake_stripe_expect(fu, STRIPE_KEY);
+	fake_stripe_charges(
+	    fu, stripe_today, sizeof stripe_today / sizeof *stripe_today);
+	return fu;
+}
+
+/* Stripe's recipe as shipped: the sum of today's successful usd charges
+ * in cents and the count of successful ones, created[gte] being
+ * midnight in the recipe's zone; the fake saw the contract kept. */
+START_TEST(test_stripe)
+{
+	struct fake_upstream *fu = stripe_fake();
+	struct run r;
+	struct harness *h =
+	    run_start(&r, fu, "stripe", "stripe.key", STRIPE_KEY ":\n", 0);
+	struct json_object *doc;
+
+	doc = expect_ok(h, "stripe_today", fake_stripe_violation);
+	ck_assert_int_eq(harness_int(doc, "/values/revenue_cents"), 7249);
+	ck_assert_int_eq(harness_int(doc, "/values/charges"), 4);
+	json_object_put(doc);
+	ck_assert_ptr_null(fake_stripe_violation(fu));
+	ck_assert_uint_ge(fake_stripe_answers(fu), 1);
+	assert_no_secret(h, STRIPE_KEY, "");
+	run_stop(&r);
+}
+END_TEST
+
+/* Stripe's 429 and 401, and a list with more than a page, fail the poll
+ * with the values kept; no charges at all is 0. */
+START_TEST(test_stripe_errors)
+{
+	static struct fake_stripe_charge many[101];
+	struct fake_upstream *fu = stripe_fake();
+	struct run r;
+	struct harness *h =
+	    run_start(&r, fu, "stripe", "stripe.key", STRIPE_KEY ":\n", 1);
+	struct json_object *doc;
+	size_t i;
+
+	json_object_put(expect_ok(h, "stripe_today", fake_stripe_violation));
+	fake_stripe_mode(fu, FAKE_API_LIMIT);
+	expect_kept(h, "stripe_today", "rate_limited", 429, NULL,
+	    "revenue_cents", 7249);
+	fake_stripe_mode(fu, FAKE_API_REFUSE);
+	expect_kept(
+	    h, "stripe_today", "http_status", 401, NULL, "revenue_cents", 7249);
+	for (i = 0; i < sizeof many / sizeof *many; i++)
+		many[i] = (struct fake_stripe_charge){100, "usd", "succeeded"};
+	fake_stripe_charges(fu, many, sizeof many / sizeof *many);
+	fake_stripe_mode(fu, FAKE_API_ANSWER);
+	expect_kept(h, "stripe_today", "api_error", 200,
+	    "more than 100 charges today: the first page cannot hold them "
+	    "all",
+	    "revenue_cents", 7249);
+	fake_stripe_charges(fu, NULL, 0);
+	doc = expect_ok(h, "stripe_today", fake_stripe_violation);
+	ck_assert_int_eq(harness_int(doc, "/values/revenue_cents"), 0);
+	ck_assert_int_eq(harness_int(doc, "/values/charges"), 0);
+	json_object_put(doc);
+	ck_assert_ptr_null(fake_stripe_violation(fu));
+	assert_no_secret(h, STRIPE_KEY, "");
 	run_stop(&r);
 }
 END_TEST
@@ -225,6 +323,8 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_mixpanel);
 	tcase_add_test(tc, test_mixpanel_errors);
+	tcase_add_test(tc, test_stripe);
+	tcase_add_test(tc, test_stripe_errors);
 	suite_add_tcase(s, tc);
 	return runner_run(s) == 0 ? 0 : 1;
 }

@@ -14,8 +14,7 @@
 
 #include <glib.h>
 
-#include "fake_api_kit.h"
-#include "fake_private.h"
+#include "fake_api_private.h"
 
 /* How long after midnight the day before is still taken, in µs. */
 #define FU_API_GRACE_US (120 * G_TIME_SPAN_SECOND)
@@ -33,8 +32,20 @@ fu_api_set(char **slot, const char *s)
 	return 0;
 }
 
-/* Sets up kit for zone with the expected credentials. */
-int
+/* Frees what kit holds (not kit itself). */
+static void
+fu_api_kit_fini(struct fu_api_kit *kit)
+{
+	free(kit->ak_zone);
+	free(kit->ak_user);
+	free(kit->ak_password);
+	free(kit->ak_violation);
+	pthread_mutex_destroy(&kit->ak_lock);
+}
+
+/* Sets up kit for zone with the expected credentials; -1 if out of
+ * memory. */
+static int
 fu_api_kit_init(struct fu_api_kit *kit, const char *zone, const char *user,
     const char *password)
 {
@@ -50,15 +61,38 @@ fu_api_kit_init(struct fu_api_kit *kit, const char *zone, const char *user,
 	return 0;
 }
 
-/* Frees what kit holds. */
-void
-fu_api_kit_fini(struct fu_api_kit *kit)
+/* Returns a new zeroed state of size bytes, its kit set up; or NULL. */
+void *
+fu_api_kit_new(size_t size, const char *zone, const char *password)
 {
-	free(kit->ak_zone);
-	free(kit->ak_user);
-	free(kit->ak_password);
-	free(kit->ak_violation);
-	pthread_mutex_destroy(&kit->ak_lock);
+	struct fu_api_kit *kit;
+
+	if ((kit = calloc(1, size)) == NULL)
+		return NULL;
+	if (fu_api_kit_init(kit, zone, NULL, password) != 0) {
+		free(kit);
+		return NULL;
+	}
+	return kit;
+}
+
+/* Frees state p, made by fu_api_kit_new. */
+static void
+fu_api_kit_free(void *p)
+{
+	fu_api_kit_fini(p);
+	free(p);
+}
+
+/* Returns fu's state for api, made by make on first use. */
+void *
+fu_api_kit_get(struct fake_upstream *fu, enum fu_api api, void *(*make)(void))
+{
+	void *state = fu_api_state(fu, api, make, fu_api_kit_free);
+
+	if (state == NULL)
+		abort();
+	return state;
 }
 
 /* Sets kit's mode. */

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "fake_api_mixpanel.h"
-#include "fake_private.h"
+#include "fake_api_private.h"
 
 /* The path the fake serves, below "/HOST". */
 #define FU_MIXPANEL_PATH "/mixpanel.com/api/query/segmentation"
@@ -49,38 +49,15 @@ static const struct {
 static void *
 fu_mixpanel_new(void)
 {
-	struct fu_mixpanel *m;
-
-	if ((m = calloc(1, sizeof *m)) == NULL)
-		return NULL;
-	if (fu_api_kit_init(&m->mp_kit, FAKE_MIXPANEL_ZONE, NULL, NULL)) {
-		free(m);
-		return NULL;
-	}
-	return m;
-}
-
-/* Frees state p. */
-static void
-fu_mixpanel_free(void *p)
-{
-	struct fu_mixpanel *m = p;
-
-	fu_api_kit_fini(&m->mp_kit);
-	free(m);
+	return fu_api_kit_new(
+	    sizeof(struct fu_mixpanel), FAKE_MIXPANEL_ZONE, NULL);
 }
 
 /* Returns fu's Mixpanel state. */
 static struct fu_mixpanel *
 fu_mixpanel(struct fake_upstream *fu)
 {
-	struct fu_mixpanel *m;
-
-	m = fu_api_state(
-	    fu, FU_API_MIXPANEL, fu_mixpanel_new, fu_mixpanel_free);
-	if (m == NULL)
-		abort();
-	return m;
+	return fu_api_kit_get(fu, FU_API_MIXPANEL, fu_mixpanel_new);
 }
 
 /* Checks a request against the segmentation query's contract. */

@@ -254,5 +254,7 @@ enum MHD_Result fu_route_inband(struct MHD_Connection *conn, const char *name);
 /* fake_api_*.c: the analytics API fakes (upload routes: any method). */
 /* Route /mixpanel.com/...: Mixpanel's segmentation query. */
 fu_upload_fn fu_route_mixpanel;
+/* Route /api.stripe.com/...: Stripe's list of charges. */
+fu_upload_fn fu_route_stripe;
 
 #endif /* FAKE_PRIVATE_H */
