@@ -17,6 +17,7 @@
 #include <check.h>
 
 #include "base64.h"
+#include "fake_api_amplitude.h"
 #include "fake_api_mixpanel.h"
 #include "fake_api_stripe.h"
 #include "harness.h"
@@ -27,6 +28,10 @@
 /* The Mixpanel service account the tests configure. */
 #define MP_USER "gatherd-sa.1a2b3c.mp-service-account"
 #define MP_SECRET "mpSecretK3y-not-for-logs"
+
+/* The Amplitude project's keys the tests configure. */
+#define AMP_KEY "0123456789abcdef0123456789abcdef"
+#define AMP_SECRET "fedcba9876543210-amplitude-secret"
 
 /* The Stripe secret key the tests configure. */
 #define STRIPE_KEY "sk_test_51FakeKeyForGatherdRecipesOnly00"
@@ -313,6 +318,70 @@ START_TEST(test_stripe_errors)
 }
 END_TEST
 
+/* Returns a fake upstream whose Amplitude fake expects the test's keys
+ * and answers count. */
+static struct fake_upstream *
+amplitude_fake(long long count)
+{
+	struct fake_upstream *fu = fake_upstream_start(0);
+
+	ck_assert_ptr_nonnull(fu);
+	fake_amplitude_expect(fu, AMP_KEY, AMP_SECRET);
+	fake_amplitude_answer(fu, count);
+	return fu;
+}
+
+/* Amplitude's recipe as shipped: e arrives as the event's JSON, start
+ * and end as today in the project's zone; the count is today's. */
+START_TEST(test_amplitude)
+{
+	struct fake_upstream *fu = amplitude_fake(311);
+	struct run r;
+	struct harness *h = run_start(&r, fu, "amplitude", "amplitude.cred",
+	    AMP_KEY ":" AMP_SECRET "\n", 0);
+	struct json_object *doc;
+
+	doc = expect_ok(h, "amplitude_signups", fake_amplitude_violation);
+	ck_assert_int_eq(harness_int(doc, "/values/events_today"), 311);
+	json_object_put(doc);
+	ck_assert_ptr_null(fake_amplitude_violation(fu));
+	ck_assert_uint_ge(fake_amplitude_answers(fu), 1);
+	assert_no_secret(h, AMP_KEY, AMP_SECRET);
+	run_stop(&r);
+}
+END_TEST
+
+/* Amplitude's 429, 401 and 400 fail the poll with the value kept. */
+START_TEST(test_amplitude_errors)
+{
+	struct fake_upstream *fu = amplitude_fake(5);
+	struct run r;
+	struct harness *h = run_start(&r, fu, "amplitude", "amplitude.cred",
+	    AMP_KEY ":" AMP_SECRET "\n", 1);
+	struct json_object *doc;
+
+	json_object_put(
+	    expect_ok(h, "amplitude_signups", fake_amplitude_violation));
+	fake_amplitude_mode(fu, FAKE_API_LIMIT);
+	expect_kept(h, "amplitude_signups", "rate_limited", 429, NULL,
+	    "events_today", 5);
+	fake_amplitude_mode(fu, FAKE_API_REFUSE);
+	expect_kept(h, "amplitude_signups", "http_status", 401, NULL,
+	    "events_today", 5);
+	fake_amplitude_answer(fu, 6);
+	fake_amplitude_mode(fu, FAKE_API_ANSWER);
+	doc = expect_ok(h, "amplitude_signups", fake_amplitude_violation);
+	ck_assert_int_eq(harness_int(doc, "/values/events_today"), 6);
+	json_object_put(doc);
+	fake_amplitude_mode(fu, FAKE_API_FAIL);
+	expect_kept(h, "amplitude_signups", "http_status", 400, NULL,
+	    "events_today", 6);
+	ck_assert_ptr_null(fake_amplitude_violation(fu));
+	assert_no_secret(h, AMP_KEY, AMP_SECRET);
+	run_stop(&r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -325,6 +394,8 @@ main(void)
 	tcase_add_test(tc, test_mixpanel_errors);
 	tcase_add_test(tc, test_stripe);
 	tcase_add_test(tc, test_stripe_errors);
+	tcase_add_test(tc, test_amplitude);
+	tcase_add_test(tc, test_amplitude_errors);
 	suite_add_tcase(s, tc);
 	return runner_run(s) == 0 ? 0 : 1;
 }

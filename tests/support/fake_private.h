@@ -256,5 +256,7 @@ enum MHD_Result fu_route_inband(struct MHD_Connection *conn, const char *name);
 fu_upload_fn fu_route_mixpanel;
 /* Route /api.stripe.com/...: Stripe's list of charges. */
 fu_upload_fn fu_route_stripe;
+/* Route /amplitude.com/...: Amplitude's event segmentation. */
+fu_upload_fn fu_route_amplitude;
 
 #endif /* FAKE_PRIVATE_H */

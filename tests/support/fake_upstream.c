@@ -473,6 +473,7 @@ static const struct fu_upload_route fu_upload_routes[] = {
 static const struct fu_upload_route fu_api_routes[] = {
     {"/mixpanel.com/", fu_route_mixpanel},
     {"/api.stripe.com/", fu_route_stripe},
+    {"/amplitude.com/", fu_route_amplitude},
     {NULL, NULL},
 };
 
