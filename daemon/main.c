@@ -130,7 +130,7 @@ main_check_budgets(const struct config *cf, FILE *f)
 	}
 }
 
-/* Returns how many sources of cf old has too (source_same). */
+/* Returns how many sources of cf old has too (source_same_loaded). */
 static size_t
 main_count_kept(const struct config *old, const struct config *cf)
 {
@@ -139,7 +139,7 @@ main_count_kept(const struct config *old, const struct config *cf)
 
 	for (i = 0; i < cf->cf_nsources; i++) {
 		o = config_find_source(old, cf->cf_sources[i].src_name);
-		if (o != NULL && source_same(o, &cf->cf_sources[i]))
+		if (o != NULL && source_same_loaded(o, &cf->cf_sources[i]))
 			kept++;
 	}
 	return kept;

@@ -261,7 +261,7 @@ cache_adopt(struct cache *c, struct cache *old)
 	for (i = 0; i < c->c_count; i++) {
 		e = &c->c_entries[i];
 		o = cache_find(old, e->ce_src->src_name);
-		if (o != NULL && source_same(o->ce_src, e->ce_src))
+		if (o != NULL && source_same_loaded(o->ce_src, e->ce_src))
 			cache_adopt_entry(e, o);
 		e->ce_generation = c->c_generation;
 	}

@@ -736,7 +736,7 @@ poller_find_same(struct lh_table *slots, const struct config_source *src)
 	if (!lh_table_lookup_ex(slots, src->src_name, &found))
 		return NULL;
 	slot = found;
-	if (*slot == NULL || !source_same((*slot)->ps_src, src))
+	if (*slot == NULL || !source_same_loaded((*slot)->ps_src, src))
 		return NULL;
 	return slot;
 }

@@ -124,6 +124,24 @@ source_same(const struct config_source *a, const struct config_source *b)
 	return same;
 }
 
+/* Returns 1 if strings a and b, either possibly NULL, are equal. */
+static int
+source_same_string(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* Returns 1 if loaded sources a and b are the same on a reload. */
+int
+source_same_loaded(const struct config_source *a, const struct config_source *b)
+{
+	return source_same(a, b) && a->src_method == b->src_method &&
+	    source_same_string(a->src_content_type, b->src_content_type) &&
+	    a->src_body_len == b->src_body_len &&
+	    (a->src_body_len == 0 ||
+	        memcmp(a->src_body, b->src_body, a->src_body_len) == 0);
+}
+
 /*
  * Returns 1 if a and b are the same stat; see source.h.  A stat whose
  * pointer changed selects another value: its old values and history

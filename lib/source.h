@@ -59,6 +59,15 @@ source_phase_ms(const char *name, uint64_t spread_ms, uint64_t interval_ms);
  */
 int source_same(const struct config_source *a, const struct config_source *b);
 /*
+ * Returns 1 if a and b, two loaded sources, are the same source on a
+ * reload: source_same, and the same method, content type and body (as
+ * written, templates unexpanded), since another query is another series.
+ * A state file holds no body (it may hold a literal key), so a restart
+ * cannot tell a changed body: only source_same applies there.
+ */
+int source_same_loaded(
+    const struct config_source *a, const struct config_source *b);
+/*
  * Returns 1 if a and b are the same stat, whose values and history carry
  * over: the same name and JSON pointer.  A NULL pointer (from a state
  * file written before pointers were saved) matches any pointer.

@@ -483,8 +483,13 @@ assert_clean(
 		    "%s holds the secret \"%s\"", what, secrets[i]);
 }
 
-/* No private key, client secret, assertion or access token in the
- * debug log, the API's documents, /metrics or the state file. */
+/* A named secret (in a url, a header and a body) and a Basic password. */
+#define NAMED_SECRET "n4med-s3cret-v4lue"
+#define BASIC_PASSWORD "b4sic-pw-v4lue"
+
+/* No private key, client secret, assertion, access token, named secret
+ * (sent in a url, a header and a body) or Basic password in the debug
+ * log, the API's documents, /metrics or the state file. */
 START_TEST(test_no_secret_leaks)
 {
 	static const char *const paths[] = {"/api/v1/stats", "/api/v1/sources",
@@ -492,7 +497,8 @@ START_TEST(test_no_secret_leaks)
 	    "/api/v1/stats/c0", "/api/v1/sources/ga0/history?stat=total"};
 	const char *secrets[16];
 	char **issued, *src, *three = three_sources("200ms"), *log_path, *text;
-	char *state;
+	char *state, *named = harness_token_file(NAMED_SECRET);
+	char *basic = harness_token_file("user:" BASIC_PASSWORD), *global;
 	char pem_line[65];
 	struct harness_resp *r;
 	size_t n = 0, i;
@@ -500,8 +506,21 @@ START_TEST(test_no_secret_leaks)
 	struct fx f = {0};
 
 	ck_assert_int_gt(
-	    asprintf(&src, "%s%s", three,
-	        CLIENT_SOURCE("c0", "200ms", "scope = " CLIENT_SCOPE "\n")),
+	    asprintf(&src,
+	        "%s%s[source nm]\nurl = @UP@/stats?name=nm&k=${secret:named}\n"
+	        "interval = 200ms\nheader = X-Key: ${secret:named}\n"
+	        "stat total = /data/total\n"
+	        "[source nb]\nurl = @UP@/echo\ninterval = 200ms\n"
+	        "method = POST\nbody = {\"k\": \"${secret:named}\"}\n"
+	        "stat method = /method\n"
+	        "[source ba]\nurl = @UP@/stats?name=ba\ninterval = 200ms\n"
+	        "auth = none\nbasic_auth_file = %s\nstat total = /data/total\n",
+	        three,
+	        CLIENT_SOURCE("c0", "200ms", "scope = " CLIENT_SCOPE "\n"),
+	        basic),
+	    0);
+	ck_assert_int_gt(
+	    asprintf(&global, "%ssecret named = %s\n", google_global, named),
 	    0);
 	ck_assert_int_gt(asprintf(&log_path, "/tmp/gatherd-check-auth-%d.log",
 	                     (int)getpid()),
@@ -513,9 +532,12 @@ START_TEST(test_no_secret_leaks)
 	ck_assert_int_eq(dup2(fd, 2), 2);
 	close(fd);
 	log_set_level(LOG_LEVEL_DEBUG);
-	fx_start(&f, NULL, google_global, src);
+	fx_start(&f, NULL, global, src);
 	wait_ok(&f, "ga0");
 	wait_ok(&f, "c0");
+	wait_ok(&f, "nm");
+	wait_ok(&f, "nb");
+	wait_ok(&f, "ba");
 	/* A 401 and a renewal, logged at debug. */
 	fake_token_revoke(f.f_fu);
 	wait_count(&f, GRANTED, 4);
@@ -533,6 +555,8 @@ START_TEST(test_no_secret_leaks)
 		snprintf(pem_line, sizeof pem_line, "%.64s",
 		    strchr(strchr(private_pem, '\n') + 1, '\n') + 1);
 		secrets[n++] = pem_line;
+		secrets[n++] = NAMED_SECRET;
+		secrets[n++] = BASIC_PASSWORD;
 		for (size_t k = 0; issued[k] != NULL && n < 16; k++)
 			secrets[n++] = issued[k];
 		assert_clean(r->r_body, paths[i], secrets, n);
@@ -559,9 +583,11 @@ START_TEST(test_no_secret_leaks)
 	secrets[n++] = "s3cr%3Aet%25%26%2B%2F%3D";
 	secrets[n++] = "eyJhbGciOiJSUzI1NiIs";
 	secrets[n++] = pem_line;
+	secrets[n++] = NAMED_SECRET;
+	secrets[n++] = BASIC_PASSWORD;
 	for (i = 0; issued[i] != NULL && n < 16; i++)
 		secrets[n++] = issued[i];
-	ck_assert_uint_ge(n, 6);
+	ck_assert_uint_ge(n, 8);
 	assert_clean(text, "the log", secrets, n);
 	ck_assert_ptr_nonnull(strstr(state, "\"ga0\""));
 	assert_clean(state, "the state file", secrets, n);
@@ -574,6 +600,11 @@ START_TEST(test_no_secret_leaks)
 	free(log_path);
 	free(src);
 	free(three);
+	free(global);
+	unlink(named);
+	unlink(basic);
+	free(named);
+	free(basic);
 }
 END_TEST
 

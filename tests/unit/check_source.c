@@ -3,7 +3,8 @@
  * source_error (including a message longer than its buffer) and the
  * poll phase, which must be deterministic, inside min(spread, interval)
  * and spread out across names, and the identity rule: a source is its
- * name and URL without credentials, a stat its name and pointer.
+ * name and URL without credentials (and, on a reload, its method,
+ * content type and body), a stat its name and pointer.
  * Everything here is pure.
  */
 #include <stdio.h>
@@ -242,6 +243,38 @@ START_TEST(test_same_source)
 }
 END_TEST
 
+/* On a reload, a source is also its method, content type and body as
+ * written: another query is another series. */
+START_TEST(test_same_loaded)
+{
+	char q1[] = "{\"q\":\"${today}\"}", q2[] = "{\"q\":\"${yesterday}\"}";
+	struct config_source a = make_source("s", "https://api.example.com/q");
+	struct config_source b = make_source("s", "https://api.example.com/q");
+
+	ck_assert_int_eq(source_same_loaded(&a, &b), 1);
+	b.src_method = CONFIG_METHOD_POST;
+	ck_assert_int_eq(source_same_loaded(&a, &b), 0);
+	a.src_method = CONFIG_METHOD_POST;
+	a.src_body = b.src_body = q1;
+	a.src_body_len = b.src_body_len = strlen(q1);
+	a.src_content_type = b.src_content_type = (char *)"application/json";
+	ck_assert_int_eq(source_same_loaded(&a, &b), 1);
+	b.src_body = q2;
+	b.src_body_len = strlen(q2);
+	ck_assert_int_eq(source_same_loaded(&a, &b), 0);
+	ck_assert_int_eq(source_same(&a, &b), 1);
+	b.src_body = q1;
+	b.src_body_len = strlen(q1);
+	b.src_content_type = (char *)"application/x-www-form-urlencoded";
+	ck_assert_int_eq(source_same_loaded(&a, &b), 0);
+	b.src_content_type = NULL;
+	ck_assert_int_eq(source_same_loaded(&a, &b), 0);
+	/* And source_same's rule first. */
+	b = make_source("t", "https://api.example.com/q");
+	ck_assert_int_eq(source_same_loaded(&a, &b), 0);
+}
+END_TEST
+
 /* A stat is its name and pointer; a missing pointer is an old file's. */
 START_TEST(test_same_stat)
 {
@@ -282,6 +315,7 @@ source_suite(void)
 
 	tc = tcase_create("identity");
 	tcase_add_test(tc, test_same_source);
+	tcase_add_test(tc, test_same_loaded);
 	tcase_add_test(tc, test_same_stat);
 	suite_add_tcase(s, tc);
 	return s;
