@@ -258,5 +258,7 @@ fu_upload_fn fu_route_mixpanel;
 fu_upload_fn fu_route_stripe;
 /* Route /amplitude.com/...: Amplitude's event segmentation. */
 fu_upload_fn fu_route_amplitude;
+/* Route /api.umami.is/...: Umami Cloud's website stats. */
+fu_upload_fn fu_route_umami;
 
 #endif /* FAKE_PRIVATE_H */

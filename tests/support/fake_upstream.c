@@ -474,6 +474,7 @@ static const struct fu_upload_route fu_api_routes[] = {
     {"/mixpanel.com/", fu_route_mixpanel},
     {"/api.stripe.com/", fu_route_stripe},
     {"/amplitude.com/", fu_route_amplitude},
+    {"/api.umami.is/", fu_route_umami},
     {NULL, NULL},
 };
 

@@ -1,0 +1,38 @@
+/*
+ * The Umami Cloud fake's knobs (fake_api_umami.c): the API key it
+ * expects, the totals it answers, how it answers, and the first
+ * contract violation it saw.  The website id and zone are those of
+ * systemd/recipes/umami.conf.
+ */
+#ifndef FAKE_API_UMAMI_H
+#define FAKE_API_UMAMI_H
+
+#include "fake_api_kit.h"
+#include "fake_upstream.h"
+
+/* The recipe's website id and time zone. */
+#define FAKE_UMAMI_WEBSITE "4fb7c1d2-8e3a-4b5c-9d6e-7f8a9b0c1d2e"
+#define FAKE_UMAMI_ZONE "Europe/Berlin"
+
+/* The totals of a website's stats since midnight. */
+struct fake_umami_stats {
+	long long fs_pageviews;
+	long long fs_visitors;
+	long long fs_visits;
+	long long fs_bounces;
+	long long fs_totaltime; /* seconds */
+};
+
+/* Sets the API key the fake expects in x-umami-api-key. */
+void fake_umami_expect(struct fake_upstream *fu, const char *key);
+/* Sets the totals the fake answers (copied). */
+void fake_umami_answer(
+    struct fake_upstream *fu, const struct fake_umami_stats *stats);
+/* Sets how the fake answers requests that keep the contract. */
+void fake_umami_mode(struct fake_upstream *fu, enum fake_api_mode mode);
+/* Returns a copy of the first contract violation (caller frees) or NULL. */
+char *fake_umami_violation(struct fake_upstream *fu);
+/* Returns how many documented answers the fake served. */
+unsigned long fake_umami_answers(struct fake_upstream *fu);
+
+#endif
