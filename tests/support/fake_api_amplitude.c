@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "fake_api_amplitude.h"
-#include "fake_api_private.h"
+#include "fake_api_kit.h"
 
 /* The path the fake serves. */
 #define FU_AMPLITUDE_PATH "/amplitude.com/api/2/events/segmentation"
@@ -91,8 +91,8 @@ fu_amplitude_check(struct fu_api_kit *kit, struct MHD_Connection *conn,
 	static const char *const intervals[] = {
 	    "-300000", "-3600000", "1", "7", "30"};
 	struct fu_amplitude_req *r = arg;
-	const char *start = fu_api_arg(conn, "start");
-	const char *end = fu_api_arg(conn, "end");
+	const char *start = fu_api_kit_arg(conn, "start");
+	const char *end = fu_api_kit_arg(conn, "end");
 
 	if (!fu_api_kit_basic(kit, conn, why, size))
 		return MHD_HTTP_UNAUTHORIZED;
@@ -102,17 +102,17 @@ fu_amplitude_check(struct fu_api_kit *kit, struct MHD_Connection *conn,
 		    req->method, req->url);
 		return MHD_HTTP_NOT_FOUND;
 	}
-	if (!fu_amplitude_event(fu_api_arg(conn, "e"), why, size))
+	if (!fu_amplitude_event(fu_api_kit_arg(conn, "e"), why, size))
 		return MHD_HTTP_BAD_REQUEST;
-	if (!fu_amplitude_one_of(fu_api_arg(conn, "m"), metrics,
+	if (!fu_amplitude_one_of(fu_api_kit_arg(conn, "m"), metrics,
 	        sizeof metrics / sizeof *metrics) ||
-	    !fu_amplitude_one_of(fu_api_arg(conn, "i"), intervals,
+	    !fu_amplitude_one_of(fu_api_kit_arg(conn, "i"), intervals,
 	        sizeof intervals / sizeof *intervals)) {
 		snprintf(why, size, "m or i is not a documented value");
 		return MHD_HTTP_BAD_REQUEST;
 	}
-	if (!fu_api_day_is_today(kit->ak_zone, "%Y%m%d", start) ||
-	    end == NULL || strcmp(start, end) != 0) {
+	if (!fu_api_kit_is_day(kit->ak_zone, "%Y%m%d", start) || end == NULL ||
+	    strcmp(start, end) != 0) {
 		snprintf(why, size,
 		    "start %s and end %s are not both today in %s",
 		    start ? start : "(none)", end ? end : "(none)",
@@ -155,22 +155,23 @@ fu_amplitude_answer(struct MHD_Connection *conn, const char *day, long long n)
 	    (data = json_object_new_object()) == NULL ||
 	    (set = json_object_new_object()) == NULL)
 		abort();
-	fu_api_add(set, "setId", fu_api_str(""));
-	fu_api_add(set, "value", json_object_new_int64(n));
-	fu_api_add(data, "series",
+	fu_api_kit_add(set, "setId", fu_api_kit_jstr(""));
+	fu_api_kit_add(set, "value", json_object_new_int64(n));
+	fu_api_kit_add(data, "series",
 	    fu_amplitude_array(fu_amplitude_array(json_object_new_int64(n))));
-	fu_api_add(
+	fu_api_kit_add(
 	    data, "seriesLabels", fu_amplitude_array(json_object_new_int(0)));
-	fu_api_add(data, "seriesCollapsed",
+	fu_api_kit_add(data, "seriesCollapsed",
 	    fu_amplitude_array(fu_amplitude_array(set)));
-	fu_api_add(data, "xValues", fu_amplitude_array(fu_api_str(day)));
-	fu_api_add(o, "data", data);
-	return fu_api_reply(conn, MHD_HTTP_OK, o, NULL, NULL);
+	fu_api_kit_add(
+	    data, "xValues", fu_amplitude_array(fu_api_kit_jstr(day)));
+	fu_api_kit_add(o, "data", data);
+	return fu_api_kit_reply(conn, MHD_HTTP_OK, o, NULL, NULL);
 }
 
 /* Route /amplitude.com/...: the event segmentation. */
 enum MHD_Result
-fu_route_amplitude(struct fake_upstream *fu, struct MHD_Connection *conn,
+fu_api_amplitude(struct fake_upstream *fu, struct MHD_Connection *conn,
     const struct fu_upload *req)
 {
 	struct fu_amplitude_req r = {.ar_state = fu_amplitude(fu)};
@@ -202,7 +203,7 @@ void
 fake_amplitude_expect(
     struct fake_upstream *fu, const char *api_key, const char *secret_key)
 {
-	fu_api_kit_credentials(&fu_amplitude(fu)->am_kit, api_key, secret_key);
+	fu_api_kit_expect(&fu_amplitude(fu)->am_kit, api_key, secret_key);
 }
 
 /* Sets the count the fake answers. */
@@ -220,19 +221,19 @@ fake_amplitude_answer(struct fake_upstream *fu, long long count)
 void
 fake_amplitude_mode(struct fake_upstream *fu, enum fake_api_mode mode)
 {
-	fu_api_kit_mode(&fu_amplitude(fu)->am_kit, mode);
+	fu_api_kit_set_mode(&fu_amplitude(fu)->am_kit, mode);
 }
 
 /* Returns a copy of the first contract violation, or NULL. */
 char *
 fake_amplitude_violation(struct fake_upstream *fu)
 {
-	return fu_api_kit_violation(&fu_amplitude(fu)->am_kit);
+	return fu_api_kit_last_violation(&fu_amplitude(fu)->am_kit);
 }
 
 /* Returns how many documented answers the fake served. */
 unsigned long
 fake_amplitude_answers(struct fake_upstream *fu)
 {
-	return fu_api_kit_answers(&fu_amplitude(fu)->am_kit);
+	return fu_api_kit_count(&fu_amplitude(fu)->am_kit, 1);
 }

@@ -7,7 +7,7 @@
 #ifndef FAKE_API_AMPLITUDE_H
 #define FAKE_API_AMPLITUDE_H
 
-#include "fake_api_kit.h"
+#include "fake_api_mode.h"
 #include "fake_upstream.h"
 
 /* The recipe's event type and project time zone. */

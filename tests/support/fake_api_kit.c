@@ -1,23 +1,88 @@
 /*
- * The analytics API fakes' common ground: their state's lock, mode,
- * credentials and counters, the first contract violation each saw, the
- * Basic credentials of a request (decoded by libmicrohttpd) and the
- * day parameters checked against the wall clock in the recipe's zone
- * with GLib's GDateTime, never with gatherd's lib/tz.c or template.c.
- * Near midnight the day before is also taken, for two minutes, so that
- * a poll sent just before midnight cannot fail a test.
+ * The checks the analytics API fakes share: a violation recorder behind
+ * each fake's own lock, the bearer token and media type of a request, a
+ * JSON body parsed with json-c, unknown keys, and today's date in an
+ * IANA time zone from GLib's GTimeZone (never gatherd's lib/tz.c, so a
+ * fake and gatherd cannot agree by sharing a bug): a date in any format,
+ * or a midnight as a Unix time.  And for the fakes a mode drives: their
+ * state's allocation, expected credentials (HTTP Basic decoded by
+ * libmicrohttpd) and the admission of each request.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <glib.h>
 
-#include "fake_api_private.h"
+#include "fake_api_kit.h"
 
+/* How deep a request body may nest before the fakes refuse it. */
+#define FU_API_KIT_DEPTH 64
 /* How long after midnight the day before is still taken, in µs. */
-#define FU_API_GRACE_US (120 * G_TIME_SPAN_SECOND)
+#define FU_API_KIT_GRACE_US (120 * G_TIME_SPAN_SECOND)
+
+/* Initialises k; 0 or -1. */
+int
+fu_api_kit_init(struct fu_api_kit *k)
+{
+	memset(k, 0, sizeof *k);
+	return pthread_mutex_init(&k->ak_lock, NULL) == 0 ? 0 : -1;
+}
+
+/* Frees what k holds. */
+void
+fu_api_kit_fini(struct fu_api_kit *k)
+{
+	free(k->ak_violation);
+	free(k->ak_user);
+	free(k->ak_password);
+	pthread_mutex_destroy(&k->ak_lock);
+}
+
+/* Records a contract violation in k. */
+void
+fu_api_kit_violation(struct fu_api_kit *k, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) == -1)
+		text = NULL;
+	va_end(ap);
+	pthread_mutex_lock(&k->ak_lock);
+	free(k->ak_violation);
+	k->ak_violation = text;
+	pthread_mutex_unlock(&k->ak_lock);
+}
+
+/* Returns a copy of k's last violation, or NULL. */
+char *
+fu_api_kit_last_violation(struct fu_api_kit *k)
+{
+	char *copy = NULL;
+
+	pthread_mutex_lock(&k->ak_lock);
+	if (k->ak_violation != NULL)
+		copy = strdup(k->ak_violation);
+	pthread_mutex_unlock(&k->ak_lock);
+	return copy;
+}
+
+/* Returns k's request or data-answer counter. */
+unsigned long
+fu_api_kit_count(struct fu_api_kit *k, int served)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&k->ak_lock);
+	n = served ? k->ak_served : k->ak_requests;
+	pthread_mutex_unlock(&k->ak_lock);
+	return n;
+}
 
 /* Replaces *slot with a copy of s (NULL allowed); -1 if out of memory. */
 static int
@@ -32,48 +97,25 @@ fu_api_set(char **slot, const char *s)
 	return 0;
 }
 
-/* Frees what kit holds (not kit itself). */
-static void
-fu_api_kit_fini(struct fu_api_kit *kit)
-{
-	free(kit->ak_zone);
-	free(kit->ak_user);
-	free(kit->ak_password);
-	free(kit->ak_violation);
-	pthread_mutex_destroy(&kit->ak_lock);
-}
-
-/* Sets up kit for zone with the expected credentials; -1 if out of
- * memory. */
-static int
-fu_api_kit_init(struct fu_api_kit *kit, const char *zone, const char *user,
-    const char *password)
-{
-	memset(kit, 0, sizeof *kit);
-	if (pthread_mutex_init(&kit->ak_lock, NULL) != 0)
-		return -1;
-	if (fu_api_set(&kit->ak_zone, zone) != 0 ||
-	    fu_api_set(&kit->ak_user, user) != 0 ||
-	    fu_api_set(&kit->ak_password, password) != 0) {
-		fu_api_kit_fini(kit);
-		return -1;
-	}
-	return 0;
-}
-
 /* Returns a new zeroed state of size bytes, its kit set up; or NULL. */
 void *
 fu_api_kit_new(size_t size, const char *zone, const char *password)
 {
-	struct fu_api_kit *kit;
+	struct fu_api_kit *k;
 
-	if ((kit = calloc(1, size)) == NULL)
+	if ((k = calloc(1, size)) == NULL)
 		return NULL;
-	if (fu_api_kit_init(kit, zone, NULL, password) != 0) {
-		free(kit);
+	if (fu_api_kit_init(k) != 0) {
+		free(k);
 		return NULL;
 	}
-	return kit;
+	k->ak_zone = zone;
+	if (fu_api_set(&k->ak_password, password) != 0) {
+		fu_api_kit_fini(k);
+		free(k);
+		return NULL;
+	}
+	return k;
 }
 
 /* Frees state p, made by fu_api_kit_new. */
@@ -95,99 +137,56 @@ fu_api_kit_get(struct fake_upstream *fu, enum fu_api api, void *(*make)(void))
 	return state;
 }
 
-/* Sets kit's mode. */
-void
-fu_api_kit_mode(struct fu_api_kit *kit, enum fake_api_mode mode)
-{
-	pthread_mutex_lock(&kit->ak_lock);
-	kit->ak_mode = mode;
-	pthread_mutex_unlock(&kit->ak_lock);
-}
-
-/* Sets the credentials kit expects. */
-void
-fu_api_kit_credentials(
-    struct fu_api_kit *kit, const char *user, const char *password)
-{
-	pthread_mutex_lock(&kit->ak_lock);
-	if (fu_api_set(&kit->ak_user, user) != 0 ||
-	    fu_api_set(&kit->ak_password, password) != 0)
-		abort();
-	pthread_mutex_unlock(&kit->ak_lock);
-}
-
-/* Returns a copy of kit's first violation, or NULL. */
-char *
-fu_api_kit_violation(struct fu_api_kit *kit)
-{
-	char *copy = NULL;
-
-	pthread_mutex_lock(&kit->ak_lock);
-	if (kit->ak_violation != NULL &&
-	    (copy = strdup(kit->ak_violation)) == NULL)
-		abort();
-	pthread_mutex_unlock(&kit->ak_lock);
-	return copy;
-}
-
-/* Returns how many documented answers kit's fake served. */
-unsigned long
-fu_api_kit_answers(struct fu_api_kit *kit)
-{
-	unsigned long n;
-
-	pthread_mutex_lock(&kit->ak_lock);
-	n = kit->ak_answers;
-	pthread_mutex_unlock(&kit->ak_lock);
-	return n;
-}
-
-/* Records a violation, keeping the first; the message goes to buf.  Call
- * with the lock held. */
-static void __attribute__((format(printf, 4, 5))) fu_api_kit_violate(
-    struct fu_api_kit *kit, char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	if (kit->ak_violation == NULL && fu_api_set(&kit->ak_violation, buf))
-		abort();
-}
-
 /* Counts, checks and records a request; says in v how to answer. */
 void
-fu_api_kit_admit(struct fu_api_kit *kit, struct MHD_Connection *conn,
+fu_api_kit_admit(struct fu_api_kit *k, struct MHD_Connection *conn,
     const struct fu_upload *req, fu_api_check_fn *check, void *arg,
     struct fu_api_verdict *v)
 {
-	char why[sizeof v->av_why];
-
-	pthread_mutex_lock(&kit->ak_lock);
-	kit->ak_requests++;
-	v->av_mode = kit->ak_mode;
-	v->av_status = check(kit, conn, req, arg, why, sizeof why);
+	pthread_mutex_lock(&k->ak_lock);
+	k->ak_requests++;
+	v->av_mode = k->ak_mode;
+	v->av_status = check(k, conn, req, arg, v->av_why, sizeof v->av_why);
+	if (v->av_status == 0 && v->av_mode == FAKE_API_ANSWER)
+		k->ak_served++;
+	pthread_mutex_unlock(&k->ak_lock);
 	if (v->av_status != 0)
-		fu_api_kit_violate(kit, v->av_why, sizeof v->av_why, "%s", why);
-	else if (v->av_mode == FAKE_API_ANSWER)
-		kit->ak_answers++;
-	pthread_mutex_unlock(&kit->ak_lock);
+		fu_api_kit_violation(k, "%s", v->av_why);
+}
+
+/* Sets k's mode. */
+void
+fu_api_kit_set_mode(struct fu_api_kit *k, enum fake_api_mode mode)
+{
+	pthread_mutex_lock(&k->ak_lock);
+	k->ak_mode = mode;
+	pthread_mutex_unlock(&k->ak_lock);
+}
+
+/* Sets the credentials k expects. */
+void
+fu_api_kit_expect(struct fu_api_kit *k, const char *user, const char *password)
+{
+	pthread_mutex_lock(&k->ak_lock);
+	if (fu_api_set(&k->ak_user, user) != 0 ||
+	    fu_api_set(&k->ak_password, password) != 0)
+		abort();
+	pthread_mutex_unlock(&k->ak_lock);
 }
 
 /* Returns 1 if conn's Basic credentials are kit's, else 0 and why. */
 int
 fu_api_kit_basic(
-    struct fu_api_kit *kit, struct MHD_Connection *conn, char *why, size_t size)
+    struct fu_api_kit *k, struct MHD_Connection *conn, char *why, size_t size)
 {
 	char *user, *password = NULL;
 	int ok;
 
 	user = MHD_basic_auth_get_username_password(conn, &password);
-	ok = user != NULL && kit->ak_user != NULL &&
-	    strcmp(user, kit->ak_user) == 0 &&
+	ok = user != NULL && k->ak_user != NULL &&
+	    strcmp(user, k->ak_user) == 0 &&
 	    strcmp(password != NULL ? password : "",
-	        kit->ak_password != NULL ? kit->ak_password : "") == 0;
+	        k->ak_password != NULL ? k->ak_password : "") == 0;
 	if (!ok)
 		snprintf(why, size, "%s",
 		    user == NULL ? "no HTTP Basic credentials"
@@ -199,26 +198,9 @@ fu_api_kit_basic(
 	return ok;
 }
 
-/* Queues JSON document o (taken) with status and an optional header. */
-enum MHD_Result
-fu_api_reply(struct MHD_Connection *conn, unsigned status,
-    struct json_object *o, const char *hname, const char *hvalue)
-{
-	const char *text;
-	enum MHD_Result ret = MHD_NO;
-	size_t len;
-
-	text = json_object_to_json_string_length(
-	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (text != NULL)
-		ret = fu_reply(conn, status, FU_JSON, text, len, hname, hvalue);
-	json_object_put(o);
-	return ret;
-}
-
 /* Returns a new JSON string of s. */
 struct json_object *
-fu_api_str(const char *s)
+fu_api_kit_jstr(const char *s)
 {
 	struct json_object *o;
 
@@ -229,7 +211,7 @@ fu_api_str(const char *s)
 
 /* Adds key = v (taken) to object o. */
 void
-fu_api_add(struct json_object *o, const char *key, struct json_object *v)
+fu_api_kit_add(struct json_object *o, const char *key, struct json_object *v)
 {
 	if (json_object_object_add(o, key, v) != 0)
 		abort();
@@ -237,14 +219,81 @@ fu_api_add(struct json_object *o, const char *key, struct json_object *v)
 
 /* Returns query argument key of conn, or NULL. */
 const char *
-fu_api_arg(struct MHD_Connection *conn, const char *key)
+fu_api_kit_arg(struct MHD_Connection *conn, const char *key)
 {
 	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+/* Returns the token of an "Authorization: Bearer TOKEN" header. */
+const char *
+fu_api_kit_bearer(struct MHD_Connection *conn)
+{
+	const char *auth = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	/* RFC 6750 2.1: the scheme is case-insensitive, one space. */
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 ||
+	    auth[7] == '\0')
+		return NULL;
+	return auth + 7;
+}
+
+/* Returns true if the request's Content-Type is application/json. */
+bool
+fu_api_kit_is_json(struct MHD_Connection *conn)
+{
+	const char *ct = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = strlen(FU_JSON);
+
+	return ct != NULL && strncasecmp(ct, FU_JSON, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';');
+}
+
+/* Returns the body as a JSON object, or NULL. */
+struct json_object *
+fu_api_kit_object(const struct fu_upload *u)
+{
+	struct json_tokener *tok;
+	struct json_object *o = NULL;
+
+	if (u->too_large ||
+	    (tok = json_tokener_new_ex(FU_API_KIT_DEPTH)) == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, u->data, (int)u->len);
+	if (o != NULL &&
+	    (json_tokener_get_error(tok) != json_tokener_success ||
+	        json_tokener_get_parse_end(tok) != u->len ||
+	        !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* Returns the first key of o not in known, or NULL. */
+const char *
+fu_api_kit_unknown_key(struct json_object *o, const char *const *known)
+{
+	size_t i;
+
+	json_object_object_foreach(o, key, value)
+	{
+		(void)value;
+		for (i = 0; known[i] != NULL; i++)
+			if (strcmp(key, known[i]) == 0)
+				break;
+		if (known[i] == NULL)
+			return key;
+	}
+	return NULL;
+}
+
 /* Returns midnight of at's day in tz (caller unrefs), or NULL. */
 static GDateTime *
-fu_api_midnight(GTimeZone *tz, GDateTime *at)
+fu_api_kit_midnight(GTimeZone *tz, GDateTime *at)
 {
 	int y, m, d;
 
@@ -253,26 +302,27 @@ fu_api_midnight(GTimeZone *tz, GDateTime *at)
 }
 
 /* The two days a request may name: today, and yesterday in the grace. */
-struct fu_api_days {
+struct fu_api_kit_days {
 	GDateTime *ad_today; /* today's midnight */
 	GDateTime *ad_yesterday; /* yesterday's midnight, NULL past grace */
 };
 
 /* Fills days for zone; aborts if GLib cannot (a test's own zone). */
 static void
-fu_api_days(const char *zone, struct fu_api_days *days)
+fu_api_kit_days(const char *zone, struct fu_api_kit_days *days)
 {
 	GTimeZone *tz;
 	GDateTime *now, *before;
 
 	if ((tz = g_time_zone_new_identifier(zone)) == NULL ||
 	    (now = g_date_time_new_now(tz)) == NULL ||
-	    (days->ad_today = fu_api_midnight(tz, now)) == NULL)
+	    (days->ad_today = fu_api_kit_midnight(tz, now)) == NULL)
 		abort();
 	days->ad_yesterday = NULL;
-	if (g_date_time_difference(now, days->ad_today) < FU_API_GRACE_US) {
+	if (g_date_time_difference(now, days->ad_today) < FU_API_KIT_GRACE_US) {
 		if ((before = g_date_time_add_days(now, -1)) == NULL ||
-		    (days->ad_yesterday = fu_api_midnight(tz, before)) == NULL)
+		    (days->ad_yesterday = fu_api_kit_midnight(tz, before)) ==
+		        NULL)
 			abort();
 		g_date_time_unref(before);
 	}
@@ -282,7 +332,7 @@ fu_api_days(const char *zone, struct fu_api_days *days)
 
 /* Frees days. */
 static void
-fu_api_days_free(struct fu_api_days *days)
+fu_api_kit_days_free(struct fu_api_kit_days *days)
 {
 	g_date_time_unref(days->ad_today);
 	if (days->ad_yesterday != NULL)
@@ -291,7 +341,7 @@ fu_api_days_free(struct fu_api_days *days)
 
 /* Returns 1 if day formatted with format is got. */
 static int
-fu_api_day_matches(GDateTime *day, const char *format, const char *got)
+fu_api_kit_day_matches(GDateTime *day, const char *format, const char *got)
 {
 	gchar *text;
 	int ok;
@@ -305,33 +355,34 @@ fu_api_day_matches(GDateTime *day, const char *format, const char *got)
 	return ok;
 }
 
-/* Returns 1 if got is today (or yesterday in the grace) in zone. */
-int
-fu_api_day_is_today(const char *zone, const char *format, const char *got)
+/* Returns true if got is today (or yesterday in the grace) in zone. */
+bool
+fu_api_kit_is_day(const char *zone, const char *format, const char *got)
 {
-	struct fu_api_days days;
+	struct fu_api_kit_days days;
 	int ok;
 
 	if (got == NULL)
 		return 0;
-	fu_api_days(zone, &days);
-	ok = fu_api_day_matches(days.ad_today, format, got) ||
-	    fu_api_day_matches(days.ad_yesterday, format, got);
-	fu_api_days_free(&days);
+	fu_api_kit_days(zone, &days);
+	ok = fu_api_kit_day_matches(days.ad_today, format, got) ||
+	    fu_api_kit_day_matches(days.ad_yesterday, format, got);
+	fu_api_kit_days_free(&days);
 	return ok;
 }
 
-/* Returns 1 if got is a midnight of today (or yesterday in the grace). */
-int
-fu_api_day_is_midnight(
+/* Returns true if got is a midnight of today (or yesterday in the
+ * grace). */
+bool
+fu_api_kit_is_midnight(
     const char *zone, const char *got, int64_t units, int64_t *want)
 {
-	struct fu_api_days days;
+	struct fu_api_kit_days days;
 	char *end;
 	long long n;
 	int ok;
 
-	fu_api_days(zone, &days);
+	fu_api_kit_days(zone, &days);
 	*want = (int64_t)g_date_time_to_unix(days.ad_today) * units;
 	ok = got != NULL && *got != '\0';
 	if (ok) {
@@ -344,13 +395,49 @@ fu_api_day_is_midnight(
 		                    days.ad_yesterday) *
 		                    units));
 	}
-	fu_api_days_free(&days);
+	fu_api_kit_days_free(&days);
 	return ok;
+}
+
+/* Returns true if ymd is today in zone, or just-past yesterday. */
+bool
+fu_api_kit_is_today(const char *zone, const char *ymd)
+{
+	return fu_api_kit_is_day(zone, "%Y-%m-%d", ymd);
 }
 
 /* Returns the current Unix time in ms. */
 int64_t
-fu_api_now_ms(void)
+fu_api_kit_now_ms(void)
 {
 	return (int64_t)(g_get_real_time() / 1000);
+}
+
+/* Returns the string member key of o, or NULL. */
+const char *
+fu_api_kit_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Queues o (taken) as the JSON body, with an optional header. */
+enum MHD_Result
+fu_api_kit_reply(struct MHD_Connection *conn, unsigned status,
+    struct json_object *o, const char *hname, const char *hvalue)
+{
+	enum MHD_Result ret = MHD_NO;
+	const char *text;
+	size_t len;
+
+	if (o != NULL &&
+	    (text = json_object_to_json_string_length(
+	         o, JSON_C_TO_STRING_PLAIN, &len)) != NULL)
+		ret = fu_reply(conn, status, FU_JSON, text, len, hname, hvalue);
+	json_object_put(o);
+	return ret;
 }

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "fake_api_mixpanel.h"
-#include "fake_api_private.h"
+#include "fake_api_kit.h"
 
 /* The path the fake serves, below "/HOST". */
 #define FU_MIXPANEL_PATH "/mixpanel.com/api/query/segmentation"
@@ -79,7 +79,7 @@ fu_mixpanel_check(struct fu_api_kit *kit, struct MHD_Connection *conn,
 	}
 	for (i = 0; i < sizeof fu_mixpanel_fixed / sizeof *fu_mixpanel_fixed;
 	     i++) {
-		v = fu_api_arg(conn, fu_mixpanel_fixed[i].key);
+		v = fu_api_kit_arg(conn, fu_mixpanel_fixed[i].key);
 		if (v == NULL || strcmp(v, fu_mixpanel_fixed[i].value) != 0) {
 			snprintf(why, size, "%s is \"%s\", not \"%s\"",
 			    fu_mixpanel_fixed[i].key, v ? v : "(none)",
@@ -87,9 +87,9 @@ fu_mixpanel_check(struct fu_api_kit *kit, struct MHD_Connection *conn,
 			return MHD_HTTP_BAD_REQUEST;
 		}
 	}
-	r->mr_day = fu_api_arg(conn, "from_date");
-	v = fu_api_arg(conn, "to_date");
-	if (!fu_api_day_is_today(kit->ak_zone, "%Y-%m-%d", r->mr_day) ||
+	r->mr_day = fu_api_kit_arg(conn, "from_date");
+	v = fu_api_kit_arg(conn, "to_date");
+	if (!fu_api_kit_is_day(kit->ak_zone, "%Y-%m-%d", r->mr_day) ||
 	    v == NULL || strcmp(v, r->mr_day) != 0) {
 		snprintf(why, size,
 		    "from_date %s and to_date %s are not both today in %s",
@@ -110,9 +110,9 @@ fu_mixpanel_error(struct MHD_Connection *conn, unsigned status, const char *msg,
 
 	if (o == NULL)
 		return MHD_NO;
-	fu_api_add(o, "error", fu_api_str(msg));
-	fu_api_add(o, "request", fu_api_str(path));
-	return fu_api_reply(conn, status, o, NULL, NULL);
+	fu_api_kit_add(o, "error", fu_api_kit_jstr(msg));
+	fu_api_kit_add(o, "request", fu_api_kit_jstr(path));
+	return fu_api_kit_reply(conn, status, o, NULL, NULL);
 }
 
 /* Queues the segmentation answer: count on day for the event. */
@@ -126,20 +126,20 @@ fu_mixpanel_answer(struct MHD_Connection *conn, const char *day, long long n)
 	    (series = json_object_new_array()) == NULL ||
 	    (values = json_object_new_object()) == NULL ||
 	    (event = json_object_new_object()) == NULL ||
-	    json_object_array_add(series, fu_api_str(day)) != 0)
+	    json_object_array_add(series, fu_api_kit_jstr(day)) != 0)
 		abort();
-	fu_api_add(event, day, json_object_new_int64(n));
-	fu_api_add(values, FAKE_MIXPANEL_EVENT, event);
-	fu_api_add(data, "series", series);
-	fu_api_add(data, "values", values);
-	fu_api_add(o, "data", data);
-	fu_api_add(o, "legend_size", json_object_new_int(1));
-	return fu_api_reply(conn, MHD_HTTP_OK, o, NULL, NULL);
+	fu_api_kit_add(event, day, json_object_new_int64(n));
+	fu_api_kit_add(values, FAKE_MIXPANEL_EVENT, event);
+	fu_api_kit_add(data, "series", series);
+	fu_api_kit_add(data, "values", values);
+	fu_api_kit_add(o, "data", data);
+	fu_api_kit_add(o, "legend_size", json_object_new_int(1));
+	return fu_api_kit_reply(conn, MHD_HTTP_OK, o, NULL, NULL);
 }
 
 /* Route /mixpanel.com/...: the segmentation query. */
 enum MHD_Result
-fu_route_mixpanel(struct fake_upstream *fu, struct MHD_Connection *conn,
+fu_api_mixpanel(struct fake_upstream *fu, struct MHD_Connection *conn,
     const struct fu_upload *req)
 {
 	struct fu_mixpanel_req r = {.mr_state = fu_mixpanel(fu)};
@@ -171,7 +171,7 @@ void
 fake_mixpanel_expect(
     struct fake_upstream *fu, const char *user, const char *secret)
 {
-	fu_api_kit_credentials(&fu_mixpanel(fu)->mp_kit, user, secret);
+	fu_api_kit_expect(&fu_mixpanel(fu)->mp_kit, user, secret);
 }
 
 /* Sets the count the fake answers. */
@@ -189,19 +189,19 @@ fake_mixpanel_answer(struct fake_upstream *fu, long long count)
 void
 fake_mixpanel_mode(struct fake_upstream *fu, enum fake_api_mode mode)
 {
-	fu_api_kit_mode(&fu_mixpanel(fu)->mp_kit, mode);
+	fu_api_kit_set_mode(&fu_mixpanel(fu)->mp_kit, mode);
 }
 
 /* Returns a copy of the first contract violation, or NULL. */
 char *
 fake_mixpanel_violation(struct fake_upstream *fu)
 {
-	return fu_api_kit_violation(&fu_mixpanel(fu)->mp_kit);
+	return fu_api_kit_last_violation(&fu_mixpanel(fu)->mp_kit);
 }
 
 /* Returns how many documented answers the fake served. */
 unsigned long
 fake_mixpanel_answers(struct fake_upstream *fu)
 {
-	return fu_api_kit_answers(&fu_mixpanel(fu)->mp_kit);
+	return fu_api_kit_count(&fu_mixpanel(fu)->mp_kit, 1);
 }

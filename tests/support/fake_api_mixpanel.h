@@ -7,7 +7,7 @@
 #ifndef FAKE_API_MIXPANEL_H
 #define FAKE_API_MIXPANEL_H
 
-#include "fake_api_kit.h"
+#include "fake_api_mode.h"
 #include "fake_upstream.h"
 
 /* The recipe's project id, event and project time zone. */

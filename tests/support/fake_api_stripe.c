@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "fake_api_stripe.h"
-#include "fake_api_private.h"
+#include "fake_api_kit.h"
 
 /* The path the fake serves. */
 #define FU_STRIPE_PATH "/api.stripe.com/v1/charges"
@@ -102,7 +102,7 @@ fu_stripe_param_cb(
 static long
 fu_stripe_limit(struct MHD_Connection *conn)
 {
-	const char *v = fu_api_arg(conn, "limit");
+	const char *v = fu_api_kit_arg(conn, "limit");
 	char *end;
 	long n;
 
@@ -121,7 +121,7 @@ fu_stripe_check(struct fu_api_kit *kit, struct MHD_Connection *conn,
 {
 	struct fu_stripe_req *r = arg;
 	struct fu_stripe *s = r->sr_state;
-	const char *gte = fu_api_arg(conn, "created[gte]");
+	const char *gte = fu_api_kit_arg(conn, "created[gte]");
 	long limit;
 
 	if (!fu_api_kit_basic(kit, conn, why, size)) {
@@ -145,7 +145,7 @@ fu_stripe_check(struct fu_api_kit *kit, struct MHD_Connection *conn,
 		snprintf(why, size, "Invalid integer: limit must be 1 to 100");
 		return MHD_HTTP_BAD_REQUEST;
 	}
-	if (!fu_api_day_is_midnight(kit->ak_zone, gte, 1, &r->sr_midnight)) {
+	if (!fu_api_kit_is_midnight(kit->ak_zone, gte, 1, &r->sr_midnight)) {
 		snprintf(why, size,
 		    "created[gte] is %s, not today's midnight in %s (%" PRId64
 		    ")",
@@ -168,12 +168,12 @@ fu_stripe_error(struct MHD_Connection *conn, unsigned status,
 	if ((o = json_object_new_object()) == NULL ||
 	    (e = json_object_new_object()) == NULL)
 		abort();
-	fu_api_add(e, "type", fu_api_str("invalid_request_error"));
-	fu_api_add(e, "message", fu_api_str(message));
+	fu_api_kit_add(e, "type", fu_api_kit_jstr("invalid_request_error"));
+	fu_api_kit_add(e, "message", fu_api_kit_jstr(message));
 	if (code != NULL)
-		fu_api_add(e, "code", fu_api_str(code));
-	fu_api_add(o, "error", e);
-	return fu_api_reply(conn, status, o, NULL, NULL);
+		fu_api_kit_add(e, "code", fu_api_kit_jstr(code));
+	fu_api_kit_add(o, "error", e);
+	return fu_api_kit_reply(conn, status, o, NULL, NULL);
 }
 
 /* Returns charge i of r as a Stripe charge object. */
@@ -181,27 +181,27 @@ static struct json_object *
 fu_stripe_charge(const struct fu_stripe_req *r, size_t i)
 {
 	const struct fu_stripe_charge *c = &r->sr_charges[i];
-	int64_t now = fu_api_now_ms() / 1000, created = now - (int64_t)i;
+	int64_t now = fu_api_kit_now_ms() / 1000, created = now - (int64_t)i;
 	struct json_object *o;
 	char id[32];
 
 	if ((o = json_object_new_object()) == NULL)
 		abort();
 	snprintf(id, sizeof id, "ch_3Fake%08zu", i);
-	fu_api_add(o, "id", fu_api_str(id));
-	fu_api_add(o, "object", fu_api_str("charge"));
-	fu_api_add(o, "amount", json_object_new_int64(c->sc_amount));
-	fu_api_add(o, "amount_captured",
+	fu_api_kit_add(o, "id", fu_api_kit_jstr(id));
+	fu_api_kit_add(o, "object", fu_api_kit_jstr("charge"));
+	fu_api_kit_add(o, "amount", json_object_new_int64(c->sc_amount));
+	fu_api_kit_add(o, "amount_captured",
 	    json_object_new_int64(
 	        strcmp(c->sc_status, "succeeded") == 0 ? c->sc_amount : 0));
-	fu_api_add(o, "currency", fu_api_str(c->sc_currency));
-	fu_api_add(o, "status", fu_api_str(c->sc_status));
-	fu_api_add(o, "paid",
+	fu_api_kit_add(o, "currency", fu_api_kit_jstr(c->sc_currency));
+	fu_api_kit_add(o, "status", fu_api_kit_jstr(c->sc_status));
+	fu_api_kit_add(o, "paid",
 	    json_object_new_boolean(strcmp(c->sc_status, "succeeded") == 0));
-	fu_api_add(o, "created",
+	fu_api_kit_add(o, "created",
 	    json_object_new_int64(
 	        created < r->sr_midnight ? r->sr_midnight : created));
-	fu_api_add(o, "livemode", json_object_new_boolean(0));
+	fu_api_kit_add(o, "livemode", json_object_new_boolean(0));
 	return o;
 }
 
@@ -218,16 +218,16 @@ fu_stripe_answer(struct MHD_Connection *conn, const struct fu_stripe_req *r)
 	for (i = 0; i < r->sr_n; i++)
 		if (json_object_array_add(data, fu_stripe_charge(r, i)) != 0)
 			abort();
-	fu_api_add(o, "object", fu_api_str("list"));
-	fu_api_add(o, "data", data);
-	fu_api_add(o, "has_more", json_object_new_boolean(r->sr_more));
-	fu_api_add(o, "url", fu_api_str("/v1/charges"));
-	return fu_api_reply(conn, MHD_HTTP_OK, o, NULL, NULL);
+	fu_api_kit_add(o, "object", fu_api_kit_jstr("list"));
+	fu_api_kit_add(o, "data", data);
+	fu_api_kit_add(o, "has_more", json_object_new_boolean(r->sr_more));
+	fu_api_kit_add(o, "url", fu_api_kit_jstr("/v1/charges"));
+	return fu_api_kit_reply(conn, MHD_HTTP_OK, o, NULL, NULL);
 }
 
 /* Route /api.stripe.com/...: the list of charges. */
 enum MHD_Result
-fu_route_stripe(struct fake_upstream *fu, struct MHD_Connection *conn,
+fu_api_stripe(struct fake_upstream *fu, struct MHD_Connection *conn,
     const struct fu_upload *req)
 {
 	struct fu_stripe_req *r;
@@ -263,7 +263,7 @@ fu_route_stripe(struct fake_upstream *fu, struct MHD_Connection *conn,
 void
 fake_stripe_expect(struct fake_upstream *fu, const char *key)
 {
-	fu_api_kit_credentials(&fu_stripe(fu)->st_kit, key, "");
+	fu_api_kit_expect(&fu_stripe(fu)->st_kit, key, "");
 }
 
 /* Sets today's charges. */
@@ -293,19 +293,19 @@ fake_stripe_charges(
 void
 fake_stripe_mode(struct fake_upstream *fu, enum fake_api_mode mode)
 {
-	fu_api_kit_mode(&fu_stripe(fu)->st_kit, mode);
+	fu_api_kit_set_mode(&fu_stripe(fu)->st_kit, mode);
 }
 
 /* Returns a copy of the first contract violation, or NULL. */
 char *
 fake_stripe_violation(struct fake_upstream *fu)
 {
-	return fu_api_kit_violation(&fu_stripe(fu)->st_kit);
+	return fu_api_kit_last_violation(&fu_stripe(fu)->st_kit);
 }
 
 /* Returns how many documented answers the fake served. */
 unsigned long
 fake_stripe_answers(struct fake_upstream *fu)
 {
-	return fu_api_kit_answers(&fu_stripe(fu)->st_kit);
+	return fu_api_kit_count(&fu_stripe(fu)->st_kit, 1);
 }

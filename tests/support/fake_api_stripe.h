@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "fake_api_kit.h"
+#include "fake_api_mode.h"
 #include "fake_upstream.h"
 
 /* The recipe's time zone, where its day starts. */

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fake_api_private.h"
+#include "fake_api_kit.h"
 #include "fake_api_umami.h"
 
 /* The path the fake serves. */
@@ -55,7 +55,7 @@ fu_umami(struct fake_upstream *fu)
 static int
 fu_umami_end(const char *end, int64_t start)
 {
-	int64_t now = fu_api_now_ms();
+	int64_t now = fu_api_kit_now_ms();
 	char *rest;
 	long long n;
 
@@ -75,8 +75,8 @@ fu_umami_check(struct fu_api_kit *kit, struct MHD_Connection *conn,
 	struct fu_umami_req *r = arg;
 	const char *key = MHD_lookup_connection_value(
 	    conn, MHD_HEADER_KIND, "x-umami-api-key");
-	const char *start = fu_api_arg(conn, "startAt");
-	const char *end = fu_api_arg(conn, "endAt");
+	const char *start = fu_api_kit_arg(conn, "startAt");
+	const char *end = fu_api_kit_arg(conn, "endAt");
 	int64_t midnight;
 
 	if (key == NULL || kit->ak_user == NULL ||
@@ -91,7 +91,7 @@ fu_umami_check(struct fu_api_kit *kit, struct MHD_Connection *conn,
 		    req->method, req->url);
 		return MHD_HTTP_NOT_FOUND;
 	}
-	if (!fu_api_day_is_midnight(kit->ak_zone, start, 1000, &midnight)) {
+	if (!fu_api_kit_is_midnight(kit->ak_zone, start, 1000, &midnight)) {
 		snprintf(why, size,
 		    "startAt is %s, not today's midnight in %s (%" PRId64 ")",
 		    start ? start : "(none)", kit->ak_zone, midnight);
@@ -116,11 +116,11 @@ fu_umami_error(struct MHD_Connection *conn, unsigned status,
 	if ((o = json_object_new_object()) == NULL ||
 	    (e = json_object_new_object()) == NULL)
 		abort();
-	fu_api_add(e, "message", fu_api_str(message));
-	fu_api_add(e, "code", fu_api_str(code));
-	fu_api_add(e, "status", json_object_new_int((int)status));
-	fu_api_add(o, "error", e);
-	return fu_api_reply(conn, status, o, NULL, NULL);
+	fu_api_kit_add(e, "message", fu_api_kit_jstr(message));
+	fu_api_kit_add(e, "code", fu_api_kit_jstr(code));
+	fu_api_kit_add(e, "status", json_object_new_int((int)status));
+	fu_api_kit_add(o, "error", e);
+	return fu_api_kit_reply(conn, status, o, NULL, NULL);
 }
 
 /* Adds the five totals of s to o, each divided by div. */
@@ -128,12 +128,14 @@ static void
 fu_umami_totals(
     struct json_object *o, const struct fake_umami_stats *s, long long div)
 {
-	fu_api_add(
+	fu_api_kit_add(
 	    o, "pageviews", json_object_new_int64(s->fs_pageviews / div));
-	fu_api_add(o, "visitors", json_object_new_int64(s->fs_visitors / div));
-	fu_api_add(o, "visits", json_object_new_int64(s->fs_visits / div));
-	fu_api_add(o, "bounces", json_object_new_int64(s->fs_bounces / div));
-	fu_api_add(
+	fu_api_kit_add(
+	    o, "visitors", json_object_new_int64(s->fs_visitors / div));
+	fu_api_kit_add(o, "visits", json_object_new_int64(s->fs_visits / div));
+	fu_api_kit_add(
+	    o, "bounces", json_object_new_int64(s->fs_bounces / div));
+	fu_api_kit_add(
 	    o, "totaltime", json_object_new_int64(s->fs_totaltime / div));
 }
 
@@ -148,13 +150,13 @@ fu_umami_answer(struct MHD_Connection *conn, const struct fake_umami_stats *s)
 		abort();
 	fu_umami_totals(o, s, 1);
 	fu_umami_totals(comparison, s, 2);
-	fu_api_add(o, "comparison", comparison);
-	return fu_api_reply(conn, MHD_HTTP_OK, o, NULL, NULL);
+	fu_api_kit_add(o, "comparison", comparison);
+	return fu_api_kit_reply(conn, MHD_HTTP_OK, o, NULL, NULL);
 }
 
 /* Route /api.umami.is/...: a website's stats. */
 enum MHD_Result
-fu_route_umami(struct fake_upstream *fu, struct MHD_Connection *conn,
+fu_api_umami(struct fake_upstream *fu, struct MHD_Connection *conn,
     const struct fu_upload *req)
 {
 	struct fu_umami_req r = {.ur_state = fu_umami(fu)};
@@ -186,7 +188,7 @@ fu_route_umami(struct fake_upstream *fu, struct MHD_Connection *conn,
 void
 fake_umami_expect(struct fake_upstream *fu, const char *key)
 {
-	fu_api_kit_credentials(&fu_umami(fu)->um_kit, key, NULL);
+	fu_api_kit_expect(&fu_umami(fu)->um_kit, key, NULL);
 }
 
 /* Sets the totals the fake answers. */
@@ -205,19 +207,19 @@ fake_umami_answer(
 void
 fake_umami_mode(struct fake_upstream *fu, enum fake_api_mode mode)
 {
-	fu_api_kit_mode(&fu_umami(fu)->um_kit, mode);
+	fu_api_kit_set_mode(&fu_umami(fu)->um_kit, mode);
 }
 
 /* Returns a copy of the first contract violation, or NULL. */
 char *
 fake_umami_violation(struct fake_upstream *fu)
 {
-	return fu_api_kit_violation(&fu_umami(fu)->um_kit);
+	return fu_api_kit_last_violation(&fu_umami(fu)->um_kit);
 }
 
 /* Returns how many documented answers the fake served. */
 unsigned long
 fake_umami_answers(struct fake_upstream *fu)
 {
-	return fu_api_kit_answers(&fu_umami(fu)->um_kit);
+	return fu_api_kit_count(&fu_umami(fu)->um_kit, 1);
 }

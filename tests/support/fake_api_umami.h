@@ -7,7 +7,7 @@
 #ifndef FAKE_API_UMAMI_H
 #define FAKE_API_UMAMI_H
 
-#include "fake_api_kit.h"
+#include "fake_api_mode.h"
 #include "fake_upstream.h"
 
 /* The recipe's website id and time zone. */

@@ -251,14 +251,23 @@ fu_route_timed(struct fake_upstream *fu, struct MHD_Connection *conn);
 /* Route /inband/NAME: the answer called name, or 404. */
 enum MHD_Result fu_route_inband(struct MHD_Connection *conn, const char *name);
 
-/* fake_api_*.c: the analytics API fakes (upload routes: any method). */
-/* Route /mixpanel.com/...: Mixpanel's segmentation query. */
-fu_upload_fn fu_route_mixpanel;
-/* Route /api.stripe.com/...: Stripe's list of charges. */
-fu_upload_fn fu_route_stripe;
-/* Route /amplitude.com/...: Amplitude's event segmentation. */
-fu_upload_fn fu_route_amplitude;
-/* Route /api.umami.is/...: Umami Cloud's website stats. */
-fu_upload_fn fu_route_umami;
+/* fake_api_*.c: the analytics API fakes, by path prefix "/HOST/". */
+/* Route /plausible.io/: Plausible's Stats API v2 (fake_api_plausible.c). */
+fu_upload_fn fu_api_plausible;
+/* Route /us.posthog.com/: PostHog's query API (fake_api_posthog.c). */
+fu_upload_fn fu_api_posthog;
+/* Route /analyticsdata.googleapis.com/: the GA4 Data API
+ * (fake_api_ga4.c). */
+fu_upload_fn fu_api_ga4;
+/* Route /mixpanel.com/: Mixpanel's segmentation query
+ * (fake_api_mixpanel.c). */
+fu_upload_fn fu_api_mixpanel;
+/* Route /api.stripe.com/: Stripe's list of charges (fake_api_stripe.c). */
+fu_upload_fn fu_api_stripe;
+/* Route /amplitude.com/: Amplitude's event segmentation
+ * (fake_api_amplitude.c). */
+fu_upload_fn fu_api_amplitude;
+/* Route /api.umami.is/: Umami Cloud's website stats (fake_api_umami.c). */
+fu_upload_fn fu_api_umami;
 
 #endif /* FAKE_PRIVATE_H */

@@ -471,10 +471,13 @@ static const struct fu_upload_route fu_upload_routes[] = {
  * the request body read.
  */
 static const struct fu_upload_route fu_api_routes[] = {
-    {"/mixpanel.com/", fu_route_mixpanel},
-    {"/api.stripe.com/", fu_route_stripe},
-    {"/amplitude.com/", fu_route_amplitude},
-    {"/api.umami.is/", fu_route_umami},
+    {"/plausible.io/", fu_api_plausible},
+    {"/us.posthog.com/", fu_api_posthog},
+    {"/analyticsdata.googleapis.com/", fu_api_ga4},
+    {"/mixpanel.com/", fu_api_mixpanel},
+    {"/api.stripe.com/", fu_api_stripe},
+    {"/amplitude.com/", fu_api_amplitude},
+    {"/api.umami.is/", fu_api_umami},
     {NULL, NULL},
 };
 
