@@ -129,16 +129,16 @@ expect_kept(struct harness *h, const char *name, const char *kind,
 	json_object_put(doc);
 }
 
-/* A fake's first contract violation (caller frees), or NULL. */
-typedef char *violation_fn(struct fake_upstream *fu);
+/* Returns the handle of one API's fake of fu. */
+typedef struct fu_api_kit *fake_fn(struct fake_upstream *fu);
 
 /* Waits for source name to be ok; returns its document (caller puts).
- * If it never is, says what the fake's violation was. */
+ * If it never is, says what the violation of fake was. */
 static struct json_object *
-expect_ok(struct harness *h, const char *name, violation_fn *violation)
+expect_ok(struct harness *h, const char *name, fake_fn *fake)
 {
 	struct json_object *doc = harness_wait_status(h, name, "ok", WAIT_MS);
-	char *why = doc == NULL ? violation(h->h_fu) : NULL;
+	char *why = doc == NULL ? fake_api_violation(fake(h->h_fu)) : NULL;
 
 	ck_assert_msg(doc != NULL, "%s: never ok (fake: %s)", name,
 	    why != NULL ? why : "no violation");
@@ -185,9 +185,7 @@ struct api {
 	const char *a_stat; /* the stat that holds the count */
 	/* Makes the fake expect the test's credentials and answer n. */
 	void (*a_setup)(struct fake_upstream *fu, long long n);
-	void (*a_mode)(struct fake_upstream *fu, enum fake_api_mode mode);
-	violation_fn *a_violation;
-	unsigned long (*a_answers)(struct fake_upstream *fu);
+	fake_fn *a_fake;
 };
 
 /* Makes the Mixpanel fake expect the service account and count n. */
@@ -231,18 +229,14 @@ stripe_setup(struct fake_upstream *fu, long long n)
 static const struct api apis[] = {
     {"mixpanel", "mixpanel_signups", "mixpanel.cred",
         MP_USER ":" MP_SECRET "\n", MP_USER, MP_SECRET, "signups_today",
-        mixpanel_setup, fake_mixpanel_mode, fake_mixpanel_violation,
-        fake_mixpanel_answers},
+        mixpanel_setup, fake_mixpanel},
     {"amplitude", "amplitude_signups", "amplitude.cred",
         AMP_KEY ":" AMP_SECRET "\n", AMP_KEY, AMP_SECRET, "events_today",
-        amplitude_setup, fake_amplitude_mode, fake_amplitude_violation,
-        fake_amplitude_answers},
+        amplitude_setup, fake_amplitude},
     {"umami", "umami_today", "umami.key", UMAMI_KEY "\n", NULL, UMAMI_KEY,
-        "pageviews", umami_setup, fake_umami_mode, fake_umami_violation,
-        fake_umami_answers},
+        "pageviews", umami_setup, fake_umami},
     {"stripe", "stripe_today", "stripe.key", STRIPE_KEY ":\n", STRIPE_KEY, "",
-        "revenue_cents", stripe_setup, fake_stripe_mode, fake_stripe_violation,
-        fake_stripe_answers},
+        "revenue_cents", stripe_setup, fake_stripe},
 };
 
 /* Returns a fake upstream whose fake of a's API expects the test's
@@ -278,20 +272,20 @@ START_TEST(test_errors)
 	struct json_object *doc;
 	char ptr[128];
 
-	json_object_put(expect_ok(h, a->a_source, a->a_violation));
-	a->a_mode(fu, FAKE_API_LIMIT);
+	json_object_put(expect_ok(h, a->a_source, a->a_fake));
+	fake_api_mode(a->a_fake(fu), FAKE_API_LIMIT);
 	expect_kept(h, a->a_source, "rate_limited", 429, NULL, a->a_stat, 17);
-	a->a_mode(fu, FAKE_API_REFUSE);
+	fake_api_mode(a->a_fake(fu), FAKE_API_REFUSE);
 	expect_kept(h, a->a_source, "http_status", 401, NULL, a->a_stat, 17);
 	a->a_setup(fu, 18);
-	a->a_mode(fu, FAKE_API_ANSWER);
-	doc = expect_ok(h, a->a_source, a->a_violation);
+	fake_api_mode(a->a_fake(fu), FAKE_API_ANSWER);
+	doc = expect_ok(h, a->a_source, a->a_fake);
 	snprintf(ptr, sizeof ptr, "/values/%s", a->a_stat);
 	ck_assert_int_eq(harness_int(doc, ptr), 18);
 	json_object_put(doc);
-	a->a_mode(fu, FAKE_API_FAIL);
+	fake_api_mode(a->a_fake(fu), FAKE_API_FAIL);
 	expect_kept(h, a->a_source, "http_status", 400, NULL, a->a_stat, 18);
-	ck_assert_ptr_null(a->a_violation(fu));
+	ck_assert_ptr_null(fake_api_violation(a->a_fake(fu)));
 	assert_no_secret(h, a->a_user, a->a_secret);
 	run_stop(&r);
 }
@@ -308,12 +302,12 @@ START_TEST(test_as_shipped)
 	struct json_object *doc;
 	char ptr[128];
 
-	doc = expect_ok(h, a->a_source, a->a_violation);
+	doc = expect_ok(h, a->a_source, a->a_fake);
 	snprintf(ptr, sizeof ptr, "/values/%s", a->a_stat);
 	ck_assert_int_eq(harness_int(doc, ptr), 4242);
 	json_object_put(doc);
-	ck_assert_ptr_null(a->a_violation(h->h_fu));
-	ck_assert_uint_ge(a->a_answers(h->h_fu), 1);
+	ck_assert_ptr_null(fake_api_violation(a->a_fake(h->h_fu)));
+	ck_assert_uint_ge(fake_api_answers(a->a_fake(h->h_fu)), 1);
 	assert_no_secret(h, a->a_user, a->a_secret);
 	run_stop(&r);
 }
@@ -332,7 +326,7 @@ START_TEST(test_umami)
 
 	fake_umami_answer(fu, &st);
 	h = api_start(&r, &apis[2], fu, 0);
-	doc = expect_ok(h, "umami_today", fake_umami_violation);
+	doc = expect_ok(h, "umami_today", fake_umami);
 	ck_assert_int_eq(harness_int(doc, "/values/pageviews"), 1520);
 	ck_assert_int_eq(harness_int(doc, "/values/visitors"), 410);
 	ck_assert_int_eq(harness_int(doc, "/values/visits"), 560);
@@ -342,8 +336,8 @@ START_TEST(test_umami)
 	ck_assert(json_object_is_type(rate, json_type_double));
 	ck_assert(json_object_get_double(rate) == 230.0 / 560.0);
 	json_object_put(doc);
-	ck_assert_ptr_null(fake_umami_violation(h->h_fu));
-	ck_assert_uint_ge(fake_umami_answers(h->h_fu), 1);
+	ck_assert_ptr_null(fake_api_violation(fake_umami(h->h_fu)));
+	ck_assert_uint_ge(fake_api_answers(fake_umami(h->h_fu)), 1);
 	assert_no_secret(h, NULL, UMAMI_KEY);
 	run_stop(&r);
 }
@@ -372,12 +366,12 @@ START_TEST(test_stripe)
 	fake_stripe_charges(
 	    fu, stripe_today, sizeof stripe_today / sizeof *stripe_today);
 	h = api_start(&r, &apis[3], fu, 0);
-	doc = expect_ok(h, "stripe_today", fake_stripe_violation);
+	doc = expect_ok(h, "stripe_today", fake_stripe);
 	ck_assert_int_eq(harness_int(doc, "/values/revenue_cents"), 7249);
 	ck_assert_int_eq(harness_int(doc, "/values/charges"), 4);
 	json_object_put(doc);
-	ck_assert_ptr_null(fake_stripe_violation(h->h_fu));
-	ck_assert_uint_ge(fake_stripe_answers(h->h_fu), 1);
+	ck_assert_ptr_null(fake_api_violation(fake_stripe(h->h_fu)));
+	ck_assert_uint_ge(fake_api_answers(fake_stripe(h->h_fu)), 1);
 	assert_no_secret(h, STRIPE_KEY, "");
 	run_stop(&r);
 }
@@ -394,7 +388,7 @@ START_TEST(test_stripe_more)
 	struct json_object *doc;
 	size_t i;
 
-	json_object_put(expect_ok(h, "stripe_today", fake_stripe_violation));
+	json_object_put(expect_ok(h, "stripe_today", fake_stripe));
 	for (i = 0; i < sizeof many / sizeof *many; i++)
 		many[i] = (struct fake_stripe_charge){100, "usd", "succeeded"};
 	fake_stripe_charges(h->h_fu, many, sizeof many / sizeof *many);
@@ -403,11 +397,11 @@ START_TEST(test_stripe_more)
 	    "all",
 	    "revenue_cents", 7249);
 	fake_stripe_charges(h->h_fu, NULL, 0);
-	doc = expect_ok(h, "stripe_today", fake_stripe_violation);
+	doc = expect_ok(h, "stripe_today", fake_stripe);
 	ck_assert_int_eq(harness_int(doc, "/values/revenue_cents"), 0);
 	ck_assert_int_eq(harness_int(doc, "/values/charges"), 0);
 	json_object_put(doc);
-	ck_assert_ptr_null(fake_stripe_violation(h->h_fu));
+	ck_assert_ptr_null(fake_api_violation(fake_stripe(h->h_fu)));
 	run_stop(&r);
 }
 END_TEST

@@ -19,11 +19,7 @@ void fake_amplitude_expect(
     struct fake_upstream *fu, const char *api_key, const char *secret_key);
 /* Sets the count of the event today that the fake answers. */
 void fake_amplitude_answer(struct fake_upstream *fu, long long count);
-/* Sets how the fake answers requests that keep the contract. */
-void fake_amplitude_mode(struct fake_upstream *fu, enum fake_api_mode mode);
-/* Returns a copy of the first contract violation (caller frees) or NULL. */
-char *fake_amplitude_violation(struct fake_upstream *fu);
-/* Returns how many documented answers the fake served. */
-unsigned long fake_amplitude_answers(struct fake_upstream *fu);
+/* Returns the fake's handle, for fake_api_mode.h. */
+struct fu_api_kit *fake_amplitude(struct fake_upstream *fu);
 
 #endif

@@ -163,6 +163,27 @@ fu_api_kit_set_mode(struct fu_api_kit *k, enum fake_api_mode mode)
 	pthread_mutex_unlock(&k->ak_lock);
 }
 
+/* Sets how the fake behind k answers. */
+void
+fake_api_mode(struct fu_api_kit *k, enum fake_api_mode mode)
+{
+	fu_api_kit_set_mode(k, mode);
+}
+
+/* Returns a copy of the last violation the fake behind k saw, or NULL. */
+char *
+fake_api_violation(struct fu_api_kit *k)
+{
+	return fu_api_kit_last_violation(k);
+}
+
+/* Returns how many documented answers the fake behind k served. */
+unsigned long
+fake_api_answers(struct fu_api_kit *k)
+{
+	return fu_api_kit_count(k, 1);
+}
+
 /* Sets the credentials k expects. */
 void
 fu_api_kit_expect(struct fu_api_kit *k, const char *user, const char *password)

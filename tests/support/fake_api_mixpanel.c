@@ -185,23 +185,9 @@ fake_mixpanel_answer(struct fake_upstream *fu, long long count)
 	pthread_mutex_unlock(&m->mp_kit.ak_lock);
 }
 
-/* Sets how the fake answers. */
-void
-fake_mixpanel_mode(struct fake_upstream *fu, enum fake_api_mode mode)
+/* Returns the fake's handle. */
+struct fu_api_kit *
+fake_mixpanel(struct fake_upstream *fu)
 {
-	fu_api_kit_set_mode(&fu_mixpanel(fu)->mp_kit, mode);
-}
-
-/* Returns a copy of the first contract violation, or NULL. */
-char *
-fake_mixpanel_violation(struct fake_upstream *fu)
-{
-	return fu_api_kit_last_violation(&fu_mixpanel(fu)->mp_kit);
-}
-
-/* Returns how many documented answers the fake served. */
-unsigned long
-fake_mixpanel_answers(struct fake_upstream *fu)
-{
-	return fu_api_kit_count(&fu_mixpanel(fu)->mp_kit, 1);
+	return &fu_mixpanel(fu)->mp_kit;
 }

@@ -20,11 +20,7 @@ void fake_mixpanel_expect(
     struct fake_upstream *fu, const char *user, const char *secret);
 /* Sets the count of the event today that the fake answers. */
 void fake_mixpanel_answer(struct fake_upstream *fu, long long count);
-/* Sets how the fake answers requests that keep the contract. */
-void fake_mixpanel_mode(struct fake_upstream *fu, enum fake_api_mode mode);
-/* Returns a copy of the first contract violation (caller frees) or NULL. */
-char *fake_mixpanel_violation(struct fake_upstream *fu);
-/* Returns how many documented answers the fake served. */
-unsigned long fake_mixpanel_answers(struct fake_upstream *fu);
+/* Returns the fake's handle, for fake_api_mode.h. */
+struct fu_api_kit *fake_mixpanel(struct fake_upstream *fu);
 
 #endif

@@ -289,23 +289,9 @@ fake_stripe_charges(
 	pthread_mutex_unlock(&s->st_kit.ak_lock);
 }
 
-/* Sets how the fake answers. */
-void
-fake_stripe_mode(struct fake_upstream *fu, enum fake_api_mode mode)
+/* Returns the fake's handle. */
+struct fu_api_kit *
+fake_stripe(struct fake_upstream *fu)
 {
-	fu_api_kit_set_mode(&fu_stripe(fu)->st_kit, mode);
-}
-
-/* Returns a copy of the first contract violation, or NULL. */
-char *
-fake_stripe_violation(struct fake_upstream *fu)
-{
-	return fu_api_kit_last_violation(&fu_stripe(fu)->st_kit);
-}
-
-/* Returns how many documented answers the fake served. */
-unsigned long
-fake_stripe_answers(struct fake_upstream *fu)
-{
-	return fu_api_kit_count(&fu_stripe(fu)->st_kit, 1);
+	return &fu_stripe(fu)->st_kit;
 }

@@ -28,11 +28,7 @@ void fake_stripe_expect(struct fake_upstream *fu, const char *key);
 /* Sets today's charges, newest first (copied; at most FAKE_STRIPE_MAX). */
 void fake_stripe_charges(
     struct fake_upstream *fu, const struct fake_stripe_charge *c, size_t n);
-/* Sets how the fake answers requests that keep the contract. */
-void fake_stripe_mode(struct fake_upstream *fu, enum fake_api_mode mode);
-/* Returns a copy of the first contract violation (caller frees) or NULL. */
-char *fake_stripe_violation(struct fake_upstream *fu);
-/* Returns how many documented answers the fake served. */
-unsigned long fake_stripe_answers(struct fake_upstream *fu);
+/* Returns the fake's handle, for fake_api_mode.h. */
+struct fu_api_kit *fake_stripe(struct fake_upstream *fu);
 
 #endif

@@ -203,23 +203,9 @@ fake_umami_answer(
 	pthread_mutex_unlock(&u->um_kit.ak_lock);
 }
 
-/* Sets how the fake answers. */
-void
-fake_umami_mode(struct fake_upstream *fu, enum fake_api_mode mode)
+/* Returns the fake's handle. */
+struct fu_api_kit *
+fake_umami(struct fake_upstream *fu)
 {
-	fu_api_kit_set_mode(&fu_umami(fu)->um_kit, mode);
-}
-
-/* Returns a copy of the first contract violation, or NULL. */
-char *
-fake_umami_violation(struct fake_upstream *fu)
-{
-	return fu_api_kit_last_violation(&fu_umami(fu)->um_kit);
-}
-
-/* Returns how many documented answers the fake served. */
-unsigned long
-fake_umami_answers(struct fake_upstream *fu)
-{
-	return fu_api_kit_count(&fu_umami(fu)->um_kit, 1);
+	return &fu_umami(fu)->um_kit;
 }

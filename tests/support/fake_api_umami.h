@@ -28,11 +28,7 @@ void fake_umami_expect(struct fake_upstream *fu, const char *key);
 /* Sets the totals the fake answers (copied). */
 void fake_umami_answer(
     struct fake_upstream *fu, const struct fake_umami_stats *stats);
-/* Sets how the fake answers requests that keep the contract. */
-void fake_umami_mode(struct fake_upstream *fu, enum fake_api_mode mode);
-/* Returns a copy of the first contract violation (caller frees) or NULL. */
-char *fake_umami_violation(struct fake_upstream *fu);
-/* Returns how many documented answers the fake served. */
-unsigned long fake_umami_answers(struct fake_upstream *fu);
+/* Returns the fake's handle, for fake_api_mode.h. */
+struct fu_api_kit *fake_umami(struct fake_upstream *fu);
 
 #endif
