@@ -66,7 +66,7 @@ assert_no_secret(struct harness *h, const char *user, const char *secret)
 	n = (size_t)snprintf(
 	    pair, sizeof pair, "%s:%s", user ? user : "", secret);
 	ck_assert_uint_lt(base64_encoded_len(n), sizeof basic);
-	base64_encode(pair, n, basic);
+	basic[base64_encode(pair, n, basic)] = '\0';
 	for (i = 0; i < sizeof paths / sizeof *paths; i++) {
 		r = harness_request(h, "GET", paths[i], NULL);
 		ck_assert_int_eq(r->r_status, 200);
