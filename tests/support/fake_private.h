@@ -259,6 +259,14 @@ fu_upload_fn fu_api_posthog;
 /* Route /analyticsdata.googleapis.com/: the GA4 Data API
  * (fake_api_ga4.c). */
 fu_upload_fn fu_api_ga4;
+/* Route /api.github.com/: GitHub's REST API, "Get a repository"
+ * (fake_api_github.c). */
+fu_upload_fn fu_api_github;
+/* Route /matomo.example.com/: Matomo's Reporting API (fake_api_matomo.c). */
+fu_upload_fn fu_api_matomo;
+/* Route /api.cloudflare.com/: Cloudflare's GraphQL Analytics API
+ * (fake_api_cloudflare.c). */
+fu_upload_fn fu_api_cloudflare;
 /* Route /mixpanel.com/: Mixpanel's segmentation query
  * (fake_api_mixpanel.c). */
 fu_upload_fn fu_api_mixpanel;
