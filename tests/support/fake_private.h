@@ -267,5 +267,15 @@ fu_upload_fn fu_api_matomo;
 /* Route /api.cloudflare.com/: Cloudflare's GraphQL Analytics API
  * (fake_api_cloudflare.c). */
 fu_upload_fn fu_api_cloudflare;
+/* Route /mixpanel.com/: Mixpanel's segmentation query
+ * (fake_api_mixpanel.c). */
+fu_upload_fn fu_api_mixpanel;
+/* Route /api.stripe.com/: Stripe's list of charges (fake_api_stripe.c). */
+fu_upload_fn fu_api_stripe;
+/* Route /amplitude.com/: Amplitude's event segmentation
+ * (fake_api_amplitude.c). */
+fu_upload_fn fu_api_amplitude;
+/* Route /api.umami.is/: Umami Cloud's website stats (fake_api_umami.c). */
+fu_upload_fn fu_api_umami;
 
 #endif /* FAKE_PRIVATE_H */

@@ -477,6 +477,10 @@ static const struct fu_upload_route fu_api_routes[] = {
     {"/api.github.com/", fu_api_github},
     {"/matomo.example.com/", fu_api_matomo},
     {"/api.cloudflare.com/", fu_api_cloudflare},
+    {"/mixpanel.com/", fu_api_mixpanel},
+    {"/api.stripe.com/", fu_api_stripe},
+    {"/amplitude.com/", fu_api_amplitude},
+    {"/api.umami.is/", fu_api_umami},
     {NULL, NULL},
 };
 
