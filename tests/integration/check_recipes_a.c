@@ -45,7 +45,7 @@
 /* How long a test waits for a poll's outcome. */
 #define WAIT_MS 20000
 /* The interval of a recipe shortened so that a test sees a second poll. */
-#define FAST_INTERVAL "interval = 300ms"
+#define FAST_INTERVAL "300ms"
 
 /* The key pair of the run, made once. */
 static char *private_pem, *public_pem;
@@ -84,29 +84,6 @@ static void
 rfx_secret(struct rfx *f, const char *name, const char *text)
 {
 	ck_assert_int_eq(chmod(tmpdir_write(&f->r_t, name, text), 0600), 0);
-}
-
-/* Returns text with every "interval = ..." line made FAST_INTERVAL. */
-static char *
-fast_intervals(const char *text)
-{
-	char *out = calloc(1, strlen(text) * 2 + 1), *o = out;
-	const char *p = text, *eol;
-
-	ck_assert_ptr_nonnull(out);
-	while (*p != '\0') {
-		eol = strchr(p, '\n');
-		eol = eol != NULL ? eol + 1 : p + strlen(p);
-		if (strncmp(p, "interval = ", 11) == 0)
-			o += sprintf(o, "%s\n", FAST_INTERVAL);
-		else {
-			memcpy(o, p, (size_t)(eol - p));
-			o += eol - p;
-		}
-		p = eol;
-	}
-	*o = '\0';
-	return out;
 }
 
 /* Returns text with every from replaced by to (caller frees). */
@@ -154,17 +131,8 @@ rfx_start_text(struct rfx *f, const char *text)
 static void
 rfx_start(struct rfx *f, const char *name, int fast)
 {
-	char *text, *quick;
-
-	if (!fast) {
-		f->r_h = recipe_start(f->r_fu, name, f->r_t.t_path, NULL);
-		return;
-	}
-	text = recipe_read(name);
-	quick = fast_intervals(text);
-	rfx_start_text(f, quick);
-	free(quick);
-	free(text);
+	f->r_h = recipe_start(
+	    f->r_fu, name, f->r_t.t_path, fast ? FAST_INTERVAL : NULL);
 }
 
 /* Returns the text of file path (caller frees). */

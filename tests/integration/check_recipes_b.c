@@ -77,39 +77,6 @@ assert_no_secret(struct harness *h, const char *user, const char *secret)
 	}
 }
 
-/*
- * Starts gatherd on recipe name against fu with secrets in creds, its
- * "interval = ..." lines made "interval = 1s" and nothing else changed.
- */
-static struct harness *
-start_fast(struct fake_upstream *fu, const char *name, const char *creds)
-{
-	char up[64], *text, *fast, *pointed, *p, *o;
-	struct harness *h;
-
-	text = recipe_read(name);
-	ck_assert_ptr_nonnull(fast = malloc(strlen(text) + 1));
-	for (p = text, o = fast; *p != '\0';) {
-		if ((p == text || p[-1] == '\n') &&
-		    strncmp(p, "interval = ", 11) == 0) {
-			o += sprintf(o, "interval = 1s");
-			p += strcspn(p, "\n");
-		} else
-			*o++ = *p++;
-	}
-	*o = '\0';
-	ck_assert_ptr_null(strstr(text, "interval = 1s"));
-	snprintf(up, sizeof up, "http://127.0.0.1:%u", fake_upstream_port(fu));
-	pointed = recipe_point(fast, up);
-	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", creds, 1), 0);
-	h = harness_start_fu(fu, NULL, pointed);
-	unsetenv("CREDENTIALS_DIRECTORY");
-	free(pointed);
-	free(fast);
-	free(text);
-	return h;
-}
-
 /* Waits for source name to fail with kind, HTTP status and message (NULL:
  * any); asserts the last good value of stat is still value, stale. */
 static void
@@ -161,8 +128,7 @@ run_start(struct run *r, struct fake_upstream *fu, const char *name,
 {
 	tmpdir_make(&r->r_dir);
 	tmpdir_write(&r->r_dir, file, text);
-	r->r_h = fast ? start_fast(fu, name, r->r_dir.t_path)
-	              : recipe_start(fu, name, r->r_dir.t_path, NULL);
+	r->r_h = recipe_start(fu, name, r->r_dir.t_path, fast ? "1s" : NULL);
 	return r->r_h;
 }
 

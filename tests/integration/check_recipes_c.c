@@ -38,35 +38,6 @@
 /* How long a test waits for a poll's outcome, in ms. */
 #define WAIT_MS 10000
 
-/*
- * Starts gatherd on recipe name with its interval set to 1s, so that a
- * test sees a second poll (a failure after a good value) at once; the
- * rest of the recipe is as it ships.
- */
-static struct harness *
-start_fast(struct fake_upstream *fu, const char *name, const char *creds)
-{
-	char up[64], *text, *pointed, *line, *end;
-	struct harness *h;
-
-	text = recipe_read(name);
-	ck_assert_ptr_nonnull(line = strstr(text, "\ninterval = "));
-	line += strlen("\ninterval = ");
-	end = line + strcspn(line, "\n");
-	ck_assert_int_ge(end - line, 2);
-	/* "1s" and spaces: the same length, the rest of the text kept. */
-	memset(line, ' ', (size_t)(end - line));
-	memcpy(line, "1s", 2);
-	snprintf(up, sizeof up, "http://127.0.0.1:%u", fake_upstream_port(fu));
-	pointed = recipe_point(text, up);
-	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", creds, 1), 0);
-	h = harness_start_fu(fu, NULL, pointed);
-	unsetenv("CREDENTIALS_DIRECTORY");
-	free(pointed);
-	free(text);
-	return h;
-}
-
 /* Asserts secret appears in none of gatherd's API documents. */
 static void
 assert_no_secret(struct harness *h, const char *secret)
@@ -243,9 +214,8 @@ run_start(struct recipe_run *run, const struct recipe_api *a, int fast)
 	put_secret(&run->rr_creds, a->ra_secret_file, a->ra_secret);
 	a->ra_expect(run->rr_fu, a->ra_secret);
 	log_divert(run);
-	run->rr_h = fast
-	    ? start_fast(run->rr_fu, a->ra_name, run->rr_creds.t_path)
-	    : recipe_start(run->rr_fu, a->ra_name, run->rr_creds.t_path, NULL);
+	run->rr_h = recipe_start(
+	    run->rr_fu, a->ra_name, run->rr_creds.t_path, fast ? "1s" : NULL);
 	doc = wait_ok(run->rr_h, a->ra_name);
 	for (v = a->ra_values; v->rv_ptr != NULL; v++)
 		ck_assert_msg(harness_int(doc, v->rv_ptr) == v->rv_want,

@@ -63,10 +63,35 @@ recipe_point(const char *text, const char *up)
 	return out;
 }
 
+/* Returns text with every "interval = ..." line made "interval = every". */
+char *
+recipe_every(const char *text, const char *every)
+{
+	static const char key[] = "interval = ";
+	size_t len = strlen(key);
+	const char *p, *eol;
+	char *out, *o;
+
+	if ((out = malloc(strlen(text) * (strlen(every) + 2) + 1)) == NULL)
+		abort();
+	for (o = out, p = text; *p != '\0'; p = eol) {
+		eol = p + strcspn(p, "\n");
+		eol += *eol == '\n';
+		if (strncmp(p, key, len) == 0)
+			o += sprintf(o, "%s%s\n", key, every);
+		else {
+			memcpy(o, p, (size_t)(eol - p));
+			o += eol - p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 /* Starts gatherd on recipe NAME against fu, secrets in creds. */
 struct harness *
 recipe_start(struct fake_upstream *fu, const char *name, const char *creds,
-    const char *extra)
+    const char *every)
 {
 	char up[64], *text, *pointed;
 	struct harness *h;
@@ -75,8 +100,13 @@ recipe_start(struct fake_upstream *fu, const char *name, const char *creds,
 		abort();
 	snprintf(up, sizeof up, "http://127.0.0.1:%u", fake_upstream_port(fu));
 	text = recipe_read(name);
+	if (every != NULL) {
+		pointed = recipe_every(text, every);
+		free(text);
+		text = pointed;
+	}
 	pointed = recipe_point(text, up);
-	h = harness_start_fu(fu, extra, pointed);
+	h = harness_start_fu(fu, NULL, pointed);
 	free(pointed);
 	free(text);
 	if (creds != NULL)

@@ -16,13 +16,17 @@ char *recipe_read(const char *name);
 /* Returns text with every "https://" URL pointed at up as "UP/HOST/..."
  * (caller frees). */
 char *recipe_point(const char *text, const char *up);
+/* Returns text with every "interval = ..." line made "interval = every",
+ * and nothing else changed (caller frees). */
+char *recipe_every(const char *text, const char *every);
 /*
  * Starts gatherd on recipe NAME against fu (taken): the recipe pointed
  * at fu, secret files read from creds (set as $CREDENTIALS_DIRECTORY),
- * extra lines appended to its [gatherd] section (NULL: none).
+ * every interval made every (NULL: as it ships; a test that wants a
+ * second poll soon shortens them).
  */
 struct harness *recipe_start(struct fake_upstream *fu, const char *name,
-    const char *creds, const char *extra);
+    const char *creds, const char *every);
 /* Writes text and a newline to the file name in dir, mode 0600; for a
  * secret file of a recipe. */
 void recipe_write_secret(const char *dir, const char *name, const char *text);
