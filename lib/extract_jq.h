@@ -17,7 +17,7 @@
 /*
  * The default max_body of a source whose bodies jq sees: jq's work grows
  * with the body (up to about 3 s of CPU a MiB for a program such as
- * [paths] over nesting 63 deep) and holds the loop while it runs.
+ * [paths] over nesting 63 deep), in a child process past 64 KiB.
  */
 #define EXTRACT_JQ_MAX_BODY (1024 * 1024)
 

@@ -7,7 +7,8 @@
  * "// \"0\"".  [gatherd]'s error_if is every source's default.  Hostile
  * bodies (fake_hostile.c): a source whose bodies jq sees is capped at
  * 1 MiB unless it sets max_body, jq's runtime errors are missing_stat
- * with jq's message, and the loop keeps polling and serving.
+ * with jq's message, a big body's jq runs in a child killed after the
+ * source's timeout, and the loop keeps polling and serving.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,7 +134,8 @@ START_TEST(test_values)
 }
 END_TEST
 
-/* Sources meeting hostile bodies; "calm" is a pointer source beside. */
+/* Sources meeting hostile bodies; "calm" is a pointer source beside.
+ * A child has until the timeout: long ones, for valgrind's pace. */
 static const char hostile[] = "[source big]\n"
                               "url = @UP@/hostile?shape=numbers&bytes=2000000\n"
                               "interval = 1h\n"
@@ -150,11 +152,13 @@ static const char hostile[] = "[source big]\n"
                               "[source big-allowed]\n"
                               "url = @UP@/hostile?shape=objects&bytes=1500000\n"
                               "interval = 1h\n"
+                              "timeout = 10m\n"
                               "max_body = 2M\n"
                               "stat top = jq: [.[] | .a] | max\n"
                               "[source deep]\n"
                               "url = @UP@/hostile?shape=deep&bytes=300000\n"
                               "interval = 1h\n"
+                              "timeout = 10m\n"
                               "stat ones = jq: [.. | numbers] | unique | .[0]\n"
                               "[source too-deep]\n"
                               "url = @UP@/deep\n"
@@ -163,11 +167,17 @@ static const char hostile[] = "[source big]\n"
                               "[source wrong]\n"
                               "url = @UP@/hostile?shape=objects&bytes=100000\n"
                               "interval = 1h\n"
+                              "timeout = 10m\n"
                               "stat a = jq: .a\n"
                               "[source wrong-type]\n"
                               "url = @UP@/wrongtype\n"
                               "interval = 1h\n"
                               "stat n = jq: .data.active | tonumber\n"
+                              "[source endless]\n"
+                              "url = @UP@/hostile?shape=numbers&bytes=100000\n"
+                              "interval = 1h\n"
+                              "timeout = 1s\n"
+                              "stat n = jq: last(range(1e15))\n"
                               "[source calm]\n"
                               "url = @UP@/stats?name=calm\n"
                               "interval = 1s\n"
@@ -198,6 +208,10 @@ START_TEST(test_hostile_bodies)
 	expect_error(h, "wrong-type", "missing_stat",
 	    "stat n: jq: Invalid numeric literal at EOF at line 1, column 5 "
 	    "(while parsing 'seven')");
+	/* jq on a big body runs in a child, killed after timeout: in the
+	 * loop, this program would hold it for days. */
+	expect_error(
+	    h, "endless", "missing_stat", "jq: no result within 1000 ms");
 	/* Meanwhile the loop kept polling the calm source and serving. */
 	json_object_put(harness_wait_polls(h, "calm", 3));
 	doc = harness_wait_status(h, "calm", "ok", 10000);
