@@ -58,6 +58,21 @@ extract_child_write(int fd, const void *p, size_t n)
 	return 0;
 }
 
+/* Closes every descriptor from 3 on but keep. */
+static void
+extract_child_close_all(int keep)
+{
+	long fd, max = sysconf(_SC_OPEN_MAX);
+
+	if ((keep <= 3 || close_range(3, (unsigned)keep - 1, 0) == 0) &&
+	    close_range((unsigned)keep + 1, ~0U, 0) == 0)
+		return;
+	for (fd = 3; fd < (max > 0 ? max : 65536); fd++) {
+		if (fd != keep)
+			close((int)fd);
+	}
+}
+
 /* The child: extracts, writes the result to fd and exits. */
 static void
 extract_child_run(int fd, struct extract *ex, const char *body, size_t len,
@@ -71,6 +86,11 @@ extract_child_run(int fd, struct extract *ex, const char *body, size_t len,
 	/* The loop's signals are the parent's business. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	/*
+	 * Nor are its sockets: a copy held here would keep one the parent
+	 * closes registered in the epoll set they share.
+	 */
+	extract_child_close_all(fd);
 	memset(&head, 0, sizeof head);
 	head.eh_ok =
 	    extract_source(ex, body, len, src, &values, &head.eh_err) == 0;
@@ -111,9 +131,10 @@ extract_child_free(struct extract_child *ec, int kill_it)
 	free(ec);
 }
 
-/* Hands ec's result to its callback and frees ec. */
+/* Hands ec's result (all of it if eof, else none) to its callback and
+ * frees ec. */
 static void
-extract_child_finish(struct extract_child *ec, int ok)
+extract_child_finish(struct extract_child *ec, int eof)
 {
 	struct extract_child_head head;
 	struct json_object *values = NULL;
@@ -122,8 +143,9 @@ extract_child_finish(struct extract_child *ec, int ok)
 	void *arg = ec->ec_arg;
 
 	memset(&err, 0, sizeof err);
-	source_error_set(&err, SOURCE_ERR_INTERNAL, 0, 0, "out of memory");
-	if (ok && ec->ec_len >= sizeof head) {
+	source_error_set(
+	    &err, SOURCE_ERR_INTERNAL, 0, 0, "lost jq's child process");
+	if (eof && ec->ec_len >= sizeof head) {
 		memcpy(&head, ec->ec_buf, sizeof head);
 		err = head.eh_err;
 		if (head.eh_ok) {
@@ -133,11 +155,11 @@ extract_child_finish(struct extract_child *ec, int ok)
 				source_error_set(&err, SOURCE_ERR_INTERNAL, 0,
 				    0, "jq's result does not parse");
 		}
-	} else if (ok)
+	} else if (eof)
 		source_error_set(&err, SOURCE_ERR_INTERNAL, 0, 0,
 		    "jq's child process died before its result");
 	/* At the end of the pipe the child has exited, or is exiting. */
-	extract_child_free(ec, !ok);
+	extract_child_free(ec, !eof);
 	cb(values, &err, arg);
 }
 
@@ -165,7 +187,8 @@ extract_child_read_cb(evutil_socket_t fd, short what, void *arg)
 		ec->ec_len += (size_t)n;
 		return;
 	}
-	extract_child_finish(ec, 1);
+	/* The end of the pipe, or (never seen) an error reading it. */
+	extract_child_finish(ec, n == 0);
 }
 
 /* The child ran past its time: killed, and the poll fails. */
