@@ -131,10 +131,10 @@ extract_child_free(struct extract_child *ec, int kill_it)
 	free(ec);
 }
 
-/* Hands ec's result (all of it if eof, else none) to its callback and
- * frees ec. */
+/* Hands ec's result (all of it if eof, else none: why) to its callback
+ * and frees ec. */
 static void
-extract_child_finish(struct extract_child *ec, int eof)
+extract_child_finish(struct extract_child *ec, int eof, const char *why)
 {
 	struct extract_child_head head;
 	struct json_object *values = NULL;
@@ -143,8 +143,7 @@ extract_child_finish(struct extract_child *ec, int eof)
 	void *arg = ec->ec_arg;
 
 	memset(&err, 0, sizeof err);
-	source_error_set(
-	    &err, SOURCE_ERR_INTERNAL, 0, 0, "lost jq's child process");
+	source_error_set(&err, SOURCE_ERR_INTERNAL, 0, 0, "%s", why);
 	if (eof && ec->ec_len >= sizeof head) {
 		memcpy(&head, ec->ec_buf, sizeof head);
 		err = head.eh_err;
@@ -173,7 +172,7 @@ extract_child_read_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (ec->ec_cap - ec->ec_len < 4096) {
 		if ((grown = realloc(ec->ec_buf, ec->ec_cap * 2)) == NULL) {
-			extract_child_finish(ec, 0);
+			extract_child_finish(ec, 0, "out of memory");
 			return;
 		}
 		ec->ec_buf = grown;
@@ -188,7 +187,7 @@ extract_child_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/* The end of the pipe, or (never seen) an error reading it. */
-	extract_child_finish(ec, n == 0);
+	extract_child_finish(ec, n == 0, "cannot read jq's child process");
 }
 
 /* The child ran past its time: killed, and the poll fails. */
