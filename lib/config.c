@@ -650,6 +650,9 @@ config_inherit(const struct config *cf, struct config_source *src)
 	/* A program, not a number: borrowed from cf_jq like the source's. */
 	if (src->src_error_if == NULL)
 		src->src_error_if = d->src_error_if;
+	/* jq's work grows with the body: a smaller cap by default. */
+	if (!config_tunable_given(src, d, CONFIG_TUNE_MAX_BODY))
+		config_jq_default_max_body(src);
 }
 
 /* Checks what only the whole file can tell; 0 or -1. */

@@ -2,7 +2,8 @@
  * Reads the keys that hold jq programs: stat NAME = (a JSON Pointer or
  * jq: PROGRAM) and error_if.  Each distinct program is compiled once,
  * at load, into the config's set of programs (cf_jq), so an error names
- * its FILE:LINE.  Running the programs is extract_jq.c's.
+ * its FILE:LINE.  A source whose bodies jq sees gets a smaller default
+ * max_body.  Running the programs is extract_jq.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,4 +104,17 @@ config_add_stat(struct config_parse *cp, struct config_source *src,
 	else if (jq == NULL)
 		st->cs_pointer = strdup(value);
 	return st->cs_name != NULL && st->cs_pointer != NULL;
+}
+
+/* Gives src, whose bodies jq sees, jq's smaller default max_body. */
+void
+config_jq_default_max_body(struct config_source *src)
+{
+	size_t i;
+	int jq = src->src_error_if != NULL;
+
+	for (i = 0; i < src->src_nstats && !jq; i++)
+		jq = src->src_stats[i].cs_jq != NULL;
+	if (jq && src->src_max_body > EXTRACT_JQ_MAX_BODY)
+		src->src_max_body = EXTRACT_JQ_MAX_BODY;
 }

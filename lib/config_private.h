@@ -93,6 +93,9 @@ int config_set_jq(struct config_parse *cp, const struct config_entry *e,
 /* Adds a stat called name with pointer or jq program value to src. */
 int config_add_stat(struct config_parse *cp, struct config_source *src,
     const char *name, const char *value);
+/* Gives src, whose bodies jq sees (a jq stat or an error_if), jq's
+ * smaller default max_body; for a source with no max_body set. */
+void config_jq_default_max_body(struct config_source *src);
 
 /* config_template.c: url and header templates, time zones; 1 or 0 as
  * inih wants. */

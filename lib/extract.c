@@ -308,6 +308,14 @@ extract_needs_jq(const struct extract_jq *error_if,
 	return 0;
 }
 
+/* Returns 1 if jq sees src's bodies: a jq stat or an error_if. */
+int
+extract_source_needs_jq(const struct config_source *src)
+{
+	return extract_needs_jq(
+	    src->src_error_if, src->src_stats, src->src_nstats);
+}
+
 /* Parses body, runs error_if (unless NULL) and selects every stat. */
 static int
 extract_run(struct extract *ex, const char *body, size_t len,

@@ -39,5 +39,7 @@ int extract_values(struct extract *ex, const char *body, size_t len,
 int extract_source(struct extract *ex, const char *body, size_t len,
     const struct config_source *src, struct json_object **values,
     struct source_error *err);
+/* Returns 1 if jq sees src's bodies: a jq stat or an error_if. */
+int extract_source_needs_jq(const struct config_source *src);
 
 #endif

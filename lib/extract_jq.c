@@ -274,15 +274,70 @@ extract_jq_text(const struct extract_jq *jq)
 	return jq->ej_text;
 }
 
+/* Slots of the table of keys seen in one body (a power of two). */
+#define EXTRACT_JQ_KEYS 128
+
+/*
+ * The keys of one body's objects as jq strings, by their text: an API
+ * repeats the same few keys in every row, and jq hashes a string once,
+ * so each key is made (and hashed) once a body instead of once a use.
+ */
+struct extract_jq_keys {
+	struct {
+		const char *ek_name; /* json-c's text; NULL: free slot */
+		size_t ek_len;
+		jv ek_key;
+	} ek_slot[EXTRACT_JQ_KEYS];
+};
+
+/* Returns the jq string for the key name of length len (a copy the
+ * caller owns), from keys or made and kept there. */
+static jv
+extract_jq_key(struct extract_jq_keys *keys, const char *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i, probe;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	for (probe = 0; probe < 8; probe++) {
+		i = (h + probe) & (EXTRACT_JQ_KEYS - 1);
+		if (keys->ek_slot[i].ek_name == NULL) {
+			keys->ek_slot[i].ek_name = name;
+			keys->ek_slot[i].ek_len = len;
+			keys->ek_slot[i].ek_key = jv_string_sized(
+			    name, len > INT_MAX ? INT_MAX : (int)len);
+			return jv_copy(keys->ek_slot[i].ek_key);
+		}
+		if (keys->ek_slot[i].ek_len == len &&
+		    memcmp(keys->ek_slot[i].ek_name, name, len) == 0)
+			return jv_copy(keys->ek_slot[i].ek_key);
+	}
+	return jv_string_sized(name, len > INT_MAX ? INT_MAX : (int)len);
+}
+
+/* Frees the strings keys holds. */
+static void
+extract_jq_keys_clear(struct extract_jq_keys *keys)
+{
+	size_t i;
+
+	for (i = 0; i < EXTRACT_JQ_KEYS; i++) {
+		if (keys->ek_slot[i].ek_name != NULL)
+			jv_free(keys->ek_slot[i].ek_key);
+	}
+}
+
 /*
  * Returns o as a jq value: json-c has parsed and checked the body, so jq
- * is given the tree rather than the text (jq 1.6's parser takes about a
- * microsecond a number).  json-c's depth limit bounds the recursion.
+ * is given the tree rather than the text (jq 1.6's parser is slower than
+ * json-c's and this copy together).  json-c's depth limit bounds the
+ * recursion.
  */
 static jv
-extract_jq_value(struct json_object *o)
+extract_jq_value(struct extract_jq_keys *keys, struct json_object *o)
 {
-	struct json_object_iterator it, end;
+	struct json_object_iter it;
 	size_t i, n;
 	jv v;
 
@@ -297,20 +352,22 @@ extract_jq_value(struct json_object *o)
 		    json_object_get_string(o), json_object_get_string_len(o));
 	case json_type_array:
 		n = json_object_array_length(o);
-		v = jv_array_sized(n > INT_MAX ? INT_MAX : (int)n);
+		if (n > INT_MAX)
+			n = INT_MAX;
+		v = jv_array_sized((int)n);
 		for (i = 0; i < n; i++)
-			v = jv_array_append(v,
-			    extract_jq_value(json_object_array_get_idx(o, i)));
+			v = jv_array_set(v, (int)i,
+			    extract_jq_value(
+			        keys, json_object_array_get_idx(o, i)));
 		return v;
 	case json_type_object:
 		v = jv_object();
-		it = json_object_iter_begin(o);
-		end = json_object_iter_end(o);
-		for (; !json_object_iter_equal(&it, &end);
-		     json_object_iter_next(&it))
+		json_object_object_foreachC(o, it)
+		{
 			v = jv_object_set(v,
-			    jv_string(json_object_iter_peek_name(&it)),
-			    extract_jq_value(json_object_iter_peek_value(&it)));
+			    extract_jq_key(keys, it.key, strlen(it.key)),
+			    extract_jq_value(keys, it.val));
+		}
 		return v;
 	case json_type_null:
 	default:
@@ -325,9 +382,13 @@ extract_jq_doc_new(struct json_object *doc)
 {
 	struct extract_jq_doc *jd;
 
+	struct extract_jq_keys keys;
+
 	if ((jd = malloc(sizeof *jd)) == NULL)
 		return NULL;
-	jd->jd_value = extract_jq_value(doc);
+	memset(&keys, 0, sizeof keys);
+	jd->jd_value = extract_jq_value(&keys, doc);
+	extract_jq_keys_clear(&keys);
 	return jd;
 }
 

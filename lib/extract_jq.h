@@ -14,6 +14,12 @@
 
 /* The prefix of a config value that is a jq program ("jq: .a | tonumber"). */
 #define EXTRACT_JQ_PREFIX "jq:"
+/*
+ * The default max_body of a source whose bodies jq sees: jq's work grows
+ * with the body (up to about 3 s of CPU a MiB for a program such as
+ * [paths] over nesting 63 deep), in a child process past 64 KiB.
+ */
+#define EXTRACT_JQ_MAX_BODY (1024 * 1024)
 
 struct extract_jq;
 struct extract_jq_set;

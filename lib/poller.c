@@ -19,6 +19,7 @@
 #include "backoff.h"
 #include "budget.h"
 #include "extract.h"
+#include "extract_child.h"
 #include "log.h"
 #include "outcome.h"
 #include "poller.h"
@@ -35,6 +36,7 @@ struct poll_source {
 	const struct config_source *ps_src;
 	struct admit_ticket *ps_ticket;
 	struct xfer_job *ps_xfer; /* while in flight */
+	struct extract_child *ps_child; /* while a child extracts its body */
 	struct request *ps_request;
 	struct event *ps_timer;
 	int64_t ps_first_ms; /* monotonic time of the first slot */
@@ -54,6 +56,8 @@ struct poll_source {
 struct poller;
 
 static void poller_source_free(struct poller *p, struct poll_source *ps);
+static void poller_finish(struct poll_source *ps, int ok,
+    struct json_object *values, struct source_error *err, int64_t hint_ms);
 static int poller_auth_refused(struct poll_source *ps);
 static long poller_max_connects(const struct config *cf);
 
@@ -81,7 +85,20 @@ poller_header_cb(void *arg, const char *name)
 	return xfer_job_header(arg, name);
 }
 
-/* Works out how a finished transfer went; 0 with *values, or -1 and err. */
+/* extract_child's callback: the result of ps's poll, from its child. */
+static void
+poller_child_cb(struct json_object *values, struct source_error *err, void *arg)
+{
+	struct poll_source *ps = arg;
+
+	ps->ps_child = NULL;
+	if (values == NULL)
+		err->se_http_status = (int)xfer_job_status(ps->ps_xfer);
+	poller_finish(ps, values != NULL, values, err, -1);
+}
+
+/* Works out how a finished transfer went; 0 with *values, -1 and err,
+ * or 1 if a child extracts the body (poller_child_cb finishes). */
 static int
 poller_outcome(struct poll_source *ps, CURLcode rc, struct json_object **values,
     struct source_error *err, int64_t *hint_ms)
@@ -113,6 +130,12 @@ poller_outcome(struct poll_source *ps, CURLcode rc, struct json_object **values,
 		break;
 	}
 	body = xfer_job_body(x, &len);
+	/* jq on a big body: in a child, while the loop goes on. */
+	if (len >= EXTRACT_CHILD_MIN && extract_source_needs_jq(src) &&
+	    (ps->ps_child = extract_child_start(ps->ps_poller->p_base,
+	         ps->ps_poller->p_extract, body, len, src, src->src_timeout_ms,
+	         poller_child_cb, ps)) != NULL)
+		return 1;
 	/* error_if, then the stats: an error inside a 2xx is api_error. */
 	if (extract_source(
 	        ps->ps_poller->p_extract, body, len, src, values, err) == -1) {
@@ -328,8 +351,9 @@ poller_done_xfer_cb(struct xfer_job *j, CURLcode rc, void *arg)
 	if (poller_auth_refused(ps))
 		return;
 	memset(&err, 0, sizeof err);
-	ok = poller_outcome(ps, rc, &values, &err, &hint_ms) == 0;
-	poller_finish(ps, ok, values, &err, hint_ms);
+	if ((ok = poller_outcome(ps, rc, &values, &err, &hint_ms)) == 1)
+		return;
+	poller_finish(ps, ok == 0, values, &err, hint_ms);
 }
 
 /* Starts ps's transfer with bearer (NULL: none but token_file's). */
@@ -621,6 +645,8 @@ poller_source_free(struct poller *p, struct poll_source *ps)
 	if (ps == NULL)
 		return;
 	if (ps->ps_in_flight) {
+		extract_child_cancel(ps->ps_child);
+		ps->ps_child = NULL;
 		xfer_cancel(p->p_xfer, ps->ps_xfer);
 		ps->ps_xfer = NULL;
 		auth_cancel(p->p_auth, ps->ps_auth_wait);

@@ -5,19 +5,25 @@
  * within the default 8 MiB cap: big arrays, nesting at json-c's depth
  * limit, programs over every element, and objects whose keys all
  * collide in upstream jq 1.6's fixed-seed hash (Debian's libjq1 seeds
- * it at random: the figures show whether the one linked does).  Prints
- * one JSON line per figure.  Usage: jqbench [quick]
+ * it at random: the figures show whether the one linked does).  For
+ * each hostile body: the CPU of a poll done in the loop (as bodies under
+ * 64 KiB are), and the loop's own CPU when a child extracts it
+ * (extract_child, as bigger ones are), with the wall time to its result.
+ * Prints one JSON line per figure.  Usage: jqbench [quick]
  */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <json-c/json.h>
 
 #include "config.h"
 #include "extract.h"
+#include "extract_child.h"
 #include "extract_jq.h"
 #include "log.h"
 
@@ -33,6 +39,16 @@ now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Returns the monotonic clock in seconds. */
+static double
+wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -342,22 +358,74 @@ poll_once(struct buf *bf, const char *value, const char **kind)
 	return t0;
 }
 
+/* extract_child's callback: keeps the result's kind. */
+static void
+child_done_cb(struct json_object *values, struct source_error *err, void *arg)
+{
+	const char **kind = arg;
+
+	*kind = values != NULL ? "ok" : source_err_name(err->se_kind);
+	json_object_put(values);
+}
+
+/* Has a child extract body with stat value, as the loop does; returns
+ * the loop's CPU seconds (this process's: the child's are its own) and
+ * sets *wall_s to the time until the result came. */
+static double
+child_once(struct buf *bf, const char *value, double *wall_s, const char **kind)
+{
+	char text[512];
+	struct config *cf;
+	struct extract *ex = extract_new(EXTRACT_MAX_DEPTH);
+	struct event_base *base = event_base_new();
+	struct extract_child *ec;
+	double t0, w0;
+
+	snprintf(text, sizeof text,
+	    "[source s]\nurl = http://127.0.0.1/\nmax_body = 8M\n"
+	    "stat v = %s\n",
+	    value);
+	cf = load(text);
+	*kind = "none";
+	/* The earlier figures' garbage would make the fork dearer. */
+	malloc_trim(0);
+	w0 = wall();
+	t0 = now();
+	ec = extract_child_start(base, ex, bf->b, bf->len, &cf->cf_sources[0],
+	    600000, child_done_cb, kind);
+	if (ec == NULL) {
+		fprintf(stderr, "jqbench: no child\n");
+		exit(1);
+	}
+	event_base_dispatch(base);
+	t0 = now() - t0;
+	*wall_s = wall() - w0;
+	event_base_free(base);
+	extract_free(ex);
+	config_free(cf);
+	return t0;
+}
+
 /* Times one poll of body with jq program, and json-c's share of it (the
  * same body with a pointer stat); prints it as figure what. */
 static void
 hostile(const char *what, struct buf *bf, const char *program)
 {
 	char value[256];
-	const char *kind, *ignored;
-	double jq, json_c;
+	const char *kind, *ignored, *child_kind;
+	double jq, json_c, loop, child_wall;
 
 	snprintf(value, sizeof value, "jq: %s", program);
 	jq = poll_once(bf, value, &kind);
 	json_c = poll_once(bf, "/no/such/stat", &ignored);
+	loop = child_once(bf, value, &child_wall, &child_kind);
 	printf("{\"figure\":\"jq_hostile\",\"body\":\"%s\",\"bytes\":%zu,"
 	       "\"program\":\"%s\",\"cpu_ms_poll\":%.1f,"
-	       "\"cpu_ms_json_c_alone\":%.1f,\"result\":\"%s\"}\n",
-	    what, bf->len, program, jq * 1e3, json_c * 1e3, kind);
+	       "\"cpu_ms_json_c_alone\":%.1f,\"result\":\"%s\","
+	       "\"cpu_ms_loop_with_child\":%.2f,\"wall_ms_child\":%.1f,"
+	       "\"child_result\":\"%s\"}\n",
+	    what, bf->len, program, jq * 1e3, json_c * 1e3, kind, loop * 1e3,
+	    child_wall * 1e3, child_kind);
 	fflush(stdout);
 }
 
@@ -383,6 +451,40 @@ colliding(size_t m)
 	    m, bf.len, t0 * 1e3);
 	fflush(stdout);
 	extract_jq_doc_free(doc);
+	free(bf.b);
+}
+
+/* Figure 4: what a child costs the loop when the daemon holds mb MiB
+ * (10,000 sources: about 150) in small blocks, as its heap does: the
+ * fork, and the copies of the pages the loop writes while the child
+ * runs are the parent's. */
+static void
+bench_fork(size_t mb)
+{
+	struct buf bf = {0};
+	size_t i, n = mb * MIB / 256;
+	char **blocks = calloc(n, sizeof *blocks);
+	const char *kind;
+	double loop, child_wall;
+
+	for (i = 0; i < n; i++) {
+		if ((blocks[i] = malloc(256)) == NULL)
+			exit(1);
+		memset(blocks[i], 1, 256);
+	}
+	PUTS(&bf, "{\"rows\":[{\"x\":1}],\"pad\":\"");
+	while (bf.len < EXTRACT_CHILD_MIN)
+		PUTS(&bf, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	PUTS(&bf, "\"}");
+	loop = child_once(&bf, "jq: .rows[0].x", &child_wall, &kind);
+	printf("{\"figure\":\"jq_child_fork\",\"resident_mb\":%zu,"
+	       "\"bytes\":%zu,\"cpu_ms_loop\":%.2f,\"wall_ms_child\":%.1f,"
+	       "\"result\":\"%s\"}\n",
+	    mb, bf.len, loop * 1e3, child_wall * 1e3, kind);
+	fflush(stdout);
+	for (i = 0; i < n; i++)
+		free(blocks[i]);
+	free(blocks);
 	free(bf.b);
 }
 
@@ -458,6 +560,8 @@ main(int argc, char **argv)
 	log_set_level(LOG_LEVEL_ERROR);
 	bench_poll(quick ? 20000 : 200000);
 	bench_load(10000);
+	bench_fork(16);
+	bench_fork(150);
 	bench_hostile(quick);
 	return 0;
 }

@@ -53,10 +53,15 @@ ${CC:-cc} -O2 -o "$rawcurl" "$srcdir/tests/bench/rawcurl.c" \
     $(pkg-config --cflags --libs libcurl)
 # jq's costs (tests/bench/jqbench.c) link the optimised library itself.
 jqbench="$work/build/jqbench"
-${CC:-cc} -O2 -D_GNU_SOURCE -I"$work/src/lib" -o "$jqbench" \
-    "$srcdir/tests/bench/jqbench.c" "$work/build/lib/.libs/libgatherd.a" \
-    $(pkg-config --cflags --libs json-c libcurl libevent_core inih) \
-    $(pkg-config --libs libsystemd 2>/dev/null || true) -ljq -lpthread
+(cd "$work/build" && ./libtool --mode=link --tag=CC ${CC:-cc} -O2 \
+    -D_GNU_SOURCE -I"$work/src/lib" $(pkg-config --cflags json-c) \
+    -o "$jqbench" "$srcdir/tests/bench/jqbench.c" lib/libgatherd.la >/dev/null)
+
+# The token endpoint of the cached-token figure (tests/bench/tokenfake.c).
+tokenfake="$work/build/tokenfake"
+(cd "$work/build" && ./libtool --mode=link --tag=CC ${CC:-cc} -O2 \
+    -I"$work/src/tests/support" -o "$tokenfake" \
+    "$srcdir/tests/bench/tokenfake.c" tests/libfake.la >/dev/null)
 
 # nginx: the upstream that is never the bottleneck, and the yardstick.
 # Its workers run as nobody: they must be able to read the files.
@@ -290,7 +295,87 @@ jq_figures() {
 		printf "{\"figure\":\"jq_check_config\",\"sources\":10000,\"programs\":3,\"seconds\":%.3f,\"target_s\":2,\"machine\":%s}\n", ns / 1e9, m }')"
 }
 
+# Writes $work/extra-$1.conf: $2 sources at 1 s on nginx, as $1 says:
+# plain; tpl (url and header templates); token (an OAuth 2.0 client
+# credentials token from tokenfake on port $3, cached); tpl+token.
+make_extra() {
+	printf 'bench-secret\n' >"$work/client.secret"
+	awk -v kind="$1" -v n="$2" -v port="${3:-0}" -v up="$up" \
+	    -v state="$work" -v secret="$work/client.secret" 'BEGIN {
+		printf "[gatherd]\nlisten = 127.0.0.1:0\ninitial_spread = 1s\n"
+		printf "max_concurrency = 512\nmax_per_host = 512\n"
+		printf "web_root = /nonexistent\nstate_dir = %s\n", state
+		for (i = 0; i < n; i++) {
+			printf "[source s%d]\ninterval = 1s\ntimeout = 10s\n", i
+			printf "stat total = /data/total\nstat active = /data/active\n"
+			if (kind ~ /tpl/) {
+				printf "url = %s/stats.json?name=s%d&from=${today-7d}&to=${today}&at=${now:unix_ms}\n", up, i
+				printf "header = X-Day: ${today}\n"
+			} else
+				printf "url = %s/stats.json?name=s%d\n", up, i
+			if (kind ~ /token/)
+				printf "auth = oauth2_client_credentials\ntoken_url = http://127.0.0.1:%d/token\nclient_id = bench\nclient_secret_file = %s\n", port, secret
+		}
+	}' >"$work/extra-$1.conf"
+}
+
+# CPU ms per 1,000 polls of $work/extra-$1.conf over $2 s.
+extra_cpu() {
+	start_gatherd "$work/extra-$1.conf"
+	sleep 3
+	set -- "$1" "$2" $(polls)
+	a0=$4 c0=$(cpu_ms "$gd_pid")
+	sleep "$2"
+	set -- "$1" "$2" $(polls)
+	a1=$4 c1=$(cpu_ms "$gd_pid")
+	stop_gatherd
+	awk -v a="$((a1 - a0))" -v c="$((c1 - c0))" 'BEGIN {
+		printf "%.2f\n", (a ? c * 1000 / a : 0) }'
+}
+
+# 7. Templates and cached tokens against the same sources without them:
+# N sources at 1 s, each kind run $3 times in turn, the least CPU kept
+# (other work on a shared machine only ever adds).
+extras() {
+	n=$1 secs=$2 rounds=$3
+	"$tokenfake" 0 >"$work/tokenfake.out" 2>"$work/tokenfake.err" &
+	tpid=$!
+	pids="$pids $tpid"
+	for _ in $(seq 1 50); do
+		[ -s "$work/tokenfake.out" ] && break
+		sleep 0.1
+	done
+	tport=$(head -1 "$work/tokenfake.out")
+	for k in plain tpl token tpl+token; do make_extra "$k" "$n" "$tport"; done
+	best_plain= best_tpl= best_token= best_both=
+	for _ in $(seq 1 "$rounds"); do
+		for k in plain tpl token tpl+token; do
+			v=$(extra_cpu "$k" "$secs")
+			case $k in
+			plain) var=best_plain ;;
+			tpl) var=best_tpl ;;
+			token) var=best_token ;;
+			*) var=best_both ;;
+			esac
+			eval "cur=\${$var}"
+			if [ -z "$cur" ] || awk -v a="$v" -v b="$cur" 'BEGIN { exit !(a < b) }'; then
+				eval "$var=$v"
+			fi
+		done
+	done
+	kill "$tpid"; wait "$tpid" 2>/dev/null || true
+	granted=$(sed -n 's/^tokenfake: \([0-9]*\) tokens granted.*/\1/p' "$work/tokenfake.err")
+	emit "$(awk -v n="$n" -v s="$secs" -v r="$rounds" -v p="$best_plain" \
+	    -v t="$best_tpl" -v o="$best_token" -v b="$best_both" \
+	    -v g="${granted:-0}" -v m="$machine" 'BEGIN {
+		printf "{\"figure\":\"templates_tokens\",\"sources\":%d,\"seconds\":%d,\"rounds\":%d,\"cpu_ms_per_1000_polls_plain\":%.2f,\"templates\":%.2f,\"cached_token\":%.2f,\"both\":%.2f,\"templates_percent\":%.1f,\"cached_token_percent\":%.1f,\"both_percent\":%.1f,\"tokens_granted\":%d,\"target_percent\":5,\"machine\":%s}\n", n, s, r, p, t, o, b, (t - p) * 100 / p, (o - p) * 100 / p, (b - p) * 100 / p, g, m }')"
+}
+
 wrk_secs=10
+if [ "${BENCH_ONLY_EXTRAS:-}" ]; then
+	extras 1000 10 5
+	exit 0
+fi
 if [ "${BENCH_ONLY_JQ:-}" ]; then
 	jq_figures quick
 	exit 0
@@ -303,6 +388,7 @@ if [ "$mode" = quick ]; then
 	serving 0
 	memory 1000
 	jq_figures quick
+	extras 1000 5 2
 else
 	steady 1000 20
 	steady 10000 20
@@ -316,6 +402,7 @@ else
 	for n in 100 1000 10000 50000; do memory "$n"; done
 	[ -n "${BENCH_SKIP_FLAT:-}" ] || flat 10000
 	jq_figures
+	extras 1000 20 3
 fi
 
 echo

@@ -28,6 +28,8 @@
 /* Default and largest /huge body. */
 #define FU_HUGE_DEFAULT (16ULL * 1024 * 1024)
 #define FU_HUGE_MAX (1024ULL * 1024 * 1024)
+/* Largest /hostile body. */
+#define FU_HOSTILE_MAX (16ULL * 1024 * 1024)
 /* Default /drip body size and byte interval. */
 #define FU_DRIP_DEFAULT 64ULL
 #define FU_DRIP_EVERY_DEFAULT 500ULL
@@ -250,6 +252,11 @@ fu_route_timed(struct fake_upstream *fu, struct MHD_Connection *conn);
 /* fake_inband.c: real APIs' answers with status 200, errors among them. */
 /* Route /inband/NAME: the answer called name, or 404. */
 enum MHD_Result fu_route_inband(struct MHD_Connection *conn, const char *name);
+
+/* fake_hostile.c: valid JSON built to make jq work. */
+/* Route /hostile?shape=S&bytes=N: one array of numbers, objects or deep
+ * arrays, of about N bytes. */
+fu_route_fn fu_route_hostile;
 
 /* fake_api_*.c: the analytics API fakes, by path prefix "/HOST/". */
 /* Route /plausible.io/: Plausible's Stats API v2 (fake_api_plausible.c). */

@@ -10,8 +10,8 @@
  * This file is the server (start, stop, dispatch, the request record and
  * the counters, /headers, /query and /counters); each family of routes
  * has a file of its own: fake_series.c, fake_bodies.c, fake_http.c,
- * fake_transfer.c, fake_echo.c, fake_token.c, fake_timed.c
- * and fake_inband.c.
+ * fake_transfer.c, fake_echo.c, fake_token.c, fake_timed.c,
+ * fake_inband.c and fake_hostile.c.
  *
  * Routes (GET and HEAD):
  *   /stats?name=X          growing counter, shared or per name
@@ -37,6 +37,9 @@
  *   /inband/NAME           a real API's answer with status 200: an error
  *                          inside (matomo-error, cloudflare-error), or
  *                          data (cloudflare, ga4, ga4-empty)
+ *   /hostile?shape=S&bytes=N
+ *                          N bytes of one array of numbers, objects or
+ *                          arrays 63 deep: work for jq
  *   /headers /counters     the request headers, the request counters
  *   /token (POST), /authed an OAuth 2.0 token endpoint and an API that
  *                          wants its tokens (fake_token.c)
@@ -458,6 +461,7 @@ static const struct fu_route fu_routes[] = {
     {"/flap", fu_route_flap},
     {"/authed", fu_route_authed},
     {"/timed", fu_route_timed},
+    {"/hostile", fu_route_hostile},
 };
 
 /* The upload routes: any method, the request body read. */

@@ -234,6 +234,28 @@ START_TEST(test_scalars)
 }
 END_TEST
 
+/* Keys repeated in every row and more distinct keys than jq's copy
+ * keeps at hand: each object keeps its own keys and values. */
+START_TEST(test_many_keys)
+{
+	char *body = malloc(64 * 1024), *p = body;
+	int i;
+
+	ck_assert_ptr_nonnull(body);
+	p += sprintf(p, "[");
+	for (i = 0; i < 300; i++)
+		p += sprintf(p, "%s{\"value\":%d,\"k%d\":%d,\"va\":1}",
+		    i ? "," : "", i, i, i * 2);
+	sprintf(p, "]");
+	expect_scalar("[.[] | .value] | add", body, "44850");
+	expect_scalar("[.[] | .va] | add", body, "300");
+	expect_scalar("[.[] | keys[]] | unique | length", body, "302");
+	expect_scalar(".[150].k150 + .[299].k299", body, "898");
+	expect_scalar(".[7] | keys | join(\",\")", body, "\"k7,va,value\"");
+	free(body);
+}
+END_TEST
+
 /* Objects, arrays, no output, errors and halts say what happened. */
 START_TEST(test_not_scalars)
 {
@@ -539,6 +561,7 @@ extract_jq_suite(void)
 	tcase_add_test(tc, test_scalars);
 	tcase_add_test(tc, test_not_scalars);
 	tcase_add_test(tc, test_long_output_cut);
+	tcase_add_test(tc, test_many_keys);
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_error_if);
