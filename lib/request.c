@@ -1,8 +1,9 @@
 /*
  * Builds the request of a poll.  The header list is made once per
- * change (config or validators) and lent to curl for every poll, unless
- * a header is a template: then it is made again at each poll, as is a
- * templated URL, from the templates config compiled.  The easy handle
+ * change (config or validators) and lent to curl for every poll; if a
+ * header is a template, its expansion is checked at each poll and the
+ * list made again when it differs.  A templated URL or body is expanded
+ * at each poll, from the templates config compiled.  The easy handle
  * is reset and set up in full for each poll because the pool lends it
  * to any source, so a POST's method and body never reach the next GET.
  * Credentials never sit in the URL curl holds, and a bearer token or
@@ -28,6 +29,11 @@ struct request {
 	struct template_buf r_url; /* the url of the latest poll */
 	struct template_buf r_line; /* a header line being expanded */
 	struct template_buf r_body; /* the body of the latest poll */
+	/* The templated header lines expanded, one after another, for the
+	 * list in r_headers and for this poll: the list is made again only
+	 * when they differ (a ${today} changes once a day). */
+	struct template_buf r_made;
+	struct template_buf r_now;
 };
 
 /* Returns the value of the named secret of the config arg, or NULL. */
@@ -161,6 +167,76 @@ fail:
 	return -1;
 }
 
+/* Appends the n bytes of p and a NUL to b; 0 or -1. */
+static int
+request_buf_add(struct template_buf *b, const char *p, size_t n)
+{
+	struct template_buf grown;
+
+	if (b->tb_len + n + 2 > b->tb_cap) {
+		/* A fresh buffer, the old one wiped: it may hold a secret. */
+		grown.tb_cap = (b->tb_len + n + 2) * 2;
+		if ((grown.tb_data = malloc(grown.tb_cap)) == NULL)
+			return -1;
+		if (b->tb_len > 0)
+			memcpy(grown.tb_data, b->tb_data, b->tb_len);
+		grown.tb_len = b->tb_len;
+		template_buf_free(b);
+		*b = grown;
+	}
+	memcpy(b->tb_data + b->tb_len, p, n);
+	b->tb_len += n;
+	b->tb_data[b->tb_len++] = '\0';
+	return 0;
+}
+
+/* Expands src's templated header lines for a poll at now_ms into
+ * r_now, one after another; 0 or -1 (logged). */
+static int
+request_expand_headers(struct request *r, const struct config_source *src,
+    const struct config *cf, int64_t now_ms)
+{
+	const struct tpl *t;
+	size_t i;
+
+	r->r_now.tb_len = 0;
+	for (i = 0; i < src->src_nheaders; i++) {
+		if ((t = request_header_tpl(src, i)) == NULL)
+			continue;
+		if (request_expand(t, src, cf, now_ms, "header", &r->r_line) ==
+		        -1 ||
+		    request_buf_add(
+		        &r->r_now, r->r_line.tb_data, r->r_line.tb_len) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Makes r's header list for a poll at now_ms again if its templated
+ * lines expand to other text than the list has; 0 or -1 (logged). */
+static int
+request_renew_headers(struct request *r, const struct config_source *src,
+    const struct config *cf, int64_t now_ms)
+{
+	struct curl_slist *list;
+	struct template_buf swap;
+
+	if (request_expand_headers(r, src, cf, now_ms) == -1)
+		return -1;
+	if (r->r_headers != NULL && r->r_now.tb_len == r->r_made.tb_len &&
+	    memcmp(r->r_now.tb_data, r->r_made.tb_data, r->r_now.tb_len) == 0)
+		return 0;
+	/* The last poll's transfer, which had the old list, is over. */
+	if (request_headers(r, src, cf, now_ms, &list) == -1)
+		return -1;
+	curl_slist_free_all(r->r_headers);
+	r->r_headers = list;
+	swap = r->r_made;
+	r->r_made = r->r_now;
+	r->r_now = swap;
+	return 0;
+}
+
 /* Builds the request headers: the config's, a POST's, our validators. */
 struct request *
 request_new(const struct config_source *src, const char *etag,
@@ -201,6 +277,8 @@ request_free(struct request *r)
 	template_buf_free(&r->r_url);
 	template_buf_free(&r->r_line);
 	template_buf_free(&r->r_body);
+	template_buf_free(&r->r_made);
+	template_buf_free(&r->r_now);
 	free(r);
 }
 
@@ -250,7 +328,6 @@ request_setup(struct request *r, CURL *e, const struct config_source *src,
     const char *url, const struct config *cf)
 {
 	const struct tpl *body_tpl = request_dynamic(src->src_body_tpl);
-	struct curl_slist *list;
 	CURLcode rc = CURLE_OK;
 	int64_t now_ms = timeutil_wall_ms();
 	const char *body = src->src_body;
@@ -263,13 +340,8 @@ request_setup(struct request *r, CURL *e, const struct config_source *src,
 			return -1;
 		url = r->r_url.tb_data;
 	}
-	if (r->r_per_poll) {
-		/* The last poll's transfer, which had the old list, is over. */
-		if (request_headers(r, src, cf, now_ms, &list) == -1)
-			return -1;
-		curl_slist_free_all(r->r_headers);
-		r->r_headers = list;
-	}
+	if (r->r_per_poll && request_renew_headers(r, src, cf, now_ms) == -1)
+		return -1;
 	if (body_tpl != NULL) {
 		if (request_expand(
 		        body_tpl, src, cf, now_ms, "body", &r->r_body) == -1)

@@ -133,6 +133,35 @@ START_TEST(test_header_zone)
 }
 END_TEST
 
+/* A header whose expansion changes gets its new text at the next poll
+ * (the list is made again only then): ${now:unix_ms} differs each poll. */
+START_TEST(test_header_changes)
+{
+	struct harness *h;
+	long long first, later;
+	char *v;
+
+	h = harness_start(NULL,
+	    "[source h]\nurl = @UP@/headers\ninterval = 100ms\n"
+	    "header = X-At: ${now:unix_ms}\nheader = X-Plain: yes\n"
+	    "stat at = /X-At\n");
+	json_object_put(harness_wait_polls(h, "h", 1));
+	ck_assert_ptr_nonnull(v = fake_upstream_last_header(h->h_fu, "X-At"));
+	first = atoll(v);
+	free(v);
+	json_object_put(harness_wait_polls(h, "h", 4));
+	ck_assert_ptr_nonnull(v = fake_upstream_last_header(h->h_fu, "X-At"));
+	later = atoll(v);
+	free(v);
+	ck_assert_int_gt(later, first);
+	ck_assert_ptr_nonnull(
+	    v = fake_upstream_last_header(h->h_fu, "X-Plain"));
+	ck_assert_str_eq(v, "yes");
+	free(v);
+	harness_stop(h);
+}
+END_TEST
+
 /* The value of the secret test_secrets sends: every character that
  * needs encoding somewhere. */
 #define ODD_SECRET "a&b=c%d\"e+f g"
@@ -224,6 +253,7 @@ main(void)
 	tcase_add_test(tc, test_url);
 	tcase_add_test(tc, test_header_zone);
 	tcase_add_test(tc, test_secrets);
+	tcase_add_test(tc, test_header_changes);
 	suite_add_tcase(s, tc);
 	return runner_run(s) == 0 ? 0 : 1;
 }
