@@ -31,6 +31,9 @@
 #define TPL_DAY_MS 86400000LL
 /* Room for one formatted time. */
 #define TPL_VALUE_MAX 1024
+/* The bytes a URL or form encoding leaves as they are (RFC 3986). */
+#define TPL_UNRESERVED                                                         \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 
 /* What a part of a template is. */
 enum tpl_kind {
@@ -56,6 +59,12 @@ struct tpl_part {
 	char *tp_source; /* "${...}" as written, for messages */
 	enum tpl_format tp_format;
 	int64_t tp_offset; /* days for TPL_DAY, ms for TPL_NOW */
+	/* The time last written and its text: a day's start is written the
+	 * same all day, so a poll copies it instead of formatting it. */
+	int tp_have_memo;
+	int64_t tp_memo_ms;
+	struct tz *tp_memo_tz;
+	char tp_memo[64];
 };
 
 /* A compiled template. */
@@ -126,6 +135,10 @@ tpl_append_escaped(struct template_buf *b, const char *s, size_t n, int form)
 	size_t len;
 	int rc = 0;
 
+	/* A value of unreserved bytes only (a date, a number) stays as it
+	 * is in either encoding. */
+	if (strspn(s, TPL_UNRESERVED) >= n)
+		return tpl_append(b, s, n);
 	if (n > INT32_MAX || (e = curl_easy_escape(NULL, s, (int)n)) == NULL)
 		return -1;
 	len = strlen(e);
@@ -240,19 +253,13 @@ tpl_floor_div(int64_t a, int64_t b)
 	return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-/* Writes the time of placeholder tp at now_ms in tz into buf; 0 or -1. */
+/* Writes the time ms of placeholder tp in tz into buf; 0 or -1. */
 static int
-tpl_time(const struct tpl_part *tp, int64_t now_ms, struct tz *tz, char *buf,
+tpl_format_time(const struct tpl_part *tp, int64_t ms, struct tz *tz, char *buf,
     size_t size)
 {
-	int64_t ms;
 	int n;
 
-	if (tp->tp_kind == TPL_DAY) {
-		if (tz_midnight_ms(tz, now_ms, (int)tp->tp_offset, &ms) == -1)
-			return -1;
-	} else
-		ms = now_ms + tp->tp_offset;
 	switch (tp->tp_format) {
 	case TPL_UNIX:
 		n = snprintf(buf, size, "%" PRId64, tpl_floor_div(ms, 1000));
@@ -268,13 +275,43 @@ tpl_time(const struct tpl_part *tp, int64_t now_ms, struct tz *tz, char *buf,
 	}
 }
 
+/* Writes the time of placeholder tp at now_ms in tz into buf, from its
+ * memo if it wrote that time in that zone last; 0 or -1. */
+static int
+tpl_time(
+    struct tpl_part *tp, int64_t now_ms, struct tz *tz, char *buf, size_t size)
+{
+	int64_t ms;
+
+	if (tp->tp_kind == TPL_DAY) {
+		if (tz_midnight_ms(tz, now_ms, (int)tp->tp_offset, &ms) == -1)
+			return -1;
+	} else
+		ms = now_ms + tp->tp_offset;
+	if (tp->tp_have_memo && tp->tp_memo_ms == ms && tp->tp_memo_tz == tz &&
+	    strlen(tp->tp_memo) < size) {
+		memcpy(buf, tp->tp_memo, strlen(tp->tp_memo) + 1);
+		return 0;
+	}
+	if (tpl_format_time(tp, ms, tz, buf, size) == -1)
+		return -1;
+	/* Only a day's start comes again: a now never does. */
+	if (tp->tp_kind == TPL_DAY && strlen(buf) < sizeof tp->tp_memo) {
+		memcpy(tp->tp_memo, buf, strlen(buf) + 1);
+		tp->tp_memo_ms = ms;
+		tp->tp_memo_tz = tz;
+		tp->tp_have_memo = 1;
+	}
+	return 0;
+}
+
 /* Expands t at now_ms in tz into out; see template.h. */
 int
 template_expand(const struct tpl *t, int64_t now_ms, struct tz *tz,
     template_secret_cb *lookup, void *arg, struct template_buf *out, char *err,
     size_t errlen)
 {
-	const struct tpl_part *tp;
+	struct tpl_part *tp;
 	char value[TPL_VALUE_MAX];
 	const char *secret;
 	size_t i;

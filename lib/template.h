@@ -55,7 +55,8 @@ int template_is_literal(const struct tpl *t);
 /*
  * Expands t at wall time now_ms in zone tz into out (emptied first),
  * secrets from lookup (NULL: none); 0, or -1 with err set (a secret's
- * value never in it).
+ * value never in it).  t keeps the text of each day's start it wrote
+ * last, to copy it at the next poll: one thread expands a template.
  */
 int template_expand(const struct tpl *t, int64_t now_ms, struct tz *tz,
     template_secret_cb *lookup, void *arg, struct template_buf *out, char *err,

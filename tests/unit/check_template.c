@@ -198,6 +198,43 @@ START_TEST(test_zones)
 }
 END_TEST
 
+/* Expands t at now in tz (NULL: UTC), asserting it gives want. */
+static void
+expect_again(struct tpl *t, int64_t now, struct tz *tz, const char *want)
+{
+	struct template_buf out = {0};
+	char err[256] = "";
+
+	ck_assert_msg(template_expand(t, now, tz, secret_cb, NULL, &out, err,
+	                  sizeof err) == 0,
+	    "%s", err);
+	ck_assert_str_eq(out.tb_data, want);
+	template_buf_free(&out);
+}
+
+/* One template expanded poll after poll: a day's start it remembers is
+ * written again only while it is the same day and zone; a new day, a
+ * day back or another zone is written afresh. */
+START_TEST(test_memo)
+{
+	struct tpl *t =
+	    compile("${today}/${today-1d:%d}/${now:unix}", TEMPLATE_URL);
+	int64_t day = 86400000LL;
+	char err[256] = "";
+	struct tz *tokyo = tz_open("Asia/Tokyo", err, sizeof err);
+
+	ck_assert_ptr_nonnull(tokyo);
+	expect_again(t, NOW_MS, NULL, "2026-03-08/07/1773000000");
+	expect_again(t, NOW_MS + 1000, NULL, "2026-03-08/07/1773000001");
+	expect_again(t, NOW_MS + day, NULL, "2026-03-09/08/1773086400");
+	expect_again(t, NOW_MS, NULL, "2026-03-08/07/1773000000");
+	expect_again(t, NOW_MS, tokyo, "2026-03-09/08/1773000000");
+	expect_again(t, NOW_MS, NULL, "2026-03-08/07/1773000000");
+	tz_free(tokyo);
+	template_free(t);
+}
+END_TEST
+
 /* "$$" is a "$"; a "$" before anything but "{" is itself. */
 START_TEST(test_dollars)
 {
@@ -479,6 +516,7 @@ main(void)
 	tcase_add_test(tc, test_offsets);
 	tcase_add_test(tc, test_formats);
 	tcase_add_test(tc, test_zones);
+	tcase_add_test(tc, test_memo);
 	tcase_add_test(tc, test_dollars);
 	tcase_add_test(tc, test_encode_url);
 	tcase_add_test(tc, test_encode_form);
