@@ -296,11 +296,14 @@ jq_figures() {
 }
 
 # Writes $work/extra-$1.conf: $2 sources at 1 s on nginx, as $1 says:
-# plain; tpl (url and header templates); token (an OAuth 2.0 client
+# plain; literal (tpl's request written out: today's dates, a fixed time);
+# tpl (url and header templates); token (an OAuth 2.0 client
 # credentials token from tokenfake on port $3, cached); tpl+token.
 make_extra() {
 	printf 'bench-secret\n' >"$work/client.secret"
 	awk -v kind="$1" -v n="$2" -v port="${3:-0}" -v up="$up" \
+	    -v today="$(date -u +%F)" -v week_ago="$(date -u -d '7 days ago' +%F)" \
+	    -v now_ms="$(date -u +%s)000" \
 	    -v state="$work" -v secret="$work/client.secret" 'BEGIN {
 		printf "[gatherd]\nlisten = 127.0.0.1:0\ninitial_spread = 1s\n"
 		printf "max_concurrency = 512\nmax_per_host = 512\n"
@@ -311,6 +314,11 @@ make_extra() {
 			if (kind ~ /tpl/) {
 				printf "url = %s/stats.json?name=s%d&from=${today-7d}&to=${today}&at=${now:unix_ms}\n", up, i
 				printf "header = X-Day: ${today}\n"
+			} else if (kind == "literal") {
+				# The same request written out: what templates
+				# cost beyond the bytes they send.
+				printf "url = %s/stats.json?name=s%d&from=%s&to=%s&at=%s\n", up, i, week_ago, today, now_ms
+				printf "header = X-Day: %s\n", today
 			} else
 				printf "url = %s/stats.json?name=s%d\n", up, i
 			if (kind ~ /token/)
@@ -346,13 +354,14 @@ extras() {
 		sleep 0.1
 	done
 	tport=$(head -1 "$work/tokenfake.out")
-	for k in plain tpl token tpl+token; do make_extra "$k" "$n" "$tport"; done
-	best_plain= best_tpl= best_token= best_both=
+	for k in plain literal tpl token tpl+token; do make_extra "$k" "$n" "$tport"; done
+	best_plain= best_literal= best_tpl= best_token= best_both=
 	for _ in $(seq 1 "$rounds"); do
-		for k in plain tpl token tpl+token; do
+		for k in plain literal tpl token tpl+token; do
 			v=$(extra_cpu "$k" "$secs")
 			case $k in
 			plain) var=best_plain ;;
+			literal) var=best_literal ;;
 			tpl) var=best_tpl ;;
 			token) var=best_token ;;
 			*) var=best_both ;;
@@ -366,9 +375,9 @@ extras() {
 	kill "$tpid"; wait "$tpid" 2>/dev/null || true
 	granted=$(sed -n 's/^tokenfake: \([0-9]*\) tokens granted.*/\1/p' "$work/tokenfake.err")
 	emit "$(awk -v n="$n" -v s="$secs" -v r="$rounds" -v p="$best_plain" \
-	    -v t="$best_tpl" -v o="$best_token" -v b="$best_both" \
-	    -v g="${granted:-0}" -v m="$machine" 'BEGIN {
-		printf "{\"figure\":\"templates_tokens\",\"sources\":%d,\"seconds\":%d,\"rounds\":%d,\"cpu_ms_per_1000_polls_plain\":%.2f,\"templates\":%.2f,\"cached_token\":%.2f,\"both\":%.2f,\"templates_percent\":%.1f,\"cached_token_percent\":%.1f,\"both_percent\":%.1f,\"tokens_granted\":%d,\"target_percent\":5,\"machine\":%s}\n", n, s, r, p, t, o, b, (t - p) * 100 / p, (o - p) * 100 / p, (b - p) * 100 / p, g, m }')"
+	    -v l="$best_literal" -v t="$best_tpl" -v o="$best_token" \
+	    -v b="$best_both" -v g="${granted:-0}" -v m="$machine" 'BEGIN {
+		printf "{\"figure\":\"templates_tokens\",\"sources\":%d,\"seconds\":%d,\"rounds\":%d,\"cpu_ms_per_1000_polls_plain\":%.2f,\"same_request_written_out\":%.2f,\"templates\":%.2f,\"cached_token\":%.2f,\"both\":%.2f,\"templates_percent_vs_written_out\":%.1f,\"templates_percent\":%.1f,\"cached_token_percent\":%.1f,\"both_percent\":%.1f,\"tokens_granted\":%d,\"target_percent\":5,\"machine\":%s}\n", n, s, r, p, l, t, o, b, (t - l) * 100 / l, (t - p) * 100 / p, (o - p) * 100 / p, (b - p) * 100 / p, g, m }')"
 }
 
 wrk_secs=10
