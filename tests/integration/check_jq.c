@@ -197,7 +197,7 @@ static const char endless[] = "[source endless]\n"
 
 /* Hostile bodies under jq: capped, jq's errors, and the loop serves.
  * Every source of the test has its own connection, so none waits in
- * the host's queue behind a big body (minutes of jq under valgrind). */
+ * the host's queue behind a big body. */
 START_TEST(test_hostile_bodies)
 {
 	struct harness *h = harness_start("max_per_host = 16\n", hostile);
