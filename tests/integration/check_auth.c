@@ -431,25 +431,6 @@ START_TEST(test_expiry)
 }
 END_TEST
 
-/* Returns the contents of path (caller frees). */
-static char *
-read_all(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *text = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	ck_assert_ptr_nonnull(fp);
-	n = getdelim(&text, &cap, '\0', fp);
-	fclose(fp);
-	if (n < 0) {
-		free(text);
-		text = strdup("");
-	}
-	return text;
-}
-
 /* Stops gatherd's loop, writes its state file as the daemon would on
  * shutdown and returns it (caller frees); fx_stop frees the rest. */
 static char *
@@ -468,7 +449,7 @@ fx_state(struct fx *f)
 	ck_assert_int_eq(store_flush(st), 0);
 	store_free(st);
 	snprintf(path, sizeof path, "%s/%s", f->f_t.t_path, STORE_FILE);
-	return read_all(path);
+	return tmpdir_read(path);
 }
 
 /* Asserts that none of the secrets is in text (what names it). */
@@ -573,7 +554,7 @@ START_TEST(test_no_secret_leaks)
 	dup2(saved, 2);
 	close(saved);
 	log_set_level(LOG_LEVEL_QUIET);
-	text = read_all(log_path);
+	text = tmpdir_read(log_path);
 	/* The log was written, with the token requests in it. */
 	ck_assert_msg(strstr(text, "auth: asking ") != NULL, "log: %s", text);
 	ck_assert_msg(strstr(text, "auth: the API refused the token") != NULL,

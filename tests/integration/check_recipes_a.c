@@ -135,23 +135,6 @@ rfx_start(struct rfx *f, const char *name, int fast)
 	    f->r_fu, name, f->r_t.t_path, fast ? FAST_INTERVAL : NULL);
 }
 
-/* Returns the text of file path (caller frees). */
-static char *
-read_all(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *text = NULL;
-	size_t cap = 0;
-
-	ck_assert_ptr_nonnull(fp);
-	if (getdelim(&text, &cap, '\0', fp) < 0) {
-		free(text);
-		text = strdup("");
-	}
-	fclose(fp);
-	return text;
-}
-
 /*
  * Stops gatherd and the fakes; asserts that its debug log was written
  * and holds none of the NULL-terminated secrets (NULL: no check);
@@ -168,7 +151,7 @@ rfx_stop_clean(struct rfx *f, const char *const *secrets)
 	dup2(f->r_stderr, 2);
 	close(f->r_stderr);
 	log_set_level(LOG_LEVEL_QUIET);
-	text = read_all(f->r_log);
+	text = tmpdir_read(f->r_log);
 	ck_assert_msg(strstr(text, "listening on") != NULL,
 	    "the log was not captured: %s", text);
 	for (i = 0; secrets != NULL && secrets[i] != NULL; i++)
