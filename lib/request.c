@@ -167,29 +167,6 @@ fail:
 	return -1;
 }
 
-/* Appends the n bytes of p and a NUL to b; 0 or -1. */
-static int
-request_buf_add(struct template_buf *b, const char *p, size_t n)
-{
-	struct template_buf grown;
-
-	if (b->tb_len + n + 2 > b->tb_cap) {
-		/* A fresh buffer, the old one wiped: it may hold a secret. */
-		grown.tb_cap = (b->tb_len + n + 2) * 2;
-		if ((grown.tb_data = malloc(grown.tb_cap)) == NULL)
-			return -1;
-		if (b->tb_len > 0)
-			memcpy(grown.tb_data, b->tb_data, b->tb_len);
-		grown.tb_len = b->tb_len;
-		template_buf_free(b);
-		*b = grown;
-	}
-	memcpy(b->tb_data + b->tb_len, p, n);
-	b->tb_len += n;
-	b->tb_data[b->tb_len++] = '\0';
-	return 0;
-}
-
 /* Expands src's templated header lines for a poll at now_ms into
  * r_now, one after another; 0 or -1 (logged). */
 static int
@@ -205,8 +182,9 @@ request_expand_headers(struct request *r, const struct config_source *src,
 			continue;
 		if (request_expand(t, src, cf, now_ms, "header", &r->r_line) ==
 		        -1 ||
-		    request_buf_add(
-		        &r->r_now, r->r_line.tb_data, r->r_line.tb_len) == -1)
+		    /* Each line with its NUL, so lines cannot run together. */
+		    template_buf_append(&r->r_now, r->r_line.tb_data,
+		        r->r_line.tb_len + 1) == -1)
 			return -1;
 	}
 	return 0;

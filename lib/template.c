@@ -114,6 +114,14 @@ tpl_append(struct template_buf *b, const char *s, size_t n)
 	return 0;
 }
 
+/* Appends n bytes of s to b, growing it as a template's expansion
+ * does; 0 or -1. */
+int
+template_buf_append(struct template_buf *b, const char *s, size_t n)
+{
+	return tpl_append(b, s, n);
+}
+
 /* Wipes and frees b's memory, leaving it empty. */
 void
 template_buf_free(struct template_buf *b)

@@ -63,6 +63,9 @@ int template_expand(const struct tpl *t, int64_t now_ms, struct tz *tz,
     size_t errlen);
 /* Returns the context for a body of the given Content-Type. */
 enum template_context template_body_context(const char *content_type);
+/* Appends n bytes of s to b (NUL-terminated after them; old memory
+ * wiped when it grows); 0 or -1. */
+int template_buf_append(struct template_buf *b, const char *s, size_t n);
 /* Wipes and frees b's memory, leaving it empty. */
 void template_buf_free(struct template_buf *b);
 
