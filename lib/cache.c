@@ -224,6 +224,8 @@ cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
 	e->ce_retry_in_ms = o->ce_retry_in_ms;
 	e->ce_circuit = o->ce_circuit;
 	e->ce_circuit_opened = o->ce_circuit_opened;
+	e->ce_version = o->ce_version;
+	memcpy(e->ce_polled_by, o->ce_polled_by, sizeof e->ce_polled_by);
 	e->ce_pollstats = o->ce_pollstats; /* counters never go back */
 	/*
 	 * The validators stand for the whole upstream answer: with a stat
@@ -389,25 +391,153 @@ cache_restore_point(struct cache_entry *e, size_t i, int64_t ms, double value)
 		history_add(e->ce_history[i], ms, value);
 }
 
+/* Sets s to e's shared state (copies); 0 or -1 (s cleared). */
+int
+cache_shared_get(struct cache_shared *s, const struct cache_entry *e,
+    const struct backoff *b)
+{
+	memset(s, 0, sizeof *s);
+	s->cs_values = json_object_get(e->ce_values);
+	s->cs_updated_at = e->ce_updated_at;
+	s->cs_last_attempt_at = e->ce_last_attempt_at;
+	s->cs_last_ok = e->ce_last_ok;
+	s->cs_has_error = e->ce_has_error;
+	s->cs_error = e->ce_error;
+	s->cs_retry_in_ms = e->ce_retry_in_ms;
+	s->cs_polls_total = e->ce_polls_total;
+	s->cs_failures_total = e->ce_failures_total;
+	s->cs_consecutive_failures = e->ce_consecutive_failures;
+	if (b != NULL)
+		s->cs_backoff = *b;
+	s->cs_version = e->ce_version;
+	memcpy(s->cs_polled_by, e->ce_polled_by, sizeof s->cs_polled_by);
+	if (cache_shared_set_validators(s, e->ce_etag, e->ce_last_modified) ==
+	    -1) {
+		cache_shared_clear(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Frees what s holds. */
+void
+cache_shared_clear(struct cache_shared *s)
+{
+	json_object_put(s->cs_values);
+	s->cs_values = NULL;
+	free(s->cs_etag);
+	free(s->cs_last_modified);
+	s->cs_etag = NULL;
+	s->cs_last_modified = NULL;
+}
+
+/* Sets copies of the validators of s's values; 0 or -1. */
+int
+cache_shared_set_validators(
+    struct cache_shared *s, const char *etag, const char *last_modified)
+{
+	char *t = NULL, *m = NULL;
+
+	if ((etag != NULL && (t = strdup(etag)) == NULL) ||
+	    (last_modified != NULL && (m = strdup(last_modified)) == NULL)) {
+		free(t);
+		return -1;
+	}
+	free(s->cs_etag);
+	free(s->cs_last_modified);
+	s->cs_etag = t;
+	s->cs_last_modified = m;
+	return 0;
+}
+
+/* Makes s the state after a successful poll at now; takes values. */
+void
+cache_shared_ok(struct cache_shared *s, struct json_object *values, int64_t now)
+{
+	if (values != NULL) {
+		json_object_put(s->cs_values);
+		s->cs_values = values;
+	}
+	s->cs_updated_at = now;
+	s->cs_last_attempt_at = now;
+	s->cs_last_ok = 1;
+	s->cs_retry_in_ms = -1;
+	s->cs_polls_total++;
+	s->cs_consecutive_failures = 0;
+}
+
+/* Makes s the state after a failed poll. */
+void
+cache_shared_error(
+    struct cache_shared *s, const struct source_error *err, int64_t retry_in_ms)
+{
+	s->cs_retry_in_ms = retry_in_ms;
+	s->cs_error = *err;
+	s->cs_has_error = 1;
+	s->cs_last_attempt_at = err->se_at;
+	s->cs_last_ok = 0;
+	s->cs_polls_total++;
+	s->cs_failures_total++;
+	s->cs_consecutive_failures++;
+}
+
+/* Sets e to s, moving out what s owns; see cache.h. */
+void
+cache_apply_shared(struct cache *c, struct cache_entry *e,
+    struct cache_shared *s, int add_point)
+{
+	if (s->cs_values != e->ce_values) {
+		json_object_put(e->ce_values);
+		e->ce_values = s->cs_values;
+	} else
+		json_object_put(s->cs_values); /* the reference s took */
+	s->cs_values = NULL;
+	e->ce_updated_at = s->cs_updated_at;
+	e->ce_last_attempt_at = s->cs_last_attempt_at;
+	e->ce_last_ok = s->cs_last_ok;
+	e->ce_has_error = s->cs_has_error;
+	e->ce_error = s->cs_error;
+	e->ce_retry_in_ms = s->cs_retry_in_ms;
+	e->ce_polls_total = s->cs_polls_total;
+	e->ce_failures_total = s->cs_failures_total;
+	e->ce_consecutive_failures = s->cs_consecutive_failures;
+	e->ce_version = s->cs_version;
+	memcpy(e->ce_polled_by, s->cs_polled_by, sizeof e->ce_polled_by);
+	free(e->ce_etag);
+	free(e->ce_last_modified);
+	e->ce_etag = s->cs_etag;
+	e->ce_last_modified = s->cs_last_modified;
+	s->cs_etag = NULL;
+	s->cs_last_modified = NULL;
+	if (add_point && e->ce_last_ok && e->ce_values != NULL)
+		cache_record_history(e, e->ce_updated_at);
+	cache_touch(c, e);
+}
+
+/* Empties the history of each stat of e. */
+void
+cache_clear_history(struct cache_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->ce_src->src_nstats; i++)
+		history_clear(e->ce_history[i]);
+}
+
 /* Records a successful poll at wall time now; takes ownership of values. */
 void
 cache_put_ok(struct cache *c, struct cache_entry *e, struct json_object *values,
     int64_t now)
 {
-	if (values != NULL) {
-		json_object_put(e->ce_values);
-		e->ce_values = values;
+	struct cache_shared s;
+
+	if (cache_shared_get(&s, e, NULL) == -1) {
+		json_object_put(values);
+		return;
 	}
-	e->ce_updated_at = now;
-	e->ce_last_attempt_at = now;
-	if (e->ce_values != NULL)
-		cache_record_history(e, now);
-	e->ce_last_ok = 1;
-	e->ce_retry_in_ms = -1;
-	e->ce_polls_total++;
-	e->ce_consecutive_failures = 0;
+	cache_shared_ok(&s, values, now);
 	pollstats_ok(&e->ce_pollstats, values == NULL);
-	cache_touch(c, e);
+	cache_apply_shared(c, e, &s, 1);
 }
 
 /* Records a failed poll; the last good values are left alone. */
@@ -415,16 +545,13 @@ void
 cache_put_error(struct cache *c, struct cache_entry *e,
     const struct source_error *err, int64_t retry_in_ms)
 {
-	e->ce_retry_in_ms = retry_in_ms;
-	e->ce_error = *err;
-	e->ce_has_error = 1;
-	e->ce_last_attempt_at = err->se_at;
-	e->ce_last_ok = 0;
-	e->ce_polls_total++;
-	e->ce_failures_total++;
-	e->ce_consecutive_failures++;
+	struct cache_shared s;
+
+	if (cache_shared_get(&s, e, NULL) == -1)
+		return;
+	cache_shared_error(&s, err, retry_in_ms);
 	pollstats_failed(&e->ce_pollstats, err->se_kind);
-	cache_touch(c, e);
+	cache_apply_shared(c, e, &s, 0);
 }
 
 /* Records a finished transfer's duration and size; publishes nothing. */

@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "backoff.h"
 #include "config.h"
 #include "history.h"
 #include "pollstats.h"
@@ -29,6 +30,9 @@ enum cache_circuit {
 	CACHE_CIRCUIT_OPEN, /* no requests until the next probe */
 	CACHE_CIRCUIT_HALF_OPEN, /* the probe is in flight */
 };
+
+/* The longest replica name ([cluster] name). */
+#define CACHE_REPLICA_MAX 64
 
 /* One source's state.  Read freely; change only through cache_put_*. */
 struct cache_entry {
@@ -55,10 +59,63 @@ struct cache_entry {
 	unsigned ce_budget_remaining; /* its budget's free slots, if any */
 	int64_t ce_budget_next_at; /* wall ms one frees, 0 while one is free */
 	uint64_t ce_generation; /* cache generation of last change */
+	uint64_t ce_version; /* cluster: version of the shared state held */
+	char ce_polled_by[CACHE_REPLICA_MAX + 1]; /* cluster: "" if none */
 	struct pollstats ce_pollstats; /* polls by result, durations, bytes */
 };
 
 struct cache;
+
+/*
+ * What a finished poll leaves of a source: the state that replicas of a
+ * cluster share (everything but the local schedule, budget and transfer
+ * measurements).  A poll's result is worked out as one (cache_shared_ok,
+ * cache_shared_error) and applied with cache_apply_shared, alone at once,
+ * in a cluster once Redis took it.
+ */
+struct cache_shared {
+	struct json_object *cs_values; /* owned; NULL: none */
+	int64_t cs_updated_at; /* wall ms of the last success, 0 never */
+	int64_t cs_last_attempt_at;
+	int cs_last_ok;
+	int cs_has_error;
+	struct source_error cs_error;
+	char *cs_etag; /* owned, or NULL */
+	char *cs_last_modified;
+	int64_t cs_retry_in_ms;
+	uint64_t cs_polls_total;
+	uint64_t cs_failures_total;
+	uint64_t cs_consecutive_failures;
+	struct backoff cs_backoff; /* the failure streak and the circuit */
+	uint64_t cs_version; /* cluster: as Redis numbered it, 0 alone */
+	char cs_polled_by[CACHE_REPLICA_MAX + 1]; /* "" alone */
+};
+
+/* Sets s to e's shared state (copies; b is the poller's backoff, or
+ * NULL); 0 or -1 if out of memory (s is then cleared). */
+int cache_shared_get(struct cache_shared *s, const struct cache_entry *e,
+    const struct backoff *b);
+/* Frees what s holds; s may then be set again. */
+void cache_shared_clear(struct cache_shared *s);
+/* Makes s the state after a successful poll at wall time now; takes
+ * ownership of values (NULL, a 304, keeps s's). */
+void cache_shared_ok(
+    struct cache_shared *s, struct json_object *values, int64_t now);
+/* Sets copies of the validators of s's values (NULL: none); 0 or -1. */
+int cache_shared_set_validators(
+    struct cache_shared *s, const char *etag, const char *last_modified);
+/* Makes s the state after a failed poll: err and the retry delay. */
+void cache_shared_error(struct cache_shared *s, const struct source_error *err,
+    int64_t retry_in_ms);
+/*
+ * Sets e to s, moving out what s owns (s is left cleared); the circuit
+ * and the schedule are the poller's.  A success adds a history point
+ * with add_point set (a cluster sets it when updated_at moved on).
+ */
+void cache_apply_shared(struct cache *c, struct cache_entry *e,
+    struct cache_shared *s, int add_point);
+/* Empties the history of each stat of e (a snapshot replaces it). */
+void cache_clear_history(struct cache_entry *e);
 
 /* Creates an entry per source of cf, all pending; cf must outlive it. */
 struct cache *cache_new(const struct config *cf);

@@ -66,6 +66,14 @@ history_add(struct history *h, int64_t ms, double value)
 	pt->hp_value = value;
 }
 
+/* Drops every point. */
+void
+history_clear(struct history *h)
+{
+	h->h_head = 0;
+	h->h_len = 0;
+}
+
 /* Returns the number of points held. */
 size_t
 history_len(const struct history *h)

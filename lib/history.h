@@ -27,6 +27,8 @@ struct history *history_new(size_t capacity);
 void history_free(struct history *h);
 /* Appends a point, dropping the oldest if the ring is full. */
 void history_add(struct history *h, int64_t ms, double value);
+/* Drops every point. */
+void history_clear(struct history *h);
 /* Returns the number of points held. */
 size_t history_len(const struct history *h);
 /* Returns the most points h holds. */
