@@ -54,30 +54,31 @@ cache_free_history(struct cache_entry *e)
 	free(e->ce_history);
 }
 
+/* Returns a stat's value as history keeps it: NaN if not a number. */
+double
+cache_value_number(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_int:
+	case json_type_double:
+	case json_type_boolean:
+		return json_object_get_double(v);
+	default:
+		return NAN;
+	}
+}
+
 /* Adds a point per stat of e's current values at time now. */
 static void
 cache_record_history(struct cache_entry *e, int64_t now)
 {
 	const struct config_source *src = e->ce_src;
-	struct json_object *v;
-	double value;
 	size_t i;
 
-	for (i = 0; i < src->src_nstats; i++) {
-		v = json_object_object_get(
-		    e->ce_values, src->src_stats[i].cs_name);
-		switch (json_object_get_type(v)) {
-		case json_type_int:
-		case json_type_double:
-		case json_type_boolean:
-			value = json_object_get_double(v);
-			break;
-		default:
-			value = NAN;
-			break;
-		}
-		history_add(e->ce_history[i], now, value);
-	}
+	for (i = 0; i < src->src_nstats; i++)
+		history_add(e->ce_history[i], now,
+		    cache_value_number(json_object_object_get(
+		        e->ce_values, src->src_stats[i].cs_name)));
 }
 
 /* Returns 1 if a and b are both NULL or equal strings. */

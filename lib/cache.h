@@ -114,6 +114,8 @@ void cache_shared_error(struct cache_shared *s, const struct source_error *err,
  */
 void cache_apply_shared(struct cache *c, struct cache_entry *e,
     struct cache_shared *s, int add_point);
+/* Returns a stat's value as history keeps it: NaN if not a number. */
+double cache_value_number(struct json_object *v);
 /* Empties the history of each stat of e (a snapshot replaces it). */
 void cache_clear_history(struct cache_entry *e);
 

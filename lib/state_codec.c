@@ -156,9 +156,9 @@ state_codec_stats_json(const struct cache_entry *e)
 	return o;
 }
 
-/* Returns e's last error as saved, or NULL. */
-static struct json_object *
-state_codec_error_json(const struct source_error *err)
+/* Returns err as saved, or NULL if out of memory. */
+struct json_object *
+state_codec_error_encode(const struct source_error *err)
 {
 	struct json_object *o;
 
@@ -213,7 +213,7 @@ state_codec_encode(const struct cache_entry *e)
 		        o, "last_modified", e->ce_last_modified);
 	if (rc == 0 && e->ce_has_error)
 		rc = state_codec_add(
-		    o, "error", state_codec_error_json(&e->ce_error));
+		    o, "error", state_codec_error_encode(&e->ce_error));
 	if (rc == 0)
 		rc = state_codec_add(o, "stats", state_codec_stats_json(e));
 	if (rc == 0)
@@ -378,7 +378,7 @@ state_codec_check_history(struct json_object *h)
 }
 
 /* Checks saved values: scalars only, as extract makes them. */
-static const char *
+const char *
 state_codec_check_values(struct json_object *values)
 {
 	json_object_object_foreach(values, stat, v)
@@ -399,8 +399,8 @@ state_codec_check_values(struct json_object *values)
 }
 
 /* Reads a saved error into err; NULL if good, else why. */
-static const char *
-state_codec_check_error(struct json_object *o, struct source_error *err)
+const char *
+state_codec_error_decode(struct json_object *o, struct source_error *err)
 {
 	struct json_object *kind, *msg, *status, *at;
 	enum source_err k;
@@ -469,7 +469,8 @@ state_codec_decode(struct json_object *o, struct state_saved *sv)
 		sv->sv_updated_at = json_object_get_int64(updated);
 	}
 	if (err != NULL) {
-		if ((why = state_codec_check_error(err, &sv->sv_error)) != NULL)
+		if ((why = state_codec_error_decode(err, &sv->sv_error)) !=
+		    NULL)
 			return why;
 		sv->sv_has_error = 1;
 	}

@@ -56,6 +56,13 @@ struct json_object *state_codec_parse(
  */
 int state_codec_member(struct json_object *o, const char *key,
     enum json_type type, struct json_object **v);
+/* Returns err as saved ({kind, message, http_status, at}), NULL: OOM. */
+struct json_object *state_codec_error_encode(const struct source_error *err);
+/* Reads a saved error o into err; NULL if good, else why not. */
+const char *
+state_codec_error_decode(struct json_object *o, struct source_error *err);
+/* Checks saved values: an object of scalars; NULL if good, else why. */
+const char *state_codec_check_values(struct json_object *values);
 /* Reads a source's saved state o into sv; NULL if good, else why not. */
 const char *state_codec_decode(struct json_object *o, struct state_saved *sv);
 /* Returns 1 if sv, saved as the source called name, is e's (source_same). */
