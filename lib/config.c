@@ -5,9 +5,9 @@
  * about a whole section (no url, no stat) point at its header.  Which
  * keys exist and how each is read is config_table.c's; values are parsed
  * by parse.c and secrets read by secret.c; the keys of auth, budgets,
- * jq programs, templates and requests are read by the config_*.c files
- * of each, through config_private.h.  Only the first error is reported,
- * the way compilers lead with the first one.
+ * [cluster], jq programs, templates and requests are read by the
+ * config_*.c files of each, through config_private.h.  Only the first
+ * error is reported, the way compilers lead with the first one.
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -106,7 +106,7 @@ config_token_readable_cb(const char *what, const char *path, void *arg)
 }
 
 /* Sets *dst to the secret in the token file value names; 1 or 0. */
-static int
+int
 config_set_secret(struct config_parse *cp, char **dst, const char *value)
 {
 	struct secret_spec ss = {.ss_what = "token file",
@@ -505,10 +505,15 @@ config_begin_section(struct config_parse *cp, const char *name)
 {
 	cp->cp_source = NULL;
 	cp->cp_budget = NULL;
+	cp->cp_in_cluster = 0;
 	memset(cp->cp_source_seen, 0, sizeof cp->cp_source_seen);
 	memset(cp->cp_budget_seen, 0, sizeof cp->cp_budget_seen);
 	if (strcmp(name, "gatherd") == 0)
 		return;
+	if (strcmp(name, "cluster") == 0) {
+		(void)config_cluster_begin(cp);
+		return;
+	}
 	if (strncmp(name, "budget ", 7) == 0) {
 		cp->cp_budget = config_new_budget(cp, name + 7);
 		return;
@@ -516,7 +521,8 @@ config_begin_section(struct config_parse *cp, const char *name)
 	if (strncmp(name, "source ", 7) != 0) {
 		config_error(cp, cp->cp_header_line,
 		    "unknown section [%s] "
-		    "(expected [gatherd], [source NAME] or [budget NAME])",
+		    "(expected [gatherd], [source NAME], [budget NAME] "
+		    "or [cluster])",
 		    name);
 		return;
 	}
@@ -541,6 +547,8 @@ config_handler_cb(
 		    cp->cp_global_seen, name, value);
 	if (cp->cp_budget != NULL)
 		return config_budget_key(cp, name, value);
+	if (cp->cp_in_cluster)
+		return config_cluster_key(cp, name, value);
 	if (cp->cp_source == NULL)
 		return 0; /* the section's error is recorded */
 	return config_key(
@@ -775,6 +783,8 @@ config_parse(struct config_parse *cp, char *err, size_t errlen)
 		config_check_sources(cp);
 	if (cp->cp_err_line == 0)
 		config_check_budgets(cp);
+	if (cp->cp_err_line == 0)
+		config_check_cluster(cp);
 	if (cp->cp_err_line == 0 && cf->cf_strict_permissions &&
 	    cp->cp_open_token_line != 0)
 		config_error(cp, cp->cp_open_token_line,
@@ -889,6 +899,7 @@ config_free(struct config *cf)
 		free(cf->cf_allow_origins[i]);
 	free(cf->cf_allow_origins);
 	secret_free(cf->cf_api_token);
+	config_cluster_free(&cf->cf_cluster);
 	extract_jq_set_free(cf->cf_jq);
 	free(cf);
 }

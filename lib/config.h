@@ -113,6 +113,20 @@ struct config_budget {
 	int cb_line; /* line of the section header */
 };
 
+/*
+ * The [cluster] section: replicas that share polls, values and history
+ * through one Redis (config_cluster.c).  Without the section cc_enabled
+ * is 0 and every other field is NULL: gatherd runs alone.
+ */
+struct config_cluster {
+	int cc_enabled; /* 1 when the file has a [cluster] section */
+	char *cc_redis; /* "unix:/path", "IPv4:port" or "[IPv6]:port" */
+	char *cc_name; /* this replica; default "hostname:listen port" */
+	char *cc_prefix; /* of every Redis key; default "gatherd" */
+	char *cc_password; /* secret from redis_password_file, or NULL */
+	int cc_line; /* line of the section header */
+};
+
 /* The whole file. */
 struct config {
 	char *cf_path;
@@ -144,6 +158,7 @@ struct config {
 	struct config_budget *cf_budgets;
 	size_t cf_nbudgets;
 	struct extract_jq_set *cf_jq; /* the distinct jq programs, or NULL */
+	struct config_cluster cf_cluster; /* [cluster], or cc_enabled 0 */
 };
 
 /* Parses and validates the file at path; NULL with err filled on error. */
@@ -169,5 +184,14 @@ config_find_budget(const struct config *cf, const char *name);
  */
 double config_budget_need(
     const struct config *cf, const struct config_budget *b, size_t *nsources);
+/* Returns 1 if a and b have the same [cluster] settings (the password
+ * too), else 0. */
+int config_cluster_same(const struct config *a, const struct config *b);
+/*
+ * Writes the default replica name "host:port" into out; 0, or -1 if it
+ * is not 1 to 64 of [A-Za-z0-9_.:-] or does not fit in outlen.
+ */
+int config_cluster_default_name(
+    const char *host, unsigned port, char *out, size_t outlen);
 
 #endif

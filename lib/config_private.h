@@ -2,8 +2,9 @@
  * What the config_*.c family shares and nothing else includes: the
  * parser's state, the first-error record that becomes "FILE:LINE:
  * message", and the small setters every key file uses.  config.c drives
- * inih and the table; config_auth.c, config_budget.c, config_jq.c and
- * config_template.c read their keys into the same struct config_parse.
+ * inih and the table; config_auth.c, config_budget.c, config_cluster.c,
+ * config_jq.c and config_template.c read their keys into the same
+ * struct config_parse.
  * Not installed, not for other modules.
  */
 #ifndef GATHERD_CONFIG_PRIVATE_H
@@ -30,10 +31,12 @@ struct config_parse {
 	int cp_header_line; /* line of the latest [section] */
 	struct config_source *cp_source; /* current [source], or NULL */
 	struct config_budget *cp_budget; /* current [budget], or NULL */
+	int cp_in_cluster; /* the current section is [cluster] */
 	/* Keys given once so far, by config_table row. */
 	unsigned char cp_global_seen[CONFIG_TABLE_MAX];
 	unsigned char cp_source_seen[CONFIG_TABLE_MAX];
 	unsigned char cp_budget_seen[CONFIG_TABLE_MAX];
+	unsigned char cp_cluster_seen[CONFIG_TABLE_MAX];
 	struct lh_table *cp_names; /* source names seen, for duplicates */
 	size_t cp_sources_cap; /* room in cf_sources */
 	size_t cp_budgets_cap; /* room in cf_budgets */
@@ -52,6 +55,8 @@ void config_error(struct config_parse *cp, int line, const char *fmt, ...)
 /* Notes a secret file (what: "token file") that users other than its
  * owner and group can read; a secret_readable_cb with cp as arg. */
 void config_token_readable_cb(const char *what, const char *path, void *arg);
+/* Sets *dst to the secret in the token file value names; 1 or 0. */
+int config_set_secret(struct config_parse *cp, char **dst, const char *value);
 /* Replaces *dst with a copy of value; 0 or -1. */
 int config_set_string(char **dst, const char *value);
 /* Records the error for a value of row e that does not parse. */
@@ -84,6 +89,20 @@ struct config_budget *
 config_new_budget(struct config_parse *cp, const char *name);
 /* Checks the budgets once the whole file is read; 0 or -1. */
 int config_check_budgets(struct config_parse *cp);
+
+/* config_cluster.c: the [cluster] section. */
+
+/* Starts the [cluster] section at cp_header_line; 0, or -1 with the
+ * error recorded (a second [cluster]). */
+int config_cluster_begin(struct config_parse *cp);
+/* Handles one key of the [cluster] section; 1 or 0 as inih wants. */
+int config_cluster_key(
+    struct config_parse *cp, const char *name, const char *value);
+/* Checks [cluster] once the whole file is read (redis given) and fills
+ * in the default name and prefix; 0 or -1. */
+int config_check_cluster(struct config_parse *cp);
+/* Frees [cluster]'s fields, wiping the password. */
+void config_cluster_free(struct config_cluster *cc);
 
 /* config_jq.c: stats and jq programs; 1 or 0 as inih wants. */
 

@@ -1,8 +1,9 @@
 /*
- * Every key of the config file, [gatherd] and [source NAME] alike, as
- * data: name, section, type, field, bounds, default and the example an
- * error message gives.  Adding a key is adding a row (and, for a new
- * type, a case in config.c); nothing here parses or allocates.
+ * Every key of the config file, [gatherd], [source NAME], [budget NAME]
+ * and [cluster] alike, as data: name, section, type, field, bounds,
+ * default and the example an error message gives.  Adding a key is
+ * adding a row (and, for a new type, a case in config.c); nothing here
+ * parses or allocates.
  */
 #include <string.h>
 
@@ -27,6 +28,12 @@
 	.ce_section = CONFIG_BUDGET,                                           \
 	.ce_offset = offsetof(struct config_budget, field),                    \
 	.ce_size = sizeof(((struct config_budget *)0)->field)
+
+/* Offset and size of a field of struct config_cluster. */
+#define CL(field)                                                              \
+	.ce_section = CONFIG_CLUSTER,                                          \
+	.ce_offset = offsetof(struct config_cluster, field),                   \
+	.ce_size = sizeof(((struct config_cluster *)0)->field)
 
 /* The offset of a list in struct config_source (no size: not stored
  * whole). */
@@ -311,6 +318,23 @@ const struct config_entry config_table[] = {
         .ce_max = LIMIT,
         .ce_hint = "N/DURATION, e.g. 60/1h or 300/5m (N from 1 to 100000, "
                    "DURATION from 100ms to 1 week)"},
+
+    /* [cluster]: replicas sharing one Redis (config_cluster.c). */
+    {.ce_name = "redis",
+        CL(cc_redis),
+        .ce_type = CONFIG_REDIS_TARGET,
+        .ce_hint = "unix:/path or IP:port"},
+    {.ce_name = "name",
+        CL(cc_name),
+        .ce_type = CONFIG_CLUSTER_NAME,
+        .ce_hint = "1 to 64 of A-Z a-z 0-9 _ . : -"},
+    {.ce_name = "prefix",
+        CL(cc_prefix),
+        .ce_type = CONFIG_CLUSTER_NAME,
+        .ce_hint = "1 to 64 of A-Z a-z 0-9 _ . : -"},
+    {.ce_name = "redis_password_file",
+        CL(cc_password),
+        .ce_type = CONFIG_SECRET},
 };
 
 const size_t config_table_size = sizeof config_table / sizeof config_table[0];

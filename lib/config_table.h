@@ -1,8 +1,8 @@
 /*
  * The keys of the config file as one table, in the manner of tmux's
- * options-table.c: one row per key of [gatherd], [source NAME] and
- * [budget NAME], saying how its value is parsed, where it is stored,
- * whether it may repeat and its bounds and default.  config.c drives
+ * options-table.c: one row per key of [gatherd], [source NAME],
+ * [budget NAME] and [cluster], saying how its value is parsed, where it is
+ * stored, whether it may repeat and its bounds and default.  config.c drives
  * inih with it.
  */
 #ifndef GATHERD_CONFIG_TABLE_H
@@ -16,6 +16,7 @@ enum config_section {
 	CONFIG_GLOBAL, /* [gatherd]: struct config */
 	CONFIG_SOURCE, /* [source NAME]: struct config_source */
 	CONFIG_BUDGET, /* [budget NAME]: struct config_budget */
+	CONFIG_CLUSTER, /* [cluster]: struct config_cluster */
 };
 
 /* How a key's value is parsed and stored. */
@@ -49,6 +50,9 @@ enum config_type {
 	CONFIG_BUDGET_REF, /* src_budget: a [budget NAME]'s name */
 	CONFIG_RATE, /* cb_requests and cb_window_ms: "60/1h" */
 	CONFIG_JQ, /* struct extract_jq *: "jq: PROGRAM", compiled at load */
+	/* [cluster]'s keys, read by config_cluster.c. */
+	CONFIG_REDIS_TARGET, /* char *: "unix:/path" or "IP:port" */
+	CONFIG_CLUSTER_NAME, /* char *: 1 to 64 of [A-Za-z0-9_.:-] */
 };
 
 /* A key may be given more than once (headers, stats). */
