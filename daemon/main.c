@@ -18,6 +18,7 @@
 
 #include "api.h"
 #include "cache.h"
+#include "cluster.h"
 #include "config.h"
 #include "log.h"
 #include "notify.h"
@@ -29,6 +30,9 @@
 #define GATHERD_CONF "/etc/gatherd/gatherd.conf"
 #endif
 
+/* How long a replica waits for Redis's snapshot before it polls alone. */
+#define MAIN_CLUSTER_READY_MS 5000
+
 /* How often the STATUS= summary is recomputed (sent only if it changed). */
 #define MAIN_STATUS_MS 1000
 
@@ -39,6 +43,7 @@ struct gatherd {
 	struct cache *g_cache;
 	struct store *g_store;
 	struct poller *g_poller;
+	struct cluster *g_cluster; /* NULL without [cluster] */
 	struct api *g_api;
 	struct event *g_sigterm;
 	struct event *g_sigint;
@@ -165,6 +170,15 @@ main_reload_cb(evutil_socket_t sig, short what, void *arg)
 	if ((cf = config_load(g->g_cf->cf_path, err, sizeof err)) == NULL) {
 		log_warnx("reload: %s; keeping the running config", err);
 		api_reload_result(g->g_api, err);
+		return;
+	}
+	if (!config_cluster_same(g->g_cf, cf)) {
+		snprintf(err, sizeof err,
+		    "%s: [cluster] changed: restart gatherd to apply it",
+		    cf->cf_path);
+		log_warnx("reload: %s; keeping the running config", err);
+		api_reload_result(g->g_api, err);
+		config_free(cf);
 		return;
 	}
 	notify_reloading();
@@ -296,6 +310,38 @@ main_tune_malloc(void)
 	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 }
 
+/*
+ * Joins the cluster of [cluster]: polling starts once the first snapshot
+ * of Redis is in, so every value is served before the first poll, or
+ * after MAIN_CLUSTER_READY_MS alone if Redis does not answer.
+ */
+static int
+main_start_cluster(struct gatherd *g)
+{
+	const struct config_cluster *cc = &g->g_cf->cf_cluster;
+	struct cluster_params cp;
+
+	memset(&cp, 0, sizeof cp);
+	cp.cp_target = cc->cc_redis;
+	cp.cp_password = cc->cc_password;
+	cp.cp_name = cc->cc_name;
+	cp.cp_prefix = cc->cc_prefix;
+	cp.cp_ready_ms = MAIN_CLUSTER_READY_MS;
+	cp.cp_apply = poller_cluster_apply_cb;
+	cp.cp_publish = poller_cluster_publish_cb;
+	cp.cp_ready = poller_cluster_ready_cb;
+	cp.cp_arg = g->g_poller;
+	if ((g->g_cluster = cluster_new(g->g_base, &cp)) == NULL ||
+	    poller_set_cluster(g->g_poller, g->g_cluster) == -1 ||
+	    api_set_cluster(g->g_api, g->g_cluster) == -1) {
+		log_errx("cannot set up cluster mode");
+		return -1;
+	}
+	log_info("cluster: replica %s, prefix %s, redis %s", cc->cc_name,
+	    cc->cc_prefix, cc->cc_redis);
+	return 0;
+}
+
 /* Builds the daemon from g->g_cf; 0 or -1 (logged). */
 static int
 main_start(struct gatherd *g)
@@ -331,6 +377,8 @@ main_start(struct gatherd *g)
 	if ((g->g_api = api_new(g->g_base, g->g_cf, g->g_cache)) == NULL ||
 	    main_start_notify(g) == -1)
 		return -1;
+	if (g->g_cf->cf_cluster.cc_enabled)
+		return main_start_cluster(g);
 	return poller_start(g->g_poller, 0);
 }
 
@@ -344,6 +392,7 @@ main_stop(struct gatherd *g)
 		event_free(g->g_watchdog);
 	api_free(g->g_api);
 	poller_free(g->g_poller);
+	cluster_free(g->g_cluster);
 	store_free(g->g_store);
 	cache_free(g->g_cache);
 	if (g->g_sighup != NULL)

@@ -720,6 +720,14 @@ api_reload_result(struct api *a, const char *err)
 	metrics_count_reload(&a->a_counters, err == NULL);
 }
 
+/* Shows cl in /readyz, /api/v1/info and /metrics. */
+int
+api_set_cluster(struct api *a, const struct cluster *cl)
+{
+	handlers_set_cluster(a->a_handlers, cl);
+	return 0;
+}
+
 /* Returns the bound port (useful when the config asked for port 0). */
 uint16_t
 api_port(const struct api *a)

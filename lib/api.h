@@ -34,6 +34,9 @@ int api_reload(struct api *a, const struct config *cf, struct cache *c);
  * once per reload.
  */
 void api_reload_result(struct api *a, const char *err);
+struct cluster;
+/* Shows cl (cluster mode) in /readyz, /api/v1/info and /metrics; 0. */
+int api_set_cluster(struct api *a, const struct cluster *cl);
 /* Returns the bound port (useful when the config asked for port 0). */
 uint16_t api_port(const struct api *a);
 /*

@@ -537,7 +537,7 @@ cache_put_ok(struct cache *c, struct cache_entry *e, struct json_object *values,
 		return;
 	}
 	cache_shared_ok(&s, values, now);
-	pollstats_ok(&e->ce_pollstats, values == NULL);
+	cache_count_ok(e, values == NULL);
 	cache_apply_shared(c, e, &s, 1);
 }
 
@@ -551,7 +551,7 @@ cache_put_error(struct cache *c, struct cache_entry *e,
 	if (cache_shared_get(&s, e, NULL) == -1)
 		return;
 	cache_shared_error(&s, err, retry_in_ms);
-	pollstats_failed(&e->ce_pollstats, err->se_kind);
+	cache_count_failed(e, err->se_kind);
 	cache_apply_shared(c, e, &s, 0);
 }
 
@@ -560,6 +560,20 @@ void
 cache_put_transfer(struct cache_entry *e, int64_t usec, uint64_t bytes)
 {
 	pollstats_transfer(&e->ce_pollstats, usec, bytes);
+}
+
+/* Counts a successful poll of this replica; publishes nothing. */
+void
+cache_count_ok(struct cache_entry *e, int not_modified)
+{
+	pollstats_ok(&e->ce_pollstats, not_modified);
+}
+
+/* Counts a failed poll of this replica; publishes nothing. */
+void
+cache_count_failed(struct cache_entry *e, enum source_err kind)
+{
+	pollstats_failed(&e->ce_pollstats, kind);
 }
 
 /* Records when the next poll of e is due (wall ms). */

@@ -175,6 +175,11 @@ void cache_put_error(struct cache *c, struct cache_entry *e,
  * it, so this does not move the generation.
  */
 void cache_put_transfer(struct cache_entry *e, int64_t usec, uint64_t bytes);
+/* Counts a successful poll of this replica in e's /metrics figures
+ * (the cache_apply_shared that follows publishes it). */
+void cache_count_ok(struct cache_entry *e, int not_modified);
+/* Counts a failed poll of this replica in e's /metrics figures. */
+void cache_count_failed(struct cache_entry *e, enum source_err kind);
 /* Records when the next poll of e is due (wall ms). */
 void cache_set_next_poll(struct cache *c, struct cache_entry *e, int64_t at);
 /* Keeps copies of the ETag and Last-Modified of e's values (or none);

@@ -229,11 +229,10 @@ cluster_doc_decode(const char *text, size_t len, struct cache_shared *s)
 	return NULL;
 }
 
-/* Returns e's stat names, space-separated (malloc'd), or NULL. */
+/* Returns src's stat names, space-separated (malloc'd), or NULL. */
 char *
-cluster_doc_stat_names(const struct cache_entry *e)
+cluster_doc_stat_names(const struct config_source *src)
 {
-	const struct config_source *src = e->ce_src;
 	size_t i, n = 1, at = 0, len;
 	char *out;
 
@@ -252,11 +251,11 @@ cluster_doc_stat_names(const struct cache_entry *e)
 	return out;
 }
 
-/* Returns the point of e's values at ms as "ms v1 v2 ...", or NULL. */
+/* Returns the point of values at ms as "ms v1 v2 ...", or NULL. */
 char *
-cluster_doc_point(const struct cache_entry *e, int64_t ms)
+cluster_doc_point(
+    const struct config_source *src, struct json_object *values, int64_t ms)
 {
-	const struct config_source *src = e->ce_src;
 	size_t i, at, n = 24 + src->src_nstats * 26;
 	char *out;
 	int w;
@@ -267,7 +266,7 @@ cluster_doc_point(const struct cache_entry *e, int64_t ms)
 	for (i = 0; i < src->src_nstats; i++) {
 		w = snprintf(out + at, n - at, " %.17g",
 		    cache_value_number(json_object_object_get(
-		        e->ce_values, src->src_stats[i].cs_name)));
+		        values, src->src_stats[i].cs_name)));
 		if (w < 0 || (size_t)w >= n - at) {
 			free(out);
 			return NULL;

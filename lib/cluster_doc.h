@@ -28,13 +28,14 @@ char *cluster_doc_encode(const struct cache_shared *s, size_t *len);
  */
 const char *
 cluster_doc_decode(const char *text, size_t len, struct cache_shared *s);
-/* Returns e's stat names, space-separated (malloc'd), or NULL: OOM. */
-char *cluster_doc_stat_names(const struct cache_entry *e);
+/* Returns src's stat names, space-separated (malloc'd), or NULL: OOM. */
+char *cluster_doc_stat_names(const struct config_source *src);
 /*
- * Returns the history point of e's values at ms as "ms v1 v2 ..." in
- * e's stat order (malloc'd), or NULL if out of memory.
+ * Returns the history point of values at ms as "ms v1 v2 ..." in the
+ * order of src's stats (malloc'd), or NULL if out of memory.
  */
-char *cluster_doc_point(const struct cache_entry *e, int64_t ms);
+char *cluster_doc_point(
+    const struct config_source *src, struct json_object *values, int64_t ms);
 /*
  * Adds the point text (len bytes), written by a replica whose stats were
  * names (space-separated), to the history of e's stats of those names;

@@ -334,8 +334,7 @@ config_request_finish(struct config_source *src, const struct config_source *d,
 	}
 	/* A source's own credentials, of any kind, replace [gatherd]'s. */
 	if (d->src_basic_user != NULL && src->src_basic_user == NULL &&
-	    src->src_token == NULL && src->src_auth <= AUTH_NONE &&
-	    !userinfo) {
+	    src->src_token == NULL && src->src_auth <= AUTH_NONE && !userinfo) {
 		if ((src->src_basic_user = strdup(d->src_basic_user)) == NULL ||
 		    (src->src_basic_password = strdup(d->src_basic_password)) ==
 		        NULL)

@@ -41,6 +41,7 @@ struct handlers {
 	struct MHD_Response *hd_healthz;
 	struct handlers_scrape *hd_scrapes; /* /metrics being sent */
 	struct render_reload hd_reload;
+	const struct cluster *hd_cluster; /* NULL alone */
 	int64_t hd_started_at; /* wall ms */
 };
 
@@ -121,6 +122,14 @@ handlers_reload(struct handlers *h, const struct config *cf, struct cache *c)
 	return 0;
 }
 
+/* Shows cl in /readyz, /api/v1/info and /metrics. */
+void
+handlers_set_cluster(struct handlers *h, const struct cluster *cl)
+{
+	h->hd_cluster = cl;
+	h->hd_counters->mc_cluster = cl;
+}
+
 /* Records how a reload went, for /readyz: err NULL if it worked. */
 void
 handlers_reload_result(struct handlers *h, const char *err)
@@ -166,7 +175,7 @@ handlers_render_ready(void *arg, size_t *len)
 	struct handlers *h = arg;
 
 	return render_ready(
-	    h->hd_cache, timeutil_wall_ms(), &h->hd_reload, len);
+	    h->hd_cache, h->hd_cluster, timeutil_wall_ms(), &h->hd_reload, len);
 }
 
 /* Serves GET /healthz. */
@@ -183,8 +192,12 @@ enum MHD_Result
 handlers_readyz(
     struct handlers *h, const struct reply_req *rq, const struct route_match *m)
 {
+	/* The cluster's state is in it too: kept per (generation, state). */
 	return doccache_serve(rq, doccache_doc(h->hd_docs, DOCCACHE_READY),
-	    cache_generation(h->hd_cache), handlers_render_ready, h);
+	    cache_generation(h->hd_cache) * 2 +
+	        (uint64_t)(h->hd_cluster != NULL &&
+	            !cluster_is_up(h->hd_cluster)),
+	    handlers_render_ready, h);
 }
 
 /* Serves GET /api/v1/stats. */
@@ -226,8 +239,8 @@ handlers_info(
 	size_t len = 0;
 	char *body;
 
-	body = render_info(h->hd_cache, h->hd_started_at, timeutil_wall_ms(),
-	    events_count(h->hd_events), &len);
+	body = render_info(h->hd_cache, h->hd_cluster, h->hd_started_at,
+	    timeutil_wall_ms(), events_count(h->hd_events), &len);
 	return reply_once(rq, body, len);
 }
 

@@ -38,6 +38,8 @@ void handlers_free(struct handlers *h);
  */
 int
 handlers_reload(struct handlers *h, const struct config *cf, struct cache *c);
+/* Shows cl (cluster mode) in /readyz, /api/v1/info and /metrics. */
+void handlers_set_cluster(struct handlers *h, const struct cluster *cl);
 /* Records how a reload went, for /readyz: err NULL if it worked. */
 void handlers_reload_result(struct handlers *h, const char *err);
 

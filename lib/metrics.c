@@ -2,9 +2,9 @@
  * Prometheus text exposition (format 0.0.4) of the cache and the process
  * counters, and the counting of the process counters (the poll counters
  * are pollstats').  Each family is written whole, HELP and TYPE first,
- * then a sample per source, so the families never interleave; every label value goes through one escaper.  Numbers
- * are written exactly: counters as integers, other values in the
- * shortest text that reads back as the same double.
+ * then a sample per source, so the families never interleave; every label value
+ * goes through one escaper.  Numbers are written exactly: counters as integers,
+ * other values in the shortest text that reads back as the same double.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "cache.h"
+#include "cluster.h"
 #include "metrics.h"
 
 #define METRICS_BUF_INITIAL 4096
@@ -274,6 +275,56 @@ metrics_stats(struct metrics_buf *b, const struct cache_entry *e, int64_t now)
 	}
 }
 
+/* Appends the cluster's families (cluster mode only). */
+static void
+metrics_cluster(struct metrics_buf *b, const struct cluster *cl)
+{
+	const struct cluster_stats *st = cluster_stats(cl);
+	size_t n;
+
+	(void)cluster_replicas(cl, &n, NULL);
+	metrics_family(b, "gatherd_cluster_redis_up", "gauge",
+	    "1 while Redis answers this replica, else 0.");
+	metrics_printf(
+	    b, "gatherd_cluster_redis_up %d\n", cluster_redis_up(cl));
+	metrics_family(b, "gatherd_cluster_up", "gauge",
+	    "1 while this replica polls with the cluster, 0 while alone.");
+	metrics_printf(b, "gatherd_cluster_up %d\n", cluster_is_up(cl));
+	metrics_family(b, "gatherd_cluster_replicas", "gauge",
+	    "Replicas seen in the last heartbeats, this one included.");
+	metrics_printf(b, "gatherd_cluster_replicas %zu\n", n);
+	metrics_family(b, "gatherd_cluster_claims_total", "counter",
+	    "Claims of a source before a poll, by result.");
+	metrics_printf(b,
+	    "gatherd_cluster_claims_total{result=\"won\"} %llu\n"
+	    "gatherd_cluster_claims_total{result=\"lost\"} %llu\n",
+	    (unsigned long long)st->cs_claims_won,
+	    (unsigned long long)st->cs_claims_lost);
+	metrics_family(b, "gatherd_cluster_commits_total", "counter",
+	    "Results committed to Redis, and late ones the fence refused.");
+	metrics_printf(b,
+	    "gatherd_cluster_commits_total{result=\"stored\"} %llu\n"
+	    "gatherd_cluster_commits_total{result=\"fenced\"} %llu\n",
+	    (unsigned long long)st->cs_commits,
+	    (unsigned long long)st->cs_fenced);
+	metrics_family(b, "gatherd_cluster_polls_alone_total", "counter",
+	    "Polls done without the cluster while Redis was away.");
+	metrics_printf(b, "gatherd_cluster_polls_alone_total %llu\n",
+	    (unsigned long long)st->cs_down_polls);
+	metrics_family(b, "gatherd_cluster_stream_entries_total", "counter",
+	    "Changes applied from the cluster's stream.");
+	metrics_printf(b, "gatherd_cluster_stream_entries_total %llu\n",
+	    (unsigned long long)st->cs_applied);
+	metrics_family(b, "gatherd_cluster_snapshots_total", "counter",
+	    "Snapshots of every source loaded from Redis.");
+	metrics_printf(b, "gatherd_cluster_snapshots_total %llu\n",
+	    (unsigned long long)st->cs_snapshots);
+	metrics_family(b, "gatherd_cluster_stream_lag_seconds", "gauge",
+	    "From a commit to its application here, for the last change.");
+	metrics_printf(b, "gatherd_cluster_stream_lag_seconds %.3f\n",
+	    st->cs_lag_ms > 0 ? (double)st->cs_lag_ms / 1000.0 : 0.0);
+}
+
 /* Appends the process-level families. */
 static void
 metrics_process(struct metrics_buf *b, struct cache *c,
@@ -297,6 +348,8 @@ metrics_process(struct metrics_buf *b, struct cache *c,
 	metrics_family(b, "gatherd_event_streams", "gauge",
 	    "Open Server-Sent Events streams on /api/v1/events.");
 	metrics_printf(b, "gatherd_event_streams %u\n", streams);
+	if (mc->mc_cluster != NULL)
+		metrics_cluster(b, mc->mc_cluster);
 	metrics_family(b, "gatherd_http_requests_total", "counter",
 	    "HTTP responses gatherd queued, by status code.");
 	for (i = 0; i < METRICS_HTTP_CODES; i++) {

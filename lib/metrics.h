@@ -25,9 +25,11 @@ struct metrics_counters {
 	uint64_t mc_http[METRICS_HTTP_CODES]; /* responses by status - 100 */
 	uint64_t mc_reloads_ok;
 	uint64_t mc_reloads_failed;
+	const struct cluster *mc_cluster; /* cluster mode, or NULL */
 };
 
 struct cache;
+struct cluster;
 
 /* Returns the name of result i in gatherd_polls_total ("ok", "dns"). */
 const char *metrics_result_name(enum source_err kind);

@@ -23,60 +23,18 @@
 #include "log.h"
 #include "outcome.h"
 #include "poller.h"
+#include "poller_private.h"
 #include "request.h"
 #include "timeutil.h"
 #include "xfer.h"
 
 #define POLLER_MAX_CONNECTS 4096
 
-/* One source's schedule, request and backoff. */
-struct poll_source {
-	struct poller *ps_poller;
-	struct cache_entry *ps_entry;
-	const struct config_source *ps_src;
-	struct admit_ticket *ps_ticket;
-	struct xfer_job *ps_xfer; /* while in flight */
-	struct extract_child *ps_child; /* while a child extracts its body */
-	struct request *ps_request;
-	struct event *ps_timer;
-	int64_t ps_first_ms; /* monotonic time of the first slot */
-	int64_t ps_due_ms; /* monotonic time the timer was armed for */
-	int ps_in_flight;
-	int ps_headers_later; /* a reload changed headers mid-transfer */
-	struct backoff ps_backoff;
-	/* An access token from auth, for sources with auth = ... */
-	struct auth_cred *ps_cred; /* or NULL */
-	struct auth_wait *ps_auth_wait; /* while the token is fetched */
-	const char *ps_bearer; /* the token, while the transfer is set up */
-	uint64_t ps_token_gen; /* of the token this poll sent */
-	int ps_auth_retried; /* this poll had a 401 and a new token */
-	int ps_token_waits; /* ps_timer is for the budget of a token request */
-};
-
-struct poller;
-
 static void poller_source_free(struct poller *p, struct poll_source *ps);
 static void poller_finish(struct poll_source *ps, int ok,
     struct json_object *values, struct source_error *err, int64_t hint_ms);
 static int poller_auth_refused(struct poll_source *ps);
 static long poller_max_connects(const struct config *cf);
-
-struct poller {
-	struct event_base *p_base;
-	const struct config *p_cf;
-	struct cache *p_cache;
-	struct xfer *p_xfer;
-	struct admit *p_admit;
-	struct auth *p_auth;
-	struct extract *p_extract;
-	struct poll_source **p_sources; /* each allocated on its own */
-	size_t p_nsources;
-	struct event *p_budget_timer; /* admit_tick when a budget frees */
-	int64_t p_wall_offset; /* wall minus monotonic ms, for next_at */
-	int p_once;
-	poller_done_cb p_done_cb;
-	void *p_done_arg;
-};
 
 /* Returns a response header of the transfer arg, for outcome. */
 static const char *
@@ -159,25 +117,42 @@ poller_build_headers(struct poll_source *ps)
 	return 0;
 }
 
-/* Keeps the ETag and Last-Modified of the values just stored (or none). */
-static void
-poller_set_validators(
-    struct poll_source *ps, const char *etag, const char *last_modified)
+/* Returns a validator worth sending again: not too long for a header. */
+static const char *
+poller_validator(const char *v, size_t max)
 {
-	/* Validators too long for a header line are not worth sending. */
-	if (etag != NULL && strlen(etag) > 512)
-		etag = NULL;
-	if (last_modified != NULL && strlen(last_modified) > 128)
-		last_modified = NULL;
-	if (cache_set_validators(ps->ps_entry, etag, last_modified) == 0)
+	return v != NULL && strlen(v) <= max ? v : NULL;
+}
+
+/* Sets ps's entry and backoff to s (moved out); see poller_private.h. */
+void
+poller_apply(struct poll_source *ps, struct cache_shared *s, int add_point)
+{
+	struct poller *p = ps->ps_poller;
+	struct cache_entry *e = ps->ps_entry;
+	int same = ((s->cs_etag == NULL && e->ce_etag == NULL) ||
+	               (s->cs_etag != NULL && e->ce_etag != NULL &&
+	                   strcmp(s->cs_etag, e->ce_etag) == 0)) &&
+	    ((s->cs_last_modified == NULL && e->ce_last_modified == NULL) ||
+	        (s->cs_last_modified != NULL && e->ce_last_modified != NULL &&
+	            strcmp(s->cs_last_modified, e->ce_last_modified) == 0));
+
+	ps->ps_backoff = s->cs_backoff;
+	cache_apply_shared(p->p_cache, e, s, add_point);
+	cache_set_circuit(p->p_cache, e,
+	    ps->ps_backoff.b_open ? CACHE_CIRCUIT_OPEN : CACHE_CIRCUIT_CLOSED,
+	    ps->ps_backoff.b_opened);
+	if (same)
 		return;
-	if (poller_build_headers(ps) == -1)
+	if (ps->ps_in_flight)
+		ps->ps_headers_later = 1;
+	else if (poller_build_headers(ps) == -1)
 		log_warnx("source %s: cannot update request headers",
 		    ps->ps_src->src_name);
 }
 
 /* Arms ps's timer for monotonic time at and publishes it. */
-static void
+void
 poller_arm(struct poll_source *ps, int64_t at)
 {
 	struct poller *p = ps->ps_poller;
@@ -195,7 +170,7 @@ poller_arm(struct poll_source *ps, int64_t at)
 }
 
 /* Arms ps's timer for its next slot after now: first + k * interval. */
-static void
+void
 poller_schedule(struct poll_source *ps)
 {
 	int64_t now = timeutil_mono_ms(), next = ps->ps_first_ms;
@@ -220,6 +195,30 @@ poller_random(void)
 	return (double)arc4random() / 4294967296.0;
 }
 
+/* Plans ps's next poll alone: retry_ms after a failure, else its slot. */
+void
+poller_plan_alone(struct poll_source *ps, int64_t retry_ms)
+{
+	if (ps->ps_poller->p_once)
+		return;
+	if (retry_ms >= 0)
+		poller_arm(ps, timeutil_mono_ms() + retry_ms);
+	else
+		poller_schedule(ps);
+}
+
+/* Applies s alone, or commits it first in cluster mode, and plans on. */
+static void
+poller_settle(struct poll_source *ps, struct cache_shared *s, int64_t retry_ms)
+{
+	if (ps->ps_poller->p_cluster != NULL) {
+		poller_cluster_settle(ps, s, retry_ms);
+		return;
+	}
+	poller_apply(ps, s, 1);
+	poller_plan_alone(ps, retry_ms);
+}
+
 /* Records a failure of ps: plans the retry, opens the circuit, logs. */
 static void
 poller_failed(struct poll_source *ps, struct source_error *err, int64_t hint_ms)
@@ -229,23 +228,25 @@ poller_failed(struct poll_source *ps, struct source_error *err, int64_t hint_ms)
 	struct backoff_policy policy = {src->src_retry_base_ms,
 	    src->src_retry_max_ms, src->src_interval_ms,
 	    src->src_circuit_cooldown_ms};
-	struct backoff *b = &ps->ps_backoff;
-	unsigned opened = b->b_opened;
+	struct cache_shared s;
+	struct backoff *b = &s.cs_backoff;
+	unsigned opened;
 	uint64_t delay;
 
-	if (err->se_http_status == 304) {
-		/* A 304 for values we do not hold: ask plainly next time. */
-		poller_set_validators(ps, NULL, NULL);
+	if (cache_shared_get(&s, ps->ps_entry, &ps->ps_backoff) == -1) {
+		log_warnx("source %s: out of memory", src->src_name);
+		poller_plan_alone(ps, (int64_t)src->src_interval_ms);
+		return;
 	}
+	/* A 304 for values we do not hold: ask plainly next time. */
+	if (err->se_http_status == 304 &&
+	    cache_shared_set_validators(&s, NULL, NULL) == -1)
+		log_warnx("source %s: out of memory", src->src_name);
+	opened = b->b_opened;
 	delay = backoff_failure(
 	    b, &policy, err->se_http_status, hint_ms, poller_random());
-	cache_put_error(
-	    p->p_cache, ps->ps_entry, err, p->p_once ? -1 : (int64_t)delay);
-	if (p->p_once)
-		return;
-	poller_arm(ps, timeutil_mono_ms() + (int64_t)delay);
-	cache_set_circuit(p->p_cache, ps->ps_entry,
-	    b->b_open ? CACHE_CIRCUIT_OPEN : CACHE_CIRCUIT_CLOSED, b->b_opened);
+	cache_shared_error(&s, err, p->p_once ? -1 : (int64_t)delay);
+	cache_count_failed(ps->ps_entry, err->se_kind);
 	if (b->b_open && b->b_opened != opened)
 		log_info("source %s: circuit open after %u failures in a row "
 		         "(%s: %s); next probe in %.1fs",
@@ -260,26 +261,35 @@ poller_failed(struct poll_source *ps, struct source_error *err, int64_t hint_ms)
 		          "in %.1fs",
 		    src->src_name, b->b_failures, source_err_name(err->se_kind),
 		    err->se_message, (double)delay / 1000.0);
+	poller_settle(ps, &s, (int64_t)delay);
 }
 
 /* Records a success of ps: keeps values and validators, back on slot. */
 static void
 poller_succeeded(struct poll_source *ps, struct json_object *values)
 {
-	struct poller *p = ps->ps_poller;
-	struct backoff *b = &ps->ps_backoff;
+	struct cache_shared s;
 
-	if (values != NULL)
-		poller_set_validators(ps, xfer_job_header(ps->ps_xfer, "ETag"),
-		    xfer_job_header(ps->ps_xfer, "Last-Modified"));
-	if (b->b_failures > 0)
+	if (cache_shared_get(&s, ps->ps_entry, &ps->ps_backoff) == -1) {
+		log_warnx("source %s: out of memory", ps->ps_src->src_name);
+		json_object_put(values);
+		poller_plan_alone(ps, -1);
+		return;
+	}
+	/* Validators too long for a header line are not worth sending. */
+	if (values != NULL &&
+	    cache_shared_set_validators(&s,
+	        poller_validator(xfer_job_header(ps->ps_xfer, "ETag"), 512),
+	        poller_validator(
+	            xfer_job_header(ps->ps_xfer, "Last-Modified"), 128)) == -1)
+		log_warnx("source %s: out of memory", ps->ps_src->src_name);
+	if (s.cs_backoff.b_failures > 0)
 		log_info("source %s: ok again after %u failures",
-		    ps->ps_src->src_name, b->b_failures);
-	backoff_success(b);
-	cache_put_ok(p->p_cache, ps->ps_entry, values, timeutil_wall_ms());
-	cache_set_circuit(p->p_cache, ps->ps_entry, CACHE_CIRCUIT_CLOSED, 0);
-	if (!p->p_once)
-		poller_schedule(ps);
+		    ps->ps_src->src_name, s.cs_backoff.b_failures);
+	backoff_success(&s.cs_backoff);
+	cache_shared_ok(&s, values, timeutil_wall_ms());
+	cache_count_ok(ps->ps_entry, values == NULL);
+	poller_settle(ps, &s, -1);
 }
 
 /* Records a finished poll of ps and plans the next. */
@@ -290,18 +300,19 @@ poller_finish(struct poll_source *ps, int ok, struct json_object *values,
 	struct poller *p = ps->ps_poller;
 
 	ps->ps_in_flight = 0;
+	ps->ps_decided = 0;
 	admit_done(p->p_admit, ps->ps_ticket);
-	if (ok)
-		poller_succeeded(ps, values);
-	else {
-		err->se_at = timeutil_wall_ms();
-		poller_failed(ps, err, hint_ms);
-	}
 	if (ps->ps_headers_later) {
 		ps->ps_headers_later = 0;
 		if (poller_build_headers(ps) == -1)
 			log_warnx("source %s: keeps its old request headers",
 			    ps->ps_src->src_name);
+	}
+	if (ok)
+		poller_succeeded(ps, values);
+	else {
+		err->se_at = timeutil_wall_ms();
+		poller_failed(ps, err, hint_ms);
 	}
 	xfer_job_put(p->p_xfer, ps->ps_xfer);
 	ps->ps_xfer = NULL;
@@ -519,15 +530,18 @@ poller_budget_update(struct poller *p)
 		log_warnx("cannot arm the request budgets' timer");
 }
 
-/* Starts ps now if its budget and the caps allow, else it waits. */
-static void
+/* Starts ps now if its claim, budget and the caps allow, else it waits. */
+void
 poller_request(struct poll_source *ps)
 {
 	struct poller *p = ps->ps_poller;
 	int rc;
 
-	if (ps->ps_in_flight)
+	if (ps->ps_in_flight || ps->ps_claim != NULL || ps->ps_commit != NULL)
 		return; /* never two polls of one source */
+	if (p->p_cluster != NULL && !ps->ps_decided &&
+	    poller_cluster_claim(ps) == 1)
+		return; /* Redis decides; its answer comes back here */
 	rc = admit_request(p->p_admit, ps->ps_ticket, timeutil_mono_ms());
 	if (rc == 1)
 		poller_begin(ps);
@@ -653,6 +667,7 @@ poller_source_free(struct poller *p, struct poll_source *ps)
 		ps->ps_auth_wait = NULL;
 		ps->ps_in_flight = 0;
 	}
+	poller_cluster_forget(ps);
 	auth_cred_put(p->p_auth, ps->ps_cred);
 	admit_ticket_free(p->p_admit, ps->ps_ticket);
 	request_free(ps->ps_request);
@@ -728,6 +743,8 @@ poller_free(struct poller *p)
 		event_free(p->p_budget_timer);
 	admit_free(p->p_admit);
 	extract_free(p->p_extract);
+	if (p->p_by_name != NULL)
+		lh_table_free(p->p_by_name);
 	free(p->p_sources);
 	free(p);
 }
@@ -858,6 +875,8 @@ poller_reload(struct poller *p, const struct config *cf, struct cache *c)
 		}
 	}
 	xfer_set_max_connects(p->p_xfer, poller_max_connects(cf));
+	if (p->p_cluster != NULL && poller_cluster_sources(p) == -1)
+		log_warnx("cluster: cannot list the reloaded sources");
 	if (cf->cf_nbudgets == 0)
 		evtimer_del(p->p_budget_timer);
 	poller_drain(p);

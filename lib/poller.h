@@ -37,6 +37,23 @@ int poller_start(struct poller *p, int once);
  * c must outlive p; the old ones may be freed on return.  0 or -1.
  */
 int poller_reload(struct poller *p, const struct config *cf, struct cache *c);
+struct cluster;
+struct cluster_update;
+
+/*
+ * Polls in cluster mode through cl from now on: a source is claimed in
+ * Redis before each poll and its result committed there; 0 or -1.
+ */
+int poller_set_cluster(struct poller *p, struct cluster *cl);
+/* The cluster's cluster_apply_cb (arg: the poller): a source's state
+ * from Redis, applied if newer than the one held. */
+void poller_cluster_apply_cb(const struct cluster_update *u, void *arg);
+/* The cluster's cluster_ready_cb (arg: the poller): polling starts
+ * once the first snapshot is in, or Redis did not answer in time. */
+void poller_cluster_ready_cb(int ok, void *arg);
+/* The cluster's cluster_publish_cb (arg: the poller): offers Redis the
+ * state of every source held here. */
+void poller_cluster_publish_cb(void *arg);
 /* Returns the number of polls in flight. */
 unsigned poller_in_flight(const struct poller *p);
 

@@ -511,6 +511,8 @@ redis_block(struct redis *r, unsigned block_ms, int argc,
 enum redis_type
 redis_reply_type(const struct redis_reply *reply)
 {
+	if (reply == NULL)
+		return REDIS_TYPE_NIL;
 	switch (((const redisReply *)reply)->type) {
 	case REDIS_REPLY_STRING:
 		return REDIS_TYPE_STRING;
@@ -531,11 +533,15 @@ const char *
 redis_reply_str(const struct redis_reply *reply, size_t *len)
 {
 	const redisReply *rr = (const redisReply *)reply;
+	size_t dummy;
 
-	if (rr->str == NULL) {
-		*len = 0;
-		return "";
-	}
+	if (len == NULL)
+		len = &dummy;
+	*len = 0;
+	if (rr == NULL || rr->str == NULL ||
+	    (rr->type != REDIS_REPLY_STRING && rr->type != REDIS_REPLY_STATUS &&
+	        rr->type != REDIS_REPLY_ERROR))
+		return NULL;
 	*len = rr->len;
 	return rr->str;
 }
@@ -545,7 +551,7 @@ redis_reply_integer(const struct redis_reply *reply)
 {
 	const redisReply *rr = (const redisReply *)reply;
 
-	return rr->type == REDIS_REPLY_INTEGER ? rr->integer : 0;
+	return rr != NULL && rr->type == REDIS_REPLY_INTEGER ? rr->integer : 0;
 }
 
 size_t
@@ -553,7 +559,7 @@ redis_reply_len(const struct redis_reply *reply)
 {
 	const redisReply *rr = (const redisReply *)reply;
 
-	return rr->type == REDIS_REPLY_ARRAY ? rr->elements : 0;
+	return rr != NULL && rr->type == REDIS_REPLY_ARRAY ? rr->elements : 0;
 }
 
 const struct redis_reply *
@@ -561,7 +567,7 @@ redis_reply_at(const struct redis_reply *reply, size_t i)
 {
 	const redisReply *rr = (const redisReply *)reply;
 
-	if (rr->type != REDIS_REPLY_ARRAY || i >= rr->elements)
+	if (rr == NULL || rr->type != REDIS_REPLY_ARRAY || i >= rr->elements)
 		return NULL;
 	return (const struct redis_reply *)rr->element[i];
 }

@@ -91,9 +91,11 @@ int redis_block(struct redis *r, unsigned block_ms, int argc,
     const char *const *argv, const size_t *argvlen, redis_reply_cb *cb,
     void *arg);
 
+/* Every accessor below takes NULL as a missing reply (nil, 0, NULL). */
 /* Returns the type of reply. */
 enum redis_type redis_reply_type(const struct redis_reply *reply);
-/* Returns the bytes of a string, status or error reply (NUL-ended). */
+/* Returns the bytes of a string, status or error reply (NUL-ended), with
+ * their length in *len (len may be NULL); NULL for other replies. */
 const char *redis_reply_str(const struct redis_reply *reply, size_t *len);
 /* Returns the value of an integer reply (0 for any other type). */
 long long redis_reply_integer(const struct redis_reply *reply);

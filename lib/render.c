@@ -288,6 +288,10 @@ render_entry_source(const struct cache_entry *e, int64_t now)
 	    o, "failures_total", json_object_new_uint64(e->ce_failures_total));
 	render_add(o, "last_error",
 	    e->ce_has_error ? render_source_error(&e->ce_error) : NULL);
+	/* Cluster mode: the replica whose poll this is; null alone. */
+	render_add(o, "polled_by",
+	    e->ce_polled_by[0] != '\0' ? json_object_new_string(e->ce_polled_by)
+	                               : NULL);
 	return o;
 }
 
@@ -346,10 +350,20 @@ render_reload_status(const struct render_reload *rl)
 	return o;
 }
 
+/* Returns the cluster's state for /readyz: "ok", "degraded" (Redis
+ * away or not in sync: polling alone), or null alone. */
+static struct json_object *
+render_cluster_status(const struct cluster *cl)
+{
+	if (cl == NULL)
+		return NULL;
+	return json_object_new_string(cluster_is_up(cl) ? "ok" : "degraded");
+}
+
 /* Renders GET /readyz: ready, or degraded with the sources at fault. */
 char *
-render_ready(
-    struct cache *c, int64_t now, const struct render_reload *rl, size_t *len)
+render_ready(struct cache *c, const struct cluster *cl, int64_t now,
+    const struct render_reload *rl, size_t *len)
 {
 	struct json_object *root, *sources, *degraded, *o;
 	struct cache_entry *e;
@@ -382,10 +396,12 @@ render_ready(
 	}
 	render_add(root, "status",
 	    json_object_new_string(
-	        degraded != NULL && json_object_array_length(degraded) > 0
+	        (degraded != NULL && json_object_array_length(degraded) > 0) ||
+	                (cl != NULL && !cluster_is_up(cl))
 	            ? "degraded"
 	            : "ready"));
 	render_add(root, "degraded", degraded);
+	render_add(root, "cluster", render_cluster_status(cl));
 	render_add(root, "sources", sources);
 	render_add(root, "reload", render_reload_status(rl));
 	return render_finish(root, len);
@@ -441,10 +457,46 @@ render_history(
 	return render_finish(root, len);
 }
 
+/* Returns the cluster's object for /api/v1/info, or null alone. */
+static struct json_object *
+render_cluster(const struct cluster *cl)
+{
+	const struct cluster_stats *st;
+	struct json_object *o, *list, *r;
+	const char *const *names;
+	const int64_t *seen;
+	size_t i, n;
+
+	if (cl == NULL || (o = json_object_new_object()) == NULL)
+		return NULL;
+	st = cluster_stats(cl);
+	render_add(o, "name", json_object_new_string(cluster_name(cl)));
+	render_add(o, "status", render_cluster_status(cl));
+	render_add(o, "redis", json_object_new_boolean(cluster_redis_up(cl)));
+	if ((list = json_object_new_array()) != NULL) {
+		names = cluster_replicas(cl, &n, &seen);
+		for (i = 0; i < n; i++) {
+			if ((r = json_object_new_object()) == NULL)
+				continue;
+			render_add(r, "name", json_object_new_string(names[i]));
+			render_add(r, "seen_at", render_time(seen[i]));
+			json_object_array_add(list, r);
+		}
+	}
+	render_add(o, "replicas", list);
+	render_add(o, "claims_won", json_object_new_uint64(st->cs_claims_won));
+	render_add(
+	    o, "claims_lost", json_object_new_uint64(st->cs_claims_lost));
+	render_add(o, "commits", json_object_new_uint64(st->cs_commits));
+	render_add(o, "fenced", json_object_new_uint64(st->cs_fenced));
+	render_add(o, "polls_alone", json_object_new_uint64(st->cs_down_polls));
+	return o;
+}
+
 /* Renders GET /api/v1/info: version, start time and uptime, counts. */
 char *
-render_info(struct cache *c, int64_t started_at, int64_t now, unsigned streams,
-    size_t *len)
+render_info(struct cache *c, const struct cluster *cl, int64_t started_at,
+    int64_t now, unsigned streams, size_t *len)
 {
 	struct json_object *root;
 
@@ -455,5 +507,6 @@ render_info(struct cache *c, int64_t started_at, int64_t now, unsigned streams,
 	render_add(root, "uptime_seconds", render_seconds(now - started_at));
 	render_add(root, "sources", json_object_new_int((int)cache_count(c)));
 	render_add(root, "event_streams", json_object_new_int((int)streams));
+	render_add(root, "cluster", render_cluster(cl));
 	return render_finish(root, len);
 }

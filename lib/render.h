@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "cache.h"
+#include "cluster.h"
 
 /* How the last reload (SIGHUP) went, for /readyz. */
 struct render_reload {
@@ -30,16 +31,16 @@ char *render_snapshot(struct cache *c, int64_t now, size_t *len);
 char *render_history(
     const struct cache_entry *e, int i, int64_t since_ms, size_t *len);
 /* Renders GET /api/v1/info. */
-char *render_info(struct cache *c, int64_t started_at, int64_t now,
-    unsigned streams, size_t *len);
+char *render_info(struct cache *c, const struct cluster *cl, int64_t started_at,
+    int64_t now, unsigned streams, size_t *len);
 /* Renders GET /api/v1/stats/NAME for e as of now; NULL on error. */
 char *
 render_source_stats(const struct cache_entry *e, int64_t now, size_t *len);
 /* Renders GET /api/v1/sources as of now; NULL on error. */
 char *render_sources(struct cache *c, int64_t now, size_t *len);
 /* Renders GET /readyz: ready, or degraded with the sources at fault. */
-char *render_ready(
-    struct cache *c, int64_t now, const struct render_reload *rl, size_t *len);
+char *render_ready(struct cache *c, const struct cluster *cl, int64_t now,
+    const struct render_reload *rl, size_t *len);
 /* Renders {"error": {"status": status, "message": message}}. */
 char *render_error(int status, const char *message, size_t *len);
 

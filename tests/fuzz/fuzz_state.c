@@ -139,7 +139,7 @@ fuzz_render(struct cache *c)
 	memset(&mc, 0, sizeof mc);
 	free(render_stats(c, FUZZ_NOW_MS, &len));
 	free(render_sources(c, FUZZ_NOW_MS, &len));
-	free(render_ready(c, FUZZ_NOW_MS, NULL, &len));
+	free(render_ready(c, NULL, FUZZ_NOW_MS, NULL, &len));
 	free(metrics_render(c, &mc, FUZZ_NOW_MS, 0, FUZZ_NOW_MS, &len));
 	for (i = 0; i < cache_count(c); i++) {
 		e = cache_entry_at(c, i);

@@ -79,7 +79,8 @@ result_cb(const struct redis_reply *reply, enum redis_fail fail, void *arg)
 	res->res_nelem = redis_reply_len(reply);
 	s = redis_reply_str(reply, &res->res_len);
 	ck_assert_uint_lt(res->res_len, sizeof res->res_str);
-	memcpy(res->res_str, s, res->res_len);
+	if (s != NULL)
+		memcpy(res->res_str, s, res->res_len);
 }
 
 /* Sets *flag: the loop's deadline passed. */

@@ -179,9 +179,9 @@ START_TEST(test_points)
 	    e->ce_values, "total", json_object_new_double(big));
 	json_object_object_add(
 	    e->ce_values, "active", json_object_new_string("n/a"));
-	ck_assert_ptr_nonnull(names = cluster_doc_stat_names(e));
+	ck_assert_ptr_nonnull(names = cluster_doc_stat_names(e->ce_src));
 	ck_assert_str_eq(names, "total active");
-	ck_assert_ptr_nonnull(text = cluster_doc_point(e, T0));
+	ck_assert_ptr_nonnull(text = cluster_doc_point(e->ce_src, e->ce_values, T0));
 	ck_assert_int_eq(
 	    cluster_doc_add_point(e, names, text, strlen(text)), 0);
 	history_each(e->ce_history[0], 0, last_cb, &pt);
