@@ -243,7 +243,7 @@ cluster_heartbeat_reply_cb(
 		    cl->cl_params.cp_target);
 		memcpy(cl->cl_epoch, epoch, len + 1);
 		if (cl->cl_params.cp_publish != NULL)
-			cl->cl_params.cp_publish(cl->cl_params.cp_arg);
+			cl->cl_params.cp_publish(1, cl->cl_params.cp_arg);
 		cluster_resync(cl);
 		return;
 	}
@@ -292,19 +292,26 @@ cluster_cmd_link_cb(struct redis *r, int up, void *arg)
 			log_warnx("cluster: redis %s is down: %s; polling "
 			          "alone until it is back",
 			    cl->cl_params.cp_target, redis_last_error(r));
-		cl->cl_synced = 0;
 		cl->cl_syncing = 0;
 		return;
 	}
 	log_info("cluster: %s connected to redis %s", cl->cl_name,
 	    cl->cl_params.cp_target);
-	/* In this order on the one connection: the scripts, the heartbeat
-	 * (the epoch), what this replica holds, then the snapshot. */
+	/*
+	 * In this order on the one connection: the scripts, the heartbeat
+	 * (its epoch tells if Redis lost everything: then a snapshot), and
+	 * what this replica polled alone meanwhile.  The stream goes on
+	 * from the last entry seen; a gap in it brings a snapshot.
+	 */
 	cluster_load_scripts(cl);
 	cluster_heartbeat(cl);
-	if (cl->cl_synced_once && cl->cl_params.cp_publish != NULL)
-		cl->cl_params.cp_publish(cl->cl_params.cp_arg);
-	cluster_resync(cl);
+	if (!cl->cl_synced) {
+		cluster_resync(cl);
+		return;
+	}
+	if (cl->cl_params.cp_publish != NULL)
+		cl->cl_params.cp_publish(0, cl->cl_params.cp_arg);
+	cluster_read(cl);
 }
 
 /* The stream link went up or down. */

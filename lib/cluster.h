@@ -44,8 +44,12 @@ struct cluster_update {
 
 /* A source's state from Redis (a stream entry or a snapshot). */
 typedef void cluster_apply_cb(const struct cluster_update *u, void *arg);
-/* The link came up after Redis may have lost state: publish yours. */
-typedef void cluster_publish_cb(void *arg);
+/*
+ * The link came up after Redis may have missed changes: publish yours.
+ * With reset, Redis lost everything and numbers versions from 1 again:
+ * forget the versions held first.
+ */
+typedef void cluster_publish_cb(int reset, void *arg);
 /* The first snapshot is loaded (ok 1) or Redis did not answer (0). */
 typedef void cluster_ready_cb(int ok, void *arg);
 /* A claim's or commit's result; see cluster_claim, cluster_commit. */

@@ -52,8 +52,8 @@ void poller_cluster_apply_cb(const struct cluster_update *u, void *arg);
  * once the first snapshot is in, or Redis did not answer in time. */
 void poller_cluster_ready_cb(int ok, void *arg);
 /* The cluster's cluster_publish_cb (arg: the poller): offers Redis the
- * state of every source held here. */
-void poller_cluster_publish_cb(void *arg);
+ * state of every source held here (forgetting versions with reset). */
+void poller_cluster_publish_cb(int reset, void *arg);
 /* Returns the number of polls in flight. */
 unsigned poller_in_flight(const struct poller *p);
 

@@ -417,13 +417,17 @@ poller_cluster_publish(struct poll_source *ps)
 
 /* Offers Redis the state of every source held here. */
 void
-poller_cluster_publish_cb(void *arg)
+poller_cluster_publish_cb(int reset, void *arg)
 {
 	struct poller *p = arg;
 	size_t i;
 
-	for (i = 0; i < p->p_nsources; i++)
+	for (i = 0; i < p->p_nsources; i++) {
+		/* Redis numbers from 1 again: what it sends is newer. */
+		if (reset)
+			p->p_sources[i]->ps_entry->ce_version = 0;
 		poller_cluster_publish(p->p_sources[i]);
+	}
 }
 
 /* Starts polling once the first snapshot is in (or not in time). */
