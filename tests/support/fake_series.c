@@ -170,3 +170,18 @@ fu_route_flap(struct fake_upstream *fu, struct MHD_Connection *conn)
 {
 	return fu_series_route(fu, conn, FU_KIND_FLAP);
 }
+
+/* Returns how many /stats?name=NAME requests have been answered. */
+unsigned long
+fake_upstream_series_requests(struct fake_upstream *fu, const char *name)
+{
+	struct lh_entry *e;
+	unsigned long n = 0;
+
+	pthread_mutex_lock(&fu->lock);
+	e = lh_table_lookup_entry(fu->stats_names, name);
+	if (e != NULL)
+		n = ((const struct fu_series *)lh_entry_v(e))->cycle;
+	pthread_mutex_unlock(&fu->lock);
+	return n;
+}

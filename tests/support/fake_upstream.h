@@ -31,6 +31,10 @@ unsigned fake_upstream_max_inflight(struct fake_upstream *fu);
 /* Returns the number of requests in flight right now. */
 unsigned fake_upstream_inflight(struct fake_upstream *fu);
 
+/* Returns how many /stats?name=NAME requests have been answered. */
+unsigned long fake_upstream_series_requests(
+    struct fake_upstream *fu, const char *name);
+
 /* Resets the request count and the in-flight maximum. */
 void fake_upstream_reset(struct fake_upstream *fu);
 

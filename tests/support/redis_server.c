@@ -156,3 +156,34 @@ redis_server_free(struct redis_server *rs)
 	if (rmdir(rs->rs_dir) == -1)
 		fprintf(stderr, "rmdir %s: %s\n", rs->rs_dir, strerror(errno));
 }
+
+/* Runs redis-cli with args; its output, trimmed of the last newline. */
+char *
+redis_server_cli(struct redis_server *rs, const char *args)
+{
+	char cmd[512], *out = NULL;
+	size_t cap = 0, len = 0;
+	FILE *f;
+	int c, status;
+
+	snprintf(
+	    cmd, sizeof cmd, "redis-cli -s %s --raw %s", rs->rs_sock, args);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	while ((c = fgetc(f)) != EOF) {
+		if (len + 2 > cap) {
+			cap = cap ? cap * 2 : 256;
+			out = realloc(out, cap);
+			ck_assert_ptr_nonnull(out);
+		}
+		out[len++] = (char)c;
+	}
+	status = pclose(f);
+	ck_assert_msg(status == 0, "redis-cli %s: status %d", args, status);
+	if (out == NULL && (out = malloc(1)) == NULL)
+		ck_abort_msg("out of memory");
+	if (len > 0 && out[len - 1] == '\n')
+		len--;
+	out[len] = '\0';
+	return out;
+}

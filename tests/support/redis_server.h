@@ -32,6 +32,12 @@ void redis_server_freeze(struct redis_server *rs);
 void redis_server_thaw(struct redis_server *rs);
 /* Starts it again on the same socket (after redis_server_kill). */
 void redis_server_restart(struct redis_server *rs);
+/*
+ * Runs redis-cli on it with args (words split by the shell: no quoting
+ * needed for keys and numbers) and returns its --raw output without the
+ * last newline (free it); the test fails if redis-cli does.
+ */
+char *redis_server_cli(struct redis_server *rs, const char *args);
 /* Kills it if it runs and removes its socket, log and directory. */
 void redis_server_free(struct redis_server *rs);
 
