@@ -20,7 +20,7 @@ command -v "$cc" >/dev/null 2>&1 || {
 }
 
 pkgs="libevent_core libevent_pthreads libcurl json-c libmicrohttpd inih libcrypto \
-glib-2.0"
+glib-2.0 hiredis"
 pkg_cflags=$(pkg-config --cflags $pkgs)
 # libjq (Debian's libjq-dev) ships no pkg-config file.
 pkg_libs="$(pkg-config --libs $pkgs) -ljq"
