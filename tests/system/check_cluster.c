@@ -832,6 +832,54 @@ START_TEST(test_backoff_cluster_wide)
 }
 END_TEST
 
+/* A reload whose [cluster] changed is refused; the replica goes on. */
+START_TEST(test_reload_cluster_refused)
+{
+	struct json_object *doc;
+	struct fx f;
+	char *text, *at;
+	int waited;
+	FILE *out;
+
+	fx_begin(&f);
+	fx_sources(&f,
+	    "[source a]\n"
+	    "url = http://127.0.0.1:%u/stats?name=a\n"
+	    "interval = 1h\n"
+	    "stat total = /data/total\n",
+	    P);
+	fx_replica(&f, 0);
+	wait_ok(&f, "a");
+	/* The same file with another replica name. */
+	text = tmpdir_read(f.f_r[0].r_conf);
+	ck_assert_ptr_nonnull(at = strstr(text, "name = web-1"));
+	at[strlen("name = web-")] = '9';
+	ck_assert_ptr_nonnull(out = fopen(f.f_r[0].r_conf, "w"));
+	ck_assert_int_eq(fputs(text, out) >= 0, 1);
+	ck_assert_int_eq(fclose(out), 0);
+	free(text);
+	replica_signal(&f.f_r[0], SIGHUP);
+	for (waited = 0;; waited += 50) {
+		doc = replica_get(&f.f_r[0], "/readyz");
+		if (json_object_get_type(json_object_object_get(
+		        doc, "reload")) == json_type_object)
+			break;
+		json_object_put(doc);
+		ck_assert_msg(waited < WAIT_MS, "no reload seen");
+		nap(50);
+	}
+	ck_assert(!json_object_get_boolean(json_object_object_get(
+	    json_object_object_get(doc, "reload"), "ok")));
+	ck_assert_ptr_nonnull(strstr(harness_str(doc, "/reload/error"),
+	    ": [cluster] changed: restart gatherd to apply it"));
+	json_object_put(doc);
+	doc = replica_get(&f.f_r[0], "/api/v1/info");
+	ck_assert_str_eq(harness_str(doc, "/cluster/name"), "web-1");
+	json_object_put(doc);
+	fx_end(&f);
+}
+END_TEST
+
 /* Returns the suite. */
 static Suite *
 cluster_suite(void)
@@ -847,6 +895,7 @@ cluster_suite(void)
 	tcase_add_test(tc, test_redis_lost);
 	tcase_add_test(tc, test_stream_dropped);
 	tcase_add_test(tc, test_backoff_cluster_wide);
+	tcase_add_test(tc, test_reload_cluster_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
