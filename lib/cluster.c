@@ -322,8 +322,10 @@ cluster_stream_link_cb(struct redis *r, int up, void *arg)
 
 	if (up)
 		cluster_read(cl);
-	else
+	else {
+		evtimer_del(cl->cl_read_timer);
 		cl->cl_reading = 0;
+	}
 }
 
 /* Opens one of the two connections. */
@@ -371,6 +373,8 @@ cluster_new(struct event_base *base, const struct cluster_params *p)
 	         base, -1, EV_PERSIST, cluster_heartbeat_cb, cl)) == NULL ||
 	    event_add(cl->cl_heartbeat, &tv) == -1 ||
 	    (cl->cl_retry = evtimer_new(base, cluster_retry_cb, cl)) == NULL ||
+	    (cl->cl_read_timer =
+	            evtimer_new(base, cluster_read_again_cb, cl)) == NULL ||
 	    (cl->cl_ready_timer =
 	            evtimer_new(base, cluster_ready_timeout_cb, cl)) == NULL)
 		goto fail;
@@ -400,6 +404,8 @@ cluster_free(struct cluster *cl)
 		event_free(cl->cl_heartbeat);
 	if (cl->cl_retry != NULL)
 		event_free(cl->cl_retry);
+	if (cl->cl_read_timer != NULL)
+		event_free(cl->cl_read_timer);
 	if (cl->cl_ready_timer != NULL)
 		event_free(cl->cl_ready_timer);
 	for (i = 0; i < cl->cl_nsources; i++)

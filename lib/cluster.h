@@ -52,9 +52,15 @@ typedef void cluster_apply_cb(const struct cluster_update *u, void *arg);
 typedef void cluster_publish_cb(int reset, void *arg);
 /* The first snapshot is loaded (ok 1) or Redis did not answer (0). */
 typedef void cluster_ready_cb(int ok, void *arg);
-/* A claim's or commit's result; see cluster_claim, cluster_commit. */
-typedef void cluster_done_cb(
-    enum cluster_result res, uint64_t n, int64_t wait_ms, void *arg);
+/* A claim's, commit's or publish's answer. */
+struct cluster_answer {
+	enum cluster_result ca_res;
+	uint64_t ca_n; /* claim: the fence; commit, publish: the version */
+	int64_t ca_wait_ms; /* claim lost: to wait; commit: to the next poll */
+	uint64_t ca_lease; /* commit: the fence of this replica's next poll */
+};
+/* A claim's, commit's or publish's answer; see cluster_claim. */
+typedef void cluster_done_cb(const struct cluster_answer *a, void *arg);
 
 /* Who this replica is and where Redis is; strings are copied. */
 struct cluster_params {
@@ -110,8 +116,10 @@ cluster_replicas(const struct cluster *cl, size_t *n, const int64_t **seen_ms);
 int cluster_preferred(const struct cluster *cl, const char *name);
 /*
  * Claims source name for a poll on its slot grid (interval_ms, phase_ms)
- * for lifetime_ms.  cb gets WON with the fence in n, LOST with the ms to
- * wait, or DOWN.  Returns NULL (cb never called) if the cluster is down.
+ * for lifetime_ms.  cb gets WON with the fence, LOST with the ms to
+ * wait (another replica holds it, or the slot was polled, or a retry is
+ * not due), or DOWN.  Returns NULL (cb never called) if the cluster is
+ * down.
  */
 struct cluster_op *
 cluster_claim(struct cluster *cl, const char *name, uint64_t interval_ms,
@@ -128,11 +136,17 @@ struct cluster_commit {
 	uint64_t cc_history; /* points kept */
 	int64_t cc_retry_ms; /* the failure's delay, or -1 after a success */
 	uint64_t cc_interval_ms;
+	uint64_t cc_lifetime_ms; /* of the lease on the next poll */
+	uint64_t cc_phase_ms; /* of the slot grid, as cluster_claim's */
+	int cc_lease; /* keep the next poll (this replica comes first) */
 };
 /*
- * Commits a polled result if its fence is current.  cb gets WON with
- * the new version in n and the ms to the next claim, FENCED, or DOWN.
- * Returns NULL (cb never called) if the cluster is down.
+ * Commits a polled result if its fence is current.  With cc_lease, the
+ * next poll (the next slot, or the retry) is leased to this replica: its
+ * claim is taken with the commit, so a steady poll costs Redis one
+ * script.  cb gets WON with the new version, the ms to the next poll and
+ * the lease's fence (0 without), FENCED, or DOWN.  Returns NULL (cb
+ * never called) if the cluster is down.
  */
 struct cluster_op *cluster_commit(struct cluster *cl,
     const struct cluster_commit *cc, cluster_done_cb *cb, void *arg);

@@ -40,41 +40,48 @@ cluster_op_cancel(struct cluster_op *op)
 		op->o_cb = NULL;
 }
 
-/* Works out a claim's, commit's or publish's result from its reply. */
-static enum cluster_result
+/* Works out a claim's, commit's or publish's answer from its reply. */
+static void
 cluster_op_result(struct cluster_op *op, const struct redis_reply *reply,
-    uint64_t *n, int64_t *wait)
+    struct cluster_answer *a)
 {
 	struct cluster_stats *st = &op->o_cl->cl_stats;
 	int64_t first, second;
 
 	if (cluster_reply_error(reply, "script"))
-		return CLUSTER_DOWN;
+		return;
 	if (redis_reply_type(reply) == REDIS_TYPE_ARRAY) {
 		first = cluster_reply_int(redis_reply_at(reply, 0));
 		second = cluster_reply_int(redis_reply_at(reply, 1));
-		*wait = cluster_reply_int(redis_reply_at(reply, 2));
+		a->ca_wait_ms = cluster_reply_int(redis_reply_at(reply, 2));
+		a->ca_lease =
+		    (uint64_t)cluster_reply_int(redis_reply_at(reply, 3));
 	} else
 		first = second = cluster_reply_int(reply);
-	*n = second > 0 ? (uint64_t)second : 0;
+	a->ca_n = second > 0 ? (uint64_t)second : 0;
 	switch (op->o_script) {
 	case CLUSTER_SCRIPT_CLAIM:
 		if (first == 1) {
 			st->cs_claims_won++;
-			return CLUSTER_WON;
+			a->ca_res = CLUSTER_WON;
+			return;
 		}
 		st->cs_claims_lost++;
-		*wait = second;
-		return CLUSTER_LOST;
+		a->ca_wait_ms = second;
+		a->ca_res = CLUSTER_LOST;
+		return;
 	case CLUSTER_SCRIPT_COMMIT:
 		if (first == 1) {
 			st->cs_commits++;
-			return CLUSTER_WON;
+			a->ca_res = CLUSTER_WON;
+			return;
 		}
 		st->cs_fenced++;
-		return CLUSTER_FENCED;
+		a->ca_res = CLUSTER_FENCED;
+		return;
 	default: /* publish: the version, or 0 */
-		return first > 0 ? CLUSTER_WON : CLUSTER_LOST;
+		a->ca_res = first > 0 ? CLUSTER_WON : CLUSTER_LOST;
+		return;
 	}
 }
 
@@ -84,17 +91,15 @@ cluster_op_reply_cb(
     const struct redis_reply *reply, enum redis_fail fail, void *arg)
 {
 	struct cluster_op *op = arg;
-	enum cluster_result res = CLUSTER_DOWN;
+	struct cluster_answer a = {CLUSTER_DOWN, 0, 0, 0};
 	cluster_done_cb *cb = op->o_cb;
 	void *cb_arg = op->o_arg;
-	int64_t wait = 0;
-	uint64_t n = 0;
 
 	if (fail == REDIS_FAIL_NONE)
-		res = cluster_op_result(op, reply, &n, &wait);
+		cluster_op_result(op, reply, &a);
 	free(op);
 	if (fail != REDIS_FAIL_FREED && cb != NULL)
-		cb(res, n, wait, cb_arg);
+		cb(&a, cb_arg);
 }
 
 /* Sends op's script; op, or NULL (op freed) if it could not be sent. */
@@ -151,9 +156,9 @@ cluster_commit(struct cluster *cl, const struct cluster_commit *cc,
 	char hash[CLUSTER_KEY_MAX], claim[CLUSTER_KEY_MAX];
 	char hist[CLUSTER_KEY_MAX], stream[CLUSTER_KEY_MAX];
 	char seq[CLUSTER_KEY_MAX], fence[24], keep[24], retry[24], iv[24];
-	char maxlen[24], at[24];
-	const char *argv[16];
-	size_t lens[16];
+	char maxlen[24], at[24], life[24], ph[24];
+	const char *argv[19];
+	size_t lens[19];
 	int i;
 
 	if (!cluster_is_up(cl))
@@ -169,6 +174,9 @@ cluster_commit(struct cluster *cl, const struct cluster_commit *cc,
 	snprintf(iv, sizeof iv, "%" PRIu64, cc->cc_interval_ms);
 	snprintf(maxlen, sizeof maxlen, "%" PRIu64, cl->cl_maxlen);
 	snprintf(at, sizeof at, "%" PRId64, cc->cc_attempt_at);
+	snprintf(life, sizeof life, "%" PRIu64, cc->cc_lifetime_ms);
+	snprintf(ph, sizeof ph, "%" PRIu64,
+	    cc->cc_interval_ms > 0 ? cc->cc_phase_ms % cc->cc_interval_ms : 0);
 	argv[0] = hash;
 	argv[1] = claim;
 	argv[2] = hist;
@@ -185,11 +193,14 @@ cluster_commit(struct cluster *cl, const struct cluster_commit *cc,
 	argv[13] = maxlen;
 	argv[14] = cc->cc_stats;
 	argv[15] = at;
-	for (i = 0; i < 16; i++)
+	argv[16] = life;
+	argv[17] = ph;
+	argv[18] = cc->cc_lease ? "1" : "0";
+	for (i = 0; i < 19; i++)
 		lens[i] = (size_t)-1;
 	lens[6] = cc->cc_doc_len;
 	return cluster_op_send(
-	    cluster_op_new(cl, CLUSTER_SCRIPT_COMMIT, cb, arg), 5, 16, argv,
+	    cluster_op_new(cl, CLUSTER_SCRIPT_COMMIT, cb, arg), 5, 19, argv,
 	    lens);
 }
 

@@ -21,13 +21,14 @@
 #define CLUSTER_SEEN_MS 3000 /* a replica not heard of for this is gone */
 #define CLUSTER_BLOCK_MS 2000 /* one XREAD waits this long at most */
 #define CLUSTER_READ_COUNT 512 /* stream entries per XREAD */
+#define CLUSTER_READ_PAUSE_MS 5 /* between reads that brought a few */
 #define CLUSTER_RETRY_MS 1000 /* a failed snapshot is tried again */
 #define CLUSTER_CONNECT_MS 2000
 #define CLUSTER_COMMAND_MS 2000
 #define CLUSTER_BACKOFF_BASE_MS 100
 #define CLUSTER_BACKOFF_CAP_MS 5000
 #define CLUSTER_KEY_MAX 256
-#define CLUSTER_ARGS_MAX 16
+#define CLUSTER_ARGS_MAX 20
 
 /* A claim, commit or publish on its way. */
 struct cluster_op {
@@ -54,6 +55,7 @@ struct cluster {
 	char cl_epoch[40]; /* "" until the first heartbeat */
 	struct event *cl_heartbeat;
 	struct event *cl_retry; /* a snapshot again */
+	struct event *cl_read_timer; /* the pause between two reads */
 	struct event *cl_ready_timer; /* gives up on the first snapshot */
 	char **cl_sources;
 	size_t cl_nsources;
@@ -96,6 +98,8 @@ void cluster_tell_ready(struct cluster *cl, int ok);
 void cluster_resync(struct cluster *cl);
 /* Waits for the stream's next entries, if in sync and not already. */
 void cluster_read(struct cluster *cl);
+/* Timer: the pause between two reads of the stream is over. */
+void cluster_read_again_cb(evutil_socket_t fd, short what, void *arg);
 /* Timer: a snapshot again, after one failed. */
 void cluster_retry_cb(evutil_socket_t fd, short what, void *arg);
 

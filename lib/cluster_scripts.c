@@ -20,8 +20,10 @@ static const char *const cluster_scripts[CLUSTER_SCRIPT_COUNT] = {
     /*
      * CLAIM  KEYS: hash, claim  ARGV: interval, phase, grace, lifetime,
      * replica.  {1, fence} or {0, ms to wait}.  The slot is the grid
-     * point (phase + k * interval) at or before now + grace; each slot
-     * is polled once, a failure's retry (nb) whenever it is due.
+     * point (phase + k * interval) at or before now + grace.  A slot is
+     * polled once: claimable while no claim is held and it is later than
+     * the last one claimed, or that one's claim ran out before its commit
+     * (a replica died or froze); a failure's retry (nb) when it is due.
      */
     [CLUSTER_SCRIPT_CLAIM] =
         NOW "local held = redis.call('PTTL', KEYS[2])\n"
@@ -31,46 +33,64 @@ static const char *const cluster_scripts[CLUSTER_SCRIPT_COUNT] = {
             "local h = redis.call('HMGET', KEYS[1], 'slot', 'nb')\n"
             "local slot = math.floor((now + gr - ph) / iv) * iv + ph\n"
             "local last = tonumber(h[1]) or -1\n"
-            "if slot <= last then return {0, last + iv - now} end\n"
+            "if slot < last then return {0, last - now} end\n"
             "local nb = tonumber(h[2]) or 0\n"
             "if now + gr < nb then return {0, nb - now} end\n"
             "local f = redis.call('HINCRBY', KEYS[1], 'fence', 1)\n"
-            "redis.call('HSET', KEYS[1], 'slot', slot)\n"
+            "redis.call('HSET', KEYS[1], 'slot', math.max(slot, last))\n"
             "redis.call('SET', KEYS[2], ARGV[5] .. ' ' .. f, 'PX', ARGV[4])\n"
             "return {1, f}\n",
     /*
      * COMMIT  KEYS: hash, claim, history, stream, seq  ARGV: fence, doc,
      * point ('' none), history length, retry ms (-1 after a success),
-     * interval, replica, source, stream length, stats, attempt time.
-     * {1, version, ms to the next claim} or {0} if fenced out.
+     * interval, replica, source, stream length, stats, attempt time,
+     * lifetime, phase, lease (1 or 0).  {1, version, ms to the next poll,
+     * its fence or 0} or {0} if fenced out.  With lease, the next poll
+     * (the next slot, or the retry) is the committing replica's: claimed
+     * for it until then plus lifetime.  Without, the claim is let go.
      */
     [CLUSTER_SCRIPT_COMMIT] =
         "local h = redis.call('HMGET', KEYS[1], 'fence', 'slot')\n"
         "if tonumber(h[1]) ~= tonumber(ARGV[1]) then return {0} end\n" NOW
-        "local d, wait = tonumber(ARGV[5]), 0\n"
+        "local d, iv, wait, nb = tonumber(ARGV[5]), tonumber(ARGV[6]), 0, 0\n"
+        "local slot = tonumber(h[2]) or -1\n"
+        "local polled = slot\n"
         "if d >= 0 then\n"
-        "  redis.call('HSET', KEYS[1], 'nb', now + d, 'slot', -1)\n"
-        "  wait = d\n"
+        "  wait, nb, slot, polled = d, now + d, -1, -1\n"
         "else\n"
-        "  redis.call('HSET', KEYS[1], 'nb', 0)\n"
-        "  wait = (tonumber(h[2]) or now) + tonumber(ARGV[6]) - now\n"
-        "  if wait < 0 then wait = 0 end\n"
+        "  if slot < 0 then\n"
+        "    local ph = tonumber(ARGV[13])\n"
+        "    slot = math.floor((now - ph) / iv) * iv + ph\n"
+        "    polled = slot\n"
+        "  end\n"
+        "  slot = slot + iv\n"
+        "  while slot <= now do slot = slot + iv end\n"
+        "  wait = slot - now\n"
         "end\n"
+        "local f = tonumber(h[1])\n"
         "local v = redis.call('HINCRBY', KEYS[1], 'ver', 1)\n"
-        "redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'st', ARGV[10], 'aa', "
-        "ARGV[11])\n"
+        "if ARGV[14] == '1' then\n"
+        "  f = f + 1\n"
+        "  redis.call('SET', KEYS[2], ARGV[7] .. ' ' .. f, 'PX', "
+        "wait + tonumber(ARGV[12]))\n"
+        "else\n"
+        "  slot = polled\n"
+        "  if redis.call('GET', KEYS[2]) == ARGV[7] .. ' ' .. ARGV[1] then\n"
+        "    redis.call('DEL', KEYS[2])\n"
+        "  end\n"
+        "end\n"
+        "redis.call('HSET', KEYS[1], 'fence', f, 'slot', slot, 'nb', nb, "
+        "'doc', ARGV[2], 'st', ARGV[10], 'aa', ARGV[11])\n"
         "if ARGV[3] ~= '' then\n"
         "  redis.call('RPUSH', KEYS[3], ARGV[3])\n"
         "  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)\n"
-        "end\n"
-        "if redis.call('GET', KEYS[2]) == ARGV[7] .. ' ' .. ARGV[1] then\n"
-        "  redis.call('DEL', KEYS[2])\n"
         "end\n"
         "local q = redis.call('INCR', KEYS[5])\n"
         "redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', 's', "
         "ARGV[8], "
         "'v', v, 'q', q, 'n', wait, 'd', ARGV[2])\n"
-        "return {1, v, wait}\n",
+        "if ARGV[14] ~= '1' then f = 0 end\n"
+        "return {1, v, wait, f}\n",
     /*
      * PUBLISH  KEYS: hash, history, stream, seq  ARGV: doc, attempt time,
      * source, stream length, stats, history length, points...  Stores doc

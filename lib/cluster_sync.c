@@ -272,7 +272,27 @@ cluster_read_reply_cb(
 				return;
 			}
 		}
+		/*
+		 * Entries came one or a few at a time: wait a moment before
+		 * the next read, so that it brings many at once (one XREAD
+		 * each instead of one per commit, for every replica).
+		 */
+		if (n > 0 && n < CLUSTER_READ_COUNT) {
+			cl->cl_reading = 1;
+			cluster_arm(cl->cl_read_timer, CLUSTER_READ_PAUSE_MS);
+			return;
+		}
 	}
+	cluster_read(cl);
+}
+
+/* Timer: the pause between two reads of the stream is over. */
+void
+cluster_read_again_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster *cl = arg;
+
+	cl->cl_reading = 0;
 	cluster_read(cl);
 }
 

@@ -18,7 +18,7 @@
 #include "timeutil.h"
 
 #define EVENTS_QUEUE 64 /* chunks a stream may have queued */
-#define EVENTS_COALESCE_MS 100
+#define EVENTS_COALESCE_MS 25
 #define EVENTS_HEARTBEAT_S 15
 
 /* One rendered event, shared by every stream it is queued to. */

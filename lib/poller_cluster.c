@@ -1,12 +1,14 @@
 /*
- * The poller in cluster mode: a source is claimed in Redis before each
- * poll (the replica that wins gets a fencing number; one that loses
- * waits until the next claim may be due), its result is committed with
- * that number and applied here only once Redis took it, and the states
- * other replicas commit are applied as they arrive.  The first replica
- * of a source by the rendezvous hash tries at once; the others a little
- * later, so a poll costs one claim, and a dead replica's sources are
- * taken over within an interval.  With Redis away, it polls alone.
+ * The poller in cluster mode: a source is claimed in Redis before a poll
+ * (the replica that wins gets a fencing number; one that loses waits
+ * until the next claim may be due), its result is committed with that
+ * number and applied here only once Redis took it, and the states other
+ * replicas commit are applied as they arrive.  The source's first
+ * replica by the rendezvous hash leases its next poll with each commit,
+ * so a steady source costs one script per poll and the sources spread
+ * over the replicas; the others try half an interval (at most 1 s) after
+ * a slot, and win only when a lease ran out (its replica died or froze).
+ * With Redis away, it polls alone.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +36,15 @@ poller_cluster_takeover(const struct poll_source *ps)
 	    int64_t)(t < POLLER_TAKEOVER_MAX_MS ? t : POLLER_TAKEOVER_MAX_MS);
 }
 
-/* Arms ps for wait_ms from now plus its takeover delay. */
+/* Arms ps for wait_ms from now, plus its takeover delay with takeover. */
 static void
-poller_cluster_arm(struct poll_source *ps, int64_t wait_ms)
+poller_cluster_arm(struct poll_source *ps, int64_t wait_ms, int takeover)
 {
 	if (wait_ms < 1)
 		wait_ms = 1;
-	poller_arm(
-	    ps, timeutil_mono_ms() + wait_ms + poller_cluster_takeover(ps));
+	poller_arm(ps,
+	    timeutil_mono_ms() + wait_ms +
+	        (takeover ? poller_cluster_takeover(ps) : 0));
 }
 
 /* Lets ps's poll go on alone (Redis did not answer). */
@@ -55,15 +58,15 @@ poller_cluster_alone(struct poll_source *ps)
 
 /* The claim's answer: poll, wait, or poll alone. */
 static void
-poller_cluster_claim_cb(
-    enum cluster_result res, uint64_t n, int64_t wait_ms, void *arg)
+poller_cluster_claim_cb(const struct cluster_answer *a, void *arg)
 {
 	struct poll_source *ps = arg;
+	int64_t wait_ms = a->ca_wait_ms;
 
 	ps->ps_claim = NULL;
-	switch (res) {
+	switch (a->ca_res) {
 	case CLUSTER_WON:
-		ps->ps_fence = n;
+		ps->ps_fence = a->ca_n;
 		ps->ps_decided = 1;
 		break;
 	case CLUSTER_LOST:
@@ -71,7 +74,7 @@ poller_cluster_claim_cb(
 		    "source %s: not due or claimed elsewhere; next try in "
 		    "%lld ms",
 		    ps->ps_src->src_name, (long long)wait_ms);
-		poller_cluster_arm(ps, wait_ms);
+		poller_cluster_arm(ps, wait_ms, 0);
 		return;
 	default:
 		poller_cluster_alone(ps);
@@ -80,17 +83,42 @@ poller_cluster_claim_cb(
 	poller_request(ps);
 }
 
-/* Claims ps; 1 if under way, 0 to go on alone now. */
+/* Returns how long a claim of src lives: a poll, and a token request
+ * before it with auth, plus a margin. */
+static uint64_t
+poller_cluster_lifetime(const struct config_source *src)
+{
+	uint64_t lifetime = src->src_timeout_ms + POLLER_CLAIM_MARGIN_MS;
+
+	if (src->src_auth > AUTH_NONE)
+		lifetime += src->src_timeout_ms;
+	return lifetime;
+}
+
+/* Returns src's phase on the slot grid. */
+static uint64_t
+poller_cluster_phase(const struct poller *p, const struct config_source *src)
+{
+	return source_phase_ms(
+	    src->src_name, p->p_cf->cf_initial_spread_ms, src->src_interval_ms);
+}
+
+/* Claims ps; 1 if under way, 0 to go on now (leased, or alone). */
 int
 poller_cluster_claim(struct poll_source *ps)
 {
 	struct poller *p = ps->ps_poller;
 	const struct config_source *src = ps->ps_src;
-	uint64_t lifetime = src->src_timeout_ms + POLLER_CLAIM_MARGIN_MS;
+	uint64_t lifetime;
 
-	/* A token request may come first, with its own timeout. */
-	if (src->src_auth > AUTH_NONE)
-		lifetime += src->src_timeout_ms;
+	/* The commit of the last poll leased this one to us. */
+	if (ps->ps_lease != 0) {
+		ps->ps_fence = ps->ps_lease;
+		ps->ps_lease = 0;
+		ps->ps_decided = 1;
+		return 0;
+	}
+	lifetime = poller_cluster_lifetime(src);
 	ps->ps_claim =
 	    cluster_claim(p->p_cluster, src->src_name, src->src_interval_ms,
 	        source_phase_ms(src->src_name, p->p_cf->cf_initial_spread_ms,
@@ -113,28 +141,30 @@ poller_cluster_apply_alone(
 
 /* The commit's answer: apply, drop a fenced result, or go on alone. */
 static void
-poller_cluster_commit_cb(
-    enum cluster_result res, uint64_t version, int64_t wait_ms, void *arg)
+poller_cluster_commit_cb(const struct cluster_answer *a, void *arg)
 {
 	struct poll_source *ps = arg;
 	struct cache_shared *s = &ps->ps_pending;
 
 	ps->ps_commit = NULL;
-	switch (res) {
+	switch (a->ca_res) {
 	case CLUSTER_WON:
 		/* The stream may have brought it already. */
-		if (version > ps->ps_entry->ce_version) {
-			s->cs_version = version;
+		if (a->ca_n > ps->ps_entry->ce_version) {
+			s->cs_version = a->ca_n;
 			poller_apply(ps, s, 1);
 		} else
 			cache_shared_clear(s);
-		poller_cluster_arm(ps, wait_ms);
+		/* Leased: the next poll is ours, no claim, no delay. */
+		ps->ps_lease = a->ca_lease;
+		poller_cluster_arm(ps, a->ca_wait_ms, a->ca_lease == 0);
 		break;
 	case CLUSTER_FENCED:
 		log_info("source %s: result dropped: its claim ran out and "
 		         "another replica polled since",
 		    ps->ps_src->src_name);
 		cache_shared_clear(s);
+		ps->ps_lease = 0;
 		poller_schedule(ps);
 		break;
 	default:
@@ -176,6 +206,10 @@ poller_cluster_settle(
 	cc.cc_history = src->src_history;
 	cc.cc_retry_ms = retry_ms;
 	cc.cc_interval_ms = src->src_interval_ms;
+	cc.cc_lifetime_ms = poller_cluster_lifetime(src);
+	cc.cc_phase_ms = poller_cluster_phase(ps->ps_poller, src);
+	/* The source's first replica keeps it; another lets it go back. */
+	cc.cc_lease = cluster_preferred(cl, src->src_name);
 	/* hiredis has copied the arguments once this returns. */
 	ps->ps_commit = cluster_commit(cl, &cc, poller_cluster_commit_cb, ps);
 	if (ps->ps_commit == NULL)
@@ -280,6 +314,8 @@ poller_cluster_apply_cb(const struct cluster_update *u, void *arg)
 		return;
 	}
 	s.cs_version = u->cu_version;
+	/* Another replica polled it: a lease we held has run out. */
+	ps->ps_lease = 0;
 	if (u->cu_snapshot) {
 		cache_clear_history(e);
 		for (i = 0; i < u->cu_npoints; i++)
@@ -297,7 +333,7 @@ poller_cluster_apply_cb(const struct cluster_update *u, void *arg)
 	    ps->ps_claim != NULL || ps->ps_commit != NULL)
 		return;
 	wait = u->cu_next_ms - (u->cu_lag_ms > 0 ? u->cu_lag_ms : 0);
-	poller_cluster_arm(ps, wait);
+	poller_cluster_arm(ps, wait, 1);
 }
 
 /* One stat's history, copied for a publish. */
@@ -369,14 +405,13 @@ done:
 
 /* The publish's answer: the version Redis gave what we hold. */
 static void
-poller_cluster_published_cb(
-    enum cluster_result res, uint64_t version, int64_t wait_ms, void *arg)
+poller_cluster_published_cb(const struct cluster_answer *a, void *arg)
 {
 	struct poll_source *ps = arg;
 
 	ps->ps_publish = NULL;
-	if (res == CLUSTER_WON && version > ps->ps_entry->ce_version)
-		ps->ps_entry->ce_version = version;
+	if (a->ca_res == CLUSTER_WON && a->ca_n > ps->ps_entry->ce_version)
+		ps->ps_entry->ce_version = a->ca_n;
 }
 
 /* Offers Redis the state of ps's source held here. */

@@ -46,6 +46,7 @@ struct poll_source {
 	struct cluster_op *ps_publish; /* while Redis takes what we hold */
 	int ps_decided; /* this poll may go: claimed, or alone */
 	uint64_t ps_fence; /* of the claim won, 0 if polling alone */
+	uint64_t ps_lease; /* the fence of the next poll, leased, or 0 */
 	struct cache_shared ps_pending; /* the result being committed */
 	int64_t ps_pending_retry; /* its retry delay, or -1 */
 };

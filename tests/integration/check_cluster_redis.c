@@ -44,6 +44,7 @@ struct done {
 	enum cluster_result d_res;
 	uint64_t d_n;
 	int64_t d_wait;
+	uint64_t d_lease;
 };
 
 static void
@@ -85,14 +86,15 @@ ready_cb(int ok, void *arg)
 }
 
 static void
-done_cb(enum cluster_result res, uint64_t n, int64_t wait_ms, void *arg)
+done_cb(const struct cluster_answer *a, void *arg)
 {
 	struct done *d = arg;
 
 	d->d_calls++;
-	d->d_res = res;
-	d->d_n = n;
-	d->d_wait = wait_ms;
+	d->d_res = a->ca_res;
+	d->d_n = a->ca_n;
+	d->d_wait = a->ca_wait_ms;
+	d->d_lease = a->ca_lease;
 }
 
 static void
@@ -125,6 +127,66 @@ run_for(struct event_base *base, int ms)
 	int never = 0;
 
 	(void)run_until(base, &never, 1, ms);
+}
+
+/* Commits doc for name with fence and waits for the answer; lease
+ * leases the next poll (commit_keep) or lets it go. */
+static struct done commit_lease(struct event_base *base, struct cluster *cl,
+    const char *name, uint64_t fence, const char *doc, int64_t retry,
+    uint64_t interval, int lease);
+
+/* Commits doc for name with fence, leasing the next poll. */
+static struct done
+commit_every(struct event_base *base, struct cluster *cl, const char *name,
+    uint64_t fence, const char *doc, const char *point, int64_t retry,
+    uint64_t interval)
+{
+	struct cluster_commit cc = {
+	    .cc_name = name,
+	    .cc_fence = fence,
+	    .cc_doc = doc,
+	    .cc_doc_len = strlen(doc),
+	    .cc_attempt_at = 1000 + (int64_t)fence,
+	    .cc_point = point,
+	    .cc_stats = "total",
+	    .cc_history = 3,
+	    .cc_retry_ms = retry,
+	    .cc_interval_ms = interval,
+	    .cc_lifetime_ms = 5000,
+	    .cc_lease = 1,
+	};
+	struct done d = {0};
+
+	ck_assert_ptr_nonnull(cluster_commit(cl, &cc, done_cb, &d));
+	ck_assert(run_until(base, &d.d_calls, 1, WAIT_MS));
+	return d;
+}
+
+/* Commits doc for name with fence, leasing the next poll or not. */
+static struct done
+commit_lease(struct event_base *base, struct cluster *cl, const char *name,
+    uint64_t fence, const char *doc, int64_t retry, uint64_t interval,
+    int lease)
+{
+	struct cluster_commit cc = {
+	    .cc_name = name,
+	    .cc_fence = fence,
+	    .cc_doc = doc,
+	    .cc_doc_len = strlen(doc),
+	    .cc_attempt_at = 1000 + (int64_t)fence,
+	    .cc_point = "",
+	    .cc_stats = "total",
+	    .cc_history = 3,
+	    .cc_retry_ms = retry,
+	    .cc_interval_ms = interval,
+	    .cc_lifetime_ms = 5000,
+	    .cc_lease = lease,
+	};
+	struct done d = {0};
+
+	ck_assert_ptr_nonnull(cluster_commit(cl, &cc, done_cb, &d));
+	ck_assert(run_until(base, &d.d_calls, 1, WAIT_MS));
+	return d;
 }
 
 /* Starts replica name on rs, in sync, for sources a, b. */
@@ -166,28 +228,12 @@ claim(struct event_base *base, struct cluster *cl, const char *name,
 	return d;
 }
 
-/* Commits doc for name with fence and waits for the answer. */
+/* Commits doc for name (interval 60 s) with fence; waits for it. */
 static struct done
 commit(struct event_base *base, struct cluster *cl, const char *name,
     uint64_t fence, const char *doc, const char *point, int64_t retry)
 {
-	struct cluster_commit cc = {
-	    .cc_name = name,
-	    .cc_fence = fence,
-	    .cc_doc = doc,
-	    .cc_doc_len = strlen(doc),
-	    .cc_attempt_at = 1000 + (int64_t)fence,
-	    .cc_point = point,
-	    .cc_stats = "total",
-	    .cc_history = 3,
-	    .cc_retry_ms = retry,
-	    .cc_interval_ms = 60000,
-	};
-	struct done d = {0};
-
-	ck_assert_ptr_nonnull(cluster_commit(cl, &cc, done_cb, &d));
-	ck_assert(run_until(base, &d.d_calls, 1, WAIT_MS));
-	return d;
+	return commit_every(base, cl, name, fence, doc, point, retry, 60000);
 }
 
 /* A claim, a second claim refused, a commit, the stream, a snapshot. */
@@ -197,6 +243,7 @@ START_TEST(test_claim_commit_stream)
 	struct redis_server rs;
 	struct cluster *one, *two, *three;
 	struct seen s1, s2, s3;
+	uint64_t fence;
 	struct done d;
 	int i;
 
@@ -206,25 +253,35 @@ START_TEST(test_claim_commit_stream)
 	d = claim(base, one, "a", 60000, 5000);
 	ck_assert_int_eq(d.d_res, CLUSTER_WON);
 	ck_assert_uint_eq(d.d_n, 1);
+	fence = d.d_n;
 	/* Held: the other waits for the claim's lifetime at most. */
 	d = claim(base, two, "a", 60000, 5000);
 	ck_assert_int_eq(d.d_res, CLUSTER_LOST);
 	ck_assert(d.d_wait > 0 && d.d_wait <= 5000);
-	/* Three points pushed: the history keeps the last three. */
+	/* Four polls, each on the lease the one before left: the history
+	 * keeps the last three points. */
 	for (i = 0; i < 4; i++) {
 		char point[32];
 
 		snprintf(point, sizeof point, "%d %d", 1000 + i, i);
-		d = commit(base, one, "a", 1, "{\"x\":1}", point, -1);
+		d = commit(base, one, "a", fence, "{\"x\":1}", point, -1);
 		ck_assert_int_eq(d.d_res, CLUSTER_WON);
 		ck_assert_uint_eq(d.d_n, (uint64_t)i + 1);
-		/* The slot is taken: the next one is up to an interval on. */
-		ck_assert(d.d_wait > 0 && d.d_wait <= 60100);
+		/* The slot after the one leased: they come faster here than
+		 * slots do, so the i-th is i intervals on. */
+		ck_assert(d.d_wait > 0 && d.d_wait <= (i + 1) * 60100);
+		ck_assert_uint_eq(d.d_lease, fence + 1);
+		fence = d.d_lease;
 	}
-	/* The slot was polled: no claim until the next. */
+	/* The next poll is leased to one: no claim for the others until
+	 * the lease runs out, the slot and the claim's lifetime on. */
 	d = claim(base, two, "a", 60000, 5000);
 	ck_assert_int_eq(d.d_res, CLUSTER_LOST);
-	ck_assert(d.d_wait > 5000 && d.d_wait <= 60100);
+	ck_assert(d.d_wait > 5000 && d.d_wait <= 4 * 60100 + 5000);
+	/* A stale fence (the one before the lease) is refused. */
+	ck_assert_int_eq(
+	    commit(base, one, "a", fence - 1, "{\"x\":2}", "", -1).d_res,
+	    CLUSTER_FENCED);
 	/* Both replicas saw the four commits, in order. */
 	ck_assert(run_until(base, &s1.s_updates, 4, WAIT_MS));
 	ck_assert(run_until(base, &s2.s_updates, 4, WAIT_MS));
@@ -272,7 +329,8 @@ START_TEST(test_fence_and_retry)
 	redis_server_start(&rs, NULL);
 	one = replica(base, &rs, "one", &s1);
 	two = replica(base, &rs, "two", &s2);
-	/* Interval 300 ms, a claim of 100 ms that runs out. */
+	/* one claims b for 100 ms, and its poll outlives the claim: two
+	 * claims the same slot once the claim ran out (one froze, say). */
 	late = claim(base, one, "b", 300, 100);
 	ck_assert_int_eq(late.d_res, CLUSTER_WON);
 	do {
@@ -282,20 +340,39 @@ START_TEST(test_fence_and_retry)
 	} while (d.d_res != CLUSTER_WON);
 	ck_assert_uint_gt(d.d_n, late.d_n);
 	ck_assert_int_eq(
-	    commit(base, one, "b", late.d_n, "{\"old\":1}", "", -1).d_res,
+	    commit_every(base, one, "b", late.d_n, "{\"old\":1}", "", -1, 300)
+	        .d_res,
 	    CLUSTER_FENCED);
 	ck_assert_uint_eq(cluster_stats(one)->cs_fenced, 1);
-	/* The current fence's commit lands: a failure, retry in 2 s. */
-	d = commit(base, two, "b", d.d_n, "{\"new\":1}", "", 2000);
+	/* two's commit lands: a failure, retry in 2 s, leased to two. */
+	d = commit_every(base, two, "b", d.d_n, "{\"new\":1}", "", 2000, 300);
 	ck_assert_int_eq(d.d_res, CLUSTER_WON);
 	ck_assert_int_eq(d.d_wait, 2000);
-	/* Slots come and go, but the retry is not due for 2 s. */
+	/* Slots come and go; one may not claim before the lease runs out. */
 	run_for(base, 400);
-	d = claim(base, one, "b", 300, 5000);
-	ck_assert_int_eq(d.d_res, CLUSTER_LOST);
-	ck_assert(d.d_wait > 0 && d.d_wait <= 1600);
-	run_for(base, (int)d.d_wait + 50);
-	ck_assert_int_eq(claim(base, one, "b", 300, 5000).d_res, CLUSTER_WON);
+	late = claim(base, one, "b", 300, 5000);
+	ck_assert_int_eq(late.d_res, CLUSTER_LOST);
+	ck_assert(late.d_wait > 1600 && late.d_wait <= 2000 + 5000);
+	/* two retries on its lease, and succeeds: the next slot is its. */
+	d = commit_every(base, two, "b", d.d_lease, "{\"ok\":1}", "", -1, 300);
+	ck_assert_int_eq(d.d_res, CLUSTER_WON);
+	ck_assert(d.d_wait > 0 && d.d_wait <= 300);
+	/* two commits its next poll without a lease (one comes first for
+	 * b now): one claims the slot after it. */
+	run_for(base, (int)d.d_wait);
+	d = commit_lease(base, two, "b", d.d_lease, "{\"ok\":2}", -1, 300, 0);
+	ck_assert_int_eq(d.d_res, CLUSTER_WON);
+	ck_assert_uint_eq(d.d_lease, 0);
+	run_for(base, (int)d.d_wait);
+	do {
+		late = claim(base, one, "b", 300, 5000);
+		if (late.d_res == CLUSTER_LOST)
+			run_for(base, (int)late.d_wait);
+	} while (late.d_res != CLUSTER_WON);
+	ck_assert_int_eq(
+	    commit_lease(base, one, "b", late.d_n, "{\"one\":1}", -1, 300, 1)
+	        .d_res,
+	    CLUSTER_WON);
 	cluster_free(two);
 	cluster_free(one);
 	redis_server_free(&rs);
