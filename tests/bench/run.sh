@@ -1,10 +1,12 @@
 #!/bin/sh
 # gatherd's benchmark: polling cost, fan-out, serving (against nginx on
-# the same bytes), serving while polling, and memory by source count.
+# the same bytes), serving while polling, memory by source count, jq,
+# templates and tokens, and cluster mode (3 replicas and Redis).
 # Everything runs on 127.0.0.1, every run is bounded in time, and each
 # figure is printed as one JSON line, then a short summary.  It builds
 # its own optimised copy of gatherd (a sanitizer build would measure
 # the sanitizers).  Usage: run.sh SRCDIR [quick]
+# BENCH_ONLY_EXTRAS, BENCH_ONLY_JQ or BENCH_ONLY_CLUSTER runs one figure.
 set -eu
 
 srcdir=$(cd "${1:-.}" && pwd)
@@ -33,6 +35,7 @@ need() {
 need nginx nginx-light
 need wrk wrk
 need curl curl
+need redis-server redis-server
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -51,6 +54,10 @@ fake="$work/build/tests/fake-upstream"
 rawcurl="$work/build/rawcurl"
 ${CC:-cc} -O2 -o "$rawcurl" "$srcdir/tests/bench/rawcurl.c" \
     $(pkg-config --cflags --libs libcurl)
+# The cluster's SSE latency (tests/bench/sselat.c): Redis and libcurl.
+sselat="$work/build/sselat"
+${CC:-cc} -O2 -o "$sselat" "$srcdir/tests/bench/sselat.c" \
+    $(pkg-config --cflags --libs libcurl hiredis json-c) -lpthread
 # jq's costs (tests/bench/jqbench.c) link the optimised library itself.
 jqbench="$work/build/jqbench"
 (cd "$work/build" && ./libtool --mode=link --tag=CC ${CC:-cc} -O2 \
@@ -79,6 +86,7 @@ error_log $work/nginx/logs/error.log warn;
 events { worker_connections 32768; }
 http {
 	access_log off;
+	log_format uri '\$request_uri';
 	keepalive_requests 1000000;
 	keepalive_timeout 120s;
 	default_type application/json;
@@ -86,11 +94,18 @@ http {
 		listen 127.0.0.1:18901;
 		root $work/nginx/html;
 	}
+	# The same files, each request logged: the cluster run counts them.
+	server {
+		listen 127.0.0.1:18903;
+		root $work/nginx/html;
+		access_log $work/nginx/logs/counted.log uri;
+	}
 }
 EOT
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
 pids="$pids $(cat "$work/nginx/nginx.pid")"
 up=http://127.0.0.1:18901
+counted=http://127.0.0.1:18903
 curl -fsS -o /dev/null "$up/stats.json" ||
     { echo "bench: nginx does not serve the upstream document" >&2; exit 1; }
 
@@ -109,19 +124,35 @@ make_config() {
 	}' >"$work/$1.conf"
 }
 
+# Prints the port gatherd logged in $1 once it listens; fails (the log
+# shown) if it never does.
+listen_port() {
+	for _ in $(seq 1 600); do
+		port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$1" | head -1)
+		[ -n "$port" ] && { echo "$port"; return 0; }
+		sleep 0.1
+	done
+	cat "$1" >&2
+	return 1
+}
+
+# Waits up to 10 s for test $1 (-s: not empty, -S: a socket) to hold
+# for file $2; fails if it does not.
+wait_file() {
+	for _ in $(seq 1 100); do
+		[ "$1" "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Starts gatherd on $1, with no saved state; sets gd_pid and gd_port.
 start_gatherd() {
 	rm -f "$work/state.json"
 	"$gatherd" -c "$1" 2>"$work/gatherd.err" &
 	gd_pid=$!
 	pids="$pids $gd_pid"
-	gd_port=
-	for _ in $(seq 1 600); do
-		gd_port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/gatherd.err" | head -1)
-		[ -n "$gd_port" ] && break
-		sleep 0.1
-	done
-	[ -n "$gd_port" ] || { cat "$work/gatherd.err" >&2; exit 1; }
+	gd_port=$(listen_port "$work/gatherd.err")
 }
 
 stop_gatherd() {
@@ -349,10 +380,7 @@ extras() {
 	"$tokenfake" 0 >"$work/tokenfake.out" 2>"$work/tokenfake.err" &
 	tpid=$!
 	pids="$pids $tpid"
-	for _ in $(seq 1 50); do
-		[ -s "$work/tokenfake.out" ] && break
-		sleep 0.1
-	done
+	wait_file -s "$work/tokenfake.out" || true
 	tport=$(head -1 "$work/tokenfake.out")
 	for k in plain literal tpl token tpl+token; do make_extra "$k" "$n" "$tport"; done
 	best_plain= best_literal= best_tpl= best_token= best_both=
@@ -380,9 +408,129 @@ extras() {
 		printf "{\"figure\":\"templates_tokens\",\"sources\":%d,\"seconds\":%d,\"rounds\":%d,\"cpu_ms_per_1000_polls_plain\":%.2f,\"same_request_written_out\":%.2f,\"templates\":%.2f,\"cached_token\":%.2f,\"both\":%.2f,\"templates_percent_vs_written_out\":%.1f,\"templates_percent\":%.1f,\"cached_token_percent\":%.1f,\"both_percent\":%.1f,\"tokens_granted\":%d,\"target_percent\":5,\"machine\":%s}\n", n, s, r, p, l, t, o, b, (t - l) * 100 / l, (t - p) * 100 / p, (o - p) * 100 / p, (b - p) * 100 / p, g, m }')"
 }
 
+# Starts replica $1 (1, 2, 3) of the cluster with config $2; sets
+# rpid$1 and rport$1.
+start_replica() {
+	"$gatherd" -c "$2" 2>"$work/r$1.err" &
+	eval "rpid$1=$!"
+	pids="$pids $!"
+	port=$(listen_port "$work/r$1.err")
+	eval "rport$1=$port"
+}
+
+# Sums a /metrics sample (name and labels as printed) over the replicas.
+cluster_sum() {
+	for port in $rport1 $rport2 $rport3; do
+		curl -fsS "http://127.0.0.1:$port/metrics"
+	done | awk -v k="$1" '$1 == k { s += $2 } END { printf "%d\n", s }'
+}
+
+# Sums a number of /api/v1/info's "cluster" (claims_won...) over the
+# replicas: a small document, unlike /metrics, so quick to ask for.
+cluster_info_sum() {
+	for port in $rport1 $rport2 $rport3; do
+		curl -fsS "http://127.0.0.1:$port/api/v1/info"
+		echo
+	done | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" |
+	    awk '{ s += $1 } END { printf "%d\n", s }'
+}
+
+# user+sys CPU ms of the replicas and redis-server together.
+cluster_cpu() {
+	echo $(($(cpu_ms "$rpid1") + $(cpu_ms "$rpid2") + $(cpu_ms "$rpid3") + \
+	    $(cpu_ms "$redis_pid")))
+}
+
+# Bytes of nginx's request log so far.
+counted_bytes() { wc -c <"$work/nginx/logs/counted.log"; }
+
+# "requests sources max_per_source" of the request log between byte
+# offsets $1 and $2.
+counted_requests() {
+	tail -c +"$(($1 + 1))" "$work/nginx/logs/counted.log" | head -c "$(($2 - $1))" |
+	    awk '{ n++; s = $0; sub(/.*name=/, "", s); c[s]++ }
+	        END { for (k in c) { m++; if (c[k] > x) x = c[k] }
+	        printf "%d %d %d\n", n, m, x }'
+}
+
+# 8. Cluster mode: 3 replicas and one redis-server (unix socket) polling
+# $1 sources at 1 s on nginx for $2 s: upstream requests per second
+# (nginx's log), CPU per poll of the replicas and Redis together against
+# one gatherd alone on the same sources, and how long a commit takes to
+# reach every replica's /api/v1/events (tests/bench/sselat.c, $3 s).
+cluster() {
+	n=$1 secs=$2 sse_secs=$3
+	mkdir -p "$work/redis" "$work/r1" "$work/r2" "$work/r3"
+	: >"$work/nginx/logs/counted.log"
+	chmod 666 "$work/nginx/logs/counted.log"
+	redis-server --port 0 --unixsocket "$work/redis/redis.sock" \
+	    --unixsocketperm 700 --save '' --appendonly no --dir "$work/redis" \
+	    --logfile "$work/redis/redis.log" &
+	redis_pid=$!
+	pids="$pids $redis_pid"
+	wait_file -S "$work/redis/redis.sock" ||
+	    { cat "$work/redis/redis.log" >&2; exit 1; }
+	make_config "$n" "$counted/stats.json" 1s 1s
+	for i in 1 2 3; do
+		sed "s|^state_dir = .*|state_dir = $work/r$i|" "$work/$n.conf" \
+		    >"$work/cluster-r$i.conf"
+		printf '[cluster]\nredis = unix:%s\nname = r%s\n' \
+		    "$work/redis/redis.sock" "$i" >>"$work/cluster-r$i.conf"
+		start_replica "$i" "$work/cluster-r$i.conf"
+	done
+	# Every replica in sync and seeing the other two.
+	for _ in $(seq 1 300); do
+		[ "$(cluster_sum gatherd_cluster_up)" = 3 ] &&
+		    [ "$(cluster_sum gatherd_cluster_replicas)" = 9 ] && break
+		sleep 0.1
+	done
+	sleep 5
+	# Claims are counted from just outside the window of requests and
+	# CPU, so that asking for them costs the window nothing.
+	wb0=$(counted_bytes)
+	won0=$(cluster_info_sum claims_won) lost0=$(cluster_info_sum claims_lost)
+	t0=$(date +%s%N) b0=$(counted_bytes) c0=$(cluster_cpu) r0=$(cpu_ms "$redis_pid")
+	sleep "$secs"
+	t1=$(date +%s%N) b1=$(counted_bytes) c1=$(cluster_cpu) r1=$(cpu_ms "$redis_pid")
+	won1=$(cluster_info_sum claims_won) lost1=$(cluster_info_sum claims_lost)
+	wb1=$(counted_bytes)
+	set -- $(counted_requests "$wb0" "$wb1")
+	wreq=$1
+	set -- $(counted_requests "$b0" "$b1")
+	creq=$1 csrc=$2 cmax=$3
+	fenced=$(cluster_info_sum fenced) alone=$(cluster_info_sum polls_alone)
+	sse=$("$sselat" "$work/redis/redis.sock" gatherd "$sse_secs" \
+	    "$rport1" "$rport2" "$rport3")
+	for p in $rpid1 $rpid2 $rpid3 $redis_pid; do kill "$p"; done
+	for p in $rpid1 $rpid2 $rpid3 $redis_pid; do wait "$p" || true; done
+	# One gatherd alone on the same sources, measured the same way.
+	start_gatherd "$work/$n.conf"
+	sleep 5
+	u0=$(date +%s%N) b0=$(counted_bytes) s0=$(cpu_ms "$gd_pid")
+	sleep "$secs"
+	u1=$(date +%s%N) b1=$(counted_bytes) s1=$(cpu_ms "$gd_pid")
+	stop_gatherd
+	set -- $(counted_requests "$b0" "$b1")
+	sreq=$1
+	emit "$(awk -v n="$n" -v s="$(((t1 - t0) / 1000000))" -v q="$creq" \
+	    -v src="$csrc" -v mx="$cmax" -v c="$((c1 - c0))" -v r="$((r1 - r0))" \
+	    -v sq="$sreq" -v ss="$(((u1 - u0) / 1000000))" -v sc="$((s1 - s0))" \
+	    -v w="$((won1 - won0))" -v l="$((lost1 - lost0))" \
+	    -v wq="$wreq" -v f="$fenced" -v a="$alone" \
+	    -v m="$machine" 'BEGIN {
+		cc = q ? c * 1000 / q : 0; sc = sq ? sc * 1000 / sq : 0
+		s /= 1000; ss /= 1000
+		printf "{\"figure\":\"cluster\",\"replicas\":3,\"sources\":%d,\"seconds\":%.2f,\"upstream_requests_per_s\":%.0f,\"target_requests_per_s\":%d,\"off_target_percent\":%.1f,\"sources_polled\":%d,\"most_polls_of_one_source\":%d,\"claims_won_per_poll\":%.3f,\"claims_lost_per_poll\":%.3f,\"fenced\":%d,\"polls_alone\":%d,\"cpu_ms_per_1000_polls_cluster\":%.1f,\"redis_share_percent\":%.0f,\"single_requests_per_s\":%.0f,\"cpu_ms_per_1000_polls_single\":%.1f,\"cpu_ratio\":%.2f,\"target_ratio\":2,\"machine\":%s}\n", n, s, q / s, n, (q / s - n) * 100 / n, src, mx, (wq ? w / wq : 0), (wq ? l / wq : 0), f, a, cc, (c ? r * 100 / c : 0), sq / ss, sc, (sc ? cc / sc : 0), m }')"
+	emit "$(echo "$sse" | sed "s/}\$/,\"sources\":$n,\"machine\":$machine}/")"
+}
+
 wrk_secs=10
 if [ "${BENCH_ONLY_EXTRAS:-}" ]; then
 	extras 1000 10 5
+	exit 0
+fi
+if [ "${BENCH_ONLY_CLUSTER:-}" ]; then
+	cluster 3000 20 15
 	exit 0
 fi
 if [ "${BENCH_ONLY_JQ:-}" ]; then
@@ -398,6 +546,7 @@ if [ "$mode" = quick ]; then
 	memory 1000
 	jq_figures quick
 	extras 1000 5 2
+	cluster 3000 10 10
 else
 	steady 1000 20
 	steady 10000 20
@@ -412,6 +561,7 @@ else
 	[ -n "${BENCH_SKIP_FLAT:-}" ] || flat 10000
 	jq_figures
 	extras 1000 20 3
+	cluster 3000 20 15
 fi
 
 echo
