@@ -338,6 +338,10 @@ START_TEST(test_one_poll_per_interval)
 		    "%s: %lu requests in %lld ms at %d ms", srcs[k].name, n,
 		    elapsed, srcs[k].interval_ms);
 		ck_assert_msg(n >= 1, "%s: not polled", srcs[k].name);
+		fprintf(stderr,
+		    "check_cluster: %s: %lu requests in %lld ms at %d ms "
+		    "(3 replicas)\n",
+		    srcs[k].name, n, elapsed, srcs[k].interval_ms);
 	}
 	wait_agree(&f);
 	for (i = 0; i < 3; i++) {
@@ -427,7 +431,8 @@ static void
 wait_taken_over(struct replica *survivor, const char *name, const char *dead,
     const char *updated_at, int bound_ms)
 {
-	char *by, *at;
+	char *by = NULL, *at;
+	long long t0 = now_ms();
 	int waited, done = 0;
 
 	for (waited = 0; !done; waited += 50) {
@@ -439,6 +444,11 @@ wait_taken_over(struct replica *survivor, const char *name, const char *dead,
 		at = source_field(survivor, name, "updated_at");
 		done = by != NULL && at != NULL && strcmp(by, dead) != 0 &&
 		    strcmp(at, updated_at) > 0;
+		if (done)
+			fprintf(stderr,
+			    "check_cluster: %s: polled by %s %lld ms after "
+			    "%s stopped\n",
+			    name, by, now_ms() - t0, dead);
 		free(by);
 		free(at);
 	}
@@ -608,6 +618,10 @@ START_TEST(test_freeze_fence)
 	ck_assert_int_ge(source_total(other, "slow"), newest);
 	wait_agree(&f);
 	ck_assert_int_ge(source_total(frozen, "slow"), newest);
+	fprintf(stderr,
+	    "check_cluster: frozen %s: its late commit fenced %d ms after "
+	    "SIGCONT; total %lld before, %lld after on both\n",
+	    frozen->r_name, waited, newest, source_total(other, "slow"));
 	fx_end(&f);
 }
 END_TEST
@@ -647,7 +661,7 @@ wait_cluster(struct fx *f, const char *want)
 START_TEST(test_redis_lost)
 {
 	unsigned long n0, n;
-	long long elapsed;
+	long long elapsed, t0;
 	struct fx f;
 	char *v;
 	int i, waited;
@@ -664,8 +678,13 @@ START_TEST(test_redis_lost)
 	fx_replica(&f, 1);
 	wait_ok(&f, "a");
 	wait_cluster(&f, "ok");
+	t0 = now_ms();
 	redis_server_kill(&f.f_redis);
 	wait_cluster(&f, "degraded");
+	fprintf(stderr,
+	    "check_cluster: Redis killed: both replicas degraded after %lld "
+	    "ms\n",
+	    now_ms() - t0);
 	n0 = fake_upstream_series_requests(f.f_fu, "a");
 	for (i = 0; i < 2; i++) {
 		/* Still served, and polled alone. */
@@ -682,8 +701,13 @@ START_TEST(test_redis_lost)
 	}
 	ck_assert_uint_gt(fake_upstream_series_requests(f.f_fu, "a"), n0);
 	wait_ok(&f, "a");
+	t0 = now_ms();
 	redis_server_restart(&f.f_redis);
 	wait_cluster(&f, "ok");
+	fprintf(stderr,
+	    "check_cluster: Redis back empty: both replicas ok after %lld "
+	    "ms\n",
+	    now_ms() - t0);
 	/* What they held is back in Redis. */
 	for (waited = 0;; waited += 50) {
 		v = redis_server_cli(&f.f_redis, "HGET gatherd:s:a doc");
@@ -699,6 +723,10 @@ START_TEST(test_redis_lost)
 	n = count_over(&f, "a", 4000, &elapsed);
 	ck_assert_msg(n <= (unsigned long)(elapsed / 1000) + 1,
 	    "%lu requests in %lld ms", n, elapsed);
+	fprintf(stderr,
+	    "check_cluster: Redis back empty: %lu requests in %lld ms at "
+	    "1 s (2 replicas)\n",
+	    n, elapsed);
 	wait_agree(&f);
 	fx_end(&f);
 }
@@ -777,7 +805,11 @@ START_TEST(test_stream_dropped)
 	free(v);
 	wait_requests(&f, "a", 1);
 	replica_signal(a, SIGCONT);
-	(void)wait_metric_above(a, "gatherd_cluster_snapshots_total", snaps);
+	fprintf(stderr,
+	    "check_cluster: stream dropped: %s read on without a snapshot "
+	    "(%g); trimmed: snapshot %g\n",
+	    a->r_name, snaps,
+	    wait_metric_above(a, "gatherd_cluster_snapshots_total", snaps));
 	wait_agree(&f);
 	fx_end(&f);
 }
@@ -827,6 +859,10 @@ START_TEST(test_backoff_cluster_wide)
 	ck_assert_msg(n0 <= 6, "%lu requests before the circuit opened", n0);
 	nap(3000);
 	ck_assert_uint_eq(fake_upstream_requests(down), n0);
+	fprintf(stderr,
+	    "check_cluster: failing upstream: %lu requests from 3 replicas "
+	    "until the circuit opened, none in the 3 s after\n",
+	    n0);
 	fx_end(&f);
 	fake_upstream_stop(down);
 }
