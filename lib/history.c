@@ -81,6 +81,13 @@ history_len(const struct history *h)
 	return h->h_len;
 }
 
+/* Returns the bytes of memory h takes, its points included. */
+size_t
+history_bytes(const struct history *h)
+{
+	return sizeof *h + h->h_cap * sizeof *h->h_points;
+}
+
 /* Returns the most points h holds. */
 size_t
 history_capacity(const struct history *h)

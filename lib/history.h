@@ -31,6 +31,8 @@ void history_add(struct history *h, int64_t ms, double value);
 void history_clear(struct history *h);
 /* Returns the number of points held. */
 size_t history_len(const struct history *h);
+/* Returns the bytes of memory h takes, its points included. */
+size_t history_bytes(const struct history *h);
 /* Returns the most points h holds. */
 size_t history_capacity(const struct history *h);
 /* Calls cb for every point at or after since_ms, oldest first. */

@@ -325,6 +325,28 @@ metrics_cluster(struct metrics_buf *b, const struct cluster *cl)
 	    st->cs_lag_ms > 0 ? (double)st->cs_lag_ms / 1000.0 : 0.0);
 }
 
+/* Appends the history's points and memory, every stat together. */
+static void
+metrics_history(struct metrics_buf *b, struct cache *c)
+{
+	const struct cache_entry *e;
+	size_t i, j, points = 0, bytes = 0;
+
+	for (i = 0; i < cache_count(c); i++) {
+		e = cache_entry_at(c, i);
+		for (j = 0; j < e->ce_src->src_nstats; j++) {
+			points += history_len(e->ce_history[j]);
+			bytes += history_bytes(e->ce_history[j]);
+		}
+	}
+	metrics_family(b, "gatherd_history_points", "gauge",
+	    "History points held, every stat of every source.");
+	metrics_printf(b, "gatherd_history_points %zu\n", points);
+	metrics_family(b, "gatherd_history_bytes", "gauge",
+	    "Memory the history takes, in bytes.");
+	metrics_printf(b, "gatherd_history_bytes %zu\n", bytes);
+}
+
 /* Appends the process-level families. */
 static void
 metrics_process(struct metrics_buf *b, struct cache *c,
@@ -345,6 +367,7 @@ metrics_process(struct metrics_buf *b, struct cache *c,
 	metrics_family(
 	    b, "gatherd_sources", "gauge", "Sources in the running config.");
 	metrics_printf(b, "gatherd_sources %zu\n", cache_count(c));
+	metrics_history(b, c);
 	metrics_family(b, "gatherd_event_streams", "gauge",
 	    "Open Server-Sent Events streams on /api/v1/events.");
 	metrics_printf(b, "gatherd_event_streams %u\n", streams);
