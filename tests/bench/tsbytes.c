@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tsblock.h"
 
@@ -291,6 +292,61 @@ store(const int64_t *ms, const double *v, double *enc, double *held)
 	}
 }
 
+/* Returns CPU seconds used so far. */
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sums the values, for tsblock_each (so the decoding is not idle). */
+static void
+sum_cb(int64_t ms, double value, void *arg)
+{
+	(void)ms;
+	*(double *)arg += value;
+}
+
+/* Prints the CPU time of an append and of decoding a point. */
+static void
+timing(void)
+{
+	static int64_t ms[POINTS];
+	static double v[POINTS];
+	struct tsblock *b;
+	double t, append = 0, each = 0, sum = 0;
+	long points = 0;
+	int r, kind, i;
+
+	for (r = 0; r < 20; r++) {
+		for (kind = 0; kind < KINDS; kind++) {
+			series(kind, 10, ms, v);
+			for (i = 0; i + TSBLOCK_POINTS_MAX <= POINTS;
+			     i += TSBLOCK_POINTS_MAX) {
+				int j;
+
+				if ((b = tsblock_new()) == NULL)
+					exit(1);
+				t = cpu_now();
+				for (j = 0; j < TSBLOCK_POINTS_MAX; j++)
+					(void)tsblock_append(
+					    b, ms[i + j], v[i + j]);
+				append += cpu_now() - t;
+				t = cpu_now();
+				tsblock_each(b, sum_cb, &sum);
+				each += cpu_now() - t;
+				points += TSBLOCK_POINTS_MAX;
+				tsblock_free(b);
+			}
+		}
+	}
+	printf("CPU: %.0f ns an append, %.0f ns a point decoded (sum %g)\n",
+	    append / (double)points * 1e9, each / (double)points * 1e9, sum);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -328,5 +384,6 @@ main(int argc, char **argv)
 	}
 	printf("counter+gauge mix: tsblock %.3f encoded, %.3f held\n", mix_enc,
 	    mix_held);
+	timing();
 	return 0;
 }
