@@ -22,8 +22,8 @@ command -v "$cc" >/dev/null 2>&1 || {
 pkgs="libevent_core libevent_pthreads libcurl json-c libmicrohttpd inih libcrypto \
 glib-2.0 hiredis"
 pkg_cflags=$(pkg-config --cflags $pkgs)
-# libjq (Debian's libjq-dev) ships no pkg-config file.
-pkg_libs="$(pkg-config --libs $pkgs) -ljq"
+# libjq (Debian's libjq-dev) ships no pkg-config file; -lz: tsblock's CRC-32.
+pkg_libs="$(pkg-config --libs $pkgs) -ljq -lz"
 version=$(sed -n 's/^AC_INIT(\[gatherd\], \[\([^]]*\)\].*/\1/p' \
     "$top/configure.ac")
 
