@@ -1,41 +1,53 @@
 /*
- * The history ring.  Points live in one array allocated and written up
- * front, so memory per stat is fixed and resident from the start (RSS
- * does not creep up as rings fill); h_head is the index of the oldest
- * point.
- * Times only grow within a source, which lets history_each skip to the
- * first point at or after since with a binary search.
+ * The history of one stat: its last points in compressed blocks
+ * (tsblock: delta-of-delta times, values as scaled-integer deltas or
+ * XOR), so memory grows with the points held, about two bytes a point
+ * on analytics series instead of sixteen.  Blocks are filled one at a
+ * time and sealed when full; the oldest block's first points are
+ * skipped as newer ones come and it is freed once every one is gone, so
+ * at most `capacity` points are shown and at most capacity plus one
+ * block's worth are held.  Times only grow within a source, which lets
+ * history_each skip a whole block ending before since.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "history.h"
+#include "tsblock.h"
 
 struct history {
-	struct history_point *h_points;
-	size_t h_cap;
-	size_t h_len;
-	size_t h_head;
+	struct tsblock **h_blocks; /* oldest first; the last one is open */
+	size_t h_nblocks;
+	size_t h_slots; /* allocated entries of h_blocks */
+	size_t h_cap; /* points shown at most */
+	size_t h_len; /* points shown */
+	size_t h_skip; /* points of the oldest block no longer shown */
 };
 
-/* Creates a ring of capacity points; NULL if out of memory. */
+/* Creates a history of capacity points; NULL if out of memory. */
 struct history *
 history_new(size_t capacity)
 {
 	struct history *h;
-	size_t i;
 
 	if ((h = calloc(1, sizeof *h)) == NULL)
 		return NULL;
 	h->h_cap = capacity;
-	if (capacity > 0 &&
-	    (h->h_points = reallocarray(NULL, capacity, sizeof *h->h_points)) ==
-	        NULL) {
-		free(h);
-		return NULL;
-	}
-	for (i = 0; i < capacity; i++)
-		h->h_points[i].hp_ms = INT64_MIN; /* unused */
 	return h;
+}
+
+/* Frees every block of h. */
+static void
+history_free_blocks(struct history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->h_nblocks; i++)
+		tsblock_free(h->h_blocks[i]);
+	free(h->h_blocks);
+	h->h_blocks = NULL;
+	h->h_nblocks = h->h_slots = 0;
+	h->h_len = h->h_skip = 0;
 }
 
 /* Frees h; NULL is allowed. */
@@ -44,34 +56,78 @@ history_free(struct history *h)
 {
 	if (h == NULL)
 		return;
-	free(h->h_points);
+	history_free_blocks(h);
 	free(h);
 }
 
-/* Appends a point, dropping the oldest if the ring is full. */
+/* Opens a new block after the last (sealed); 0 or -1. */
+static int
+history_open_block(struct history *h)
+{
+	struct tsblock **blocks, *b;
+	size_t slots;
+
+	if (h->h_nblocks == h->h_slots) {
+		slots = h->h_slots ? h->h_slots * 2 : 2;
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
+		blocks = reallocarray(h->h_blocks, slots, sizeof *blocks);
+		if (blocks == NULL)
+			return -1;
+		h->h_blocks = blocks;
+		h->h_slots = slots;
+	}
+	if ((b = tsblock_new()) == NULL)
+		return -1;
+	if (h->h_nblocks > 0)
+		tsblock_seal(h->h_blocks[h->h_nblocks - 1]);
+	h->h_blocks[h->h_nblocks++] = b;
+	return 0;
+}
+
+/* Drops the oldest shown point, freeing its block once it is empty. */
+static void
+history_drop_oldest(struct history *h)
+{
+	h->h_len--;
+	if (++h->h_skip < tsblock_count(h->h_blocks[0]))
+		return;
+	tsblock_free(h->h_blocks[0]);
+	h->h_nblocks--;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
+	memmove(
+	    h->h_blocks, h->h_blocks + 1, h->h_nblocks * sizeof *h->h_blocks);
+	h->h_skip = 0;
+}
+
+/* Appends a point, dropping the oldest beyond the capacity.  A point
+ * that cannot be stored (out of memory) is lost, never half stored. */
 void
 history_add(struct history *h, int64_t ms, double value)
 {
-	struct history_point *pt;
+	int rc;
 
 	if (h->h_cap == 0)
 		return;
-	if (h->h_len < h->h_cap)
-		pt = &h->h_points[(h->h_head + h->h_len++) % h->h_cap];
-	else {
-		pt = &h->h_points[h->h_head];
-		h->h_head = (h->h_head + 1) % h->h_cap;
+	if (h->h_nblocks == 0 && history_open_block(h) == -1)
+		return;
+	rc = tsblock_append(h->h_blocks[h->h_nblocks - 1], ms, value);
+	if (rc == 1) {
+		if (history_open_block(h) == -1)
+			return;
+		rc = tsblock_append(h->h_blocks[h->h_nblocks - 1], ms, value);
 	}
-	pt->hp_ms = ms;
-	pt->hp_value = value;
+	if (rc != 0)
+		return;
+	h->h_len++;
+	while (h->h_len > h->h_cap)
+		history_drop_oldest(h);
 }
 
 /* Drops every point. */
 void
 history_clear(struct history *h)
 {
-	h->h_head = 0;
-	h->h_len = 0;
+	history_free_blocks(h);
 }
 
 /* Returns the number of points held. */
@@ -81,13 +137,6 @@ history_len(const struct history *h)
 	return h->h_len;
 }
 
-/* Returns the bytes of memory h takes, its points included. */
-size_t
-history_bytes(const struct history *h)
-{
-	return sizeof *h + h->h_cap * sizeof *h->h_points;
-}
-
 /* Returns the most points h holds. */
 size_t
 history_capacity(const struct history *h)
@@ -95,11 +144,38 @@ history_capacity(const struct history *h)
 	return h->h_cap;
 }
 
-/* Returns the i-th oldest point. */
-static const struct history_point *
-history_at(const struct history *h, size_t i)
+/* Returns the bytes of memory h takes (its blocks included). */
+size_t
+history_bytes(const struct history *h)
 {
-	return &h->h_points[(h->h_head + i) % h->h_cap];
+	size_t i, n = sizeof *h + h->h_slots * sizeof *h->h_blocks;
+
+	for (i = 0; i < h->h_nblocks; i++)
+		n += tsblock_bytes(h->h_blocks[i]);
+	return n;
+}
+
+/* What history_each passes through tsblock_each. */
+struct history_walk {
+	history_each_cb hw_cb;
+	void *hw_arg;
+	int64_t hw_since;
+	size_t hw_skip; /* points of this block still to skip */
+};
+
+/* tsblock_each callback: a point, shown if not skipped and recent. */
+static void
+history_point_cb(int64_t ms, double value, void *arg)
+{
+	struct history_walk *w = arg;
+	struct history_point pt = {ms, value};
+
+	if (w->hw_skip > 0) {
+		w->hw_skip--;
+		return;
+	}
+	if (ms >= w->hw_since)
+		w->hw_cb(&pt, w->hw_arg);
 }
 
 /* Calls cb for every point at or after since_ms, oldest first. */
@@ -107,15 +183,14 @@ void
 history_each(
     const struct history *h, int64_t since_ms, history_each_cb cb, void *arg)
 {
-	size_t lo = 0, hi = h->h_len, mid;
+	struct history_walk w = {cb, arg, since_ms, 0};
+	size_t i;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (history_at(h, mid)->hp_ms < since_ms)
-			lo = mid + 1;
-		else
-			hi = mid;
+	for (i = 0; i < h->h_nblocks; i++) {
+		/* A block that ends before since holds nothing to show. */
+		if (tsblock_last_ms(h->h_blocks[i]) < since_ms)
+			continue;
+		w.hw_skip = i == 0 ? h->h_skip : 0;
+		tsblock_each(h->h_blocks[i], history_point_cb, &w);
 	}
-	for (; lo < h->h_len; lo++)
-		cb(history_at(h, lo), arg);
 }

@@ -1,7 +1,8 @@
 /*
- * A bounded ring of recent points of one stat: fixed memory, the oldest
- * point dropped when it is full.  Values are doubles; a stat that is
- * not a number on some poll records NaN, shown as null.
+ * The recent points of one stat, compressed in blocks (tsblock): memory
+ * grows with the points held, the oldest dropped beyond the capacity.
+ * Values are doubles; a stat that is not a number on some poll records
+ * NaN, shown as null.
  */
 #ifndef GATHERD_HISTORY_H
 #define GATHERD_HISTORY_H

@@ -23,7 +23,7 @@ pkgs="libevent_core libevent_pthreads libcurl json-c libmicrohttpd inih libcrypt
 glib-2.0 hiredis"
 pkg_cflags=$(pkg-config --cflags $pkgs)
 # libjq (Debian's libjq-dev) ships no pkg-config file; -lz: tsblock's CRC-32.
-pkg_libs="$(pkg-config --libs $pkgs) -ljq -lz"
+pkg_libs="$(pkg-config --libs $pkgs) -ljq -lz -lm"
 version=$(sed -n 's/^AC_INIT(\[gatherd\], \[\([^]]*\)\].*/\1/p' \
     "$top/configure.ac")
 
