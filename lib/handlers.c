@@ -253,19 +253,19 @@ handlers_info(
 static int
 handlers_seconds_arg(struct MHD_Connection *conn, const char *name, int64_t *ms)
 {
-	const char *arg;
-	size_t whole;
+	const char *arg, *dot;
 	double secs;
+	size_t n;
 
 	arg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
 	if (arg == NULL)
 		return 0;
-	whole = strspn(arg, "0123456789");
-	if (whole == 0 ||
-	    (arg[whole] != '\0' &&
-	        (arg[whole] != '.' || arg[whole + 1] == '\0' ||
-	            arg[whole + 1 + strspn(arg + whole + 1, "0123456789")] !=
-	                '\0')))
+	/* Digits and one inner point: strtod alone would take signs,
+	 * exponents, hex, "inf" and leading spaces. */
+	n = strlen(arg);
+	dot = strchr(arg, '.');
+	if (n == 0 || strspn(arg, "0123456789.") != n || arg[0] == '.' ||
+	    arg[n - 1] == '.' || (dot != NULL && strchr(dot + 1, '.') != NULL))
 		return -1;
 	secs = strtod(arg, NULL);
 	if (secs > 1e12)
