@@ -253,19 +253,21 @@ handlers_info(
 static int
 handlers_seconds_arg(struct MHD_Connection *conn, const char *name, int64_t *ms)
 {
-	const char *arg, *dot;
+	const char *arg = NULL, *dot;
+	size_t n = 0;
 	double secs;
-	size_t n;
 
-	arg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
-	if (arg == NULL)
+	if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, name,
+	        strlen(name), &arg, &n) != MHD_YES)
 		return 0;
-	/* Digits and one inner point: strtod alone would take signs,
-	 * exponents, hex, "inf" and leading spaces. */
-	n = strlen(arg);
+	/* Digits and one inner point, all n bytes of it: strtod alone
+	 * would take signs, exponents, hex, "inf", leading spaces, and
+	 * stop at a %00.  "from" without "=" has no value (NULL). */
+	if (arg == NULL || n == 0 || strspn(arg, "0123456789.") != n ||
+	    arg[0] == '.' || arg[n - 1] == '.')
+		return -1;
 	dot = strchr(arg, '.');
-	if (n == 0 || strspn(arg, "0123456789.") != n || arg[0] == '.' ||
-	    arg[n - 1] == '.' || (dot != NULL && strchr(dot + 1, '.') != NULL))
+	if (dot != NULL && strchr(dot + 1, '.') != NULL)
 		return -1;
 	secs = strtod(arg, NULL);
 	if (secs > 1e12)

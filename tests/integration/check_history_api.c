@@ -300,8 +300,8 @@ START_TEST(test_range_errors)
 	    "from=-5&step=1", "from=1e9&step=1", "from=%2B5&step=1",
 	    "from=5.&step=1", "from=.5&step=1", "from=0x10&step=1",
 	    "from=%205&step=1", "from=5%20&step=1", "from=nan&step=1",
-	    "from=inf&step=1", "from=1.2.3&step=1",
-	    "from=1000000000001&step=1"};
+	    "from=inf&step=1", "from=1.2.3&step=1", "from=1000000000001&step=1",
+	    "from=1%005&step=100000000", "from&step=1"};
 	struct json_object *doc;
 	struct raw raw;
 	size_t i;
