@@ -245,6 +245,14 @@ handlers_info(
 	return reply_once(rq, body, len);
 }
 
+/* Returns 1 if the query has argument name, with a value or without. */
+static int
+handlers_has_arg(struct MHD_Connection *conn, const char *name)
+{
+	return MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, name,
+	           strlen(name), NULL, NULL) == MHD_YES;
+}
+
 /*
  * Reads query argument name, unix seconds as an integer or a decimal
  * ("1764460800", "1764460800.25"; no sign, exponent or spaces) up to
@@ -309,8 +317,7 @@ handlers_history_range(const struct reply_req *rq, const struct cache_entry *e,
 	}
 	if (!has_from)
 		return reply_error(rq, 400, "step= needs from=", NULL, NULL);
-	if (MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since") !=
-	    NULL)
+	if (handlers_has_arg(conn, "since"))
 		return reply_error(
 		    rq, 400, "since= does not go with from=", NULL, NULL);
 	if (!has_to) {
@@ -352,11 +359,8 @@ handlers_history(
 	if ((i = cache_stat_index(e, stat)) == -1)
 		return reply_error(rq, 404, "no such stat", NULL, NULL);
 	has_from = handlers_seconds_arg(conn, "from", &from_ms);
-	if (has_from != 0 ||
-	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "to") !=
-	        NULL ||
-	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "step") !=
-	        NULL)
+	if (has_from != 0 || handlers_has_arg(conn, "to") ||
+	    handlers_has_arg(conn, "step"))
 		return handlers_history_range(rq, e, i, has_from, from_ms);
 	since =
 	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");

@@ -313,6 +313,11 @@ START_TEST(test_range_errors)
 	assert_400(h, "from=5&to=10&step=x", "step= must be seconds");
 	assert_400(h, "from=5&to=10&step=-1", "step= must be seconds");
 	assert_400(h, "from=5&to=10&step=", "step= must be seconds");
+	assert_400(h, "from=5&to=10&step", "step= must be seconds");
+	assert_400(h, "step", "step= must be seconds");
+	assert_400(h, "from=5&to&step=1", "to= must be unix seconds");
+	assert_400(
+	    h, "from=5&to=10&step=1&since", "since= does not go with from=");
 	assert_400(h, "step=60", "step= needs from=");
 	assert_400(h, "to=10&step=60", "step= needs from=");
 	assert_400(h, "from=5", "from= needs step=");
