@@ -18,6 +18,7 @@
 #include "doccache.h"
 #include "files.h"
 #include "handlers.h"
+#include "history_range.h"
 #include "log.h"
 #include "render.h"
 #include "timeutil.h"
@@ -244,7 +245,99 @@ handlers_info(
 	return reply_once(rq, body, len);
 }
 
-/* Serves GET /api/v1/sources/NAME/history?stat=STAT[&since=UNIX]. */
+/* Returns 1 if the query has argument name, with a value or without. */
+static int
+handlers_has_arg(struct MHD_Connection *conn, const char *name)
+{
+	return MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, name,
+	           strlen(name), NULL, NULL) == MHD_YES;
+}
+
+/*
+ * Reads query argument name, unix seconds as an integer or a decimal
+ * ("1764460800", "1764460800.25"; no sign, exponent or spaces) up to
+ * 10^12, into *ms; 0 if it is absent, 1 if read, -1 if it is not that.
+ */
+static int
+handlers_seconds_arg(struct MHD_Connection *conn, const char *name, int64_t *ms)
+{
+	const char *arg = NULL, *dot;
+	size_t n = 0;
+	double secs;
+
+	if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, name,
+	        strlen(name), &arg, &n) != MHD_YES)
+		return 0;
+	/* Digits and one inner point, all n bytes of it: strtod alone
+	 * would take signs, exponents, hex, "inf", leading spaces, and
+	 * stop at a %00.  "from" without "=" has no value (NULL). */
+	if (arg == NULL || n == 0 || strspn(arg, "0123456789.") != n ||
+	    arg[0] == '.' || arg[n - 1] == '.')
+		return -1;
+	dot = strchr(arg, '.');
+	if (dot != NULL && strchr(dot + 1, '.') != NULL)
+		return -1;
+	secs = strtod(arg, NULL);
+	if (secs > 1e12)
+		return -1;
+	*ms = (int64_t)(secs * 1000.0 + 0.5); /* to the nearest ms */
+	return 1;
+}
+
+/*
+ * Serves the range form, from=&to=&step=, of stat i of e: reads and
+ * checks the three, 400 with a message naming the one at fault.
+ */
+static enum MHD_Result
+handlers_history_range(const struct reply_req *rq, const struct cache_entry *e,
+    int i, int has_from, int64_t from_ms)
+{
+	struct MHD_Connection *conn = rq->rq_conn;
+	int64_t to_ms = 0, step_ms = 0;
+	const char *why;
+	size_t len = 0;
+	int has_to;
+	char *body;
+
+	if (has_from == -1)
+		return reply_error(
+		    rq, 400, "from= must be unix seconds", NULL, NULL);
+	if ((has_to = handlers_seconds_arg(conn, "to", &to_ms)) == -1)
+		return reply_error(
+		    rq, 400, "to= must be unix seconds", NULL, NULL);
+	switch (handlers_seconds_arg(conn, "step", &step_ms)) {
+	case -1:
+		return reply_error(
+		    rq, 400, "step= must be seconds", NULL, NULL);
+	case 0:
+		return reply_error(rq, 400,
+		    has_from ? "from= needs step="
+		             : "to= needs from= and step=",
+		    NULL, NULL);
+	}
+	if (!has_from)
+		return reply_error(rq, 400, "step= needs from=", NULL, NULL);
+	if (handlers_has_arg(conn, "since"))
+		return reply_error(
+		    rq, 400, "since= does not go with from=", NULL, NULL);
+	if (!has_to) {
+		to_ms = timeutil_wall_ms();
+		if (from_ms >= to_ms)
+			return reply_error(rq, 400,
+			    "from= must be before now (to= when left out)",
+			    NULL, NULL);
+	}
+	if ((why = history_range_check(from_ms, to_ms, step_ms)) != NULL)
+		return reply_error(rq, 400, why, NULL, NULL);
+	/* Per query, like the plain form: not kept. */
+	body = render_history_range(e, i, from_ms, to_ms, step_ms, &len);
+	return reply_once(rq, body, len);
+}
+
+/*
+ * Serves GET /api/v1/sources/NAME/history?stat=STAT[&since=UNIX], and
+ * its range form with from=UNIX[&to=UNIX]&step=SECONDS.
+ */
 enum MHD_Result
 handlers_history(
     struct handlers *h, const struct reply_req *rq, const struct route_match *m)
@@ -253,10 +346,10 @@ handlers_history(
 	const char *stat, *since;
 	struct cache_entry *e;
 	char *body, *end;
-	int64_t since_ms = 0;
+	int64_t since_ms = 0, from_ms = 0;
 	size_t len = 0;
 	double secs;
-	int i;
+	int i, has_from;
 
 	if ((e = cache_find(h->hd_cache, m->rm_name)) == NULL)
 		return reply_error(rq, 404, "no such source", NULL, NULL);
@@ -265,6 +358,10 @@ handlers_history(
 		return reply_error(rq, 400, "stat= is required", NULL, NULL);
 	if ((i = cache_stat_index(e, stat)) == -1)
 		return reply_error(rq, 404, "no such stat", NULL, NULL);
+	has_from = handlers_seconds_arg(conn, "from", &from_ms);
+	if (has_from != 0 || handlers_has_arg(conn, "to") ||
+	    handlers_has_arg(conn, "step"))
+		return handlers_history_range(rq, e, i, has_from, from_ms);
 	since =
 	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
 	if (since != NULL) {

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "config_request.h"
+#include "history_range.h"
 #include "render.h"
 #include "timeutil.h"
 
@@ -455,6 +456,74 @@ render_history(
 	history_each(h, since_ms, render_point_cb, points);
 	render_add(root, "points", points);
 	return render_finish(root, len);
+}
+
+/* Returns unix seconds for ms: an integer when whole, else 3 decimals. */
+static struct json_object *
+render_unix(int64_t ms)
+{
+	char buf[32];
+
+	if (ms % 1000 == 0)
+		return json_object_new_int64(ms / 1000);
+	snprintf(buf, sizeof buf, "%.3f", (double)ms / 1000.0);
+	return json_object_new_double_s((double)ms / 1000.0, buf);
+}
+
+/* history_each callback: feeds a point to the range aggregator. */
+static void
+render_range_point_cb(const struct history_point *pt, void *arg)
+{
+	history_range_add_point(arg, pt->hp_ms, pt->hp_value);
+}
+
+/* history_range_cb: appends [t, avg, min, max] to a JSON array. */
+static void
+render_range_bucket_cb(const struct history_range_out *b, void *arg)
+{
+	struct json_object *row;
+
+	if ((row = json_object_new_array_ext(4)) == NULL)
+		return;
+	json_object_array_add(row, render_unix(b->ho_start_ms));
+	json_object_array_add(row, render_number(b->ho_avg));
+	json_object_array_add(row, render_number(b->ho_min));
+	json_object_array_add(row, render_number(b->ho_max));
+	if (json_object_array_add(arg, row) != 0)
+		json_object_put(row);
+}
+
+/* Renders the range form of the history of stat i of e; see render.h. */
+char *
+render_history_range(const struct cache_entry *e, int i, int64_t from_ms,
+    int64_t to_ms, int64_t step_ms, size_t *len)
+{
+	struct json_object *root = NULL, *points = NULL;
+	struct history_range *r = NULL;
+
+	if ((root = json_object_new_object()) == NULL ||
+	    (points = json_object_new_array()) == NULL)
+		goto fail;
+	r = history_range_new(
+	    from_ms, to_ms, step_ms, render_range_bucket_cb, points);
+	if (r == NULL)
+		goto fail;
+	render_add(root, "source", json_object_new_string(e->ce_src->src_name));
+	render_add(root, "stat",
+	    json_object_new_string(e->ce_src->src_stats[i].cs_name));
+	render_add(root, "step", render_unix(step_ms));
+	render_add(root, "from", render_unix(from_ms));
+	render_add(root, "to", render_unix(to_ms));
+	/* Raw points only, for now: rollups, older, would be fed first. */
+	history_each(e->ce_history[i], from_ms, render_range_point_cb, r);
+	history_range_finish(r);
+	history_range_free(r);
+	render_add(root, "points", points);
+	return render_finish(root, len);
+fail:
+	json_object_put(points);
+	json_object_put(root);
+	return NULL;
 }
 
 /* Returns the cluster's object for /api/v1/info, or null alone. */

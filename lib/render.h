@@ -30,6 +30,13 @@ char *render_snapshot(struct cache *c, int64_t now, size_t *len);
 /* Renders the history of e's stat number i from since_ms on. */
 char *render_history(
     const struct cache_entry *e, int i, int64_t since_ms, size_t *len);
+/*
+ * Renders the range form of the history of e's stat number i: [t, avg,
+ * min, max] per step_ms from from_ms to to_ms (history_range_check must
+ * pass); NULL on error.
+ */
+char *render_history_range(const struct cache_entry *e, int i, int64_t from_ms,
+    int64_t to_ms, int64_t step_ms, size_t *len);
 /* Renders GET /api/v1/info. */
 char *render_info(struct cache *c, const struct cluster *cl, int64_t started_at,
     int64_t now, unsigned streams, size_t *len);

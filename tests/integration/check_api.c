@@ -95,18 +95,6 @@ assert_object_len(struct json_object *doc, const char *ptr, int n)
 	ck_assert_int_eq(json_object_object_length(v), n);
 }
 
-/* Returns the number at ptr (int or double), failing if it is not one. */
-static double
-number_at(struct json_object *doc, const char *ptr)
-{
-	struct json_object *v = harness_at(doc, ptr);
-
-	ck_assert_msg(json_object_is_type(v, json_type_double) ||
-	        json_object_is_type(v, json_type_int),
-	    "%s is not a number", ptr);
-	return json_object_get_double(v);
-}
-
 /* Asserts body is {"error": {"status": status, "message": "..."}}. */
 static void
 assert_error_body(const char *body, long status)
@@ -191,7 +179,7 @@ assert_ok_entry(struct json_object *doc, const char *ptr, int nvalues)
 	snprintf(p, sizeof p, "%s/updated_at", ptr);
 	assert_time(doc, p);
 	snprintf(p, sizeof p, "%s/age_seconds", ptr);
-	age = number_at(doc, p);
+	age = harness_number(doc, p);
 	ck_assert_msg(age >= 0.0 && age < 3600.0, "age_seconds %f", age);
 	snprintf(p, sizeof p, "%s/values", ptr);
 	assert_object_len(doc, p, nvalues);
@@ -297,8 +285,8 @@ START_TEST(test_sources_view)
 	ck_assert_str_eq(harness_str(src, "/name"), "alpha");
 	snprintf(url, sizeof url, "%s/stats?name=alpha", h->h_up);
 	ck_assert_str_eq(harness_str(src, "/url"), url);
-	ck_assert(number_at(src, "/interval_seconds") == 3600.0);
-	ck_assert(number_at(src, "/timeout_seconds") == 5.0);
+	ck_assert(harness_number(src, "/interval_seconds") == 3600.0);
+	ck_assert(harness_number(src, "/timeout_seconds") == 5.0);
 	ck_assert(
 	    json_object_is_type(harness_at(src, "/stats"), json_type_array));
 	ck_assert_uint_eq(

@@ -385,6 +385,18 @@ harness_str(struct json_object *doc, const char *ptr)
 	return json_object_get_string(v);
 }
 
+/* Returns the number (int or double) at ptr in doc, failing if none. */
+double
+harness_number(struct json_object *doc, const char *ptr)
+{
+	struct json_object *v = harness_at(doc, ptr);
+
+	ck_assert_msg(json_object_is_type(v, json_type_double) ||
+	        json_object_is_type(v, json_type_int),
+	    "%s is not a number", ptr);
+	return json_object_get_double(v);
+}
+
 /* Returns the integer at JSON Pointer ptr in doc, or -1. */
 long long
 harness_int(struct json_object *doc, const char *ptr)

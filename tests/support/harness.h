@@ -117,6 +117,9 @@ struct json_object *harness_wait_error(
 struct json_object *harness_at(struct json_object *doc, const char *ptr);
 /* Returns the string at JSON Pointer ptr in doc, or NULL (borrowed). */
 const char *harness_str(struct json_object *doc, const char *ptr);
+/* Returns the number (int or double) at JSON Pointer ptr in doc,
+ * failing the test if it is not one. */
+double harness_number(struct json_object *doc, const char *ptr);
 /* Returns the integer at JSON Pointer ptr in doc, or -1. */
 long long harness_int(struct json_object *doc, const char *ptr);
 
