@@ -93,9 +93,10 @@ history_drop_oldest(struct history *h)
 		return;
 	tsblock_free(h->h_blocks[0]);
 	h->h_nblocks--;
-	/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
+	/* NOLINTBEGIN(bugprone-sizeof-expression): an array of pointers */
 	memmove(
 	    h->h_blocks, h->h_blocks + 1, h->h_nblocks * sizeof *h->h_blocks);
+	/* NOLINTEND(bugprone-sizeof-expression) */
 	h->h_skip = 0;
 }
 
@@ -148,7 +149,8 @@ history_capacity(const struct history *h)
 size_t
 history_bytes(const struct history *h)
 {
-	size_t i, n = sizeof *h + h->h_slots * sizeof *h->h_blocks;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+	size_t i, n = sizeof *h + h->h_slots * sizeof(void *);
 
 	for (i = 0; i < h->h_nblocks; i++)
 		n += tsblock_bytes(h->h_blocks[i]);
