@@ -3,9 +3,10 @@
  * Gorilla paper (Pelkonen et al., "Gorilla: A Fast, Scalable, In-Memory
  * Time Series Database", VLDB 2015, section 4.1.1) and Prometheus's XOR
  * chunks (tsdb/chunkenc/xor.go): the first raw, the first delta, then
- * delta-of-delta, here against the block's first delta (jitter around a
- * fixed interval costs half the bits of one against the previous delta)
- * and written as an adaptive Rice code instead of fixed buckets.  Values
+ * delta-of-delta, here against a reference delta (the first, moved an
+ * eighth of the way to each new one: jitter around an interval costs
+ * fewer bits than against the previous delta) and written as an adaptive
+ * Rice code instead of fixed buckets.  Values
  * are scaled integers (v = n / 10^k, k = 0..6, exact) whose
  * delta-of-deltas are Rice coded, or Gorilla's XOR with the leading/trailing
  * zeros window (section 4.1.2) for everything else; a value that does not fit
@@ -31,11 +32,12 @@
 #define TSB_CRC_LEN 4
 #define TSB_APPEND_ROOM 32 /* bytes one append writes at most (26) */
 #define TSB_NO_WINDOW 0xff /* no XOR window yet */
+#define TSB_REF_DIV 8 /* the reference delta moves 1/8 of the way */
 
 /* What the encoder and the decoder both track between points. */
 struct tsb_state {
 	int64_t ts_last_ms;
-	uint64_t ts_delta; /* the first delta: what later ones refer to */
+	uint64_t ts_delta; /* the delta later ones refer to */
 	uint64_t ts_prev; /* scaled: the last integer; XOR: the last bits */
 	uint64_t ts_vdelta; /* scaled: the last integer's delta */
 	uint32_t ts_tsum; /* about 8 x the mean zigzag of time deltas */
@@ -111,6 +113,16 @@ tsb_rice_update(uint32_t *sum, uint64_t z)
 {
 	*sum = *sum - (*sum >> 3) +
 	    (uint32_t)(z < TSB_RICE_CLAMP ? z : TSB_RICE_CLAMP);
+}
+
+/* Moves the reference delta an eighth of the way to delta (whole ms:
+ * a difference under 8 leaves it), following the interval's drift. */
+static void
+tsb_ref_update(struct tsb_state *st, uint64_t delta)
+{
+	int64_t d = (int64_t)(delta - st->ts_delta);
+
+	st->ts_delta += (uint64_t)(d / TSB_REF_DIV);
 }
 
 /* Writes the n low bits of v (n <= 64), most significant first. */
@@ -455,6 +467,7 @@ tsb_decode(const uint8_t *buf, size_t nbits, unsigned count,
 				    &r, tsb_rice_k(st->ts_tsum), 0, &z);
 				tsb_rice_update(&st->ts_tsum, z);
 				u = st->ts_delta + tsb_unzigzag(z);
+				tsb_ref_update(st, u);
 			}
 			st->ts_last_ms =
 			    (int64_t)((uint64_t)st->ts_last_ms + u);
@@ -574,6 +587,7 @@ tsblock_append(struct tsblock *b, int64_t ms, double value)
 
 			tsb_put_rice(b, z, tsb_rice_k(st->ts_tsum), 0);
 			tsb_rice_update(&st->ts_tsum, z);
+			tsb_ref_update(st, delta);
 		}
 		tsb_put_value(b, value);
 	}

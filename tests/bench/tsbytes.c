@@ -186,6 +186,7 @@ enum {
 	ENC_TS_DODPREV_RICE, /* times: dod vs previous delta, Rice */
 	ENC_TS_DODFIRST_RICE, /* times: dod vs first delta, Rice */
 	ENC_TS_DODFIRST_BUCKET, /* times: dod vs first delta, buckets */
+	ENC_TS_DODREF_RICE, /* times: dod vs a moving reference, Rice */
 	ENC_V_XOR, /* values: Gorilla XOR */
 	ENC_V_DELTA_RICE, /* values: scaled delta, Rice */
 	ENC_V_DOD_RICE, /* values: scaled dod, Rice */
@@ -195,16 +196,16 @@ enum {
 
 static const char *const enc_name[ENCS] = {"prometheus-xor-chunk",
     "t:dod-prev+rice", "t:dod-first+rice", "t:dod-first+buckets",
-    "v:gorilla-xor", "v:scaled-delta+rice", "v:scaled-dod+rice",
-    "v:scaled-delta+buckets"};
+    "t:dod-ref+rice", "v:gorilla-xor", "v:scaled-delta+rice",
+    "v:scaled-dod+rice", "v:scaled-delta+buckets"};
 
 /* Adds the bits each encoding takes for one series to bits[]. */
 static void
 simulate(const int64_t *ms, const double *v, double *bits)
 {
 	struct xor_state px = {0, -1, 0}, vx = {0, -1, 0};
-	struct rice r1 = {64}, r2 = {64}, r3 = {64}, r4 = {64};
-	int64_t d0 = 0, dprev = 0, n, nprev = 0, dn = 0, dnprev = 0;
+	struct rice r1 = {64}, r2 = {64}, r3 = {64}, r4 = {64}, r5 = {64};
+	int64_t dref = 0, d0 = 0, dprev = 0, n, nprev = 0, dn = 0, dnprev = 0;
 	int i, k, scaled = 1;
 	double p = 1;
 
@@ -234,7 +235,7 @@ simulate(const int64_t *ms, const double *v, double *bits)
 			dnprev = 0;
 		} else if (i % TSBLOCK_POINTS_MAX == 1) {
 			bits[ENC_PROM] += 14 + xor_bits(&px, v[i]);
-			d0 = dprev = delta;
+			d0 = dprev = dref = delta;
 		} else {
 			bits[ENC_PROM] +=
 			    prom_ts_bits(delta - dprev) + xor_bits(&px, v[i]);
@@ -243,6 +244,9 @@ simulate(const int64_t *ms, const double *v, double *bits)
 			bits[ENC_TS_DODFIRST_RICE] +=
 			    rice_bits(&r2, delta - d0);
 			bits[ENC_TS_DODFIRST_BUCKET] += bucket_bits(delta - d0);
+			bits[ENC_TS_DODREF_RICE] +=
+			    rice_bits(&r5, delta - dref);
+			dref += (delta - dref) / 8;
 			dprev = delta;
 		}
 		if (!first) {

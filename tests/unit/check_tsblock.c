@@ -542,6 +542,26 @@ START_TEST(test_compression)
 }
 END_TEST
 
+/* The interval changes from 1 s to 60 s early in a block: the time
+ * deltas follow the new interval after a few points. */
+START_TEST(test_interval_change)
+{
+	struct tsblock *b = tsblock_new();
+	int64_t t = T0;
+	size_t len;
+	unsigned i;
+
+	ck_assert_ptr_nonnull(b);
+	for (i = 0; i < TSBLOCK_POINTS_MAX; i++) {
+		t += (i <= 10 ? 1000 : 60000) + (int64_t)(rng() % 11);
+		ck_assert_int_eq(tsblock_append(b, t, 1.0), 0);
+	}
+	(void)tsblock_data(b, &len);
+	ck_assert_msg(len < 400, "%zu bytes", len);
+	tsblock_free(b);
+}
+END_TEST
+
 /* The tests, one case. */
 static Suite *
 tsblock_suite(void)
@@ -558,6 +578,7 @@ tsblock_suite(void)
 	tcase_add_test(tc, test_load_reasons);
 	tcase_add_test(tc, test_load_then_fill);
 	tcase_add_test(tc, test_compression);
+	tcase_add_test(tc, test_interval_change);
 	suite_add_tcase(s, tc);
 	return s;
 }
