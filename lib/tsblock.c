@@ -260,6 +260,17 @@ tsb_fits(double v, unsigned k, int64_t *n)
 	return tsb_to_bits(back) == tsb_to_bits(v);
 }
 
+/* Returns whether n at scale k is what the encoder writes for n / 10^k
+ * (so a loaded block goes on as the one saved). */
+static int
+tsb_canonical(int64_t n, unsigned k)
+{
+	int64_t check;
+
+	return n <= TSB_INT_MAX && n >= -TSB_INT_MAX &&
+	    tsb_fits((double)n / tsb_pow10[k], k, &check) && check == n;
+}
+
 /* Returns the last value of a block in state st. */
 static double
 tsb_prev_value(const struct tsb_state *st)
@@ -391,7 +402,7 @@ static int
 tsb_get_value(struct tsb_reader *r, struct tsb_state *st)
 {
 	uint64_t z;
-	int64_t n, check;
+	int64_t n;
 	unsigned mode = st->ts_mode;
 
 	while (mode != TSB_MODE_XOR) {
@@ -399,10 +410,7 @@ tsb_get_value(struct tsb_reader *r, struct tsb_state *st)
 			tsb_rice_update(&st->ts_vsum, z);
 			st->ts_vdelta += tsb_unzigzag(z);
 			n = (int64_t)(st->ts_prev + st->ts_vdelta);
-			if (n > TSB_INT_MAX || n < -TSB_INT_MAX ||
-			    !tsb_fits(
-			        (double)n / tsb_pow10[mode], mode, &check) ||
-			    check != n)
+			if (!tsb_canonical(n, mode))
 				return -1;
 			st->ts_prev = (uint64_t)n;
 			return 0;
@@ -446,13 +454,9 @@ tsb_decode(const uint8_t *buf, size_t nbits, unsigned count,
 			if (st->ts_mode == TSB_MODE_XOR) {
 				st->ts_prev = tsb_get(&r, 64);
 			} else if (tsb_get_var(&r, &u) == 0) {
-				int64_t n = (int64_t)tsb_unzigzag(u), check;
-
-				st->ts_prev = (uint64_t)n;
-				if (n > TSB_INT_MAX || n < -TSB_INT_MAX ||
-				    !tsb_fits(tsb_prev_value(st), st->ts_mode,
-				        &check) ||
-				    check != n)
+				st->ts_prev = tsb_unzigzag(u);
+				if (!tsb_canonical(
+				        (int64_t)st->ts_prev, st->ts_mode))
 					goto corrupt;
 			} else {
 				goto corrupt;
