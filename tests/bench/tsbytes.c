@@ -296,6 +296,43 @@ store(const int64_t *ms, const double *v, double *enc, double *held)
 	}
 }
 
+/* Prints the bytes held a point by 360 points (history = 360): a
+ * sealed block of 240 and one of 120 still growing. */
+static void
+ring360(int jitter, int runs)
+{
+	static int64_t ms[POINTS];
+	static double v[POINTS];
+	double mix = 0;
+	int kind, r, i;
+
+	for (kind = KIND_COUNTER; kind <= KIND_GAUGE; kind++) {
+		double held = 0;
+
+		for (r = 0; r < runs; r++) {
+			struct tsblock *a = tsblock_new(), *b = tsblock_new();
+
+			if (a == NULL || b == NULL)
+				exit(1);
+			series(kind, jitter, ms, v);
+			for (i = 0; i < 360; i++)
+				(void)tsblock_append(
+				    i < TSBLOCK_POINTS_MAX ? a : b, ms[i],
+				    v[i]);
+			tsblock_seal(a);
+			held += (double)(tsblock_bytes(a) + tsblock_bytes(b));
+			tsblock_free(a);
+			tsblock_free(b);
+		}
+		held /= (double)runs * 360;
+		mix += held / 2;
+		printf(
+		    "360 points (240 sealed + 120): %s %.3f bytes/point held\n",
+		    kind_name[kind], held);
+	}
+	printf("360 points: counter+gauge mix %.3f bytes/point held\n", mix);
+}
+
 /* Returns CPU seconds used so far. */
 static double
 cpu_now(void)
@@ -388,6 +425,7 @@ main(int argc, char **argv)
 	}
 	printf("counter+gauge mix: tsblock %.3f encoded, %.3f held\n", mix_enc,
 	    mix_held);
+	ring360(jitter, runs);
 	timing();
 	return 0;
 }
