@@ -3,9 +3,10 @@
  * Gorilla paper (Pelkonen et al., "Gorilla: A Fast, Scalable, In-Memory
  * Time Series Database", VLDB 2015, section 4.1.1) and Prometheus's XOR
  * chunks (tsdb/chunkenc/xor.go): the first raw, the first delta, then
- * delta-of-delta, here against the block's first delta (jitter around a
- * fixed interval costs half the bits of one against the previous delta)
- * and written as an adaptive Rice code instead of fixed buckets.  Values
+ * delta-of-delta, here against a reference delta (the first, moved an
+ * eighth of the way to each new one: jitter around an interval costs
+ * fewer bits than against the previous delta) and written as an adaptive
+ * Rice code instead of fixed buckets.  Values
  * are scaled integers (v = n / 10^k, k = 0..6, exact) whose
  * delta-of-deltas are Rice coded, or Gorilla's XOR with the leading/trailing
  * zeros window (section 4.1.2) for everything else; a value that does not fit
@@ -30,28 +31,28 @@
 #define TSB_RICE_INIT 64 /* the mean's start: 8 x 8 */
 #define TSB_CRC_LEN 4
 #define TSB_APPEND_ROOM 32 /* bytes one append writes at most (26) */
+#define TSB_GROW 8 /* bytes more than that when the buffer grows */
 #define TSB_NO_WINDOW 0xff /* no XOR window yet */
+#define TSB_REF_DIV 8 /* the reference delta moves 1/8 of the way */
 
-/* What the encoder and the decoder both track between points. */
-struct tsb_state {
+/* A block: its buffer, what the encoder and the decoder both track
+ * between points (ts_), and the stream's length and checksum (one
+ * struct, no padding between parts: it is most of a block's overhead). */
+struct tsblock {
+	uint8_t *tb_buf; /* the stream, then its CRC-32 */
 	int64_t ts_last_ms;
-	uint64_t ts_delta; /* the first delta: what later ones refer to */
+	uint64_t ts_delta; /* the delta later ones refer to */
 	uint64_t ts_prev; /* scaled: the last integer; XOR: the last bits */
 	uint64_t ts_vdelta; /* scaled: the last integer's delta */
 	uint32_t ts_tsum; /* about 8 x the mean zigzag of time deltas */
 	uint32_t ts_vsum; /* the same for value deltas */
-	uint8_t ts_mode; /* 0..6: scaled by 10^mode; TSB_MODE_XOR */
-	uint8_t ts_lead; /* XOR window, TSB_NO_WINDOW before the first */
-	uint8_t ts_trail;
-};
-
-struct tsblock {
-	uint8_t *tb_buf; /* the stream, then its CRC-32 */
-	struct tsb_state tb_st;
 	uint32_t tb_nbits; /* bits of the stream */
 	uint32_t tb_crc; /* CRC-32 of the stream's whole bytes */
 	uint16_t tb_cap; /* bytes of tb_buf */
 	uint16_t tb_count;
+	uint8_t ts_mode; /* 0..6: scaled by 10^mode; TSB_MODE_XOR */
+	uint8_t ts_lead; /* XOR window, TSB_NO_WINDOW before the first */
+	uint8_t ts_trail;
 	uint8_t tb_sealed;
 };
 
@@ -111,6 +112,16 @@ tsb_rice_update(uint32_t *sum, uint64_t z)
 {
 	*sum = *sum - (*sum >> 3) +
 	    (uint32_t)(z < TSB_RICE_CLAMP ? z : TSB_RICE_CLAMP);
+}
+
+/* Moves the reference delta an eighth of the way to delta (whole ms:
+ * a difference under 8 leaves it), following the interval's drift. */
+static void
+tsb_ref_update(struct tsblock *st, uint64_t delta)
+{
+	int64_t d = (int64_t)(delta - st->ts_delta);
+
+	st->ts_delta += (uint64_t)(d / TSB_REF_DIV);
 }
 
 /* Writes the n low bits of v (n <= 64), most significant first. */
@@ -248,9 +259,20 @@ tsb_fits(double v, unsigned k, int64_t *n)
 	return tsb_to_bits(back) == tsb_to_bits(v);
 }
 
+/* Returns whether n at scale k is what the encoder writes for n / 10^k
+ * (so a loaded block goes on as the one saved). */
+static int
+tsb_canonical(int64_t n, unsigned k)
+{
+	int64_t check;
+
+	return n <= TSB_INT_MAX && n >= -TSB_INT_MAX &&
+	    tsb_fits((double)n / tsb_pow10[k], k, &check) && check == n;
+}
+
 /* Returns the last value of a block in state st. */
 static double
-tsb_prev_value(const struct tsb_state *st)
+tsb_prev_value(const struct tsblock *st)
 {
 	if (st->ts_mode == TSB_MODE_XOR)
 		return tsb_from_bits(st->ts_prev);
@@ -261,7 +283,7 @@ tsb_prev_value(const struct tsb_state *st)
 static void
 tsb_put_xor(struct tsblock *b, double v)
 {
-	struct tsb_state *st = &b->tb_st;
+	struct tsblock *st = b;
 	uint64_t bits = tsb_to_bits(v), x = bits ^ st->ts_prev;
 	unsigned lead, trail, len;
 
@@ -291,7 +313,7 @@ tsb_put_xor(struct tsblock *b, double v)
 
 /* Reads what tsb_put_xor wrote; -1 if it cannot be. */
 static int
-tsb_get_xor(struct tsb_reader *r, struct tsb_state *st)
+tsb_get_xor(struct tsb_reader *r, struct tsblock *st)
 {
 	unsigned lead, len;
 
@@ -316,7 +338,7 @@ tsb_get_xor(struct tsb_reader *r, struct tsb_state *st)
 
 /* Moves a scaled block's integers up by 10^up (they fit: checked). */
 static void
-tsb_rescale(struct tsb_state *st, unsigned up)
+tsb_rescale(struct tsblock *st, unsigned up)
 {
 	uint64_t f = (uint64_t)tsb_pow10[up];
 
@@ -344,7 +366,7 @@ tsb_pick_mode(double v, unsigned from, unsigned at, int64_t prev, int64_t *n)
 static void
 tsb_put_value(struct tsblock *b, double v)
 {
-	struct tsb_state *st = &b->tb_st;
+	struct tsblock *st = b;
 	unsigned mode = st->ts_mode;
 	int64_t n;
 
@@ -376,10 +398,10 @@ tsb_put_value(struct tsblock *b, double v)
 
 /* Reads a value after the first into st; -1 if it is corrupt. */
 static int
-tsb_get_value(struct tsb_reader *r, struct tsb_state *st)
+tsb_get_value(struct tsb_reader *r, struct tsblock *st)
 {
 	uint64_t z;
-	int64_t n, check;
+	int64_t n;
 	unsigned mode = st->ts_mode;
 
 	while (mode != TSB_MODE_XOR) {
@@ -387,10 +409,7 @@ tsb_get_value(struct tsb_reader *r, struct tsb_state *st)
 			tsb_rice_update(&st->ts_vsum, z);
 			st->ts_vdelta += tsb_unzigzag(z);
 			n = (int64_t)(st->ts_prev + st->ts_vdelta);
-			if (n > TSB_INT_MAX || n < -TSB_INT_MAX ||
-			    !tsb_fits(
-			        (double)n / tsb_pow10[mode], mode, &check) ||
-			    check != n)
+			if (!tsb_canonical(n, mode))
 				return -1;
 			st->ts_prev = (uint64_t)n;
 			return 0;
@@ -417,8 +436,8 @@ tsb_get_value(struct tsb_reader *r, struct tsb_state *st)
 /* Decodes count points of buf (nbits) into st, calling cb if not NULL;
  * returns the bits read, or -1 with *why if the stream is corrupt. */
 static long
-tsb_decode(const uint8_t *buf, size_t nbits, unsigned count,
-    struct tsb_state *st, tsblock_point_cb *cb, void *arg, const char **why)
+tsb_decode(const uint8_t *buf, size_t nbits, unsigned count, struct tsblock *st,
+    tsblock_point_cb *cb, void *arg, const char **why)
 {
 	struct tsb_reader r = {buf, nbits, 0, 0};
 	uint64_t u, z;
@@ -434,13 +453,9 @@ tsb_decode(const uint8_t *buf, size_t nbits, unsigned count,
 			if (st->ts_mode == TSB_MODE_XOR) {
 				st->ts_prev = tsb_get(&r, 64);
 			} else if (tsb_get_var(&r, &u) == 0) {
-				int64_t n = (int64_t)tsb_unzigzag(u), check;
-
-				st->ts_prev = (uint64_t)n;
-				if (n > TSB_INT_MAX || n < -TSB_INT_MAX ||
-				    !tsb_fits(tsb_prev_value(st), st->ts_mode,
-				        &check) ||
-				    check != n)
+				st->ts_prev = tsb_unzigzag(u);
+				if (!tsb_canonical(
+				        (int64_t)st->ts_prev, st->ts_mode))
 					goto corrupt;
 			} else {
 				goto corrupt;
@@ -455,6 +470,7 @@ tsb_decode(const uint8_t *buf, size_t nbits, unsigned count,
 				    &r, tsb_rice_k(st->ts_tsum), 0, &z);
 				tsb_rice_update(&st->ts_tsum, z);
 				u = st->ts_delta + tsb_unzigzag(z);
+				tsb_ref_update(st, u);
 			}
 			st->ts_last_ms =
 			    (int64_t)((uint64_t)st->ts_last_ms + u);
@@ -513,8 +529,8 @@ tsblock_new(void)
 
 	if (b == NULL)
 		return NULL;
-	b->tb_st.ts_lead = TSB_NO_WINDOW;
-	b->tb_st.ts_tsum = b->tb_st.ts_vsum = TSB_RICE_INIT;
+	b->ts_lead = TSB_NO_WINDOW;
+	b->ts_tsum = b->ts_vsum = TSB_RICE_INIT;
 	b->tb_crc = (uint32_t)crc32(0, Z_NULL, 0);
 	return b;
 }
@@ -533,13 +549,13 @@ tsblock_free(struct tsblock *b)
 int
 tsblock_append(struct tsblock *b, int64_t ms, double value)
 {
-	struct tsb_state *st = &b->tb_st;
+	struct tsblock *st = b;
 	size_t n = tsb_nbytes(b->tb_nbits), whole = b->tb_nbits / 8;
 
 	if (b->tb_sealed || b->tb_count >= TSBLOCK_POINTS_MAX)
 		return 1;
 	if (n + TSB_APPEND_ROOM + TSB_CRC_LEN > b->tb_cap) {
-		size_t cap = n + 2 * TSB_APPEND_ROOM + TSB_CRC_LEN;
+		size_t cap = n + TSB_APPEND_ROOM + TSB_CRC_LEN + TSB_GROW;
 		uint8_t *buf = realloc(b->tb_buf, cap);
 
 		if (buf == NULL)
@@ -574,6 +590,7 @@ tsblock_append(struct tsblock *b, int64_t ms, double value)
 
 			tsb_put_rice(b, z, tsb_rice_k(st->ts_tsum), 0);
 			tsb_rice_update(&st->ts_tsum, z);
+			tsb_ref_update(st, delta);
 		}
 		tsb_put_value(b, value);
 	}
@@ -608,7 +625,7 @@ tsblock_first_ms(const struct tsblock *b)
 int64_t
 tsblock_last_ms(const struct tsblock *b)
 {
-	return b->tb_count == 0 ? 0 : b->tb_st.ts_last_ms;
+	return b->tb_count == 0 ? 0 : b->ts_last_ms;
 }
 
 /* Returns the bytes of memory b holds. */
@@ -622,7 +639,7 @@ tsblock_bytes(const struct tsblock *b)
 void
 tsblock_each(const struct tsblock *b, tsblock_point_cb *cb, void *arg)
 {
-	struct tsb_state st;
+	struct tsblock st;
 	const char *why;
 
 	if (b->tb_count > 0)
@@ -677,8 +694,7 @@ tsblock_load(const uint8_t *data, size_t len, unsigned count, const char **why)
 		*why = "the block's checksum does not match";
 		goto fail;
 	}
-	if ((nbits = tsb_decode(
-	         data, n * 8, count, &b->tb_st, NULL, NULL, why)) < 0)
+	if ((nbits = tsb_decode(data, n * 8, count, b, NULL, NULL, why)) < 0)
 		goto fail;
 	if (tsb_nbytes((size_t)nbits) != n ||
 	    (nbits % 8 != 0 &&

@@ -186,6 +186,7 @@ enum {
 	ENC_TS_DODPREV_RICE, /* times: dod vs previous delta, Rice */
 	ENC_TS_DODFIRST_RICE, /* times: dod vs first delta, Rice */
 	ENC_TS_DODFIRST_BUCKET, /* times: dod vs first delta, buckets */
+	ENC_TS_DODREF_RICE, /* times: dod vs a moving reference, Rice */
 	ENC_V_XOR, /* values: Gorilla XOR */
 	ENC_V_DELTA_RICE, /* values: scaled delta, Rice */
 	ENC_V_DOD_RICE, /* values: scaled dod, Rice */
@@ -195,16 +196,16 @@ enum {
 
 static const char *const enc_name[ENCS] = {"prometheus-xor-chunk",
     "t:dod-prev+rice", "t:dod-first+rice", "t:dod-first+buckets",
-    "v:gorilla-xor", "v:scaled-delta+rice", "v:scaled-dod+rice",
-    "v:scaled-delta+buckets"};
+    "t:dod-ref+rice", "v:gorilla-xor", "v:scaled-delta+rice",
+    "v:scaled-dod+rice", "v:scaled-delta+buckets"};
 
 /* Adds the bits each encoding takes for one series to bits[]. */
 static void
 simulate(const int64_t *ms, const double *v, double *bits)
 {
 	struct xor_state px = {0, -1, 0}, vx = {0, -1, 0};
-	struct rice r1 = {64}, r2 = {64}, r3 = {64}, r4 = {64};
-	int64_t d0 = 0, dprev = 0, n, nprev = 0, dn = 0, dnprev = 0;
+	struct rice r1 = {64}, r2 = {64}, r3 = {64}, r4 = {64}, r5 = {64};
+	int64_t dref = 0, d0 = 0, dprev = 0, n, nprev = 0, dn = 0, dnprev = 0;
 	int i, k, scaled = 1;
 	double p = 1;
 
@@ -234,7 +235,7 @@ simulate(const int64_t *ms, const double *v, double *bits)
 			dnprev = 0;
 		} else if (i % TSBLOCK_POINTS_MAX == 1) {
 			bits[ENC_PROM] += 14 + xor_bits(&px, v[i]);
-			d0 = dprev = delta;
+			d0 = dprev = dref = delta;
 		} else {
 			bits[ENC_PROM] +=
 			    prom_ts_bits(delta - dprev) + xor_bits(&px, v[i]);
@@ -243,6 +244,9 @@ simulate(const int64_t *ms, const double *v, double *bits)
 			bits[ENC_TS_DODFIRST_RICE] +=
 			    rice_bits(&r2, delta - d0);
 			bits[ENC_TS_DODFIRST_BUCKET] += bucket_bits(delta - d0);
+			bits[ENC_TS_DODREF_RICE] +=
+			    rice_bits(&r5, delta - dref);
+			dref += (delta - dref) / 8;
 			dprev = delta;
 		}
 		if (!first) {
@@ -290,6 +294,43 @@ store(const int64_t *ms, const double *v, double *enc, double *held)
 			(void)tsblock_append(b, ms[i], v[i]);
 		}
 	}
+}
+
+/* Prints the bytes held a point by 360 points (history = 360): a
+ * sealed block of 240 and one of 120 still growing. */
+static void
+ring360(int jitter, int runs)
+{
+	static int64_t ms[POINTS];
+	static double v[POINTS];
+	double mix = 0;
+	int kind, r, i;
+
+	for (kind = KIND_COUNTER; kind <= KIND_GAUGE; kind++) {
+		double held = 0;
+
+		for (r = 0; r < runs; r++) {
+			struct tsblock *a = tsblock_new(), *b = tsblock_new();
+
+			if (a == NULL || b == NULL)
+				exit(1);
+			series(kind, jitter, ms, v);
+			for (i = 0; i < 360; i++)
+				(void)tsblock_append(
+				    i < TSBLOCK_POINTS_MAX ? a : b, ms[i],
+				    v[i]);
+			tsblock_seal(a);
+			held += (double)(tsblock_bytes(a) + tsblock_bytes(b));
+			tsblock_free(a);
+			tsblock_free(b);
+		}
+		held /= (double)runs * 360;
+		mix += held / 2;
+		printf(
+		    "360 points (240 sealed + 120): %s %.3f bytes/point held\n",
+		    kind_name[kind], held);
+	}
+	printf("360 points: counter+gauge mix %.3f bytes/point held\n", mix);
 }
 
 /* Returns CPU seconds used so far. */
@@ -384,6 +425,7 @@ main(int argc, char **argv)
 	}
 	printf("counter+gauge mix: tsblock %.3f encoded, %.3f held\n", mix_enc,
 	    mix_held);
+	ring360(jitter, runs);
 	timing();
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <check.h>
+#include <zlib.h>
 
 #include "runner.h"
 #include "tsblock.h"
@@ -542,6 +543,81 @@ START_TEST(test_compression)
 }
 END_TEST
 
+/* The interval changes from 1 s to 60 s early in a block: the time
+ * deltas follow the new interval after a few points. */
+START_TEST(test_interval_change)
+{
+	struct tsblock *b = tsblock_new();
+	int64_t t = T0;
+	size_t len;
+	unsigned i;
+
+	ck_assert_ptr_nonnull(b);
+	for (i = 0; i < TSBLOCK_POINTS_MAX; i++) {
+		t += (i <= 10 ? 1000 : 60000) + (int64_t)(rng() % 11);
+		ck_assert_int_eq(tsblock_append(b, t, 1.0), 0);
+	}
+	(void)tsblock_data(b, &len);
+	ck_assert_msg(len < 400, "%zu bytes", len);
+	tsblock_free(b);
+}
+END_TEST
+
+/* Loads a one-point block made by hand: T0, scale k, the integer n
+ * (its zigzag code as 7 bits of length and the bits), the CRC-32. */
+static struct tsblock *
+load_scaled(unsigned k, int64_t n, const char **why)
+{
+	uint8_t buf[32] = {0}, le[2] = {1, 0};
+	uint64_t z = ((uint64_t)n << 1) ^ (0 - ((uint64_t)n >> 63));
+	unsigned len = z == 0 ? 0 : 64 - (unsigned)__builtin_clzll(z);
+	size_t pos = 0, bytes, i;
+	uLong crc;
+
+	/* Writes the n low bits of v into buf. */
+#define PUT(v, nbits)                                                          \
+	for (i = (nbits); i-- > 0; pos++)                                      \
+		if (((uint64_t)(v) >> i) & 1)                                  \
+			buf[pos / 8] |= (uint8_t)(0x80 >> (pos % 8));
+	PUT(T0, 64);
+	PUT(k, 3);
+	PUT(len, 7);
+	PUT(z, len);
+#undef PUT
+	bytes = (pos + 7) / 8;
+	crc = crc32(crc32(0, Z_NULL, 0), buf, (uInt)bytes);
+	crc = crc32(crc, le, 2);
+	for (i = 0; i < 4; i++)
+		buf[bytes + i] = (uint8_t)(crc >> (8 * i));
+	return tsblock_load(buf, bytes + 4, 1, why);
+}
+
+/* A scaled integer the encoder would not write (out of range, or
+ * another integer for the same double) is refused, checksum or not. */
+START_TEST(test_load_canonical)
+{
+	struct tsblock *b;
+	const char *why = NULL;
+	int64_t ms = T0;
+	double v = 0.012345;
+
+	b = load_scaled(6, 12345, &why);
+	ck_assert_msg(b != NULL, "%s", why);
+	assert_points(b, &ms, &v, 1);
+	tsblock_free(b);
+	v = 9007199254740992.0;
+	b = load_scaled(0, INT64_C(9007199254740992), &why);
+	ck_assert_msg(b != NULL, "%s", why);
+	assert_points(b, &ms, &v, 1);
+	tsblock_free(b);
+	ck_assert_ptr_null(load_scaled(0, INT64_C(9007199254740993), &why));
+	ck_assert_str_eq(why, "the block is corrupt");
+	/* The double nearest 9007199254.740991 is nearest ...992 too. */
+	ck_assert_ptr_null(load_scaled(6, INT64_C(9007199254740991), &why));
+	ck_assert_str_eq(why, "the block is corrupt");
+}
+END_TEST
+
 /* The tests, one case. */
 static Suite *
 tsblock_suite(void)
@@ -558,6 +634,8 @@ tsblock_suite(void)
 	tcase_add_test(tc, test_load_reasons);
 	tcase_add_test(tc, test_load_then_fill);
 	tcase_add_test(tc, test_compression);
+	tcase_add_test(tc, test_interval_change);
+	tcase_add_test(tc, test_load_canonical);
 	suite_add_tcase(s, tc);
 	return s;
 }
