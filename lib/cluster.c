@@ -43,13 +43,16 @@ int
 cluster_eval(struct cluster *cl, enum cluster_script s, int nkeys, int argc,
     const char *const *argv, const size_t *lens, redis_reply_cb *cb, void *arg)
 {
-	const char *av[CLUSTER_ARGS_MAX + 3];
-	size_t al[CLUSTER_ARGS_MAX + 3];
+	const char *stack_av[CLUSTER_ARGS_MAX + 3], **av = stack_av;
+	size_t stack_al[CLUSTER_ARGS_MAX + 3], *al = stack_al;
 	char nk[16];
-	int i;
+	int i, rc = -1;
 
-	if (argc > CLUSTER_ARGS_MAX)
-		return -1;
+	/* A publish with its history has many: those go on the heap. */
+	if (argc > CLUSTER_ARGS_MAX &&
+	    ((av = calloc((size_t)argc + 3, sizeof *av)) == NULL ||
+	        (al = calloc((size_t)argc + 3, sizeof *al)) == NULL))
+		goto done;
 	snprintf(nk, sizeof nk, "%d", nkeys);
 	if (cl->cl_sha[s][0] != '\0') {
 		av[0] = "EVALSHA";
@@ -67,7 +70,13 @@ cluster_eval(struct cluster *cl, enum cluster_script s, int nkeys, int argc,
 		    ? lens[i]
 		    : strlen(argv[i]);
 	}
-	return redis_command(cl->cl_cmd, argc + 3, av, al, cb, arg);
+	rc = redis_command(cl->cl_cmd, argc + 3, av, al, cb, arg);
+done:
+	if (av != stack_av)
+		free(av);
+	if (al != stack_al)
+		free(al);
+	return rc;
 }
 
 /* Returns the integer in a reply that may be an integer or a string. */

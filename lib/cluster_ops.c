@@ -212,14 +212,14 @@ cluster_publish(struct cluster *cl, const struct cluster_commit *cc,
 	char hash[CLUSTER_KEY_MAX], hist[CLUSTER_KEY_MAX];
 	char stream[CLUSTER_KEY_MAX], seq[CLUSTER_KEY_MAX];
 	char at[24], maxlen[24], keep[24];
-	const char **argv;
-	size_t *lens, i, argc = 10 + npoints;
 	struct cluster_op *op = NULL;
+	size_t *lens, i, argc = 10 + npoints;
+	const char **argv;
 
 	if (!redis_is_up(cl->cl_cmd))
 		return NULL;
-	argv = calloc(argc + 3, sizeof *argv);
-	lens = calloc(argc + 3, sizeof *lens);
+	argv = calloc(argc, sizeof *argv);
+	lens = calloc(argc, sizeof *lens);
 	if (argv == NULL || lens == NULL)
 		goto done;
 	cluster_key(cl, hash, "s", cc->cc_name);
@@ -230,35 +230,24 @@ cluster_publish(struct cluster *cl, const struct cluster_commit *cc,
 	snprintf(maxlen, sizeof maxlen, "%" PRIu64, cl->cl_maxlen);
 	snprintf(keep, sizeof keep, "%" PRIu64,
 	    cc->cc_history > 0 ? cc->cc_history : 1);
-	argv[0] = "EVAL";
-	argv[1] = cluster_script_text(CLUSTER_SCRIPT_PUBLISH);
-	argv[2] = "4";
-	argv[3] = hash;
-	argv[4] = hist;
-	argv[5] = stream;
-	argv[6] = seq;
-	argv[7] = cc->cc_doc;
-	argv[8] = at;
-	argv[9] = cc->cc_name;
-	argv[10] = maxlen;
-	argv[11] = cc->cc_stats;
-	argv[12] = keep;
+	argv[0] = hash;
+	argv[1] = hist;
+	argv[2] = stream;
+	argv[3] = seq;
+	argv[4] = cc->cc_doc;
+	argv[5] = at;
+	argv[6] = cc->cc_name;
+	argv[7] = maxlen;
+	argv[8] = cc->cc_stats;
+	argv[9] = keep;
 	for (i = 0; i < npoints; i++)
-		argv[13 + i] = points[i];
-	if (cl->cl_sha[CLUSTER_SCRIPT_PUBLISH][0] != '\0') {
-		argv[0] = "EVALSHA";
-		argv[1] = cl->cl_sha[CLUSTER_SCRIPT_PUBLISH];
-	}
-	for (i = 0; i < argc + 3; i++)
-		lens[i] = strlen(argv[i]);
-	lens[7] = cc->cc_doc_len;
-	if ((op = cluster_op_new(cl, CLUSTER_SCRIPT_PUBLISH, cb, arg)) == NULL)
-		goto done;
-	if (redis_command(cl->cl_cmd, (int)(argc + 3), argv, lens,
-	        cluster_op_reply_cb, op) == -1) {
-		free(op);
-		op = NULL;
-	}
+		argv[10 + i] = points[i];
+	for (i = 0; i < argc; i++)
+		lens[i] = (size_t)-1;
+	lens[4] = cc->cc_doc_len;
+	op =
+	    cluster_op_send(cluster_op_new(cl, CLUSTER_SCRIPT_PUBLISH, cb, arg),
+	        4, (int)argc, argv, lens);
 done:
 	free(argv);
 	free(lens);
