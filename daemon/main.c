@@ -151,15 +151,14 @@ main_count_kept(const struct config *old, const struct config *cf)
 }
 
 /*
- * SIGHUP: reload.  The new config is parsed completely before anything
- * changes; if it is bad the old one stays in force.  Otherwise it is
- * applied as a diff: sources with the same name and URL keep their
+ * Reloads the config file.  The new config is parsed completely before
+ * anything changes; if it is bad the old one stays in force.  Otherwise
+ * it is applied as a diff: sources with the same name and URL keep their
  * values, history, backoff and ETag, and no HTTP connection is dropped.
  */
 static void
-main_reload_cb(evutil_socket_t sig, short what, void *arg)
+main_reload(struct gatherd *g)
 {
-	struct gatherd *g = arg;
 	char err[CONFIG_ERR_LEN];
 	struct config *cf;
 	struct store *st;
@@ -181,13 +180,11 @@ main_reload_cb(evutil_socket_t sig, short what, void *arg)
 		config_free(cf);
 		return;
 	}
-	notify_reloading();
 	main_check_budgets(cf, NULL);
 	if ((c = cache_new(cf)) == NULL) {
 		log_warnx("reload failed: out of memory");
 		api_reload_result(g->g_api, "out of memory");
 		config_free(cf);
-		notify_ready();
 		return;
 	}
 	kept = main_count_kept(g->g_cf, cf);
@@ -197,7 +194,6 @@ main_reload_cb(evutil_socket_t sig, short what, void *arg)
 		api_reload_result(g->g_api, "state_dir is not writable");
 		cache_free(c);
 		config_free(cf);
-		notify_ready();
 		return;
 	}
 	if (poller_reload(g->g_poller, cf, c) == -1 ||
@@ -208,7 +204,6 @@ main_reload_cb(evutil_socket_t sig, short what, void *arg)
 		store_free(st);
 		cache_free(c);
 		config_free(cf);
-		notify_ready();
 		return;
 	}
 	store_free(g->g_store);
@@ -223,6 +218,20 @@ main_reload_cb(evutil_socket_t sig, short what, void *arg)
 	g->g_cf = cf;
 	main_set_log_level(g, cf);
 	api_reload_result(g->g_api, NULL);
+}
+
+/*
+ * SIGHUP: systemd's reload protocol (Type=notify-reload too) wants
+ * RELOADING=1 when a reload starts and READY=1 when it ends, whether the
+ * new config was applied or refused.
+ */
+static void
+main_reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	notify_reloading();
+	main_reload(arg);
 	notify_ready();
 }
 

@@ -177,6 +177,73 @@ extract_add(struct json_object *out, const char *name, struct json_object *v)
 	return -1;
 }
 
+/* Returns JSON's name for v's type with its article: "a string". */
+static const char *
+extract_type_name(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return "null";
+	case json_type_boolean:
+		return "a boolean";
+	case json_type_double:
+	case json_type_int:
+		return "a number";
+	case json_type_string:
+		return "a string";
+	case json_type_array:
+		return "an array";
+	default:
+		return "an object";
+	}
+}
+
+/* Whether v is an object or an array: something a pointer goes into. */
+static int
+extract_is_container(struct json_object *v)
+{
+	return json_object_is_type(v, json_type_object) ||
+	    json_object_is_type(v, json_type_array);
+}
+
+/*
+ * Fills err for stat st, whose pointer selects nothing.  If the pointer
+ * goes through a value that holds no members ({"data":"x"} for
+ * /data/total), says what was found there: "/data is a string".
+ */
+static void
+extract_missing(struct json_object *doc, const struct config_stat *st,
+    struct source_error *err)
+{
+	struct json_object *v = doc;
+	char *path, *slash;
+	int rc;
+
+	/* Walks the prefixes "", "/data", "/data/x"... of the pointer. */
+	if ((path = strdup(st->cs_pointer)) == NULL)
+		goto missing;
+	for (slash = path; extract_is_container(v);) {
+		if ((slash = strchr(slash + 1, '/')) == NULL)
+			goto missing;
+		*slash = '\0';
+		rc = json_pointer_get(doc, path, &v);
+		if (rc != 0)
+			goto missing;
+		if (!extract_is_container(v))
+			break;
+		*slash = '/';
+	}
+	source_error_set(err, SOURCE_ERR_MISSING_STAT, 0, 0,
+	    "stat %s: nothing at %s: %s is %s", st->cs_name, st->cs_pointer,
+	    slash == path ? "the document" : path, extract_type_name(v));
+	free(path);
+	return;
+missing:
+	free(path);
+	source_error_set(err, SOURCE_ERR_MISSING_STAT, 0, 0,
+	    "stat %s: nothing at %s", st->cs_name, st->cs_pointer);
+}
+
 /* Selects stat st by its pointer into out; 0 or -1 with err filled. */
 static int
 extract_pointer(struct json_object *doc, const struct config_stat *st,
@@ -185,8 +252,7 @@ extract_pointer(struct json_object *doc, const struct config_stat *st,
 	struct json_object *v;
 
 	if (json_pointer_get(doc, st->cs_pointer, &v) != 0) {
-		source_error_set(err, SOURCE_ERR_MISSING_STAT, 0, 0,
-		    "stat %s: nothing at %s", st->cs_name, st->cs_pointer);
+		extract_missing(doc, st, err);
 		return -1;
 	}
 	if (extract_check_value(v, st, err) == -1)

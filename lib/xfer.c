@@ -45,6 +45,7 @@ struct xfer {
 	int x_curl_init;
 	xfer_drained_cb x_drained_cb;
 	void *x_drained_arg;
+	uint64_t x_finished; /* transfers finished since x was made */
 };
 
 /* Frees a transfer and its easy handle; NULL is allowed. */
@@ -154,6 +155,7 @@ xfer_check_done(struct xfer *x)
 		j = NULL;
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&j);
 		curl_multi_remove_handle(x->x_multi, easy);
+		x->x_finished++;
 		j->j_done(j, rc, j->j_arg);
 	}
 	if (x->x_drained_cb != NULL)
@@ -348,7 +350,12 @@ xfer_start(struct xfer *x, uint64_t max_body, xfer_setup_cb setup,
 	    (rc = curl_easy_setopt(j->j_easy, CURLOPT_WRITEDATA, j)) !=
 	        CURLE_OK ||
 	    (rc = curl_easy_setopt(
-	         j->j_easy, CURLOPT_ERRORBUFFER, j->j_errbuf)) != CURLE_OK) {
+	         j->j_easy, CURLOPT_ERRORBUFFER, j->j_errbuf)) != CURLE_OK ||
+	    /* Until a transfer has finished no connection can be idle, and
+	     * curl's search for one walks every connection to the host: a
+	     * burst of n transfers to one host would cost n * n / 2 steps. */
+	    (rc = curl_easy_setopt(j->j_easy, CURLOPT_FRESH_CONNECT,
+	         x->x_finished == 0 ? 1L : 0L)) != CURLE_OK) {
 		log_warnx("curl_easy_setopt: %s", curl_easy_strerror(rc));
 		goto fail;
 	}

@@ -71,7 +71,9 @@ static const struct cap_case cap_cases[] = {
 /*
  * Slow polls run concurrently up to the caps, and every one is made.  A
  * poll takes 500 ms, or 3 s with TEST_SLOW set (valgrind.test sets it):
- * all must still be in flight together when the last one starts.
+ * all must still be in flight together when the last one starts.  The
+ * first wave opens a connection each (no search for an idle one); the
+ * polls that wait reuse those once they are free.
  */
 START_TEST(test_caps)
 {
@@ -86,6 +88,8 @@ START_TEST(test_caps)
 	    fake_upstream_max_inflight(h->h_fu), cc->cc_max_inflight);
 	ck_assert_uint_eq(
 	    fake_upstream_requests(h->h_fu), (unsigned long)cc->cc_sources);
+	ck_assert_uint_eq(
+	    fake_upstream_connections(h->h_fu), cc->cc_max_inflight);
 	harness_stop(h);
 	free(src);
 }

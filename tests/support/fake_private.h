@@ -105,6 +105,7 @@ struct fake_upstream {
 	pthread_cond_t wake;
 	atomic_bool stopping;
 	unsigned long requests;
+	unsigned long connections; /* accepted */
 	unsigned inflight;
 	unsigned max_inflight;
 	struct fu_series stats;

@@ -743,6 +743,22 @@ fu_access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 	return fu_dispatch(fu, conn, url);
 }
 
+/* MHD connection hook: counts the connections accepted. */
+static void
+fu_connection_cb(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct fake_upstream *fu = cls;
+
+	(void)conn;
+	(void)socket_ctx;
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	pthread_mutex_lock(&fu->lock);
+	fu->connections++;
+	pthread_mutex_unlock(&fu->lock);
+}
+
 /* MHD completion hook: ends the request's in-flight span and frees it. */
 static void
 fu_completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -813,7 +829,8 @@ fake_upstream_start(unsigned short port)
 	    MHD_OPTION_CONNECTION_LIMIT, FU_CONN_LIMIT,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, FU_BACKLOG,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 0U, MHD_OPTION_NOTIFY_COMPLETED,
-	    fu_completed_cb, fu, MHD_OPTION_END);
+	    fu_completed_cb, fu, MHD_OPTION_NOTIFY_CONNECTION, fu_connection_cb,
+	    fu, MHD_OPTION_END);
 	if (fu->daemon == NULL)
 		goto fail;
 	info = MHD_get_daemon_info(fu->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -854,6 +871,7 @@ enum fu_counter {
 	FU_COUNT_REQUESTS,
 	FU_COUNT_MAX_INFLIGHT,
 	FU_COUNT_INFLIGHT,
+	FU_COUNT_CONNECTIONS,
 };
 
 /* Returns the request counter which, read under the lock. */
@@ -867,6 +885,8 @@ fu_count(struct fake_upstream *fu, enum fu_counter which)
 		n = fu->requests;
 	else if (which == FU_COUNT_MAX_INFLIGHT)
 		n = fu->max_inflight;
+	else if (which == FU_COUNT_CONNECTIONS)
+		n = fu->connections;
 	else
 		n = fu->inflight;
 	pthread_mutex_unlock(&fu->lock);
@@ -878,6 +898,13 @@ unsigned long
 fake_upstream_requests(struct fake_upstream *fu)
 {
 	return fu_count(fu, FU_COUNT_REQUESTS);
+}
+
+/* Returns how many connections were accepted since start or reset. */
+unsigned long
+fake_upstream_connections(struct fake_upstream *fu)
+{
+	return fu_count(fu, FU_COUNT_CONNECTIONS);
 }
 
 /* Returns the most requests in flight at once since start or reset. */
@@ -900,6 +927,7 @@ fake_upstream_reset(struct fake_upstream *fu)
 {
 	pthread_mutex_lock(&fu->lock);
 	fu->requests = 0;
+	fu->connections = 0;
 	fu->max_inflight = fu->inflight;
 	pthread_mutex_unlock(&fu->lock);
 }

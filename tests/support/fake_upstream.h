@@ -25,6 +25,9 @@ unsigned short fake_upstream_port(const struct fake_upstream *fu);
 /* Returns how many requests have been received since start or reset. */
 unsigned long fake_upstream_requests(struct fake_upstream *fu);
 
+/* Returns how many connections were accepted since start or reset. */
+unsigned long fake_upstream_connections(struct fake_upstream *fu);
+
 /* Returns the most requests in flight at once since start or reset. */
 unsigned fake_upstream_max_inflight(struct fake_upstream *fu);
 
@@ -35,7 +38,7 @@ unsigned fake_upstream_inflight(struct fake_upstream *fu);
 unsigned long fake_upstream_series_requests(
     struct fake_upstream *fu, const char *name);
 
-/* Resets the request count and the in-flight maximum. */
+/* Resets the request and connection counts and the in-flight maximum. */
 void fake_upstream_reset(struct fake_upstream *fu);
 
 /* Returns a copy (caller frees) of header NAME of the last request or NULL. */

@@ -971,6 +971,44 @@ START_TEST(test_daemon_notify_reload)
 }
 END_TEST
 
+/* A SIGHUP whose config is refused still sends RELOADING=1, then
+ * READY=1: systemd's reload protocol wants the pair for every reload. */
+START_TEST(test_daemon_notify_reload_refused)
+{
+	const char *env[2];
+	struct daemon d;
+	struct nsock n;
+	long reloading, again;
+	char *body;
+	FILE *f;
+
+	nsock_open(&n);
+	env[0] = n.n_env;
+	env[1] = NULL;
+	daemon_start_env(&d, "/stats?name=main", env);
+	nsock_wait(&n, "READY=1", 1);
+	f = fopen(d.d_conf, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs("[gatherd]\nno such key = 1\n", f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(kill(d.d_proc.p_pid, SIGHUP), 0);
+	nsock_wait(&n, "RELOADING=1\nMONOTONIC_USEC=", 1);
+	nsock_wait(&n, "READY=1", 2);
+	reloading = nsock_index(&n, "RELOADING=1", 0);
+	again = nsock_index(
+	    &n, "READY=1", (size_t)nsock_index(&n, "READY=1", 0) + 1);
+	ck_assert_msg(
+	    reloading >= 0 && reloading < again, "order: %s", nsock_dump(&n));
+	/* Refused: the running config stays, the reason is shown. */
+	ck_assert_int_eq(client_get(d.d_port, "/readyz", NULL, &body), 200);
+	ck_assert_msg(strstr(body, "no such key") != NULL, "%s", body);
+	free(body);
+	daemon_stop(&d, SIGTERM);
+	nsock_wait(&n, "STOPPING=1", 1);
+	nsock_close(&n);
+}
+END_TEST
+
 /*
  * Runs gatherd with global lines in [gatherd] (web_root is missing: a
  * warning), listening on port 0, with the option flag (or NULL) and a
@@ -1374,6 +1412,7 @@ main_suite(void)
 	tcase_add_test(tc, test_daemon_notify);
 	tcase_add_test(tc, test_daemon_notify_error);
 	tcase_add_test(tc, test_daemon_notify_reload);
+	tcase_add_test(tc, test_daemon_notify_reload_refused);
 	tcase_add_test(tc, test_journal_prefix);
 	suite_add_tcase(s, tc);
 

@@ -379,6 +379,39 @@ START_TEST(test_missing_stat)
 }
 END_TEST
 
+/* A pointer through a value without members says what is there. */
+START_TEST(test_missing_stat_wrong_type)
+{
+	static const struct config_stat total[] = {
+	    STAT("total", "/data/total"),
+	};
+	static const struct config_stat deep[] = {
+	    STAT("x", "/a/0/b/c"),
+	};
+	static const char text[] = "{\"data\":\"not an object\"}";
+	static const char number[] = "{\"data\":12}";
+	static const char nul[] = "{\"data\":null}";
+	static const char inner[] = "{\"a\":[{\"b\":true}]}";
+	static const char inside[] = "{\"data\":{\"other\":1}}";
+	struct extract *ex;
+
+	ex = extract_new(EXTRACT_MAX_DEPTH);
+	expect_fail(ex, text, strlen(text), total, 1, SOURCE_ERR_MISSING_STAT,
+	    "stat total: nothing at /data/total: /data is a string");
+	expect_fail(ex, number, strlen(number), total, 1,
+	    SOURCE_ERR_MISSING_STAT,
+	    "stat total: nothing at /data/total: /data is a number");
+	expect_fail(ex, nul, strlen(nul), total, 1, SOURCE_ERR_MISSING_STAT,
+	    "stat total: nothing at /data/total: /data is null");
+	expect_fail(ex, inner, strlen(inner), deep, 1, SOURCE_ERR_MISSING_STAT,
+	    "stat x: nothing at /a/0/b/c: /a/0/b is a boolean");
+	/* An object without the member: nothing more to say. */
+	expect_fail(ex, inside, strlen(inside), total, 1,
+	    SOURCE_ERR_MISSING_STAT, "stat total: nothing at /data/total");
+	extract_free(ex);
+}
+END_TEST
+
 /* The same extractor parses good bodies after each kind of failure. */
 START_TEST(test_reuse_after_failure)
 {
@@ -513,6 +546,7 @@ extract_suite(void)
 	tcase_add_test(tc, test_wrong_type);
 	tcase_add_test(tc, test_out_of_range);
 	tcase_add_test(tc, test_missing_stat);
+	tcase_add_test(tc, test_missing_stat_wrong_type);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("buffers");
