@@ -16,13 +16,15 @@
  * fallback), source (what a card shows), model (the sources and the
  * documents applied to them), charts (uPlot), cards (the DOM), range
  * (the chart ranges and their buckets), picker (the range's radio group
- * and the URL) and history (what each chart fetches for the range).
+ * and the URL), history (what each chart fetches for the range) and raw
+ * (the footer's JSON links, through the page when a token is needed).
  */
 import { apiStart } from './js/api.mjs';
 import { themeRead } from './js/charts.mjs';
 import { chartsReload, infoRefresh, opRefresh, retheme, tick }
     from './js/model.mjs';
 import { pickerStart } from './js/picker.mjs';
+import { rawStart } from './js/raw.mjs';
 import { statsLoad, streamOpen } from './js/stream.mjs';
 
 /* Loads the first state, then follows the stream. */
@@ -30,6 +32,7 @@ function start() {
 	themeRead();
 	apiStart();
 	pickerStart(chartsReload);
+	rawStart();
 	var mq = window.matchMedia('(prefers-color-scheme: dark)');
 	if (mq.addEventListener)
 		mq.addEventListener('change', retheme);

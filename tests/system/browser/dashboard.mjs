@@ -12,9 +12,11 @@
  * then follows the stream through fetch() with the token in a header
  * (never in a URL), keeps it over a reload, and when that stream ends or
  * fails polls with the token and goes live again; its range queries carry
- * the token. Saves a screenshot to $abs_top_builddir/tests/dashboard.png
- * and prints the bytes the first load transferred. Every wait is bounded;
- * every process it started is stopped on the way out.
+ * the token. The footer's stats link is a plain link without a token and,
+ * with one, opens the document in a dialog, fetched with the token. Saves
+ * a screenshot to $abs_top_builddir/tests/dashboard.png and prints the
+ * bytes the first load transferred. Every wait is bounded; every process
+ * it started is stopped on the way out.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -630,6 +632,19 @@ async function browse(context, base, hasInfo, doomed) {
 	    await page.locator('#summary').textContent()));
 	log('bad: expired after max_age');
 
+	/* Without a token the footer's links are plain links. */
+	const p4 = await context.newPage();
+	await p4.goto(base + '/');
+	const nav = p4.waitForResponse((r) =>
+	    r.request().isNavigationRequest() &&
+	    new URL(r.url()).pathname === '/api/v1/stats');
+	await p4.getByRole('link', { name: 'stats', exact: true }).click();
+	const navd = await nav;
+	if (navd.status() !== 200 || !(await navd.json()).sources)
+		fail(`the footer's stats link answered ${navd.status()}`);
+	await p4.close();
+	log('without a token the footer\'s stats link opens the document');
+
 	if (problems.length)
 		fail(problems.join('\n'));
 }
@@ -746,6 +761,7 @@ async function browseToken(context, tmp, upPort) {
 	await chooseRange(page, '1h');
 	await checkRange(page, seenT, 'visits', 'total', '1h', API_TOKEN);
 	log('with a token, the range queries send it and are answered');
+	await checkRawToken(page, requests);
 
 	/* The fetch() stream ending, then failing: the page polls (with the
 	 * token), retries, and is live again once the stream is back. */
@@ -784,6 +800,44 @@ async function browseToken(context, tmp, upPort) {
 	await page.close();
 	if (problems.length)
 		fail(problems.join('\n'));
+}
+
+/* With a token, the footer's stats link opens the document in a dialog
+ * through the page (fetched with the token), not as a bare link that
+ * would get a 401. */
+async function checkRawToken(page, requests) {
+	const at = page.url();
+	const n = requests.length;
+	await page.getByRole('link', { name: 'stats', exact: true }).click();
+	const dlg = page.getByRole('dialog', { name: '/api/v1/stats' });
+	await dlg.waitFor({ state: 'visible' });
+	const doc = await waitFor('the stats document in the dialog', 10000,
+	    async () => {
+		try {
+			return JSON.parse(
+			    await page.locator('#raw-body').textContent());
+		} catch (e) {
+			return null;
+		}
+	    });
+	if (!doc.sources || !doc.sources.visits)
+		fail(`the dialog shows ${JSON.stringify(doc).slice(0, 200)}`);
+	if (page.url() !== at)
+		fail(`the stats link went to ${page.url()}`);
+	const sent = requests.slice(n).filter((r) =>
+	    new URL(r.url()).pathname === '/api/v1/stats');
+	if (sent.length === 0 || sent.some((r) => r.isNavigationRequest()))
+		fail('the dialog\'s document was not fetched by the page');
+	for (const r of sent)
+		if ((await r.allHeaders()).authorization !== `Bearer ${API_TOKEN}`)
+			fail('the dialog\'s document was fetched without the token');
+	const save = await page.locator('#raw-save').getAttribute('href');
+	if (!/^blob:/.test(save || ''))
+		fail(`"Save as file" links to ${save}`);
+	await page.keyboard.press('Escape');
+	await dlg.waitFor({ state: 'hidden' });
+	log('with a token, the footer\'s stats link opens in a dialog, ' +
+	    'fetched with the token');
 }
 
 /* Runs the test under a global time limit and always cleans up. */
