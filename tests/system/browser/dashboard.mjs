@@ -325,17 +325,10 @@ async function shownRange(page) {
 	return { checked, hash: new URL(page.url()).hash };
 }
 
-/*
- * After range key was chosen: waits for the range query of src.stat
- * (from, to, step right, the token's header if token, a 200), then for
- * the chart to hold its buckets (or one more, a live value's) and a
- * band where a bucket's min and max differ.  Returns the answer.
- */
-async function checkRange(page, seen, src, stat, key, token) {
+/* Checks one range query e of range key: from, to and step right, the
+ * token's header if token, a 200 with the buckets. */
+function checkQuery(e, key, token) {
 	const want = RANGES[key];
-	const e = await waitFor(`the ${key} range query of ${src}.${stat}`,
-	    10000, () => [...seen].reverse().find((x) => x.stat === stat &&
-	    x.params.get('step') === String(want.step) && x.doc));
 	const from = Number(e.params.get('from'));
 	const to = Number(e.params.get('to'));
 	const now = Date.now() / 1000;
@@ -349,10 +342,31 @@ async function checkRange(page, seen, src, stat, key, token) {
 	    e.doc.to !== to || !Array.isArray(e.doc.points) ||
 	    e.doc.points.length === 0)
 		fail(`${key}: answer ${JSON.stringify(e.doc).slice(0, 300)}`);
-	const n = e.doc.points.length;
-	const spread = e.doc.points.filter((p) => p[2] < p[3]).length;
+}
+
+/*
+ * After range key was chosen: waits for the range query of src.stat
+ * (checkQuery), then for the chart to hold the latest answer's buckets
+ * (or one more, a live value's) and a band where a bucket's min and max
+ * differ, and for the radio button and the URL to say key.  Returns the
+ * answer.
+ */
+async function checkRange(page, seen, src, stat, key, token) {
+	const step = String(RANGES[key].step);
+	const mine = () => seen.filter((x) => x.stat === stat &&
+	    x.params.get('step') === step && x.doc);
+	await waitFor(`the ${key} range query of ${src}.${stat}`, 10000,
+	    () => mine().length > 0);
 	let st;
+	let doc;
+	let n;
+	let spread;
 	await waitFor(`the ${key} chart of ${src}.${stat}`, 10000, async () => {
+		const all = mine();
+		all.forEach((e) => checkQuery(e, key, token));
+		doc = all[all.length - 1].doc;
+		n = doc.points.length;
+		spread = doc.points.filter((p) => p[2] < p[3]).length;
 		st = await chartState(page, src, stat);
 		return st && st.range === key && st.points >= n &&
 		    st.points <= n + 1 && st.band >= spread;
@@ -361,7 +375,7 @@ async function checkRange(page, seen, src, stat, key, token) {
 	const shown = await shownRange(page);
 	if (shown.checked !== key || shown.hash !== `#range=${key}`)
 		fail(`${key}: radio ${shown.checked}, URL ${page.url()}`);
-	return e.doc;
+	return doc;
 }
 
 /* Chooses range key with a click on its radio button's label, as a
