@@ -14,17 +14,25 @@
  * format (numbers and durations), api (fetch and the token), sse (the
  * event stream's wire format), stream (the stream and the polling
  * fallback), source (what a card shows), model (the sources and the
- * documents applied to them), charts (uPlot) and cards (the DOM).
+ * documents applied to them), charts (uPlot), cards (the DOM), range
+ * (the chart ranges and their buckets), picker (the range's radio group
+ * and the URL), history (what each chart fetches for the range) and raw
+ * (the footer's JSON links, through the page when a token is needed).
  */
 import { apiStart } from './js/api.mjs';
 import { themeRead } from './js/charts.mjs';
-import { infoRefresh, opRefresh, retheme, tick } from './js/model.mjs';
+import { chartsReload, infoRefresh, opRefresh, retheme, tick }
+    from './js/model.mjs';
+import { pickerStart } from './js/picker.mjs';
+import { rawStart } from './js/raw.mjs';
 import { statsLoad, streamOpen } from './js/stream.mjs';
 
 /* Loads the first state, then follows the stream. */
 function start() {
 	themeRead();
 	apiStart();
+	pickerStart(chartsReload);
+	rawStart();
 	var mq = window.matchMedia('(prefers-color-scheme: dark)');
 	if (mq.addEventListener)
 		mq.addEventListener('change', retheme);

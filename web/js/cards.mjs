@@ -6,9 +6,9 @@
  * writes only what changed, so that the once-a-second tick is cheap.
  * Elements are looked up when first needed, never when loaded.
  */
-import { chartDestroy, chartUpdate, chartAppend, historyLoad }
-    from './charts.mjs';
+import { chartDestroy, chartUpdate, chartAppend } from './charts.mjs';
 import { formatDuration, formatFull, formatValue } from './format.mjs';
+import { historyLoad } from './history.mjs';
 import { ageOf, badgeText, now, problemOf, statNames, statNew, statusOf,
     summaryCounts, summaryTitle, updatedText } from './source.mjs';
 
@@ -86,7 +86,7 @@ function statMakeNumeric(src, st, key) {
 	st.chartEl.setAttribute('role', 'img');
 	st.row.querySelector('.stat-body').appendChild(st.chartEl);
 	st.row.classList.add('numeric');
-	historyLoad(src.name, st, key);
+	historyLoad(src, st, key);
 }
 
 /*

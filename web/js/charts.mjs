@@ -1,16 +1,19 @@
 /*
  * One uPlot chart per numeric stat: its points (whole seconds, at most
- * MAX_POINTS), its history fetched once per daemon start, its axes and
- * its colours, read from the stylesheet's custom properties so that a
- * change of colour scheme applies.  uPlot is the global the vendored
- * script defines; without it the points are still kept and described
- * for screen readers.  The point and label helpers are pure.
+ * MAX_POINTS) in the live view, or a range's buckets as an average line
+ * over a min-max band; its axes and its colours, read from the
+ * stylesheet's custom properties so that a change of colour scheme
+ * applies.  uPlot is the global the vendored script defines; without it
+ * the points are still kept and described for screen readers.  The point
+ * and label helpers are pure; history.mjs fetches what a chart shows.
  */
-import { getJSON } from './api.mjs';
 import { formatDuration, formatFull, formatNumber } from './format.mjs';
+import { bandCount, bucketsAdd, recentKeep } from './range.mjs';
 
 /* Points kept per chart. */
 export var MAX_POINTS = 1000;
+/* A range's buckets get a dot each up to this many. */
+var DOTS_MAX = 60;
 
 var fmtCompactN = [];
 /* Axis times in 24 hours: short enough for a phone-width chart. */
@@ -47,6 +50,7 @@ export function themeRead() {
 	};
 	theme.line = get('--chart-line');
 	theme.fill = get('--chart-fill');
+	theme.band = get('--chart-band');
 	theme.axis = get('--chart-axis');
 	theme.grid = get('--chart-grid');
 	theme.font = get('--chart-font') || '11px sans-serif';
@@ -133,6 +137,60 @@ export function xAxisLabels(u, vals, ai, space, incr) {
 	});
 }
 
+/* The live view's series: the points, a line over a filled area. */
+function seriesLive(st) {
+	return [
+		{},
+		{
+			label: st.name,
+			stroke: function () {
+				return theme.line;
+			},
+			fill: function () {
+				return theme.fill;
+			},
+			width: 2,
+			points: { show: false }
+		}
+	];
+}
+
+/* A range's series: the averages as a line (with a dot on each bucket
+ * while there are few, so that one bucket shows), and the maximums and
+ * minimums, not drawn themselves, as the edges of the band. */
+function seriesRange(st) {
+	var edge = function (label) {
+		return { label: label, stroke: 'transparent', width: 0,
+			points: { show: false } };
+	};
+	return [
+		{},
+		{
+			label: st.name,
+			stroke: function () {
+				return theme.line;
+			},
+			width: 2,
+			points: {
+				show: function () {
+					return st.xs.length <= DOTS_MAX;
+				},
+				size: 5,
+				fill: function () {
+					return theme.line;
+				}
+			}
+		},
+		edge('max'),
+		edge('min')
+	];
+}
+
+/* The arrays uPlot draws for st. */
+function chartData(st) {
+	return st.win ? [st.xs, st.ys, st.maxs, st.mins] : [st.xs, st.ys];
+}
+
 /* Builds the uPlot chart of stat st inside its container. */
 function chartCreate(st) {
 	var box = st.chartEl;
@@ -141,13 +199,19 @@ function chartCreate(st) {
 	var yAxis = { size: yAxisSize, space: 20, values: yAxisLabels };
 	if (st.ys.every(Number.isInteger))
 		yAxis.incrs = Y_INCRS_INT;
+	var x = { time: true };
+	/* A range spans its whole window, data or not. */
+	if (st.win)
+		x.range = function () {
+			return [st.win.from, st.win.to];
+		};
 	var opts = {
 		width: w,
 		height: h,
 		legend: { show: false },
 		cursor: { show: false },
 		select: { show: false },
-		scales: { x: { time: true } },
+		scales: { x: x },
 		axes: [
 			axis({
 				size: 24,
@@ -159,26 +223,23 @@ function chartCreate(st) {
 			}),
 			axis(yAxis)
 		],
-		series: [
-			{},
-			{
-				label: st.name,
-				stroke: function () {
-					return theme.line;
-				},
-				fill: function () {
-					return theme.fill;
-				},
-				width: 2,
-				points: { show: false }
-			}
-		]
+		series: st.win ? seriesRange(st) : seriesLive(st)
 	};
-	st.plot = new uPlot(opts, [st.xs, st.ys], box);
+	if (st.win)
+		opts.bands = [{
+			series: [2, 3],
+			fill: function () {
+				return theme.band;
+			}
+		}];
+	st.plotRanged = !!st.win;
+	st.plot = new uPlot(opts, chartData(st), box);
+	if (st.observer)
+		return;
 	st.observer = new ResizeObserver(function () {
 		var nw = Math.max(120, box.clientWidth);
 		var nh = Math.max(60, box.clientHeight);
-		if (nw !== st.plot.width || nh !== st.plot.height)
+		if (st.plot && (nw !== st.plot.width || nh !== st.plot.height))
 			st.plot.setSize({ width: nw, height: nh });
 	});
 	st.observer.observe(box);
@@ -187,6 +248,17 @@ function chartCreate(st) {
 /* Describes a chart for screen readers. */
 export function chartLabel(st) {
 	var n = st.xs.length;
+	if (st.win) {
+		var what = st.name + ' over the last ' +
+		    formatDuration(st.win.seconds);
+		if (n === 0)
+			return what + ': no data';
+		return what + ', averages of ' + formatDuration(st.win.step) +
+		    ': ' + n + ' from ' +
+		    formatNumber(Math.min.apply(null, st.mins)) + ' to ' +
+		    formatNumber(Math.max.apply(null, st.maxs)) +
+		    ', latest ' + formatNumber(st.ys[n - 1]);
+	}
 	if (n === 0)
 		return st.name + ': no history yet';
 	var span = st.xs[n - 1] - st.xs[0];
@@ -206,20 +278,37 @@ export function chartTrim(st) {
 	}
 }
 
-/* Pushes xs/ys into the chart, creating it on first use. */
+/* Pushes st's points or buckets into the chart, creating it on first
+ * use or when it changed between live and a range. */
 export function chartUpdate(st) {
-	chartTrim(st);
-	st.chartEl.setAttribute('aria-label', chartLabel(st));
+	if (!st.win)
+		chartTrim(st);
+	var box = st.chartEl;
+	box.setAttribute('aria-label', chartLabel(st));
+	/* What the chart holds, for tests and styles. */
+	box.setAttribute('data-range', st.rangeKey);
+	box.setAttribute('data-points', String(st.xs.length));
+	box.setAttribute('data-band', String(st.win ? bandCount(st) : 0));
 	if (typeof uPlot === 'undefined')
 		return;
+	if (st.plot && st.plotRanged !== !!st.win) {
+		st.plot.destroy();
+		st.plot = null;
+	}
 	if (!st.plot)
 		chartCreate(st);
 	else
-		st.plot.setData([st.xs, st.ys]);
+		st.plot.setData(chartData(st));
 }
 
-/* Adds point (t, v) unless a point at t or later exists. */
+/* Adds value v at time t: in the live view as a point unless a point
+ * at t or later exists, in a range into its buckets.  Returns whether
+ * the chart changed. */
 export function chartAppend(st, t, v) {
+	if (st.win || st.rangeKey !== 'live') {
+		recentKeep(st, t, v);
+		return bucketsAdd(st, t, v);
+	}
 	var n = st.xs.length;
 	if (n > 0 && st.xs[n - 1] >= t)
 		return false;
@@ -252,29 +341,11 @@ export function historyMerge(st, points) {
 	st.ys = ys;
 }
 
-/* Fetches one stat's history once per daemon start (key: its
- * started_at). */
-export function historyLoad(srcName, st, key) {
-	if (st.historyFor === key)
-		return;
-	st.historyFor = key;
-	getJSON('sources/' + encodeURIComponent(srcName) +
-	    '/history?stat=' + encodeURIComponent(st.name))
-	    .then(function (doc) {
-		historyMerge(st, Array.isArray(doc.points) ? doc.points : []);
-		chartUpdate(st);
-	    })
-	    .catch(function () {
-		/* No history (yet): the chart fills from events. */
-		st.historyFor = undefined;
-		chartUpdate(st);
-	    });
-}
-
 /* Stops and removes stat st's chart. */
 export function chartDestroy(st) {
 	if (st.observer)
 		st.observer.disconnect();
 	if (st.plot)
 		st.plot.destroy();
+	st.plot = null;
 }

@@ -9,7 +9,8 @@ import { getJSON } from './api.mjs';
 import { cardAppend, cardApply, cardCreate, cardEnsure, cardRemove,
     cardTick, noticeSet, statGet, summaryUpdate, uptimeShow, versionShow }
     from './cards.mjs';
-import { chartRetheme, historyLoad, themeRead } from './charts.mjs';
+import { chartRetheme, themeRead } from './charts.mjs';
+import { historyLoad, historyRefresh, historyRestep } from './history.mjs';
 import { now, sourceNew, statusOf } from './source.mjs';
 
 /* How often the operators' view is refetched while a source fails,
@@ -137,6 +138,9 @@ export function opRefresh() {
 				op.stats.forEach(function (k) {
 					statGet(src, k);
 				});
+			src.stats.forEach(function (st) {
+				historyRestep(src, st, historyKey());
+			});
 			cardEnsure(src);
 			if (op.status !== 'ok')
 				failing = true;
@@ -162,12 +166,9 @@ export function infoRefresh() {
 		if (restarted) {
 			sources.forEach(function (src) {
 				src.stats.forEach(function (st) {
-					if (st.chartEl) {
-						st.xs = [];
-						st.ys = [];
-						historyLoad(src.name, st,
+					if (st.chartEl)
+						historyLoad(src, st,
 						    historyKey());
-					}
 				});
 			});
 		}
@@ -176,10 +177,27 @@ export function infoRefresh() {
 	});
 }
 
-/* Ticks ages, countdowns and the uptime once a second. */
+/* Ticks ages, countdowns and the uptime once a second, and fetches
+ * the charts' ranges that are due again. */
 export function tick() {
-	sources.forEach(sourceTick);
+	var t = Date.now() / 1000;
+	sources.forEach(function (src) {
+		sourceTick(src);
+		src.stats.forEach(function (st) {
+			historyRefresh(src, st, historyKey(), t);
+		});
+	});
 	uptimeShow(info);
+}
+
+/* Fetches every chart again for the range the picker now holds. */
+export function chartsReload() {
+	sources.forEach(function (src) {
+		src.stats.forEach(function (st) {
+			if (st.chartEl)
+				historyLoad(src, st, historyKey());
+		});
+	});
 }
 
 /* Reads the chart colours, and redraws every chart with them. */

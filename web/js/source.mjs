@@ -33,9 +33,13 @@ export function statNew(name) {
 		value: null,
 		chartEl: null,
 		plot: null,
-		xs: [],
-		ys: [],
-		historyFor: undefined /* started_at it was loaded for */
+		xs: [], /* times: points', or buckets' starts in a range */
+		ys: [], /* values, or buckets' averages */
+		mins: null, /* buckets' minimums and maximums (a range) */
+		maxs: null,
+		win: null, /* a range's {from, to, step, seconds}; null: live */
+		rangeKey: 'live', /* the range the chart shows */
+		historyFor: undefined /* started_at and range loaded for */
 	};
 }
 

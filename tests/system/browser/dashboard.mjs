@@ -2,16 +2,21 @@
  * The dashboard in a real browser: starts two fake upstreams and gatherd
  * on loopback, opens the page in Debian's chromium (playwright-core) and
  * checks one card per source with the API's values, a drawn chart per
- * numeric stat, live updates without a reload, a dead upstream turning
- * its card stale with error kind "connect" while the others stay ok, and
- * the polling fallback when the event stream is unavailable.  A second
- * gatherd with api_token_file: the page asks for the token, says when one
- * is refused, then follows the stream through fetch() with the token in a
- * header (never in a URL), keeps it over a reload, and when that stream
- * ends or fails polls with the token and goes live again.  Saves a
- * screenshot to $abs_top_builddir/tests/dashboard.png and prints the bytes
- * the first load transferred.  Every wait is bounded; every process it
- * started is stopped on the way out.
+ * numeric stat, live updates without a reload, a dead upstream turning its
+ * card stale with error kind "connect" while the others stay ok, and the
+ * polling fallback when the event stream is unavailable. The range picker:
+ * each range fetches the range query (from, to, step) and the chart holds
+ * its buckets, a band drawn where they spread; the URL keeps the range
+ * over a reload, a link, back and forward. A second gatherd with
+ * api_token_file: the page asks for the token, says when one is refused,
+ * then follows the stream through fetch() with the token in a header
+ * (never in a URL), keeps it over a reload, and when that stream ends or
+ * fails polls with the token and goes live again; its range queries carry
+ * the token. The footer's stats link is a plain link without a token and,
+ * with one, opens the document in a dialog, fetched with the token. Saves
+ * a screenshot to $abs_top_builddir/tests/dashboard.png and prints the
+ * bytes the first load transferred. Every wait is bounded; every process
+ * it started is stopped on the way out.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +30,7 @@ const top = process.env.abs_top_builddir || resolve(here, '../../..');
 const srcTop = process.env.abs_top_srcdir || resolve(here, '../../..');
 const webRoot = process.env.GATHERD_WEB_ROOT || join(srcTop, 'web');
 const CHROMIUM = '/usr/bin/chromium';
-const TEST_LIMIT_MS = 120000;
+const TEST_LIMIT_MS = 180000;
 /* "bad" is stale this long after its upstream dies, then expired. */
 const BAD_MAX_AGE = 10;
 /* The second gatherd's api_token_file holds this. */
@@ -245,6 +250,224 @@ async function checkCharts(page, doc) {
 	}
 }
 
+/* Per range: its seconds and the step the page must ask for with
+ * sources polled every second (max(1 s, range / 300) rounded up). */
+const RANGES = {
+	'15m': { seconds: 900, step: 5, label: '15 min' },
+	'1h': { seconds: 3600, step: 15, label: '1 h' },
+	'6h': { seconds: 21600, step: 120, label: '6 h' },
+	'24h': { seconds: 86400, step: 300, label: '24 h' }
+};
+
+/* Records the page's history requests of source src; returns a list of
+ * {stat, params, auth, status, doc}, filled as their answers come. */
+function watchHistory(page, src) {
+	const seen = [];
+	page.on('response', async (r) => {
+		const u = new URL(r.url());
+		if (u.pathname !== `/api/v1/sources/${src}/history`)
+			return;
+		const e = {
+			stat: u.searchParams.get('stat'),
+			params: u.searchParams,
+			auth: (await r.request().allHeaders()).authorization,
+			status: r.status(),
+			doc: null
+		};
+		try {
+			e.doc = await r.json();
+		} catch (err) {
+			e.doc = null;
+		}
+		seen.push(e);
+	});
+	return seen;
+}
+
+/* What the chart of src.stat holds, per its data- attributes. */
+function chartState(page, src, stat) {
+	return page.evaluate(([s, k]) => {
+		const c = document.querySelector(
+		    `article.card[data-source="${s}"] [data-chart="${k}"]`);
+		if (!c)
+			return null;
+		return {
+			range: c.getAttribute('data-range'),
+			points: Number(c.getAttribute('data-points')),
+			band: Number(c.getAttribute('data-band')),
+			label: c.getAttribute('aria-label')
+		};
+	}, [src, stat]);
+}
+
+/* Pixels of src.stat's canvas in the band's light blue (alone or under
+ * the line): greener and bluer than the line's colour, so neither the
+ * line (alone or over the grid) nor the axes count. */
+function bandPixels(page, src, stat) {
+	return page.evaluate(([s, k]) => {
+		const c = document.querySelector(`article.card` +
+		    `[data-source="${s}"] [data-chart="${k}"] canvas`);
+		const px = c.getContext('2d').getImageData(0, 0, c.width,
+		    c.height).data;
+		let n = 0;
+		for (let i = 0; i < px.length; i += 4)
+			if (px[i + 3] > 0 && px[i + 1] >= 110 &&
+			    px[i + 2] >= 205 && px[i + 2] - px[i] >= 80)
+				n++;
+		return n;
+	}, [src, stat]);
+}
+
+/* The range the page shows: its checked radio, its URL fragment. */
+async function shownRange(page) {
+	const checked = await page.locator('#range input:checked')
+	    .getAttribute('value');
+	return { checked, hash: new URL(page.url()).hash };
+}
+
+/* Checks one range query e of range key: from, to and step right, the
+ * token's header if token, a 200 with the buckets. */
+function checkQuery(e, key, token) {
+	const want = RANGES[key];
+	const from = Number(e.params.get('from'));
+	const to = Number(e.params.get('to'));
+	const now = Date.now() / 1000;
+	if (to - from !== want.seconds || Math.abs(to - now) > 10)
+		fail(`${key}: asked from=${from} to=${to} at ${now}`);
+	if (e.status !== 200)
+		fail(`${key}: the range query answered ${e.status}`);
+	if (token && e.auth !== `Bearer ${token}`)
+		fail(`${key}: the range query sent Authorization: ${e.auth}`);
+	if (e.doc.step !== want.step || e.doc.from !== from ||
+	    e.doc.to !== to || !Array.isArray(e.doc.points) ||
+	    e.doc.points.length === 0)
+		fail(`${key}: answer ${JSON.stringify(e.doc).slice(0, 300)}`);
+}
+
+/*
+ * After range key was chosen: waits for the range query of src.stat
+ * (checkQuery), then for the chart to hold the latest answer's buckets
+ * (or one more, a live value's) and a band where a bucket's min and max
+ * differ, and for the radio button and the URL to say key.  Returns the
+ * answer.
+ */
+async function checkRange(page, seen, src, stat, key, token) {
+	const step = String(RANGES[key].step);
+	const mine = () => seen.filter((x) => x.stat === stat &&
+	    x.params.get('step') === step && x.doc);
+	await waitFor(`the ${key} range query of ${src}.${stat}`, 10000,
+	    () => mine().length > 0);
+	let st;
+	let doc;
+	let n;
+	let spread;
+	await waitFor(`the ${key} chart of ${src}.${stat}`, 10000, async () => {
+		const all = mine();
+		all.forEach((e) => checkQuery(e, key, token));
+		doc = all[all.length - 1].doc;
+		n = doc.points.length;
+		spread = doc.points.filter((p) => p[2] < p[3]).length;
+		st = await chartState(page, src, stat);
+		return st && st.range === key && st.points >= n &&
+		    st.points <= n + 1 && st.band >= spread;
+	}).catch((err) => fail(`${err.message}: ${JSON.stringify(st)}, ` +
+	    `${n} buckets, ${spread} with min < max`));
+	const shown = await shownRange(page);
+	if (shown.checked !== key || shown.hash !== `#range=${key}`)
+		fail(`${key}: radio ${shown.checked}, URL ${page.url()}`);
+	return doc;
+}
+
+/* Chooses range key with a click on its radio button's label, as a
+ * person does; checks the radio button is named by it. */
+async function chooseRange(page, key) {
+	const label = key === 'live' ? 'Live' : RANGES[key].label;
+	await page.locator(`#range label[for="range-${key}"]`).click();
+	if (!await page.getByRole('radio', { name: label, exact: true })
+	    .isChecked())
+		fail(`the radio button "${label}" is not checked`);
+}
+
+/*
+ * The range picker on a gatherd whose sources poll every second: each
+ * range fetches its query and redraws, a band where buckets spread, the
+ * URL keeps the range over a reload and in a link, back and forward go
+ * through the choices, Live goes back to the raw points.
+ */
+async function checkRanges(context, page, base) {
+	/* Three 5 s buckets of history first, so that a band can show. */
+	await waitFor('15 s of history', 20000, async () => {
+		const to = Math.ceil(Date.now() / 1000);
+		const d = await api(base, '/api/v1/sources/signups/history' +
+		    `?stat=total&from=${to - 900}&to=${to}&step=5`);
+		return d.points.length >= 3;
+	}, 500);
+	const seen = watchHistory(page, 'signups');
+	const group = page.getByRole('group', { name: 'Chart range' });
+	if (await group.getByRole('radio').count() !== 5)
+		fail('the range picker has not 5 radio buttons');
+	const live = await chartState(page, 'signups', 'total');
+	if (live.range !== 'live' || new URL(page.url()).hash !== '')
+		fail(`the page opens on ${live.range}, URL ${page.url()}`);
+
+	/* The keyboard: from Live, the right arrow chooses 15 min. */
+	await page.locator('#range-live').focus();
+	await page.keyboard.press('ArrowRight');
+	const doc = await checkRange(page, seen, 'signups', 'total', '15m');
+	if (!doc.points.some((p) => p[2] < p[3]))
+		fail('15 min: no bucket of a moving counter holds two values');
+	const ink = await bandPixels(page, 'signups', 'total');
+	if (ink < 5)
+		fail(`15 min: the band has ${ink} pixels`);
+	/* ratio never moves: no band, and none drawn. */
+	await waitFor('the 15m chart of orders.ratio', 10000, async () =>
+	    (await chartState(page, 'orders', 'ratio')).range === '15m');
+	const flat = await chartState(page, 'orders', 'ratio');
+	if (flat.band !== 0 || await bandPixels(page, 'orders', 'ratio') > 0)
+		fail(`a band on a constant: ${JSON.stringify(flat)}`);
+	log(`15 min: ${doc.points.length} buckets of 5 s, a band of ${ink} ` +
+	    'pixels where they spread, none on a constant');
+
+	for (const key of ['1h', '6h', '24h']) {
+		await chooseRange(page, key);
+		const d = await checkRange(page, seen, 'signups', 'total', key);
+		log(`${key}: ${d.points.length} buckets of ${d.step} s`);
+	}
+
+	/* Back and forward go through the choices. */
+	for (const [go, key] of [['goBack', '6h'], ['goBack', '1h'],
+	    ['goForward', '6h']]) {
+		seen.length = 0;
+		await page[go]();
+		await checkRange(page, seen, 'signups', 'total', key);
+	}
+	/* A reload keeps the range, and so does a link to it. */
+	seen.length = 0;
+	await page.reload();
+	await checkRange(page, seen, 'signups', 'total', '6h');
+	const p3 = await context.newPage();
+	const seen3 = watchHistory(p3, 'signups');
+	await p3.goto(base + '/#range=1h');
+	await checkRange(p3, seen3, 'signups', 'total', '1h');
+	await p3.close();
+	log('back, forward, a reload and a link keep the range');
+
+	/* Live: the raw points again (the plain form), no fragment. */
+	seen.length = 0;
+	await chooseRange(page, 'live');
+	await waitFor('the plain history query', 10000, () =>
+	    seen.some((x) => x.stat === 'total' && !x.params.has('from') &&
+	    x.status === 200));
+	await waitFor('the live chart', 10000, async () =>
+	    (await chartState(page, 'signups', 'total')).range === 'live');
+	if (new URL(page.url()).hash !== '')
+		fail(`live: URL ${page.url()}`);
+	/* The screenshot shows a range. */
+	await chooseRange(page, '15m');
+	await checkRange(page, seen, 'signups', 'total', '15m');
+	log('live again, then 15 min for the screenshot');
+}
+
 /* The whole test; throws TestFailure on the first broken promise. */
 async function run(tmp) {
 	const fakeBin = join(top, 'tests', 'fake-upstream');
@@ -368,6 +591,8 @@ async function browse(context, base, hasInfo, doomed) {
 	    ' (headers included)\n' + rows.join('\n'));
 	await cdp.detach();
 
+	await checkRanges(context, page, base);
+
 	/* A new upstream value shows up without a reload. */
 	const before = (await readCards(page)).signups.stats.total.raw;
 	await waitFor('signups.total to change on the page', 10000, async () =>
@@ -420,6 +645,19 @@ async function browse(context, base, hasInfo, doomed) {
 	    async () => /1 failing/.test(
 	    await page.locator('#summary').textContent()));
 	log('bad: expired after max_age');
+
+	/* Without a token the footer's links are plain links. */
+	const p4 = await context.newPage();
+	await p4.goto(base + '/');
+	const nav = p4.waitForResponse((r) =>
+	    r.request().isNavigationRequest() &&
+	    new URL(r.url()).pathname === '/api/v1/stats');
+	await p4.getByRole('link', { name: 'stats', exact: true }).click();
+	const navd = await nav;
+	if (navd.status() !== 200 || !(await navd.json()).sources)
+		fail(`the footer's stats link answered ${navd.status()}`);
+	await p4.close();
+	log('without a token the footer\'s stats link opens the document');
 
 	if (problems.length)
 		fail(problems.join('\n'));
@@ -532,6 +770,13 @@ async function browseToken(context, tmp, upPort) {
 		fail(`after a reload ${refusals - seen} requests got 401`);
 	log('a reload keeps the token (sessionStorage)');
 
+	/* The range queries carry the token too. */
+	const seenT = watchHistory(page, 'visits');
+	await chooseRange(page, '1h');
+	await checkRange(page, seenT, 'visits', 'total', '1h', API_TOKEN);
+	log('with a token, the range queries send it and are answered');
+	await checkRawToken(page, requests);
+
 	/* The fetch() stream ending, then failing: the page polls (with the
 	 * token), retries, and is live again once the stream is back. */
 	let ended = 0;
@@ -569,6 +814,44 @@ async function browseToken(context, tmp, upPort) {
 	await page.close();
 	if (problems.length)
 		fail(problems.join('\n'));
+}
+
+/* With a token, the footer's stats link opens the document in a dialog
+ * through the page (fetched with the token), not as a bare link that
+ * would get a 401. */
+async function checkRawToken(page, requests) {
+	const at = page.url();
+	const n = requests.length;
+	await page.getByRole('link', { name: 'stats', exact: true }).click();
+	const dlg = page.getByRole('dialog', { name: '/api/v1/stats' });
+	await dlg.waitFor({ state: 'visible' });
+	const doc = await waitFor('the stats document in the dialog', 10000,
+	    async () => {
+		try {
+			return JSON.parse(
+			    await page.locator('#raw-body').textContent());
+		} catch (e) {
+			return null;
+		}
+	    });
+	if (!doc.sources || !doc.sources.visits)
+		fail(`the dialog shows ${JSON.stringify(doc).slice(0, 200)}`);
+	if (page.url() !== at)
+		fail(`the stats link went to ${page.url()}`);
+	const sent = requests.slice(n).filter((r) =>
+	    new URL(r.url()).pathname === '/api/v1/stats');
+	if (sent.length === 0 || sent.some((r) => r.isNavigationRequest()))
+		fail('the dialog\'s document was not fetched by the page');
+	for (const r of sent)
+		if ((await r.allHeaders()).authorization !== `Bearer ${API_TOKEN}`)
+			fail('the dialog\'s document was fetched without the token');
+	const save = await page.locator('#raw-save').getAttribute('href');
+	if (!/^blob:/.test(save || ''))
+		fail(`"Save as file" links to ${save}`);
+	await page.keyboard.press('Escape');
+	await dlg.waitFor({ state: 'hidden' });
+	log('with a token, the footer\'s stats link opens in a dialog, ' +
+	    'fetched with the token');
 }
 
 /* Runs the test under a global time limit and always cleans up. */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MAX_POINTS, chartAppend, chartLabel, chartTrim, historyMerge,
     xAxisLabels, yAxisLabels, yAxisSize } from '../../../web/js/charts.mjs';
+import { bucketsSet } from '../../../web/js/range.mjs';
 import { statNew } from '../../../web/js/source.mjs';
 
 /* A stat record holding points xs/ys. */
@@ -24,6 +25,23 @@ test('chartAppend: only points later than the last', () => {
 	assert.equal(chartAppend(st, 9, 3), false);
 	assert.equal(chartAppend(st, 11, 4), true);
 	assert.deepEqual([st.xs, st.ys], [[10, 11], [1, 4]]);
+});
+
+test('chartAppend: in a range, into the buckets, and kept for the answer',
+    () => {
+	const st = stat([], []);
+	st.rangeKey = '15m';
+	assert.equal(chartAppend(st, 10, 1), false, 'no window yet');
+	assert.deepEqual(st.recent, [[10, 1]]);
+	bucketsSet(st, { points: [[0, 2, 1, 3]] },
+	    { from: 0, to: 5, step: 10 }, 1);
+	/* The value that came before the answer, after it: a bucket. */
+	assert.deepEqual([st.xs, st.mins, st.maxs], [[0, 10], [1, 1], [3, 1]]);
+	assert.equal(chartAppend(st, 11, 7), true);
+	assert.deepEqual([st.xs, st.ys, st.mins, st.maxs],
+	    [[0, 10], [2, 4], [1, 1], [3, 7]]);
+	assert.equal(chartAppend(st, 11, 8), false);
+	assert.equal(st.recent.length, 3);
 });
 
 test('chartTrim: at most MAX_POINTS, the newest kept', () => {
