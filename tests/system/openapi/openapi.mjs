@@ -12,7 +12,6 @@
  * documented operation must have been seen.  Every wait is bounded; every
  * process it started is stopped on the way out.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { TestFailure, children, fail, start, stop, waitFor }
+    from '../../support/procs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const top = process.env.abs_top_builddir || resolve(here, '../../..');
@@ -31,82 +32,7 @@ const API_TOKEN = 'openapi-T0ken.s3cret';
 const OPS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch',
 	'trace'];
 
-const children = [];
 const log = (...a) => console.log('openapi:', ...a);
-
-class TestFailure extends Error {}
-
-/* Fails the test with a message. */
-function fail(msg) {
-	throw new TestFailure(msg);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/* Polls fn until it returns a truthy value or ms pass; returns the value. */
-async function waitFor(what, ms, fn, every = 200) {
-	const end = Date.now() + ms;
-	let last;
-	for (;;) {
-		try {
-			const v = await fn();
-			if (v)
-				return v;
-		} catch (e) {
-			last = e;
-		}
-		if (Date.now() > end)
-			fail(`timed out after ${ms / 1000} s waiting for ${what}` +
-			    (last ? ` (last error: ${last.message})` : ''));
-		await sleep(every);
-	}
-}
-
-/* Starts a program and resolves with the first match of re on stream. */
-function start(name, argv, stream, re, ms = 10000) {
-	const child = spawn(argv[0], argv.slice(1), {
-		stdio: ['ignore', 'pipe', 'pipe']
-	});
-	children.push({ name, child });
-	let out = '';
-	child.stdout.on('data', (d) => { out += d; });
-	child.stderr.on('data', (d) => { out += d; });
-	return new Promise((resolvePort, reject) => {
-		const timer = setTimeout(() => reject(new TestFailure(
-		    `${name} did not report its port within ${ms / 1000} s:\n` +
-		    out)), ms);
-		child[stream].on('data', () => {
-			const m = out.match(re);
-			if (m) {
-				clearTimeout(timer);
-				resolvePort({ child, port: Number(m[1]) });
-			}
-		});
-		child.on('error', (e) => {
-			clearTimeout(timer);
-			reject(new TestFailure(`${name}: ${e.message}`));
-		});
-		child.on('exit', (code, sig) => {
-			clearTimeout(timer);
-			reject(new TestFailure(`${name} exited early (${code ?? sig}):\n` +
-			    out));
-		});
-	});
-}
-
-/* Stops a child with SIGTERM, then SIGKILL after 3 s; resolves on exit. */
-function stop(child) {
-	if (child.exitCode !== null || child.signalCode !== null)
-		return Promise.resolve();
-	return new Promise((r) => {
-		const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-		child.once('exit', () => {
-			clearTimeout(timer);
-			r();
-		});
-		child.kill('SIGTERM');
-	});
-}
 
 /* Starts gatherd on dir/NAME.conf: the [gatherd] lines, then more. */
 async function startGatherd(name, dir, more) {
