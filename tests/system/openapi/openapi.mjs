@@ -52,10 +52,10 @@ ${more}`);
 /*
  * Sends one request with node:http (fetch would hide HEAD's and 304's
  * lack of a body, and cannot send a body with GET); resolves with
- * {status, headers, body}.  stream: resolve once the first event is in.
+ * {status, headers, body}.  events: resolve once that many are in.
  */
 function send(port, method, path, { headers = {}, body = null,
-    untilEvent = false } = {}) {
+    events = 0 } = {}) {
 	return new Promise((resolveRes, reject) => {
 		const req = request({ host: '127.0.0.1', port, method, path,
 			headers, timeout: 5000 }, (res) => {
@@ -63,7 +63,7 @@ function send(port, method, path, { headers = {}, body = null,
 			res.setEncoding('utf8');
 			res.on('data', (d) => {
 				data += d;
-				if (untilEvent && /\n\n/.test(data)) {
+				if (events && data.split('\n\n').length > events) {
 					req.destroy();
 					resolveRes({ status: res.statusCode,
 						headers: res.headers, body: data });
@@ -74,7 +74,7 @@ function send(port, method, path, { headers = {}, body = null,
 		});
 		req.on('timeout', () => req.destroy(new Error('timed out')));
 		req.on('error', (e) => {
-			if (!untilEvent || !req.destroyed)
+			if (!events || !req.destroyed)
 				reject(new Error(`${method} ${path}: ${e.message}`));
 		});
 		if (body !== null)
@@ -227,18 +227,28 @@ class Contract {
 		return body;
 	}
 
-	/* Checks the first event of a stream against the data's schema. */
+	/*
+	 * Checks a stream's events, as the document's prose has them, and
+	 * their data against its schema: the first one full, no later one.
+	 */
 	checkStream(what, media, text) {
-		const m = text.match(/^event: stats\ndata: (.*)\n\n/);
-		if (!m)
-			fail(`${what}: not an "event: stats" event: ` +
-			    text.slice(0, 200));
-		const data = JSON.parse(m[1]);
-		this.validate(`${what}: the event's data`,
-		    media['x-data-schema'], data);
-		if (data.full !== true)
-			fail(`${what}: the first event is not "full": true`);
-		return data;
+		const events = [];
+		for (const block of text.split('\n\n').slice(0, -1)) {
+			if (block === ': heartbeat')
+				continue;
+			const m = block.match(/^event: stats\ndata: (.*)$/);
+			if (!m)
+				fail(`${what}: not an "event: stats" event: ` +
+				    block.slice(0, 200));
+			const data = JSON.parse(m[1]);
+			this.validate(`${what}: event ${events.length + 1}'s data`,
+			    media['x-data-schema'], data);
+			if ((data.full === true) !== (events.length === 0))
+				fail(`${what}: event ${events.length + 1} is ` +
+				    `${data.full ? '' : 'not '}"full": true`);
+			events.push(data);
+		}
+		return events;
 	}
 }
 
@@ -485,10 +495,11 @@ stat total = /data/total
 	}
 	/* The event stream: headers, then the first event. */
 	await get('/api/v1/events', { method: 'HEAD' });
-	const ev = (await get('/api/v1/events', { untilEvent: true,
+	const ev = (await get('/api/v1/events', { events: 2,
 		stream: true })).body;
-	if (Object.keys(ev.sources).length !== 7)
-		fail('the first event does not hold every source');
+	if (ev.length !== 2 || Object.keys(ev[0].sources).length !== 7)
+		fail('the stream\'s first event does not hold every source, ' +
+		    'or no second one came');
 	/* What no path allows. */
 	for (const [m, path] of [['POST', '/api/v1/stats'], ['PUT', '/'],
 	    ['DELETE', '/healthz'], ['PATCH', '/api/v1/openapi.json'],
