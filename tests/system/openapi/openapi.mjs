@@ -28,6 +28,8 @@ const top = process.env.abs_top_builddir || resolve(here, '../../..');
 const srcTop = process.env.abs_top_srcdir || resolve(here, '../../..');
 const TEST_LIMIT_MS = 90000;
 const API_TOKEN = 'openapi-T0ken.s3cret';
+/* The first gatherd's allow_origins. */
+const ORIGIN = 'http://dash.example';
 /* Methods a path in an OpenAPI Path Item may have. */
 const OPS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch',
 	'trace'];
@@ -162,8 +164,11 @@ class Contract {
 		if (method !== 'GET' && method !== 'HEAD') {
 			if (res.status === 405)
 				resp = this.doc.components.responses.MethodNotAllowed;
+			else if (method === 'OPTIONS' && res.status === 204)
+				resp = this.doc.components.responses.Preflight;
 			else
-				fail(`${what}: only 405 is documented for ${method}`);
+				fail(`${what}: only 405 (and 204 for a preflight) ` +
+				    `is documented for ${method}`);
 		} else if (t === null) {
 			/* No such path: a 404 under /api/ (the token first). */
 			if (!path.startsWith('/api/') ||
@@ -197,7 +202,8 @@ class Contract {
 			this.validate(`${what}: header ${name}`, h.schema, got);
 		}
 		const type = res.headers['content-type'];
-		const bodyless = method === 'HEAD' || res.status === 304;
+		const bodyless = method === 'HEAD' || res.status === 304 ||
+		    res.status === 204;
 		if (bodyless && res.body !== '')
 			fail(`${what}: a body (${res.body.length} bytes)`);
 		/* HEAD's documented responses carry GET's headers only. */
@@ -351,6 +357,8 @@ async function run(tmp) {
 	await stop(dead.child);
 	const u = `http://127.0.0.1:${up.port}`;
 	const a = await startGatherd('gatherd', tmp, `
+allow_origins = ${ORIGIN}
+
 [budget few]
 requests = 1000/1h
 
@@ -508,6 +516,17 @@ stat total = /data/total
 		if (res.status !== 405)
 			fail(`${m} ${path}: ${res.status}, not 405`);
 	}
+	/* CORS: a preflight from the allowed origin, its header on a GET. */
+	for (const path of ['/api/v1/stats', '/api/v1/nosuch', '/'])
+		if ((await get(path, { method: 'OPTIONS',
+		    headers: { Origin: ORIGIN } })).res.status !== 204)
+			fail(`OPTIONS ${path} from ${ORIGIN}: not 204`);
+	if ((await get('/api/v1/stats', { method: 'OPTIONS', headers:
+	    { Origin: 'http://other.example' } })).res.status !== 405)
+		fail('OPTIONS from another origin: not 405');
+	if ((await get('/api/v1/stats', { headers: { Origin: ORIGIN } }))
+	    .res.headers['access-control-allow-origin'] !== ORIGIN)
+		fail(`GET from ${ORIGIN}: no Access-Control-Allow-Origin`);
 	if ((await get('/api/v1/stats', { body: 'x', headers:
 	    { 'Content-Length': '1' } })).res.status !== 413)
 		fail('GET with a body: not 413');
