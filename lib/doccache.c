@@ -203,7 +203,6 @@ static enum MHD_Result
 doccache_send(const struct reply_req *rq, const struct doccache_doc *doc)
 {
 	const struct doccache_body *db = &doc->dd_identity;
-	struct MHD_Response *r;
 	const char *inm;
 
 	inm = MHD_lookup_connection_value(
@@ -211,18 +210,7 @@ doccache_send(const struct reply_req *rq, const struct doccache_doc *doc)
 	if (!doccache_etag_matches(inm, doc->dd_etag))
 		return reply_queue_shared(
 		    rq, MHD_HTTP_OK, db->db_resp, db->db_body, db->db_len);
-	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	if (r == NULL)
-		return MHD_NO;
-	if (MHD_add_response_header(
-	        r, MHD_HTTP_HEADER_ETAG, doc->dd_etag_header) != MHD_YES ||
-	    MHD_add_response_header(
-	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
-	    reply_common_headers(r) == -1) {
-		MHD_destroy_response(r);
-		return MHD_NO;
-	}
-	return reply_send(rq, MHD_HTTP_NOT_MODIFIED, r);
+	return reply_not_modified(rq, doc->dd_etag_header);
 }
 
 /*

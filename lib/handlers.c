@@ -20,6 +20,7 @@
 #include "handlers.h"
 #include "history_range.h"
 #include "log.h"
+#include "openapi.h"
 #include "render.h"
 #include "timeutil.h"
 
@@ -40,20 +41,22 @@ struct handlers {
 	struct doccache *hd_docs;
 	struct files *hd_files; /* web_root, or NULL if it cannot be read */
 	struct MHD_Response *hd_healthz;
+	struct openapi *hd_openapi; /* GET /api/v1/openapi.json */
 	struct handlers_scrape *hd_scrapes; /* /metrics being sent */
 	struct render_reload hd_reload;
 	const struct cluster *hd_cluster; /* NULL alone */
 	int64_t hd_started_at; /* wall ms */
 };
 
-/* Creates the healthz response, which never changes; 0 or -1. */
+/* Creates the responses that never change (healthz, openapi); 0 or -1. */
 static int
 handlers_make_static(struct handlers *h)
 {
 	h->hd_healthz =
 	    MHD_create_response_from_buffer(sizeof handlers_healthz_body - 1,
 	        (void *)handlers_healthz_body, MHD_RESPMEM_PERSISTENT);
-	if (h->hd_healthz == NULL || reply_json_headers(h->hd_healthz) == -1)
+	if (h->hd_healthz == NULL || reply_json_headers(h->hd_healthz) == -1 ||
+	    (h->hd_openapi = openapi_new()) == NULL)
 		return -1;
 	return 0;
 }
@@ -93,6 +96,7 @@ handlers_free(struct handlers *h)
 		return;
 	files_free(h->hd_files);
 	doccache_free(h->hd_docs);
+	openapi_free(h->hd_openapi);
 	if (h->hd_healthz != NULL)
 		MHD_destroy_response(h->hd_healthz);
 	free(h);
@@ -186,6 +190,14 @@ handlers_healthz(
 {
 	return reply_queue_shared(rq, MHD_HTTP_OK, h->hd_healthz,
 	    handlers_healthz_body, sizeof handlers_healthz_body - 1);
+}
+
+/* Serves GET /api/v1/openapi.json, the API's description. */
+enum MHD_Result
+handlers_openapi(
+    struct handlers *h, const struct reply_req *rq, const struct route_match *m)
+{
+	return openapi_serve(h->hd_openapi, rq);
 }
 
 /* Serves GET /readyz. */
@@ -377,9 +389,14 @@ handlers_history(
 	return reply_once(rq, body, len);
 }
 
-/* HEAD of the event stream: its headers, no stream opened. */
+/*
+ * HEAD of a body made as it is sent (the event stream, /metrics): its
+ * headers, no body made.  MHD would end a HEAD of a chunked response
+ * with the last chunk ("0"), bytes the client reads as the next
+ * response's start.
+ */
 static enum MHD_Result
-handlers_events_head(const struct reply_req *rq)
+handlers_head(const struct reply_req *rq, const char *content_type)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -387,8 +404,8 @@ handlers_events_head(const struct reply_req *rq)
 	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
-	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	        "text/event-stream") != MHD_YES ||
+	if (MHD_add_response_header(
+	        r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
 	    MHD_add_response_header(
 	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
 	    reply_decorate_cb((void *)rq, rq->rq_conn, r) == -1) {
@@ -406,7 +423,7 @@ handlers_events(
     struct handlers *h, const struct reply_req *rq, const struct route_match *m)
 {
 	if (strcmp(rq->rq_method, MHD_HTTP_METHOD_HEAD) == 0)
-		return handlers_events_head(rq);
+		return handlers_head(rq, "text/event-stream");
 	if (events_serve(
 	        h->hd_events, rq->rq_conn, reply_decorate_cb, (void *)rq) == -1)
 		return reply_error(
@@ -456,6 +473,8 @@ handlers_metrics(
 	struct handlers_scrape *hs;
 	struct MHD_Response *r;
 
+	if (strcmp(rq->rq_method, MHD_HTTP_METHOD_HEAD) == 0)
+		return handlers_head(rq, METRICS_CONTENT_TYPE);
 	if ((hs = calloc(1, sizeof *hs)) == NULL)
 		return MHD_NO;
 	hs->hs_stream = metrics_stream_new(h->hd_cache, h->hd_counters,

@@ -49,6 +49,9 @@ enum MHD_Result handlers_healthz(struct handlers *h, const struct reply_req *rq,
 /* GET /readyz: ready or degraded, and the last reload. */
 enum MHD_Result handlers_readyz(struct handlers *h, const struct reply_req *rq,
     const struct route_match *m);
+/* GET /api/v1/openapi.json: the API's description, built in. */
+enum MHD_Result handlers_openapi(struct handlers *h, const struct reply_req *rq,
+    const struct route_match *m);
 /* GET /api/v1/stats. */
 enum MHD_Result handlers_stats(struct handlers *h, const struct reply_req *rq,
     const struct route_match *m);

@@ -184,3 +184,22 @@ reply_decorate_cb(
 		return -1;
 	return 0;
 }
+
+/* Queues a 304 for a client holding etag (ETag as the header shows it). */
+enum MHD_Result
+reply_not_modified(const struct reply_req *rq, const char *etag)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES ||
+	    MHD_add_response_header(
+	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
+	    reply_common_headers(r) == -1) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	return reply_send(rq, MHD_HTTP_NOT_MODIFIED, r);
+}

@@ -45,6 +45,9 @@ enum MHD_Result reply_error(const struct reply_req *rq, unsigned status,
     const char *message, const char *hname, const char *hvalue);
 /* Queues a small JSON body rendered for this request alone; owns body. */
 enum MHD_Result reply_once(const struct reply_req *rq, char *body, size_t len);
+/* Queues a 304 (no body) for a client holding etag, as its header shows. */
+enum MHD_Result
+reply_not_modified(const struct reply_req *rq, const char *etag);
 /* Adds our headers to an event stream's response; arg is the reply_req. */
 int reply_decorate_cb(
     void *arg, struct MHD_Connection *conn, struct MHD_Response *r);

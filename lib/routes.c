@@ -1,8 +1,9 @@
 /*
  * The API's route table, and the look-up of a request's row in it.
- * Probes work without the token, and so do the dashboard's files, which
- * hold no data: the page must load to ask for the token.  Everything
- * else needs it, a 404 under /api/ included.
+ * Probes work without the token, and so do the dashboard's files and the
+ * API's description, which hold no data: the page must load to ask for
+ * the token, and a client reads in the description how to send it.
+ * Everything else needs it, a 404 under /api/ included.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,8 @@ static const struct route route_table[] = {
     {"/api/v1/sources", NULL, ROUTE_EXACT, ROUTE_GET_HEAD, 1, handlers_sources},
     {"/api/v1/events", NULL, ROUTE_EXACT, ROUTE_GET_HEAD, 1, handlers_events},
     {"/api/v1/info", NULL, ROUTE_EXACT, ROUTE_GET_HEAD, 1, handlers_info},
+    {"/api/v1/openapi.json", NULL, ROUTE_EXACT, ROUTE_GET_HEAD, 0,
+        handlers_openapi},
     {"/metrics", NULL, ROUTE_EXACT, ROUTE_GET_HEAD, 1, handlers_metrics},
     {"/api/v1/stats/", NULL, ROUTE_PREFIX, ROUTE_GET_HEAD, 1,
         handlers_source_stats},

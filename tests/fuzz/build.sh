@@ -35,9 +35,20 @@ cflags="-std=c11 -O1 -g -fno-omit-frame-pointer $san \
 mkdir -p "$out/obj"
 rm -f "$out"/obj/*.o "$out/libgatherd-fuzz.a"
 
-# lib/: instrumented for coverage but without libFuzzer's main.
+# lib/: instrumented for coverage but without libFuzzer's main.  The
+# build makes lib/openapi_doc.c (the built-in OpenAPI document) in the
+# build tree, which is the source tree unless configure ran elsewhere.
+srcs=$(ls "$top"/lib/*.c)
+doc=${abs_top_builddir:-$top}/lib/openapi_doc.c
+if [ ! -f "$top/lib/openapi_doc.c" ]; then
+	[ -f "$doc" ] || {
+		echo "build.sh: $doc is missing: run make first" >&2
+		exit 1
+	}
+	srcs="$srcs $doc"
+fi
 export cc cflags out
-ls "$top"/lib/*.c | xargs -P "$jobs" -n 1 sh -c \
+echo "$srcs" | tr ' ' '\n' | xargs -P "$jobs" -n 1 sh -c \
     'exec $cc $cflags -fsanitize=fuzzer-no-link -c "$1" \
 	-o "$out/obj/$(basename "$1" .c).o"' sh
 ar rcs "$out/libgatherd-fuzz.a" "$out"/obj/*.o

@@ -46,6 +46,9 @@ static const struct route_case route_cases[] = {
     {"GET", "/api/v1/events", handlers_events, 1, NULL, ""},
     {"HEAD", "/api/v1/events", handlers_events, 1, NULL, ""},
     {"GET", "/api/v1/info", handlers_info, 1, NULL, ""},
+    {"GET", "/api/v1/openapi.json", handlers_openapi, 1, NULL, ""},
+    {"HEAD", "/api/v1/openapi.json", handlers_openapi, 1, NULL, ""},
+    {"GET", "/api/v1/openapi.json/", NULL, 1, "v1/openapi.json/", ""},
     {"GET", "/metrics", handlers_metrics, 1, NULL, ""},
     {"HEAD", "/metrics", handlers_metrics, 1, NULL, ""},
     {"GET", "/metrics/", handlers_file, 1, "/metrics/", ""},
@@ -123,6 +126,7 @@ START_TEST(test_route_token)
 	    {"/api/v1/sources/alpha/history", 1},
 	    {"/api/v1/events", 1},
 	    {"/api/v1/info", 1},
+	    {"/api/v1/openapi.json", 0},
 	    {"/metrics", 1},
 	    {"/api/nothing", 1},
 	};

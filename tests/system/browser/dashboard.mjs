@@ -18,12 +18,13 @@
  * bytes the first load transferred. Every wait is bounded; every process
  * it started is stopped on the way out.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { TestFailure, children, fail, sleep, start, stop, waitFor }
+    from '../../support/procs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const top = process.env.abs_top_builddir || resolve(here, '../../..');
@@ -36,86 +37,8 @@ const BAD_MAX_AGE = 10;
 /* The second gatherd's api_token_file holds this. */
 const API_TOKEN = 'dashboard-T0ken.s3cret';
 
-const children = [];
 let scratch = null; /* the temporary directory */
 const log = (...a) => console.log('dashboard:', ...a);
-
-class TestFailure extends Error {}
-
-/* Fails the test with a message. */
-function fail(msg) {
-	throw new TestFailure(msg);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/* Polls fn until it returns a truthy value or ms pass; returns the value. */
-async function waitFor(what, ms, fn, every = 200) {
-	const end = Date.now() + ms;
-	let last;
-	for (;;) {
-		try {
-			const v = await fn();
-			if (v)
-				return v;
-		} catch (e) {
-			last = e;
-		}
-		if (Date.now() > end)
-			fail(`timed out after ${ms / 1000} s waiting for ${what}` +
-			    (last ? ` (last error: ${last.message})` : ''));
-		await sleep(every);
-	}
-}
-
-/* Starts a program and resolves with the first match of re on stream. */
-function start(name, argv, stream, re, ms = 10000) {
-	const child = spawn(argv[0], argv.slice(1), {
-		stdio: ['ignore', 'pipe', 'pipe']
-	});
-	children.push({ name, child });
-	let out = '';
-	let err = '';
-	child.stdout.on('data', (d) => { out += d; });
-	child.stderr.on('data', (d) => { err += d; });
-	child.output = () => out + err;
-	return new Promise((resolvePort, reject) => {
-		const timer = setTimeout(() => reject(new TestFailure(
-		    `${name} did not report its port within ${ms / 1000} s:\n` +
-		    out + err)), ms);
-		const check = () => {
-			const m = (stream === 'stdout' ? out : err).match(re);
-			if (m) {
-				clearTimeout(timer);
-				resolvePort({ child, port: Number(m[1]) });
-			}
-		};
-		child[stream].on('data', check);
-		child.on('error', (e) => {
-			clearTimeout(timer);
-			reject(new TestFailure(`${name}: ${e.message}`));
-		});
-		child.on('exit', (code, sig) => {
-			clearTimeout(timer);
-			reject(new TestFailure(`${name} exited early (${code ?? sig}):\n` +
-			    out + err));
-		});
-	});
-}
-
-/* Stops a child with SIGTERM, then SIGKILL after 3 s; resolves on exit. */
-function stop(child) {
-	if (child.exitCode !== null || child.signalCode !== null)
-		return Promise.resolve();
-	return new Promise((r) => {
-		const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-		child.once('exit', () => {
-			clearTimeout(timer);
-			r();
-		});
-		child.kill('SIGTERM');
-	});
-}
 
 /* Starts gatherd on dir/gatherd.conf, made of the [gatherd] lines every
  * run needs and then more; resolves with its base URL. */
