@@ -44,46 +44,45 @@ base64_encode(const void *in, size_t n, char *out)
 	return o;
 }
 
-/* Returns the 6-bit value of base64 character c, or -1. */
-static int
-base64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+/* Each character's 6-bit value plus one, 0 if it is not in the alphabet:
+ * one load a character, which matters for megabytes of state. */
+static const uint8_t base64_values[256] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 63, 0, 0, 0, 64, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62,
+    0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 0, 0, 0, 0, 0, 0, 27, 28, 29, 30,
+    31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49,
+    50, 51, 52, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
 /* Decodes text[0..len) into out; the byte count, or -1 if malformed. */
 long
 base64_decode(const char *text, size_t len, void *out)
 {
+	const unsigned char *t = (const unsigned char *)text;
 	unsigned char *o = out;
 	size_t i, n = 0, pad = 0;
-	int k, d;
+	unsigned a, b, c, d;
 	uint32_t v;
 
 	if (len % 4 != 0)
 		return -1;
-	if (len > 0 && text[len - 1] == '=')
-		pad = len > 1 && text[len - 2] == '=' ? 2 : 1;
+	if (len > 0 && t[len - 1] == '=')
+		pad = len > 1 && t[len - 2] == '=' ? 2 : 1;
 	for (i = 0; i < len; i += 4) {
-		v = 0;
-		for (k = 0; k < 4; k++) {
-			if (i + 4 == len && k >= 4 - (int)pad)
-				d = 0;
-			else if ((d = base64_value(
-			              (unsigned char)text[i + k])) < 0)
-				return -1;
-			v = v << 6 | (uint32_t)d;
-		}
+		/* The padding counts as zeros, and only in the last group. */
+		a = base64_values[t[i]];
+		b = base64_values[t[i + 1]];
+		c = i + 4 == len && pad == 2 ? 1 : base64_values[t[i + 2]];
+		d = i + 4 == len && pad > 0 ? 1 : base64_values[t[i + 3]];
+		if (a == 0 || b == 0 || c == 0 || d == 0)
+			return -1;
+		v = (uint32_t)(a - 1) << 18 | (uint32_t)(b - 1) << 12 |
+		    (uint32_t)(c - 1) << 6 | (uint32_t)(d - 1);
 		o[n++] = (unsigned char)(v >> 16);
 		if (i + 4 < len || pad < 2)
 			o[n++] = (unsigned char)(v >> 8);

@@ -7,7 +7,8 @@
  * skipped as newer ones come and it is freed once every one is gone, so
  * at most `capacity` points are shown and at most capacity plus one
  * block's worth are held.  Times only grow within a source, which lets
- * history_each skip a whole block ending before since.
+ * history_each skip a whole block ending before since.  The blocks go
+ * to the state file and come back as their encoded bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,11 +61,11 @@ history_free(struct history *h)
 	free(h);
 }
 
-/* Opens a new block after the last (sealed); 0 or -1. */
+/* Puts b after the last block, which is sealed; 0 or -1 (b not taken). */
 static int
-history_open_block(struct history *h)
+history_push_block(struct history *h, struct tsblock *b)
 {
-	struct tsblock **blocks, *b;
+	struct tsblock **blocks;
 	size_t slots;
 
 	if (h->h_nblocks == h->h_slots) {
@@ -76,11 +77,24 @@ history_open_block(struct history *h)
 		h->h_blocks = blocks;
 		h->h_slots = slots;
 	}
-	if ((b = tsblock_new()) == NULL)
-		return -1;
 	if (h->h_nblocks > 0)
 		tsblock_seal(h->h_blocks[h->h_nblocks - 1]);
 	h->h_blocks[h->h_nblocks++] = b;
+	return 0;
+}
+
+/* Opens a new block after the last (sealed); 0 or -1. */
+static int
+history_open_block(struct history *h)
+{
+	struct tsblock *b;
+
+	if ((b = tsblock_new()) == NULL)
+		return -1;
+	if (history_push_block(h, b) == -1) {
+		tsblock_free(b);
+		return -1;
+	}
 	return 0;
 }
 
@@ -195,4 +209,63 @@ history_each(
 		w.hw_skip = i == 0 ? h->h_skip : 0;
 		tsblock_each(h->h_blocks[i], history_point_cb, &w);
 	}
+}
+
+/* Calls cb for every block, oldest first; returns the oldest's skip. */
+size_t
+history_each_block(const struct history *h, history_block_cb *cb, void *arg)
+{
+	const uint8_t *data;
+	size_t i, len;
+
+	for (i = 0; i < h->h_nblocks; i++) {
+		data = tsblock_data(h->h_blocks[i], &len);
+		cb(data, len, tsblock_count(h->h_blocks[i]), arg);
+	}
+	return h->h_skip;
+}
+
+/* Checks a loaded block against h: NULL if it may follow, else why. */
+static const char *
+history_check_block(
+    const struct history *h, const struct tsblock *b, size_t skip)
+{
+	if (tsblock_count(b) == 0)
+		return "the block is empty";
+	if (skip > 0 && h->h_nblocks > 0)
+		return "only the first block has points not shown";
+	if (skip >= tsblock_count(b))
+		return "the block has no point shown";
+	if (tsblock_first_ms(b) > tsblock_last_ms(b))
+		return "the block ends before it starts";
+	if (h->h_nblocks > 0 &&
+	    tsblock_first_ms(b) <
+	        tsblock_last_ms(h->h_blocks[h->h_nblocks - 1]))
+		return "the block starts before the one before it ends";
+	return NULL;
+}
+
+/* Appends a saved block, skip of its points not shown; 0 or -1 (why). */
+int
+history_load_block(struct history *h, const uint8_t *data, size_t len,
+    unsigned count, size_t skip, const char **why)
+{
+	struct tsblock *b;
+
+	if ((b = tsblock_load(data, len, count, why)) == NULL)
+		return -1;
+	if ((*why = history_check_block(h, b, skip)) != NULL)
+		goto fail;
+	if (history_push_block(h, b) == -1) {
+		*why = "out of memory";
+		goto fail;
+	}
+	h->h_skip += skip;
+	h->h_len += count - skip;
+	while (h->h_len > h->h_cap)
+		history_drop_oldest(h);
+	return 0;
+fail:
+	tsblock_free(b);
+	return -1;
 }

@@ -1,9 +1,11 @@
 /*
  * The state codec.  Encoding builds one json-c object per source, with
- * the history as a custom serializer that writes base64 text of 16-byte
- * records straight into json-c's print buffer; decoding checks every
- * member's type and every record before anything reaches the cache, and
- * reads both the current form and version 1's [[ms, value], ...] arrays.
+ * each stat's history as a custom serializer that writes its compressed
+ * blocks in base64 straight into json-c's print buffer; decoding checks
+ * every member's type before anything reaches the cache, and a block
+ * that fails its checks on restore is left out alone, with a warning.
+ * Versions 2 (base64 of 16-byte points) and 1 ([[ms, value], ...]) are
+ * read too.
  */
 #include <endian.h>
 #include <math.h>
@@ -14,7 +16,9 @@
 #include <json-c/printbuf.h>
 
 #include "base64.h"
+#include "log.h"
 #include "state_codec.h"
+#include "tsblock.h"
 
 /* Adds key: v to o, where v NULL means out of memory; 0 or -1. */
 static int
@@ -46,89 +50,99 @@ state_codec_add_string(struct json_object *o, const char *key, const char *s)
 }
 
 /*
- * History points are saved as base64 text of 16-byte records (ms, then
- * the value's IEEE 754 bits, both little-endian 64-bit): 10,000 sources
- * hold millions of points, and a JSON array of arrays costs an object
- * per number to write and, far worse, to read back.
+ * A stat's history is saved as its compressed blocks, each the bytes
+ * tsblock_data hands out, in base64, written straight into json-c's print
+ * buffer: no point is decoded or encoded again on a save.
  */
-#define STATE_CODEC_CHUNK_POINTS                                               \
-	192 /* a multiple of 3: base64 needs no pad                            \
-	     */
+#define STATE_CODEC_CHUNK 768 /* bytes base64'd at a time: a multiple of 3 */
 
-/* Records waiting to be encoded into the printbuf. */
-struct state_codec_points {
-	struct printbuf *sp_pb;
-	unsigned char
-	    sp_raw[STATE_CODEC_CHUNK_POINTS * STATE_CODEC_POINT_BYTES];
-	size_t sp_n;
-	int sp_failed;
+/* What the block serializer carries from block to block. */
+struct state_codec_blocks {
+	struct printbuf *sb_pb;
+	size_t sb_n; /* blocks written */
+	int sb_failed;
 };
 
-/* Encodes the waiting records onto the printbuf. */
+/* Appends text of len bytes to sb's printbuf, remembering a failure. */
 static void
-state_codec_points_flush(struct state_codec_points *sp)
+state_codec_blocks_put(
+    struct state_codec_blocks *sb, const char *text, size_t len)
 {
-	char text[(STATE_CODEC_CHUNK_POINTS * STATE_CODEC_POINT_BYTES + 2) / 3 *
-	    4];
-	size_t n;
-
-	n = base64_encode(sp->sp_raw, sp->sp_n * STATE_CODEC_POINT_BYTES, text);
-	if (n > 0 && printbuf_memappend(sp->sp_pb, text, (int)n) < 0)
-		sp->sp_failed = 1;
-	sp->sp_n = 0;
+	if (!sb->sb_failed && printbuf_memappend(sb->sb_pb, text, (int)len) < 0)
+		sb->sb_failed = 1;
 }
 
-/* history_each callback: adds one point's record. */
+/* history_each_block callback: writes [count, "base64"]. */
 static void
-state_codec_point_cb(const struct history_point *pt, void *arg)
+state_codec_block_cb(const uint8_t *data, size_t len, unsigned count, void *arg)
 {
-	struct state_codec_points *sp = arg;
-	uint64_t ms = htole64((uint64_t)pt->hp_ms), bits;
+	struct state_codec_blocks *sb = arg;
+	char text[STATE_CODEC_CHUNK / 3 * 4 + 1], head[24];
+	size_t off, n;
 
-	memcpy(&bits, &pt->hp_value, sizeof bits);
-	bits = htole64(bits);
-	memcpy(sp->sp_raw + sp->sp_n * STATE_CODEC_POINT_BYTES, &ms, 8);
-	memcpy(sp->sp_raw + sp->sp_n * STATE_CODEC_POINT_BYTES + 8, &bits, 8);
-	if (++sp->sp_n == STATE_CODEC_CHUNK_POINTS)
-		state_codec_points_flush(sp);
+	n = (size_t)snprintf(
+	    head, sizeof head, "%s[%u,\"", sb->sb_n++ > 0 ? "," : "", count);
+	state_codec_blocks_put(sb, head, n);
+	for (off = 0; off < len; off += n) {
+		n = len - off < STATE_CODEC_CHUNK ? len - off
+		                                  : STATE_CODEC_CHUNK;
+		state_codec_blocks_put(
+		    sb, text, base64_encode(data + off, n, text));
+	}
+	state_codec_blocks_put(sb, "\"]", 2);
 }
 
-/* json-c serializer of one stat's history: the string of its records. */
+/* json-c serializer of a history: {"skip": N, "blocks": [...]}. */
 static int
 state_codec_history_serialise(
     struct json_object *jso, struct printbuf *pb, int level, int flags)
 {
-	struct state_codec_points sp;
+	const struct history *h = json_object_get_userdata(jso);
+	struct state_codec_blocks sb = {pb, 0, 0};
+	char tail[48];
+	size_t skip;
+	int n;
 
-	sp.sp_pb = pb;
-	sp.sp_n = 0;
-	sp.sp_failed = 0;
-	if (printbuf_memappend(pb, "\"", 1) < 0)
-		return -1;
-	history_each(json_object_get_userdata(jso), INT64_MIN,
-	    state_codec_point_cb, &sp);
-	state_codec_points_flush(&sp);
-	if (sp.sp_failed || printbuf_memappend(pb, "\"", 1) < 0)
-		return -1;
-	return 0;
+	(void)level;
+	(void)flags;
+	state_codec_blocks_put(&sb, "{\"blocks\":[", 11);
+	skip = history_each_block(h, state_codec_block_cb, &sb);
+	n = snprintf(tail, sizeof tail, "],\"skip\":%zu}", skip);
+	state_codec_blocks_put(&sb, tail, (size_t)n);
+	return sb.sb_failed ? -1 : 0;
 }
 
-/* Returns {stat: "records"} for e's history, or NULL. */
+/* Returns h as saved, written from h when turned into text; NULL: OOM. */
+struct json_object *
+state_codec_history_json(const struct history *h)
+{
+	struct json_object *o;
+
+	if ((o = json_object_new_object()) != NULL)
+		json_object_set_serializer(o, state_codec_history_serialise,
+		    (void *)(uintptr_t)h, NULL);
+	return o;
+}
+
+/* Returns {stat: {"raw": history}} for e's stats, or NULL. */
 static struct json_object *
-state_codec_history_json(const struct cache_entry *e)
+state_codec_histories_json(const struct cache_entry *e)
 {
 	const struct config_source *src = e->ce_src;
-	struct json_object *o, *h;
+	struct json_object *o, *stat;
 	size_t i;
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
 	for (i = 0; i < src->src_nstats; i++) {
-		if ((h = json_object_new_string("")) != NULL)
-			json_object_set_serializer(h,
-			    state_codec_history_serialise, e->ce_history[i],
-			    NULL);
-		if (state_codec_add(o, src->src_stats[i].cs_name, h) == -1) {
+		/* An object, so rollups can join raw later as members. */
+		if ((stat = json_object_new_object()) != NULL &&
+		    state_codec_add(stat, "raw",
+		        state_codec_history_json(e->ce_history[i])) == -1) {
+			json_object_put(stat);
+			stat = NULL;
+		}
+		if (state_codec_add(o, src->src_stats[i].cs_name, stat) == -1) {
 			json_object_put(o);
 			return NULL;
 		}
@@ -217,7 +231,8 @@ state_codec_encode(const struct cache_entry *e)
 	if (rc == 0)
 		rc = state_codec_add(o, "stats", state_codec_stats_json(e));
 	if (rc == 0)
-		rc = state_codec_add(o, "history", state_codec_history_json(e));
+		rc = state_codec_add(
+		    o, "history", state_codec_histories_json(e));
 	if (rc != 0) {
 		json_object_put(o);
 		return NULL;
@@ -334,6 +349,116 @@ state_codec_decode_points(
 	return why;
 }
 
+/*
+ * Sets *data and *len to the bytes of a saved block [count, "base64"]
+ * (decoded into *buf, grown as needed, of *cap bytes) and *count.  NULL,
+ * or why it is not a block.
+ */
+static const char *
+state_codec_block_bytes(struct json_object *blk, uint8_t **buf, size_t *cap,
+    size_t *len, unsigned *count)
+{
+	struct json_object *n, *text;
+	size_t tlen, need;
+	uint8_t *grown;
+	int64_t c;
+	long got;
+
+	if (!json_object_is_type(blk, json_type_array) ||
+	    json_object_array_length(blk) != 2)
+		return "the block is not [count, \"base64\"]";
+	n = json_object_array_get_idx(blk, 0);
+	text = json_object_array_get_idx(blk, 1);
+	if (!json_object_is_type(n, json_type_int) ||
+	    !json_object_is_type(text, json_type_string))
+		return "the block is not [count, \"base64\"]";
+	c = json_object_get_int64(n);
+	if (c < 0 || c > TSBLOCK_POINTS_MAX)
+		return "the block's count is out of range";
+	tlen = (size_t)json_object_get_string_len(text);
+	need = tlen / 4 * 3 + 1;
+	if (need > *cap) {
+		if ((grown = realloc(*buf, need)) == NULL)
+			return "out of memory";
+		*buf = grown;
+		*cap = need;
+	}
+	if ((got = base64_decode(json_object_get_string(text), tlen, *buf)) < 0)
+		return "the block is not base64";
+	*len = (size_t)got;
+	*count = (unsigned)c;
+	return NULL;
+}
+
+/*
+ * Checks the shape of a saved history o and, with h, appends its blocks
+ * to h, telling cb of each left out.  NULL, or why o is not a history.
+ */
+static const char *
+state_codec_history_walk(struct json_object *o, struct history *h,
+    state_codec_skip_cb *cb, void *arg)
+{
+	struct json_object *skip, *blocks;
+	const char *why;
+	uint8_t *buf = NULL;
+	size_t i, n, len = 0, cap = 0, first;
+	unsigned count = 0;
+
+	if (!json_object_is_type(o, json_type_object))
+		return "a history is not an object";
+	if (state_codec_member(o, "skip", json_type_int, &skip) == -1 ||
+	    state_codec_member(o, "blocks", json_type_array, &blocks) == -1)
+		return "a history's member has the wrong type";
+	if (skip != NULL && json_object_get_int64(skip) < 0)
+		return "a history skips a negative number of points";
+	if (h == NULL || blocks == NULL)
+		return NULL;
+	first = skip != NULL ? (size_t)json_object_get_int64(skip) : 0;
+	n = json_object_array_length(blocks);
+	for (i = 0; i < n; i++) {
+		why = state_codec_block_bytes(
+		    json_object_array_get_idx(blocks, i), &buf, &cap, &len,
+		    &count);
+		/* The skip is the first block's: with it gone, none is. */
+		if (why == NULL &&
+		    history_load_block(
+		        h, buf, len, count, i == 0 ? first : 0, &why) == 0)
+			continue;
+		if (cb != NULL)
+			cb(i, why, arg);
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Checks the shape of a saved history; NULL if good, else why. */
+const char *
+state_codec_history_check(struct json_object *o)
+{
+	return state_codec_history_walk(o, NULL, NULL, NULL);
+}
+
+/* Appends a saved history's good blocks to h; NULL, or why not one. */
+const char *
+state_codec_history_restore(struct json_object *o, struct history *h,
+    state_codec_skip_cb *cb, void *arg)
+{
+	return state_codec_history_walk(o, h, cb, arg);
+}
+
+/* Checks a stat's saved {"raw": history, ...}; NULL if good, else why. */
+static const char *
+state_codec_check_stat_history(struct json_object *o)
+{
+	struct json_object *raw;
+
+	/* Members other than raw (rollups, from a newer gatherd) are not
+	 * read. */
+	if (state_codec_member(o, "raw", json_type_object, &raw) == -1)
+		return "a stat's raw history is not an object";
+	return raw != NULL ? state_codec_history_check(raw) : NULL;
+}
+
 /* Checks a saved {stat: [[ms, value], ...]}; NULL if good, else why. */
 static const char *
 state_codec_check_history(struct json_object *h)
@@ -346,6 +471,13 @@ state_codec_check_history(struct json_object *h)
 	json_object_object_foreach(h, stat, points)
 	{
 		(void)stat;
+		if (json_object_is_type(points, json_type_object)) {
+			if ((why = state_codec_check_stat_history(points)) !=
+			    NULL)
+				return why;
+			continue;
+		}
+		/* Version 2 wrote base64 of 16-byte points. */
 		if (json_object_is_type(points, json_type_string)) {
 			if ((why = state_codec_decode_points(
 			         points, NULL, NULL)) != NULL)
@@ -548,6 +680,35 @@ fail:
 	return NULL;
 }
 
+/* Which stat of which source a restored history is, for its warnings. */
+struct state_codec_where {
+	const char *sw_source;
+	const char *sw_stat;
+};
+
+/* state_codec_skip_cb of a restore: a block left out is logged. */
+static void
+state_codec_skipped_cb(size_t block, const char *why, void *arg)
+{
+	const struct state_codec_where *w = arg;
+
+	log_warnx("source %s: stat %s: history block %zu is left out: %s",
+	    w->sw_source, w->sw_stat, block, why);
+}
+
+/* Restores a stat's saved {"raw": history} into e's stat i. */
+static void
+state_codec_restore_stat(
+    struct cache_entry *e, const char *stat, size_t i, struct json_object *o)
+{
+	struct state_codec_where w = {e->ce_src->src_name, stat};
+	struct json_object *raw;
+
+	if (json_object_object_get_ex(o, "raw", &raw) && raw != NULL)
+		(void)state_codec_history_restore(
+		    raw, e->ce_history[i], state_codec_skipped_cb, &w);
+}
+
 /* Applies checked state sv to e; 0, or -1 if out of memory. */
 int
 state_codec_apply(
@@ -567,6 +728,11 @@ state_codec_apply(
 			 * changed, is dropped. */
 			if ((idx = state_codec_stat_index(e, sv, stat)) < 0)
 				continue;
+			if (json_object_is_type(arr, json_type_object)) {
+				state_codec_restore_stat(
+				    e, stat, (size_t)idx, arr);
+				continue;
+			}
 			if (json_object_is_type(arr, json_type_string)) {
 				j = (size_t)idx;
 				(void)state_codec_decode_points(arr, e, &j);

@@ -1,8 +1,9 @@
 /*
  * One encoding of a source's state, for the state file now and for the
  * cluster's shared store next: values, when they were fetched, the last
- * error, the validators, each stat's pointer and the history (base64 of
- * 16-byte points) to and from json-c objects and text.  No file I/O: the
+ * error, the validators, each stat's pointer and the history (its
+ * compressed blocks as they are, in base64) to and from json-c objects
+ * and text.  No file I/O: the
  * caller decides where the text goes.  Decoding trusts nothing; a bad
  * entry is refused with the reason, never half applied.
  */
@@ -30,10 +31,31 @@ struct state_saved {
 	struct source_error sv_error;
 	const char *sv_etag;
 	const char *sv_last_modified;
-	struct json_object *sv_history; /* {stat: [[ms, value], ...]} */
+	struct json_object *sv_history; /* {stat: {"raw": history}} */
 	struct json_object *sv_stats; /* {stat: pointer}; NULL in older files */
 };
 
+/* Called for a saved block left out on restore: its index and why. */
+typedef void state_codec_skip_cb(size_t block, const char *why, void *arg);
+
+/*
+ * Returns h as saved, {"skip": N, "blocks": [[count, "base64"], ...]}:
+ * each block's encoded bytes (history_each_block) and how many of the
+ * first block's points are not shown.  The blocks are read from h when
+ * the object is turned into text: do that before h changes.  NULL: OOM.
+ */
+struct json_object *state_codec_history_json(const struct history *h);
+/* Checks the shape of a saved history o (not its blocks); NULL if good,
+ * else why. */
+const char *state_codec_history_check(struct json_object *o);
+/*
+ * Appends the blocks of a saved history o to h, oldest first.  A block
+ * that is corrupt (its base64, checksum or points) or does not follow the
+ * one before is left out and cb told, the others kept.  NULL, or why o
+ * is not a saved history (h then unchanged).
+ */
+const char *state_codec_history_restore(struct json_object *o,
+    struct history *h, state_codec_skip_cb *cb, void *arg);
 /* Returns 1 if e holds nothing worth saving. */
 int state_codec_empty(const struct cache_entry *e);
 /*

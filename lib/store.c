@@ -604,8 +604,8 @@ store_check_doc(struct json_object *doc, char *why, size_t wlen)
 		snprintf(why, wlen, "no version");
 		return NULL;
 	}
-	if (json_object_get_int64(version) != STORE_VERSION &&
-	    json_object_get_int64(version) != 1) {
+	if (json_object_get_int64(version) < 1 ||
+	    json_object_get_int64(version) > STORE_VERSION) {
 		snprintf(why, wlen, "version %lld, not %d",
 		    (long long)json_object_get_int64(version), STORE_VERSION);
 		return NULL;

@@ -17,7 +17,7 @@
 #include "cache.h"
 
 #define STORE_FILE "state.json" /* in state_dir */
-#define STORE_VERSION 2 /* the file's "version"; 1 is read too */
+#define STORE_VERSION 3 /* the file's "version"; 2 and 1 are read too */
 #define STORE_INTERVAL_MS 5000 /* default least time between writes */
 
 struct store;

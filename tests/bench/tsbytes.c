@@ -17,89 +17,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "series.h"
 #include "tsblock.h"
 
 #define POINTS 3600 /* an hour at 1 s: 15 full blocks */
 #define T0 INT64_C(1795341600000)
 
-enum { KIND_COUNTER, KIND_GAUGE, KIND_REPEAT, KIND_NAN, KINDS };
-
 static const char *const kind_name[KINDS] = {
     "counter", "gauge3", "repeat", "nan"};
-
-static uint64_t rng_state = UINT64_C(0x2545f4914f6cdd1d);
-
-/* Returns the next pseudo-random 64 bits (xorshift64*). */
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * UINT64_C(2685821657736338717);
-}
-
-/* Returns a uniform double in [0, 1). */
-static double
-rnd(void)
-{
-	return (double)(rng() >> 11) / 9007199254740992.0;
-}
-
-/* Returns a Poisson sample of mean lambda (Knuth's, small lambda). */
-static int
-poisson(double lambda)
-{
-	double l = exp(-lambda), p = 1;
-	int k = 0;
-
-	do {
-		k++;
-		p *= rnd();
-	} while (p > l);
-	return k - 1;
-}
-
-/* Fills ms and v with one series of the kind. */
-static void
-series(int kind, int jitter, int64_t *ms, double *v)
-{
-	double rate = 0.5 + 4.5 * rnd(), x = floor(1e6 * rnd()), mean;
-	int64_t sched = T0;
-	int i;
-
-	mean = 20 + 80 * rnd();
-	for (i = 0; i < POINTS; i++) {
-		double t = (double)i;
-
-		/* The poll starts on schedule and ends after a latency. */
-		ms[i] = sched + (int64_t)(rng() % (uint64_t)(jitter + 1));
-		sched += 1000;
-		switch (kind) {
-		case KIND_COUNTER:
-			/* Varying steps: the rate drifts, arrivals Poisson. */
-			if (i % 60 == 0)
-				rate = 0.5 + 4.5 * rnd();
-			x += poisson(rate);
-			v[i] = x;
-			break;
-		case KIND_GAUGE:
-			v[i] = round(1000 *
-			           (mean + 0.2 * mean * sin(t / 900) +
-			               0.5 * sin(t / 1.3) + 0.05 * rnd())) /
-			    1000;
-			break;
-		case KIND_REPEAT:
-			if (rnd() < 0.03)
-				x = floor(x + 10 * rnd() - 5);
-			v[i] = x;
-			break;
-		default:
-			v[i] = NAN;
-			break;
-		}
-	}
-}
 
 /* Bits of a Prometheus chunk's timestamp dod. */
 static unsigned
@@ -314,7 +239,7 @@ ring360(int jitter, int runs)
 
 			if (a == NULL || b == NULL)
 				exit(1);
-			series(kind, jitter, ms, v);
+			series(kind, jitter, POINTS, T0, ms, v);
 			for (i = 0; i < 360; i++)
 				(void)tsblock_append(
 				    i < TSBLOCK_POINTS_MAX ? a : b, ms[i],
@@ -364,7 +289,7 @@ timing(void)
 
 	for (r = 0; r < 20; r++) {
 		for (kind = 0; kind < KINDS; kind++) {
-			series(kind, 10, ms, v);
+			series(kind, 10, POINTS, T0, ms, v);
 			for (i = 0; i + TSBLOCK_POINTS_MAX <= POINTS;
 			     i += TSBLOCK_POINTS_MAX) {
 				int j;
@@ -408,7 +333,7 @@ main(int argc, char **argv)
 		double enc = 0, held = 0, bits[ENCS] = {0};
 
 		for (r = 0; r < runs; r++) {
-			series(kind, jitter, ms, v);
+			series(kind, jitter, POINTS, T0, ms, v);
 			store(ms, v, &enc, &held);
 			simulate(ms, v, bits);
 		}

@@ -6,7 +6,9 @@
  * documents the API would serve are then rendered from it.  A file the
  * restore accepted must survive a round trip: saved again with
  * store_flush, it must restore into a second cache without being moved
- * aside as corrupt.
+ * aside as corrupt, with the same history points bit for bit.  history
+ * is larger than a compressed block so that version 3's blocks, skips
+ * and drops past the capacity are all reached.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -31,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Sources the corpus names: a with two stats, b with one, and history. */
 static const char fuzz_conf[] = "[gatherd]\n"
-                                "history = 8\n"
+                                "history = 300\n"
                                 "[source a]\n"
                                 "url = http://127.0.0.1:1/a\n"
                                 "stat total = /data/total\n"
@@ -149,6 +151,48 @@ fuzz_render(struct cache *c)
 	}
 }
 
+/* The points of one history, as history_each hands them out. */
+struct fuzz_points {
+	struct history_point fp_pt[300];
+	size_t fp_n;
+};
+
+/* history_each callback: records a point. */
+static void
+fuzz_point_cb(const struct history_point *pt, void *arg)
+{
+	struct fuzz_points *fp = arg;
+
+	if (fp->fp_n == sizeof fp->fp_pt / sizeof fp->fp_pt[0])
+		abort();
+	fp->fp_pt[fp->fp_n++] = *pt;
+}
+
+/* Aborts unless c and c2 hold the same history points, bit for bit. */
+static void
+fuzz_same_history(struct cache *c, struct cache *c2)
+{
+	static struct fuzz_points a, b;
+	struct cache_entry *e, *e2;
+	size_t i, j;
+
+	for (i = 0; i < cache_count(c); i++) {
+		e = cache_entry_at(c, i);
+		e2 = cache_entry_at(c2, i);
+		for (j = 0; j < e->ce_src->src_nstats; j++) {
+			a.fp_n = b.fp_n = 0;
+			history_each(
+			    e->ce_history[j], INT64_MIN, fuzz_point_cb, &a);
+			history_each(
+			    e2->ce_history[j], INT64_MIN, fuzz_point_cb, &b);
+			if (a.fp_n != b.fp_n ||
+			    memcmp(a.fp_pt, b.fp_pt,
+			        a.fp_n * sizeof a.fp_pt[0]) != 0)
+				abort();
+		}
+	}
+}
+
 /* Restores the state_dir into a new cache; the store is left open. */
 static struct cache *
 fuzz_restore(struct store **stp)
@@ -182,6 +226,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c2 = fuzz_restore(&st2);
 		if (!fuzz_kept())
 			abort();
+		fuzz_same_history(c, c2);
 		fuzz_render(c2);
 		store_free(st2);
 		cache_free(c2);

@@ -558,7 +558,8 @@ START_TEST(test_corrupt)
 	    "this is not JSON\n\x01\x02",
 	    "",
 	    "TRUNCATE",
-	    "{\"version\": 3, \"sources\": {}}",
+	    "{\"version\": 4, \"sources\": {}}",
+	    "{\"version\": 0, \"sources\": {}}",
 	    "{\"sources\": {}}",
 	    "{\"version\": \"1\", \"sources\": {}}",
 	    "[1, 2, 3]",
@@ -670,6 +671,147 @@ START_TEST(test_bad_entries)
 		fixture_close(&f);
 	}
 	fixture_done(&f);
+}
+END_TEST
+
+/* Counts the lines of text that hold needle. */
+static int
+count_lines(const char *text, const char *needle)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Sends the log (at info) to dir/log for a while; returns the old
+ * stderr for log_release. */
+static int
+log_catch(const char *dir)
+{
+	int fd, saved;
+
+	fd = open(path_in(dir, "log"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	saved = dup(2);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(dup2(fd, 2), 2);
+	close(fd);
+	log_set_level(LOG_LEVEL_INFO);
+	return saved;
+}
+
+/* Puts stderr back and returns what was logged (the caller frees). */
+static char *
+log_release(const char *dir, int saved, size_t *len)
+{
+	char *text;
+
+	fflush(stderr);
+	ck_assert_int_eq(dup2(saved, 2), 2);
+	close(saved);
+	log_set_level(LOG_LEVEL_QUIET);
+	ck_assert_ptr_nonnull(text = read_file(dir, "log", len));
+	return text;
+}
+
+/*
+ * A changed byte in a block of state.json leaves that block out with a
+ * warning naming the source, the stat and the block; the file is kept
+ * and the rest of the state restored.
+ */
+START_TEST(test_corrupt_block)
+{
+	static const char at_block[] = "\"count\":{\"raw\":{\"blocks\":[[";
+	struct fixture f, g;
+	struct cache_entry *e;
+	char *text, *p, *log;
+	size_t len, llen;
+	int saved;
+
+	fixture_dir(&f);
+	fixture_open(&f, conf_a, 0);
+	fill_a(f.f_cache);
+	ck_assert_int_eq(store_flush(f.f_store), 0);
+	text = read_file(f.f_dir, STORE_FILE, &len);
+	ck_assert_ptr_nonnull(p = strstr(text, at_block));
+	ck_assert_ptr_nonnull(p = strchr(p + strlen(at_block), '"'));
+	p += 5;
+	*p = *p == 'A' ? 'B' : 'A';
+	write_file(f.f_dir, STORE_FILE, text, len);
+	free(text);
+
+	memcpy(&g, &f, sizeof g);
+	fixture_open(&g, conf_a, 0);
+	saved = log_catch(g.f_dir);
+	ck_assert_int_eq(store_restore(g.f_store), 0);
+	log = log_release(g.f_dir, saved, &llen);
+	ck_assert_msg(count_lines(log,
+	                  "source orders: stat count: history "
+	                  "block 0 is left out: the block's "
+	                  "checksum does not match") == 1,
+	    "log: %s", log);
+	free(log);
+	ck_assert(exists(g.f_dir, STORE_FILE));
+	ck_assert_int_eq(
+	    count_prefix(g.f_dir, STORE_FILE ".corrupt-", NULL, 0), 0);
+	e = cache_find(g.f_cache, "orders");
+	ck_assert_int_eq(cache_entry_status(e), CACHE_STALE);
+	ck_assert_uint_eq(history_len(e->ce_history[0]), 0);
+	ck_assert_int_eq(
+	    json_object_get_int(json_object_object_get(e->ce_values, "count")),
+	    7);
+	expect_restored(
+	    cache_find(f.f_cache, "signups"), cache_find(g.f_cache, "signups"));
+	fixture_close(&f);
+	fixture_done(&g);
+}
+END_TEST
+
+/* A version 2 file, history as base64 of 16-byte points, restores. */
+START_TEST(test_version_2)
+{
+	/* [T0, 5], [T0 + 1000, NaN], [T0 + 2000, -0.0]. */
+	static const char v2[] =
+	    "{\"version\":2,\"saved_at\":1795000003000,\"sources\":{"
+	    "\"orders\":{\"url\":\"http://orders.example.net/stats\","
+	    "\"values\":{\"count\":8},\"updated_at\":1795000002000,"
+	    "\"etag\":\"o8\",\"stats\":{\"count\":\"/count\"},"
+	    "\"history\":{\"count\":\"AF5W7qEBAAAAAAAAAAAUQOhhVu6hAQAAAQAAAA"
+	    "AA+H/QZVbuoQEAAAAAAAAAAACA\"}}}}\n";
+	struct history_point pt[3] = {
+	    {T0, 5.0}, {T0 + 1000, NAN}, {T0 + 2000, -0.0}};
+	struct history *h = history_new(5);
+	struct cache_entry *e;
+	struct fixture f;
+	size_t i, len;
+	char *text;
+
+	for (i = 0; i < 3; i++)
+		history_add(h, pt[i].hp_ms, pt[i].hp_value);
+	fixture_dir(&f);
+	write_file(f.f_dir, STORE_FILE, v2, strlen(v2));
+	fixture_open(&f, conf_a, 0);
+	ck_assert_int_eq(store_restore(f.f_store), 0);
+	ck_assert(exists(f.f_dir, STORE_FILE));
+	e = cache_find(f.f_cache, "orders");
+	ck_assert_int_eq(cache_entry_status(e), CACHE_STALE);
+	ck_assert_int_eq(e->ce_updated_at, T0 + 2000);
+	ck_assert_str_eq(e->ce_etag, "o8");
+	expect_same_history(h, e->ce_history[0]);
+	/* Saved again, it is version 3. */
+	cache_put_ok(f.f_cache, e, values("{\"count\": 9}"), T0 + 3000);
+	ck_assert_int_eq(store_flush(f.f_store), 0);
+	text = read_file(f.f_dir, STORE_FILE, &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(strncmp(text, "{\"version\":3,", 12), 0);
+	free(text);
+	fixture_done(&f);
+	history_free(h);
 }
 END_TEST
 
@@ -814,26 +956,14 @@ START_TEST(test_free_unflushed)
 }
 END_TEST
 
-/* Counts the lines of text that hold needle. */
-static int
-count_lines(const char *text, const char *needle)
-{
-	const char *p;
-	int n = 0;
-
-	for (p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
-	return n;
-}
-
 /* A failed write is logged once, leaves the old file and is retried. */
 START_TEST(test_write_fails)
 {
 	struct fixture f;
 	struct cache_entry *e;
-	char log[PATH_MAX], *old, *now, *text;
+	char *old, *now, *text;
 	size_t olen, nlen, len;
-	int saved, fd, i;
+	int saved, i;
 
 	fixture_dir(&f);
 	save_a(&f);
@@ -841,16 +971,7 @@ START_TEST(test_write_fails)
 	fixture_open(&f, conf_a, 100);
 	e = cache_find(f.f_cache, "orders");
 
-	/* Catch the log: stderr goes to a file for a while. */
-	snprintf(log, sizeof log, "%s/log", f.f_dir);
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ck_assert_int_ge(fd, 0);
-	fflush(stderr);
-	saved = dup(2);
-	ck_assert_int_ge(saved, 0);
-	ck_assert_int_eq(dup2(fd, 2), 2);
-	close(fd);
-	log_set_level(LOG_LEVEL_INFO);
+	saved = log_catch(f.f_dir);
 
 	/* A directory in the temporary file's place stops even root. */
 	ck_assert_int_eq(mkdir(path_in(f.f_dir, STORE_FILE ".tmp"), 0700), 0);
@@ -871,11 +992,7 @@ START_TEST(test_write_fails)
 	ck_assert_int_eq(event_base_loop(f.f_base, EVLOOP_ONCE), 0);
 	ck_assert_int_eq(store_flush(f.f_store), 0);
 
-	fflush(stderr);
-	ck_assert_int_eq(dup2(saved, 2), 2);
-	close(saved);
-	log_set_level(LOG_LEVEL_QUIET);
-	text = read_file(f.f_dir, "log", &len);
+	text = log_release(f.f_dir, saved, &len);
 	ck_assert_msg(
 	    count_lines(text, "cannot create " STORE_FILE ".tmp") == 1,
 	    "log: %s", text);
@@ -987,6 +1104,21 @@ victim_kill(struct victim *v)
 	    "store-crash ended by itself: status %#x", (unsigned)status);
 }
 
+/* Returns the points a saved history shows: its blocks' less the skip. */
+static long long
+saved_points(struct json_object *raw)
+{
+	struct json_object *blocks = json_object_object_get(raw, "blocks");
+	long long n = 0;
+	size_t i;
+
+	ck_assert_ptr_nonnull(blocks);
+	for (i = 0; i < json_object_array_length(blocks); i++)
+		n += json_object_get_int64(json_object_array_get_idx(
+		    json_object_array_get_idx(blocks, i), 0));
+	return n - json_object_get_int64(json_object_object_get(raw, "skip"));
+}
+
 /*
  * Checks that dir's state.json is one whole generation: it parses to
  * the end, has every source with a full history, and every source holds
@@ -1024,11 +1156,11 @@ crash_check_file(const char *dir)
 		ck_assert_msg(gen == -1 || g == gen,
 		    "a mix of generations: %lld and %lld", gen, g);
 		gen = g;
-		/* CRASH_POINTS 16-byte points in base64. */
+		/* CRASH_POINTS points in the blocks, less the skipped. */
 		h = json_object_object_get(src, "history");
-		ck_assert_int_eq(json_object_get_string_len(
-		                     json_object_object_get(h, "gen")),
-		    (CRASH_POINTS * 16 + 2) / 3 * 4);
+		ck_assert_int_eq(saved_points(json_object_object_get(
+		                     json_object_object_get(h, "gen"), "raw")),
+		    CRASH_POINTS);
 		n++;
 	}
 	ck_assert_uint_eq(n, CRASH_SOURCES);
@@ -1170,6 +1302,8 @@ store_suite(void)
 	tcase_add_test(tc, test_removed_source);
 	tcase_add_test(tc, test_corrupt);
 	tcase_add_test(tc, test_bad_entries);
+	tcase_add_test(tc, test_corrupt_block);
+	tcase_add_test(tc, test_version_2);
 	tcase_add_test(tc, test_missing_and_stale_tmp);
 	suite_add_tcase(s, tc);
 

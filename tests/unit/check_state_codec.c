@@ -1,10 +1,13 @@
 /*
  * Tests of the state codec, without files: a source's state encoded to
  * text, parsed and decoded back into a fresh cache (values, times, the
- * error, validators, history bit for bit), an old entry without stat
+ * error, validators, history bit for bit, as compressed blocks), a
+ * corrupt block left out alone, version 2's and an old entry without stat
  * pointers, and every bad form decode must refuse with a reason.  The
  * state file around it (writes, crashes, corrupt files) is check_store's.
  */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include "cache.h"
 #include "harness.h"
 #include "log.h"
+#include "points.h"
 #include "state_codec.h"
 #include "runner.h"
 
@@ -145,6 +149,262 @@ START_TEST(test_no_pointers)
 }
 END_TEST
 
+/* Fills stat i of e with n points, every awkward double among them. */
+static void
+fill(struct cache_entry *e, size_t i, int n)
+{
+	static const double odd[] = {
+	    NAN, -0.0, INFINITY, -INFINITY, 1e308, 5e-324};
+	int k;
+
+	for (k = 0; k < n; k++)
+		cache_restore_point(e, i, T0 + 1000LL * k,
+		    k % 7 == 0 ? odd[(k / 7) % 6] : 100.0 + k * (double)i);
+}
+
+/* The text of e's saved state; the caller frees. */
+static char *
+encode_text(const struct cache_entry *e)
+{
+	struct json_object *o;
+	const char *text;
+	char *copy;
+	size_t len;
+
+	ck_assert_ptr_nonnull(o = state_codec_encode(e));
+	ck_assert_ptr_nonnull(text = state_codec_text(o, &len));
+	ck_assert_ptr_nonnull(copy = strdup(text));
+	json_object_put(o);
+	return copy;
+}
+
+/* Parses and decodes text into sv and applies it to e; returns the doc. */
+static struct json_object *
+decode_apply(const char *text, struct cache *c, struct cache_entry *e,
+    struct state_saved *sv)
+{
+	struct json_object *doc;
+	const char *why;
+	char err[128] = "";
+	int oom = 0;
+
+	doc = state_codec_parse(text, strlen(text), err, sizeof err, &oom);
+	ck_assert_msg(doc != NULL, "%s", err);
+	why = state_codec_decode(doc, sv);
+	ck_assert_msg(why == NULL, "%s", why);
+	ck_assert_int_eq(state_codec_apply(c, e, sv), 0);
+	return doc;
+}
+
+/* The history is saved as its blocks and comes back bit for bit, the
+ * skipped points of the oldest block still skipped; appends go on. */
+START_TEST(test_history_blocks)
+{
+	struct config *cf = harness_config(harness_three_sources, "a.conf");
+	struct cache *c = cache_new(cf), *c2 = cache_new(cf);
+	struct cache_entry *e = cache_find(c, "signups"),
+	                   *e2 = cache_find(c2, "signups");
+	static struct points total, active;
+	struct json_object *doc, *raw;
+	struct state_saved sv;
+	char *text, *again;
+
+	/* 500 points in 360: three blocks, 140 of the first skipped. */
+	fill(e, 0, 500);
+	fill(e, 1, 37);
+	points_of(e->ce_history[0], &total);
+	points_of(e->ce_history[1], &active);
+	ck_assert_uint_eq(total.p_n, 360);
+	text = encode_text(e);
+	ck_assert_ptr_nonnull(strstr(text, "\"skip\":140}"));
+	ck_assert_ptr_nonnull(strstr(text, "{\"raw\":{\"blocks\":[[240,\""));
+	doc = decode_apply(text, c2, e2, &sv);
+	raw = json_object_object_get(
+	    json_object_object_get(sv.sv_history, "total"), "raw");
+	ck_assert_uint_eq(
+	    json_object_array_length(json_object_object_get(raw, "blocks")), 3);
+	json_object_put(doc);
+	ck_assert_uint_eq(history_len(e2->ce_history[0]), 360);
+	ck_assert_uint_eq(history_len(e2->ce_history[1]), 37);
+	points_expect(e2->ce_history[0], 0, &total, 0, 360);
+	points_expect(e2->ce_history[1], 0, &active, 0, 37);
+	/* Saved again, the same text: the same blocks and skip. */
+	again = encode_text(e2);
+	ck_assert_str_eq(again, text);
+	free(again);
+	/* The open block takes appends after the load as before it. */
+	cache_restore_point(e, 0, T0 + 600000, 1.5);
+	cache_restore_point(e2, 0, T0 + 600000, -0.0);
+	cache_restore_point(e, 0, T0 + 601000, -0.0);
+	cache_restore_point(e2, 0, T0 + 601000, -0.0);
+	points_of(e->ce_history[0], &total);
+	total.p_bits[358] = 0x8000000000000000ULL; /* -0.0 went to e2 */
+	points_expect(e2->ce_history[0], 0, &total, 0, 360);
+	free(text);
+	cache_free(c);
+	cache_free(c2);
+	config_free(cf);
+}
+END_TEST
+
+/* Where state_codec_history_restore said it left blocks out. */
+struct skipped {
+	size_t sk_block[8];
+	const char *sk_why[8];
+	size_t sk_n;
+};
+
+/* state_codec_skip_cb: records a block left out. */
+static void
+skipped_cb(size_t block, const char *why, void *arg)
+{
+	struct skipped *sk = arg;
+
+	ck_assert_uint_lt(sk->sk_n, 8);
+	ck_assert_ptr_nonnull(why);
+	sk->sk_block[sk->sk_n] = block;
+	sk->sk_why[sk->sk_n] = why;
+	sk->sk_n++;
+}
+
+/* A byte changed in a block's base64 leaves that block out, with its
+ * index and why; the other blocks, stats and values are restored. */
+START_TEST(test_corrupt_block)
+{
+	struct config *cf = harness_config(harness_three_sources, "a.conf");
+	struct cache *c = cache_new(cf), *c2 = cache_new(cf);
+	struct cache_entry *e = cache_find(c, "signups"),
+	                   *e2 = cache_find(c2, "signups");
+	static struct points total, active;
+	struct skipped sk = {{0}, {0}, 0};
+	struct json_object *doc, *raw;
+	struct state_saved sv;
+	struct history *h;
+	char *text, *at;
+
+	cache_put_ok(
+	    c, e, json_tokener_parse("{\"total\": 5, \"active\": 1}"), T0);
+	cache_clear_history(e);
+	fill(e, 0, 500);
+	fill(e, 1, 300);
+	points_of(e->ce_history[0], &total);
+	points_of(e->ce_history[1], &active);
+	text = encode_text(e);
+	/* The second block of total: a character inside its payload. */
+	ck_assert_ptr_nonnull(at = strstr(text, "\"total\":{\"raw\""));
+	ck_assert_ptr_nonnull(at = strstr(at, "\"],[240,\""));
+	at += strlen("\"],[240,\"") + 40;
+	*at = *at == 'A' ? 'B' : 'A';
+	doc = decode_apply(text, c2, e2, &sv);
+	/* Shown: 100 of block 0 (140 skipped), none of 1, 20 of 2. */
+	ck_assert_uint_eq(history_len(e2->ce_history[0]), 120);
+	points_expect(e2->ce_history[0], 0, &total, 0, 100);
+	points_expect(e2->ce_history[0], 100, &total, 340, 20);
+	ck_assert_uint_eq(history_len(e2->ce_history[1]), 300);
+	points_expect(e2->ce_history[1], 0, &active, 0, 300);
+	ck_assert_int_eq(cache_entry_status(e2), CACHE_STALE);
+	/* What the warning is told. */
+	raw = json_object_object_get(
+	    json_object_object_get(sv.sv_history, "total"), "raw");
+	ck_assert_ptr_nonnull(h = history_new(360));
+	ck_assert_ptr_null(
+	    state_codec_history_restore(raw, h, skipped_cb, &sk));
+	ck_assert_uint_eq(sk.sk_n, 1);
+	ck_assert_uint_eq(sk.sk_block[0], 1);
+	ck_assert_str_eq(sk.sk_why[0], "the block's checksum does not match");
+	ck_assert_uint_eq(history_len(h), 120);
+	history_free(h);
+	json_object_put(doc);
+	free(text);
+	cache_free(c);
+	cache_free(c2);
+	config_free(cf);
+}
+END_TEST
+
+/* Blocks of the wrong shape are each left out and told; a history of
+ * the wrong shape is refused whole. */
+START_TEST(test_bad_blocks)
+{
+	static const char blocks[] =
+	    "{\"skip\": 0, \"blocks\": [[1], [\"a\", \"b\"], [241, \"AAAA\"], "
+	    "[1, \"!!!!\"], [-1, \"\"], 5, [0, \"\"], [1, \"AAAAAAAA\"]]}";
+	static const char *const bad[] = {
+	    "5",
+	    "{\"blocks\": 5}",
+	    "{\"blocks\": [], \"skip\": -1}",
+	    "{\"skip\": \"1\"}",
+	};
+	struct skipped sk = {{0}, {0}, 0};
+	struct json_object *o;
+	struct history *h = history_new(10);
+	size_t i;
+
+	ck_assert_ptr_nonnull(o = json_tokener_parse(blocks));
+	ck_assert_ptr_null(state_codec_history_check(o));
+	ck_assert_ptr_null(state_codec_history_restore(o, h, skipped_cb, &sk));
+	ck_assert_uint_eq(sk.sk_n, 8);
+	for (i = 0; i < 8; i++)
+		ck_assert_uint_eq(sk.sk_block[i], i);
+	ck_assert_uint_eq(history_len(h), 0);
+	json_object_put(o);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_ptr_nonnull(o = json_tokener_parse(bad[i]));
+		ck_assert_msg(state_codec_history_check(o) != NULL,
+		    "case %zu checked", i);
+		ck_assert_msg(
+		    state_codec_history_restore(o, h, NULL, NULL) != NULL,
+		    "case %zu restored", i);
+		json_object_put(o);
+	}
+	history_free(h);
+}
+END_TEST
+
+/* A version 2 entry, base64 of 16-byte points, still restores bit for
+ * bit; members beside raw (rollups to come) are not read. */
+START_TEST(test_v2_and_rollup)
+{
+	/* [T0, 5], [T0 + 1000, a NaN with payload 1], [T0 + 2000, -0.0]. */
+	static const char v2[] =
+	    "{\"url\": \"http://orders.example.net/stats\", "
+	    "\"values\": {\"count\": 8}, \"updated_at\": 1795000000000, "
+	    "\"stats\": {\"count\": \"/count\"}, "
+	    "\"history\": {\"count\": \"AF5W7qEBAAAAAAAAAAAUQOhhVu6hAQAAAQAAAA"
+	    "AA+H/QZVbuoQEAAAAAAAAAAACA\"}}";
+	static const char rollup[] =
+	    "{\"url\": \"http://orders.example.net/stats\", "
+	    "\"history\": {\"count\": {\"raw\": {\"blocks\": [], \"skip\": 0}, "
+	    "\"rollup\": {\"1m\": [1, 2, 3]}}}}";
+	struct config *cf = harness_config(harness_three_sources, "a.conf");
+	struct cache *c = cache_new(cf);
+	struct cache_entry *e = cache_find(c, "orders");
+	static struct points p;
+	struct json_object *doc;
+	struct state_saved sv;
+
+	doc = decode_apply(v2, c, e, &sv);
+	points_of(e->ce_history[0], &p);
+	ck_assert_uint_eq(p.p_n, 3);
+	ck_assert_int_eq(p.p_ms[0], T0);
+	ck_assert_uint_eq(p.p_bits[0], 0x4014000000000000ULL);
+	ck_assert_int_eq(p.p_ms[1], T0 + 1000);
+	ck_assert_uint_eq(p.p_bits[1], 0x7ff8000000000001ULL);
+	ck_assert_uint_eq(p.p_bits[2], 0x8000000000000000ULL);
+	ck_assert_int_eq(cache_entry_status(e), CACHE_STALE);
+	json_object_put(doc);
+	cache_free(c);
+
+	c = cache_new(cf);
+	e = cache_find(c, "orders");
+	doc = decode_apply(rollup, c, e, &sv);
+	ck_assert_uint_eq(history_len(e->ce_history[0]), 0);
+	json_object_put(doc);
+	cache_free(c);
+	config_free(cf);
+}
+END_TEST
+
 /* Every bad form of an entry is refused with a reason. */
 START_TEST(test_bad_entries)
 {
@@ -168,6 +428,16 @@ START_TEST(test_bad_entries)
 	    "{\"url\": \"@URL@\", \"history\": [1]}",
 	    "{\"url\": \"@URL@\", \"history\": {\"total\": \"AAAA\"}}",
 	    "{\"url\": \"@URL@\", \"history\": {\"total\": \"!!!!\"}}",
+	    "{\"url\": \"@URL@\", \"history\": {\"total\": {\"raw\": 5}}}",
+	    "{\"url\": \"@URL@\", \"history\": {\"total\": {\"raw\": "
+	    "{\"blocks\": {}}}}}",
+	    "{\"url\": \"@URL@\", \"history\": {\"total\": {\"raw\": "
+	    "{\"blocks\": [], \"skip\": -1}}}}",
+	    "{\"url\": \"@URL@\", \"history\": {\"total\": {\"raw\": 5}}}",
+	    "{\"url\": \"@URL@\", \"history\": {\"total\": {\"raw\": "
+	    "{\"blocks\": {}}}}}",
+	    "{\"url\": \"@URL@\", \"history\": {\"total\": {\"raw\": "
+	    "{\"blocks\": [], \"skip\": -1}}}}",
 	    "{\"url\": \"@URL@\", \"history\": {\"total\": \"AAA\"}}",
 	    /* Two 16-byte points, [2, 1] then [1, 1]: out of order. */
 	    "{\"url\": \"@URL@\", \"history\": {\"total\": "
@@ -241,6 +511,10 @@ state_codec_suite(void)
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_api_kinds);
 	tcase_add_test(tc, test_no_pointers);
+	tcase_add_test(tc, test_history_blocks);
+	tcase_add_test(tc, test_corrupt_block);
+	tcase_add_test(tc, test_bad_blocks);
+	tcase_add_test(tc, test_v2_and_rollup);
 	tcase_add_test(tc, test_bad_entries);
 	tcase_add_test(tc, test_parse);
 	suite_add_tcase(s, tc);
