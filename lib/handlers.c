@@ -2,8 +2,9 @@
  * The API's handlers, one per route.  The documents that every
  * dashboard asks for are served from the document cache; /metrics,
  * /api/v1/info and a source's history are rendered per request, as
- * what they show moves without the cache generation; event streams
- * are handed to the events module and files to the files module.
+ * what they show moves without the cache generation (and compressed
+ * per request for a client that accepts gzip); event streams are
+ * handed to the events module and files to the files module.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "doccache.h"
 #include "files.h"
+#include "gzip.h"
 #include "handlers.h"
 #include "history_range.h"
 #include "log.h"
@@ -25,9 +27,14 @@
 
 static const char handlers_healthz_body[] = "{\"status\":\"ok\"}\n";
 
+/* Bytes of /metrics text rendered at a time for its gzip form. */
+#define HANDLERS_SCRAPE_PIECE 16384
+
 /* A /metrics response being sent, piece by piece; in hd_scrapes. */
 struct handlers_scrape {
 	struct metrics_stream *hs_stream;
+	struct gzip_stream *hs_gzip; /* NULL: sent as it is */
+	char *hs_text; /* HANDLERS_SCRAPE_PIECE bytes for hs_gzip's input */
 	struct handlers_scrape *hs_next;
 	struct handlers_scrape **hs_prevp; /* the pointer that points at it */
 };
@@ -414,6 +421,36 @@ handlers_events(
 	return MHD_YES;
 }
 
+/*
+ * Writes the next piece of hs's gzip form into buf (at most max bytes),
+ * rendering text as deflate asks for it; returns MHD's reader result.
+ */
+static ssize_t
+handlers_metrics_gzip(struct handlers_scrape *hs, char *buf, size_t max)
+{
+	long n, w;
+
+	for (;;) {
+		if (gzip_stream_hungry(hs->hs_gzip)) {
+			n = metrics_stream_read(
+			    hs->hs_stream, hs->hs_text, HANDLERS_SCRAPE_PIECE);
+			if (n < 0)
+				return MHD_CONTENT_READER_END_WITH_ERROR;
+			gzip_stream_feed(
+			    hs->hs_gzip, hs->hs_text, (size_t)n, n == 0);
+		}
+		if ((w = gzip_stream_drain(hs->hs_gzip, buf, max)) < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (w > 0)
+			return (ssize_t)w;
+		if (gzip_stream_done(hs->hs_gzip))
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		/* Nothing out: deflate took all its input and wants more. */
+		if (!gzip_stream_hungry(hs->hs_gzip))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+}
+
 /* MHD's reader for /metrics: the next piece, or the end. */
 static ssize_t
 handlers_metrics_read_cb(void *arg, uint64_t pos, char *buf, size_t max)
@@ -421,6 +458,8 @@ handlers_metrics_read_cb(void *arg, uint64_t pos, char *buf, size_t max)
 	struct handlers_scrape *hs = arg;
 	long n;
 
+	if (hs->hs_gzip != NULL)
+		return handlers_metrics_gzip(hs, buf, max);
 	n = metrics_stream_read(hs->hs_stream, buf, max);
 	if (n < 0)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -437,6 +476,8 @@ handlers_metrics_free_cb(void *arg)
 		hs->hs_next->hs_prevp = hs->hs_prevp;
 	*hs->hs_prevp = hs->hs_next;
 	metrics_stream_free(hs->hs_stream);
+	gzip_stream_free(hs->hs_gzip);
+	free(hs->hs_text);
 	free(hs);
 }
 
@@ -448,6 +489,8 @@ handlers_metrics_free_cb(void *arg)
  * It is rendered as it is sent, a slice of sources at a time, so a
  * scrape of 10,000 sources does not hold their 20 MB of text; a reload
  * renders what is left of a scrape under way before the cache goes.
+ * A scraper that accepts gzip gets it compressed as it goes, so it too
+ * is sent chunked, without a Content-Length.
  */
 enum MHD_Result
 handlers_metrics(
@@ -460,7 +503,15 @@ handlers_metrics(
 		return MHD_NO;
 	hs->hs_stream = metrics_stream_new(h->hd_cache, h->hd_counters,
 	    h->hd_started_at, events_count(h->hd_events), timeutil_wall_ms());
+	if (reply_accepts_gzip(rq) &&
+	    ((hs->hs_gzip = gzip_stream_new(GZIP_LEVEL)) == NULL ||
+	        (hs->hs_text = malloc(HANDLERS_SCRAPE_PIECE)) == NULL)) {
+		metrics_stream_free(hs->hs_stream);
+		hs->hs_stream = NULL;
+	}
 	if (hs->hs_stream == NULL) {
+		gzip_stream_free(hs->hs_gzip);
+		free(hs->hs_text);
 		free(hs);
 		return reply_error(rq, 500, "cannot render", NULL, NULL);
 	}
@@ -478,7 +529,10 @@ handlers_metrics(
 	        METRICS_CONTENT_TYPE) != MHD_YES ||
 	    MHD_add_response_header(
 	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
-	    reply_common_headers(r) == -1) {
+	    reply_encoded_headers(r) == -1 ||
+	    (hs->hs_gzip != NULL &&
+	        MHD_add_response_header(
+	            r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES)) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}

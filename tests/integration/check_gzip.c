@@ -4,7 +4,8 @@
  * Accept-Encoding.  The gzip bodies are inflated here with zlib and
  * compared byte for byte with the identity form; Vary, Content-Length,
  * the ETags of both forms, 304s, HEAD, CORS copies, the documents made
- * per request and /metrics are checked on the wire.
+ * per request and /metrics, compressed as it is sent, are checked on
+ * the wire.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,6 +389,56 @@ START_TEST(test_gzip_per_request)
 }
 END_TEST
 
+/* Returns the number of lines of text. */
+static size_t
+count_lines(const char *text)
+{
+	size_t n = 0;
+
+	for (; *text != '\0'; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/* /metrics, rendered as it is sent, is compressed as it is sent. */
+START_TEST(test_gzip_metrics)
+{
+	struct harness *h = start(NULL);
+	struct harness_resp *r, *plain;
+	size_t len = 0;
+	char *text;
+
+	plain = harness_request(h, "GET", "/metrics", NULL);
+	ck_assert_int_eq(plain->r_status, 200);
+	assert_no_header(plain, "Content-Encoding");
+	assert_header_has(plain, "Vary", "Accept-Encoding");
+	r = harness_request(h, "GET", "/metrics", GZIP_HDR);
+	ck_assert_int_eq(r->r_status, 200);
+	assert_header_has(r, "Content-Encoding", "gzip");
+	assert_header_has(r, "Vary", "Accept-Encoding");
+	assert_header_has(r, "Content-Type", "text/plain");
+	/* Sent as it is made: chunked, no length to be wrong. */
+	assert_no_header(r, "Content-Length");
+	ck_assert_uint_lt(r->r_len * 3, plain->r_len);
+	text = gunzip(r, &len);
+	ck_assert_uint_eq(strlen(text), len);
+	/* The same families and series; counts move between the two. */
+	ck_assert_int_eq(strncmp(text, plain->r_body, 7), 0);
+	ck_assert_uint_eq(count_lines(text), count_lines(plain->r_body));
+	ck_assert_ptr_nonnull(strstr(text, "source=\"delta\""));
+	ck_assert_int_eq(text[len - 1], '\n');
+	free(text);
+	harness_resp_free(r);
+	harness_resp_free(plain);
+	r = harness_request(h, "GET", "/metrics", "Accept-Encoding: gzip;q=0");
+	ck_assert_int_eq(r->r_status, 200);
+	assert_no_header(r, "Content-Encoding");
+	ck_assert_int_eq(r->r_body[0], '#');
+	harness_resp_free(r);
+	harness_stop(h);
+}
+END_TEST
+
 /* Builds the suite. */
 static Suite *
 gzip_suite(void)
@@ -403,6 +454,7 @@ gzip_suite(void)
 	tcase_add_test(tc, test_gzip_head);
 	tcase_add_test(tc, test_gzip_cors_copy);
 	tcase_add_test(tc, test_gzip_per_request);
+	tcase_add_test(tc, test_gzip_metrics);
 	suite_add_tcase(s, tc);
 	return s;
 }
