@@ -17,6 +17,7 @@
 #include <microhttpd.h>
 
 #include "doccache.h"
+#include "filegz.h"
 #include "files.h"
 #include "gzip.h"
 #include "handlers.h"
@@ -46,6 +47,7 @@ struct handlers {
 	struct metrics_counters *hd_counters; /* the api's */
 	struct doccache *hd_docs;
 	struct files *hd_files; /* web_root, or NULL if it cannot be read */
+	struct filegz *hd_filegz; /* gzip copies of hd_files' files */
 	struct MHD_Response *hd_healthz;
 	struct handlers_scrape *hd_scrapes; /* /metrics being sent */
 	struct render_reload hd_reload;
@@ -80,6 +82,7 @@ handlers_new(struct event_base *base, const struct config *cf, struct cache *c,
 	h->hd_counters = mc;
 	h->hd_started_at = timeutil_wall_ms();
 	if ((h->hd_docs = doccache_new(base, c)) == NULL ||
+	    (h->hd_filegz = filegz_new()) == NULL ||
 	    handlers_make_static(h) == -1)
 		goto fail;
 	/* The API works without the dashboard; say so and go on. */
@@ -99,6 +102,7 @@ handlers_free(struct handlers *h)
 	if (h == NULL)
 		return;
 	files_free(h->hd_files);
+	filegz_free(h->hd_filegz);
 	doccache_free(h->hd_docs);
 	if (h->hd_healthz != NULL)
 		MHD_destroy_response(h->hd_healthz);
@@ -111,6 +115,7 @@ handlers_reload(struct handlers *h, const struct config *cf, struct cache *c)
 {
 	struct handlers_scrape *hs;
 	struct files *files = NULL;
+	struct filegz *gz = NULL;
 
 	if (doccache_reload(h->hd_docs, c) == -1)
 		return -1;
@@ -118,9 +123,16 @@ handlers_reload(struct handlers *h, const struct config *cf, struct cache *c)
 	    (files = files_new(cf->cf_web_root)) == NULL)
 		log_warnx("web_root %s: keeping %s", cf->cf_web_root,
 		    h->hd_cf->cf_web_root);
+	if (files != NULL && (gz = filegz_new()) == NULL) {
+		files_free(files);
+		files = NULL;
+	}
 	if (files != NULL) {
+		/* Another root's files: none of the copies are theirs. */
 		files_free(h->hd_files);
+		filegz_free(h->hd_filegz);
 		h->hd_files = files;
+		h->hd_filegz = gz;
 	}
 	h->hd_cf = cf;
 	/* Scrapes under way finish with the old cache before it goes. */
@@ -539,7 +551,10 @@ handlers_metrics(
 	return reply_send(rq, MHD_HTTP_OK, r);
 }
 
-/* Serves a static file of the dashboard from web_root. */
+/*
+ * Serves a static file of the dashboard from web_root, from its gzip
+ * copy (made once per version of the file) if the client accepts it.
+ */
 enum MHD_Result
 handlers_file(
     struct handlers *h, const struct reply_req *rq, const struct route_match *m)
@@ -548,7 +563,8 @@ handlers_file(
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	char modified[64];
-	const char *ims;
+	const char *ims, *gz;
+	size_t gzlen = 0;
 	time_t mtime, since;
 	struct tm tm;
 
@@ -568,14 +584,28 @@ handlers_file(
 			return MHD_NO;
 		ret = MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 		          fr.fr_cache_control) == MHD_YES &&
-		        reply_common_headers(r) == 0
+		        reply_encoded_headers(r) == 0
 		    ? reply_queue(rq, MHD_HTTP_NOT_MODIFIED, r)
 		    : MHD_NO;
 		MHD_destroy_response(r);
 		return ret;
 	}
-	/* MHD owns the fd from here and closes it with the response. */
-	if ((r = MHD_create_response_from_fd64(fr.fr_size, fr.fr_fd)) == NULL) {
+	if (reply_accepts_gzip(rq) &&
+	    (gz = filegz_get(h->hd_filegz, m->rm_rest, &fr, &gzlen)) != NULL) {
+		/* A copy: the next version may replace fg's while it goes. */
+		close(fr.fr_fd);
+		r = MHD_create_response_from_buffer(
+		    gzlen, (void *)gz, MHD_RESPMEM_MUST_COPY);
+		if (r == NULL ||
+		    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING,
+		        "gzip") != MHD_YES) {
+			if (r != NULL)
+				MHD_destroy_response(r);
+			return MHD_NO;
+		}
+	} else if ((r = MHD_create_response_from_fd64(fr.fr_size, fr.fr_fd)) ==
+	    NULL) {
+		/* MHD owns the fd from here and closes it with the response. */
 		close(fr.fr_fd);
 		return MHD_NO;
 	}
@@ -590,7 +620,7 @@ handlers_file(
 	        fr.fr_cache_control) != MHD_YES ||
 	    MHD_add_response_header(r, "Content-Security-Policy", REPLY_CSP) !=
 	        MHD_YES ||
-	    reply_common_headers(r) == -1 ||
+	    reply_encoded_headers(r) == -1 ||
 	    (modified[0] != '\0' &&
 	        MHD_add_response_header(
 	            r, MHD_HTTP_HEADER_LAST_MODIFIED, modified) != MHD_YES)) {

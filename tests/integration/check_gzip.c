@@ -4,18 +4,21 @@
  * Accept-Encoding.  The gzip bodies are inflated here with zlib and
  * compared byte for byte with the identity form; Vary, Content-Length,
  * the ETags of both forms, 304s, HEAD, CORS copies, the documents made
- * per request and /metrics, compressed as it is sent, are checked on
- * the wire.
+ * per request, /metrics, compressed as it is sent, and the dashboard's
+ * files, kept in gzip per version, are checked on the wire.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <check.h>
 
 #include "gzip.h"
 #include "harness.h"
 #include "runner.h"
+#include "tmpdir.h"
 
 /* Bound on every wait for a state, in milliseconds. */
 #define WAIT_MS 10000
@@ -439,6 +442,133 @@ START_TEST(test_gzip_metrics)
 }
 END_TEST
 
+/* The dashboard's files, as the tests' web_root. */
+#define WEB_ROOT TEST_DATA "/../../web"
+
+/* Asserts r's header name is the same as in want's. */
+static void
+assert_same_header(const struct harness_resp *r,
+    const struct harness_resp *want, const char *name)
+{
+	char *v = harness_resp_header(want, name);
+
+	ck_assert_msg(v != NULL, "no %s in:\n%s", name, want->r_headers);
+	harness_assert_header(r, name, v);
+	free(v);
+}
+
+/* The dashboard's files in gzip: the same bytes, type and date. */
+START_TEST(test_gzip_files)
+{
+	static const char *paths[] = {
+	    "/vendor/uPlot.iife.min.js", "/style.css", "/", "/js/cards.mjs"};
+	struct harness *h = harness_start("web_root = " WEB_ROOT "\n",
+	    "[source a]\nurl = @UP@/stats\ninterval = 1h\n"
+	    "stat total = /data/total\n");
+	struct harness_resp *plain, *r;
+	char line[160], *date;
+	size_t i, j, len = 0;
+	char *text;
+
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		plain = harness_request(h, "GET", paths[i], NULL);
+		ck_assert_int_eq(plain->r_status, 200);
+		assert_no_header(plain, "Content-Encoding");
+		assert_header_has(plain, "Vary", "Accept-Encoding");
+		/* Twice: made, then kept. */
+		for (j = 0; j < 2; j++) {
+			r = harness_request(h, "GET", paths[i], GZIP_HDR);
+			ck_assert_int_eq(r->r_status, 200);
+			assert_header_has(r, "Content-Encoding", "gzip");
+			assert_header_has(r, "Vary", "Accept-Encoding");
+			assert_same_header(r, plain, "Content-Type");
+			assert_same_header(r, plain, "Last-Modified");
+			assert_same_header(r, plain, "Content-Security-Policy");
+			assert_length(r, r->r_len);
+			ck_assert_uint_lt(r->r_len, plain->r_len);
+			text = gunzip(r, &len);
+			ck_assert_uint_eq(len, plain->r_len);
+			ck_assert(memcmp(text, plain->r_body, len) == 0);
+			free(text);
+			harness_resp_free(r);
+		}
+		/* Unchanged since: a 304, whichever form was kept. */
+		date = harness_resp_header(plain, "Last-Modified");
+		snprintf(line, sizeof line, "If-Modified-Since: %s\r\n%s", date,
+		    GZIP_HDR);
+		r = harness_request(h, "GET", paths[i], line);
+		ck_assert_int_eq(r->r_status, 304);
+		assert_header_has(r, "Vary", "Accept-Encoding");
+		harness_resp_free(r);
+		free(date);
+		harness_resp_free(plain);
+	}
+	/* Too small to gain: as it is. */
+	r = harness_request(h, "GET", "/favicon.svg", GZIP_HDR);
+	ck_assert_int_eq(r->r_status, 200);
+	ck_assert_uint_lt(r->r_len, GZIP_MIN_BODY);
+	assert_no_header(r, "Content-Encoding");
+	harness_resp_free(r);
+	harness_stop(h);
+}
+END_TEST
+
+/* Sets the modification time of path to secs since the epoch. */
+static void
+set_mtime(const char *path, time_t secs)
+{
+	struct timespec ts[2] = {{secs, 0}, {secs, 0}};
+
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* A file replaced on disk gets a new gzip copy on its next request. */
+START_TEST(test_gzip_file_replaced)
+{
+	struct harness *h;
+	struct harness_resp *r;
+	struct tmpdir t;
+	char global[128], v1[2048], v2[2048], *text;
+	const char *path;
+	size_t len = 0;
+	FILE *f;
+
+	tmpdir_make(&t);
+	memset(v1, 'a', sizeof v1 - 1);
+	v1[sizeof v1 - 1] = '\0';
+	memcpy(v2, v1, sizeof v2);
+	/* The same size: only the time tells them apart. */
+	v2[100] = 'b';
+	path = tmpdir_write(&t, "page.js", v1);
+	set_mtime(path, 1700000000);
+	snprintf(global, sizeof global, "web_root = %s\n", t.t_path);
+	h = harness_start(global,
+	    "[source a]\nurl = @UP@/stats\n"
+	    "interval = 1h\nstat total = /data/total\n");
+	r = harness_request(h, "GET", "/page.js", GZIP_HDR);
+	ck_assert_int_eq(r->r_status, 200);
+	text = gunzip(r, &len);
+	ck_assert_msg(strcmp(text, v1) == 0, "page.js: not its first version");
+	free(text);
+	harness_resp_free(r);
+	/* Rewritten in place (tmpdir removes it once). */
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(v2, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	set_mtime(path, 1700000060);
+	r = harness_request(h, "GET", "/page.js", GZIP_HDR);
+	ck_assert_int_eq(r->r_status, 200);
+	text = gunzip(r, &len);
+	ck_assert_msg(
+	    strcmp(text, v2) == 0, "page.js: the old copy after a rewrite");
+	free(text);
+	harness_resp_free(r);
+	harness_stop(h);
+	tmpdir_remove(&t);
+}
+END_TEST
+
 /* Builds the suite. */
 static Suite *
 gzip_suite(void)
@@ -455,6 +585,8 @@ gzip_suite(void)
 	tcase_add_test(tc, test_gzip_cors_copy);
 	tcase_add_test(tc, test_gzip_per_request);
 	tcase_add_test(tc, test_gzip_metrics);
+	tcase_add_test(tc, test_gzip_files);
+	tcase_add_test(tc, test_gzip_file_replaced);
 	suite_add_tcase(s, tc);
 	return s;
 }
