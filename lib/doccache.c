@@ -7,7 +7,11 @@
  * all.  So that ages stay true, a document asked for more than a second
  * after it was rendered is rendered again; its weak ETag stays, as its
  * data did.  Values passing max_age are a change like any other: a
- * timer checks for them once a second.
+ * timer checks for them once a second.  A client that accepts gzip gets
+ * the document's gzip copy, made by the first such request after each
+ * rendering and shared like the document, under its own ETag
+ * ("generation-gz", so that caches keep the two apart); If-None-Match
+ * naming either form is a 304.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +21,7 @@
 #include <microhttpd.h>
 
 #include "doccache.h"
+#include "gzip.h"
 #include "reply.h"
 #include "timeutil.h"
 
@@ -35,13 +40,21 @@ struct doccache {
 	size_t dc_nsources;
 };
 
-/* Drops doc's response. */
+/* Drops db's response (requests sending it keep it until done). */
+static void
+doccache_drop(struct doccache_body *db)
+{
+	if (db->db_resp != NULL)
+		MHD_destroy_response(db->db_resp);
+	memset(db, 0, sizeof *db);
+}
+
+/* Drops doc's responses. */
 static void
 doccache_clear(struct doccache_doc *doc)
 {
-	if (doc->dd_identity.db_resp != NULL)
-		MHD_destroy_response(doc->dd_identity.db_resp);
-	doc->dd_identity.db_resp = NULL;
+	doccache_drop(&doc->dd_identity);
+	doccache_drop(&doc->dd_gzip);
 	doc->dd_generation = 0;
 }
 
@@ -149,9 +162,9 @@ doccache_expire(struct doccache_doc *doc)
 	doc->dd_render_us = 0;
 }
 
-/* Brings doc up to generation gen with body, rendered at now (us). */
-static int
-doccache_update(
+/* Makes body doc's version gen, rendered at now; see doccache.h. */
+int
+doccache_put(
     struct doccache_doc *doc, uint64_t gen, int64_t now, char *body, size_t len)
 {
 	struct MHD_Response *r;
@@ -162,20 +175,75 @@ doccache_update(
 	    (unsigned long long)gen);
 	snprintf(doc->dd_etag_header, sizeof doc->dd_etag_header, "W/%s",
 	    doc->dd_etag);
+	snprintf(doc->dd_etag_gzip, sizeof doc->dd_etag_gzip, "\"%llu-gz\"",
+	    (unsigned long long)gen);
+	snprintf(doc->dd_etag_gzip_header, sizeof doc->dd_etag_gzip_header,
+	    "W/%s", doc->dd_etag_gzip);
 	if (MHD_add_response_header(
 	        r, MHD_HTTP_HEADER_ETAG, doc->dd_etag_header) != MHD_YES) {
 		MHD_destroy_response(r);
 		return -1;
 	}
-	/* Requests still sending the old one keep it alive until done. */
-	if (doc->dd_identity.db_resp != NULL)
-		MHD_destroy_response(doc->dd_identity.db_resp);
+	doccache_drop(&doc->dd_identity);
+	doccache_drop(&doc->dd_gzip);
 	doc->dd_identity.db_resp = r;
 	doc->dd_identity.db_body = body;
 	doc->dd_identity.db_len = len;
 	doc->dd_generation = gen;
 	doc->dd_rendered_at = now;
 	return 0;
+}
+
+/* Returns 1 if a client that wants gzip gets doc's gzip copy. */
+static int
+doccache_gzips(const struct doccache_doc *doc, int gzip)
+{
+	return gzip && doc->dd_identity.db_len >= GZIP_MIN_BODY;
+}
+
+/* Makes doc's gzip copy of its current body; 0 or -1. */
+static int
+doccache_make_gzip(struct doccache_doc *doc)
+{
+	const struct doccache_body *id = &doc->dd_identity;
+	struct MHD_Response *r;
+	size_t len = 0;
+	char *gz;
+
+	gz = gzip_compress(id->db_body, id->db_len, GZIP_LEVEL, &len);
+	if ((r = reply_json(gz, len)) == NULL)
+		return -1;
+	if (MHD_add_response_header(
+	        r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES ||
+	    MHD_add_response_header(
+	        r, MHD_HTTP_HEADER_ETAG, doc->dd_etag_gzip_header) != MHD_YES) {
+		MHD_destroy_response(r);
+		return -1;
+	}
+	doc->dd_gzip.db_resp = r;
+	doc->dd_gzip.db_body = gz;
+	doc->dd_gzip.db_len = len;
+	return 0;
+}
+
+/*
+ * Returns doc's body in gzip or not; see doccache.h.  The time the
+ * compression takes counts as rendering time, for the throttle.
+ */
+const struct doccache_body *
+doccache_body(struct doccache_doc *doc, int gzip)
+{
+	int64_t start;
+
+	if (!doccache_gzips(doc, gzip))
+		return &doc->dd_identity;
+	if (doc->dd_gzip.db_resp == NULL) {
+		start = timeutil_mono_us();
+		if (doccache_make_gzip(doc) == -1)
+			return &doc->dd_identity;
+		doc->dd_render_us += timeutil_mono_us() - start;
+	}
+	return &doc->dd_gzip;
 }
 
 /* Returns 1 if the If-None-Match value names etag (or is "*"). */
@@ -198,19 +266,28 @@ doccache_etag_matches(const char *inm, const char *etag)
 	return 0;
 }
 
-/* Queues doc, or a 304 if the client has this generation already. */
+/*
+ * Queues doc, in gzip if the client accepts it, or a 304 if the client
+ * has this generation already, in either form.
+ */
 static enum MHD_Result
-doccache_send(const struct reply_req *rq, const struct doccache_doc *doc)
+doccache_send(const struct reply_req *rq, struct doccache_doc *doc)
 {
-	const struct doccache_body *db = &doc->dd_identity;
+	const struct doccache_body *db;
 	const char *inm;
+	int gzip;
 
+	gzip = doccache_gzips(doc, reply_accepts_gzip(rq));
 	inm = MHD_lookup_connection_value(
 	    rq->rq_conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (!doccache_etag_matches(inm, doc->dd_etag))
+	if (!doccache_etag_matches(inm, doc->dd_etag) &&
+	    !doccache_etag_matches(inm, doc->dd_etag_gzip)) {
+		db = doccache_body(doc, gzip);
 		return reply_queue_shared(
 		    rq, MHD_HTTP_OK, db->db_resp, db->db_body, db->db_len);
-	return reply_not_modified(rq, doc->dd_etag_header);
+	}
+	return reply_not_modified(
+	    rq, gzip ? doc->dd_etag_gzip_header : doc->dd_etag_header);
 }
 
 /*
@@ -246,7 +323,7 @@ doccache_serve(const struct reply_req *rq, struct doccache_doc *doc,
 
 	if (doccache_due(doc, gen, now)) {
 		body = render(arg, &len);
-		if (doccache_update(doc, gen, now, body, len) == -1)
+		if (doccache_put(doc, gen, now, body, len) == -1)
 			return reply_error(
 			    rq, 500, "cannot render", NULL, NULL);
 		doc->dd_render_us = timeutil_mono_us() - now;

@@ -2,8 +2,9 @@
  * The API's handlers, one per route.  The documents that every
  * dashboard asks for are served from the document cache; /metrics,
  * /api/v1/info and a source's history are rendered per request, as
- * what they show moves without the cache generation; event streams
- * are handed to the events module and files to the files module.
+ * what they show moves without the cache generation (and compressed
+ * per request for a client that accepts gzip); event streams are
+ * handed to the events module and files to the files module.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +17,9 @@
 #include <microhttpd.h>
 
 #include "doccache.h"
+#include "filegz.h"
 #include "files.h"
+#include "gzip.h"
 #include "handlers.h"
 #include "history_range.h"
 #include "log.h"
@@ -26,9 +29,14 @@
 
 static const char handlers_healthz_body[] = "{\"status\":\"ok\"}\n";
 
+/* Bytes of /metrics text rendered at a time for its gzip form. */
+#define HANDLERS_SCRAPE_PIECE 16384
+
 /* A /metrics response being sent, piece by piece; in hd_scrapes. */
 struct handlers_scrape {
 	struct metrics_stream *hs_stream;
+	struct gzip_stream *hs_gzip; /* NULL: sent as it is */
+	char *hs_text; /* HANDLERS_SCRAPE_PIECE bytes for hs_gzip's input */
 	struct handlers_scrape *hs_next;
 	struct handlers_scrape **hs_prevp; /* the pointer that points at it */
 };
@@ -40,6 +48,7 @@ struct handlers {
 	struct metrics_counters *hd_counters; /* the api's */
 	struct doccache *hd_docs;
 	struct files *hd_files; /* web_root, or NULL if it cannot be read */
+	struct filegz *hd_filegz; /* gzip copies of hd_files' files */
 	struct MHD_Response *hd_healthz;
 	struct openapi *hd_openapi; /* GET /api/v1/openapi.json */
 	struct handlers_scrape *hd_scrapes; /* /metrics being sent */
@@ -76,6 +85,7 @@ handlers_new(struct event_base *base, const struct config *cf, struct cache *c,
 	h->hd_counters = mc;
 	h->hd_started_at = timeutil_wall_ms();
 	if ((h->hd_docs = doccache_new(base, c)) == NULL ||
+	    (h->hd_filegz = filegz_new()) == NULL ||
 	    handlers_make_static(h) == -1)
 		goto fail;
 	/* The API works without the dashboard; say so and go on. */
@@ -95,6 +105,7 @@ handlers_free(struct handlers *h)
 	if (h == NULL)
 		return;
 	files_free(h->hd_files);
+	filegz_free(h->hd_filegz);
 	doccache_free(h->hd_docs);
 	openapi_free(h->hd_openapi);
 	if (h->hd_healthz != NULL)
@@ -108,6 +119,7 @@ handlers_reload(struct handlers *h, const struct config *cf, struct cache *c)
 {
 	struct handlers_scrape *hs;
 	struct files *files = NULL;
+	struct filegz *gz = NULL;
 
 	if (doccache_reload(h->hd_docs, c) == -1)
 		return -1;
@@ -115,9 +127,16 @@ handlers_reload(struct handlers *h, const struct config *cf, struct cache *c)
 	    (files = files_new(cf->cf_web_root)) == NULL)
 		log_warnx("web_root %s: keeping %s", cf->cf_web_root,
 		    h->hd_cf->cf_web_root);
+	if (files != NULL && (gz = filegz_new()) == NULL) {
+		files_free(files);
+		files = NULL;
+	}
 	if (files != NULL) {
+		/* Another root's files: none of the copies are theirs. */
 		files_free(h->hd_files);
+		filegz_free(h->hd_filegz);
 		h->hd_files = files;
+		h->hd_filegz = gz;
 	}
 	h->hd_cf = cf;
 	/* Scrapes under way finish with the old cache before it goes. */
@@ -431,6 +450,36 @@ handlers_events(
 	return MHD_YES;
 }
 
+/*
+ * Writes the next piece of hs's gzip form into buf (at most max bytes),
+ * rendering text as deflate asks for it; returns MHD's reader result.
+ */
+static ssize_t
+handlers_metrics_gzip(struct handlers_scrape *hs, char *buf, size_t max)
+{
+	long n, w;
+
+	for (;;) {
+		if (gzip_stream_hungry(hs->hs_gzip)) {
+			n = metrics_stream_read(
+			    hs->hs_stream, hs->hs_text, HANDLERS_SCRAPE_PIECE);
+			if (n < 0)
+				return MHD_CONTENT_READER_END_WITH_ERROR;
+			gzip_stream_feed(
+			    hs->hs_gzip, hs->hs_text, (size_t)n, n == 0);
+		}
+		if ((w = gzip_stream_drain(hs->hs_gzip, buf, max)) < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (w > 0)
+			return (ssize_t)w;
+		if (gzip_stream_done(hs->hs_gzip))
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		/* Nothing out: deflate took all its input and wants more. */
+		if (!gzip_stream_hungry(hs->hs_gzip))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+}
+
 /* MHD's reader for /metrics: the next piece, or the end. */
 static ssize_t
 handlers_metrics_read_cb(void *arg, uint64_t pos, char *buf, size_t max)
@@ -438,6 +487,8 @@ handlers_metrics_read_cb(void *arg, uint64_t pos, char *buf, size_t max)
 	struct handlers_scrape *hs = arg;
 	long n;
 
+	if (hs->hs_gzip != NULL)
+		return handlers_metrics_gzip(hs, buf, max);
 	n = metrics_stream_read(hs->hs_stream, buf, max);
 	if (n < 0)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -454,6 +505,8 @@ handlers_metrics_free_cb(void *arg)
 		hs->hs_next->hs_prevp = hs->hs_prevp;
 	*hs->hs_prevp = hs->hs_next;
 	metrics_stream_free(hs->hs_stream);
+	gzip_stream_free(hs->hs_gzip);
+	free(hs->hs_text);
 	free(hs);
 }
 
@@ -465,6 +518,8 @@ handlers_metrics_free_cb(void *arg)
  * It is rendered as it is sent, a slice of sources at a time, so a
  * scrape of 10,000 sources does not hold their 20 MB of text; a reload
  * renders what is left of a scrape under way before the cache goes.
+ * A scraper that accepts gzip gets it compressed as it goes, so it too
+ * is sent chunked, without a Content-Length.
  */
 enum MHD_Result
 handlers_metrics(
@@ -479,7 +534,15 @@ handlers_metrics(
 		return MHD_NO;
 	hs->hs_stream = metrics_stream_new(h->hd_cache, h->hd_counters,
 	    h->hd_started_at, events_count(h->hd_events), timeutil_wall_ms());
+	if (reply_accepts_gzip(rq) &&
+	    ((hs->hs_gzip = gzip_stream_new(GZIP_LEVEL)) == NULL ||
+	        (hs->hs_text = malloc(HANDLERS_SCRAPE_PIECE)) == NULL)) {
+		metrics_stream_free(hs->hs_stream);
+		hs->hs_stream = NULL;
+	}
 	if (hs->hs_stream == NULL) {
+		gzip_stream_free(hs->hs_gzip);
+		free(hs->hs_text);
 		free(hs);
 		return reply_error(rq, 500, "cannot render", NULL, NULL);
 	}
@@ -497,14 +560,20 @@ handlers_metrics(
 	        METRICS_CONTENT_TYPE) != MHD_YES ||
 	    MHD_add_response_header(
 	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
-	    reply_common_headers(r) == -1) {
+	    reply_encoded_headers(r) == -1 ||
+	    (hs->hs_gzip != NULL &&
+	        MHD_add_response_header(
+	            r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES)) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
 	return reply_send(rq, MHD_HTTP_OK, r);
 }
 
-/* Serves a static file of the dashboard from web_root. */
+/*
+ * Serves a static file of the dashboard from web_root, from its gzip
+ * copy (made once per version of the file) if the client accepts it.
+ */
 enum MHD_Result
 handlers_file(
     struct handlers *h, const struct reply_req *rq, const struct route_match *m)
@@ -513,7 +582,8 @@ handlers_file(
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	char modified[64];
-	const char *ims;
+	const char *ims, *gz;
+	size_t gzlen = 0;
 	time_t mtime, since;
 	struct tm tm;
 
@@ -533,14 +603,28 @@ handlers_file(
 			return MHD_NO;
 		ret = MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 		          fr.fr_cache_control) == MHD_YES &&
-		        reply_common_headers(r) == 0
+		        reply_encoded_headers(r) == 0
 		    ? reply_queue(rq, MHD_HTTP_NOT_MODIFIED, r)
 		    : MHD_NO;
 		MHD_destroy_response(r);
 		return ret;
 	}
-	/* MHD owns the fd from here and closes it with the response. */
-	if ((r = MHD_create_response_from_fd64(fr.fr_size, fr.fr_fd)) == NULL) {
+	if (reply_accepts_gzip(rq) &&
+	    (gz = filegz_get(h->hd_filegz, m->rm_rest, &fr, &gzlen)) != NULL) {
+		/* A copy: the next version may replace fg's while it goes. */
+		close(fr.fr_fd);
+		r = MHD_create_response_from_buffer(
+		    gzlen, (void *)gz, MHD_RESPMEM_MUST_COPY);
+		if (r == NULL ||
+		    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING,
+		        "gzip") != MHD_YES) {
+			if (r != NULL)
+				MHD_destroy_response(r);
+			return MHD_NO;
+		}
+	} else if ((r = MHD_create_response_from_fd64(fr.fr_size, fr.fr_fd)) ==
+	    NULL) {
+		/* MHD owns the fd from here and closes it with the response. */
 		close(fr.fr_fd);
 		return MHD_NO;
 	}
@@ -555,7 +639,7 @@ handlers_file(
 	        fr.fr_cache_control) != MHD_YES ||
 	    MHD_add_response_header(r, "Content-Security-Policy", REPLY_CSP) !=
 	        MHD_YES ||
-	    reply_common_headers(r) == -1 ||
+	    reply_encoded_headers(r) == -1 ||
 	    (modified[0] != '\0' &&
 	        MHD_add_response_header(
 	            r, MHD_HTTP_HEADER_LAST_MODIFIED, modified) != MHD_YES)) {

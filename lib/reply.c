@@ -1,9 +1,12 @@
 /*
  * How a response of ours is made and queued.  Every response carries
  * the same security headers; JSON ones say so and are not cached
- * without asking.  A request from an origin allow_origins lists gets
- * the CORS header: on its own response directly, and on a copy of a
- * shared one, which cannot name one request's origin.
+ * without asking, and vary with Accept-Encoding: a body made for one
+ * request alone goes out in gzip when the client accepts it (shared
+ * documents are compressed once, by doccache).  A request from an
+ * origin allow_origins lists gets the CORS header: on its own response
+ * directly, and on a copy of a shared one, which cannot name one
+ * request's origin.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +14,23 @@
 
 #include <microhttpd.h>
 
+#include "gzip.h"
 #include "render.h"
 #include "reply.h"
+
+/* Adds our security headers and Vary: vary to r; 0 or -1. */
+static int
+reply_headers(struct MHD_Response *r, const char *vary)
+{
+	if (MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") !=
+	        MHD_YES ||
+	    MHD_add_response_header(r, "Referrer-Policy", "no-referrer") !=
+	        MHD_YES ||
+	    MHD_add_response_header(r, "X-Frame-Options", "DENY") != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, vary) != MHD_YES)
+		return -1;
+	return 0;
+}
 
 /*
  * Adds the headers every response of ours carries; 0 or -1.  Vary:
@@ -22,15 +40,19 @@
 int
 reply_common_headers(struct MHD_Response *r)
 {
-	if (MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") !=
-	        MHD_YES ||
-	    MHD_add_response_header(r, "Referrer-Policy", "no-referrer") !=
-	        MHD_YES ||
-	    MHD_add_response_header(r, "X-Frame-Options", "DENY") != MHD_YES ||
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Origin") !=
-	        MHD_YES)
-		return -1;
-	return 0;
+	return reply_headers(r, "Origin");
+}
+
+/*
+ * Adds the headers of a response that may be sent in gzip, whether
+ * this one is or not (and of its 304s): a cache must not hand the gzip
+ * form to a client that did not ask for it, nor keep the identity one
+ * for all.  0 or -1.
+ */
+int
+reply_encoded_headers(struct MHD_Response *r)
+{
+	return reply_headers(r, "Origin, Accept-Encoding");
 }
 
 /* Adds the headers every JSON response carries; 0 or -1. */
@@ -41,9 +63,17 @@ reply_json_headers(struct MHD_Response *r)
 	        "application/json") != MHD_YES ||
 	    MHD_add_response_header(
 	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
-	    reply_common_headers(r) == -1)
+	    reply_encoded_headers(r) == -1)
 		return -1;
 	return 0;
+}
+
+/* Returns 1 if the request's Accept-Encoding lets us answer in gzip. */
+int
+reply_accepts_gzip(const struct reply_req *rq)
+{
+	return gzip_accepted(MHD_lookup_connection_value(
+	    rq->rq_conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 }
 
 /* Queues r, made for this request alone, with CORS headers if due. */
@@ -158,14 +188,32 @@ reply_error(const struct reply_req *rq, unsigned status, const char *message,
 	return reply_send(rq, status, r);
 }
 
-/* Queues a small JSON body rendered for this request alone. */
+/*
+ * Queues a JSON body rendered for this request alone, in gzip if the
+ * client accepts it and it is big enough to gain: compressed per
+ * request, as nothing else will send it.
+ */
 enum MHD_Result
 reply_once(const struct reply_req *rq, char *body, size_t len)
 {
 	struct MHD_Response *r;
+	size_t gzlen = 0;
+	char *gz = NULL;
 
+	if (body != NULL && len >= GZIP_MIN_BODY && reply_accepts_gzip(rq) &&
+	    (gz = gzip_compress(body, len, GZIP_LEVEL, &gzlen)) != NULL) {
+		free(body);
+		body = gz;
+		len = gzlen;
+	}
 	if ((r = reply_json(body, len)) == NULL)
 		return reply_error(rq, 500, "cannot render", NULL, NULL);
+	if (gz != NULL &&
+	    MHD_add_response_header(
+	        r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
 	return reply_send(rq, MHD_HTTP_OK, r);
 }
 
@@ -185,7 +233,8 @@ reply_decorate_cb(
 	return 0;
 }
 
-/* Queues a 304 for a client holding etag (ETag as the header shows it). */
+/* Queues a 304 for a client holding etag (ETag as the header shows it),
+ * with the Vary of the response it stands for. */
 enum MHD_Result
 reply_not_modified(const struct reply_req *rq, const char *etag)
 {
@@ -197,7 +246,7 @@ reply_not_modified(const struct reply_req *rq, const char *etag)
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES ||
 	    MHD_add_response_header(
 	        r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
-	    reply_common_headers(r) == -1) {
+	    reply_encoded_headers(r) == -1) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}

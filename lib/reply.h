@@ -1,8 +1,9 @@
 /*
  * How a response of ours is made and queued: the headers every response
  * carries (nosniff, no referrer, no framing, Vary: Origin), the JSON
- * ones, the CORS header for an allowed origin, shared responses copied
- * for such a request, and JSON error bodies.  The server (api), the
+ * ones (Vary: Accept-Encoding too), whether a request accepts gzip, the
+ * CORS header for an allowed origin, shared responses copied for such a
+ * request, and JSON error bodies.  The server (api), the
  * document cache and the handlers all answer through it.
  */
 #ifndef GATHERD_REPLY_H
@@ -27,10 +28,14 @@ struct reply_req {
 
 /* Adds the headers every response of ours carries; 0 or -1. */
 int reply_common_headers(struct MHD_Response *r);
+/* Adds them with Vary: Origin, Accept-Encoding (gzip or not); 0 or -1. */
+int reply_encoded_headers(struct MHD_Response *r);
 /* Adds the headers every JSON response carries; 0 or -1. */
 int reply_json_headers(struct MHD_Response *r);
 /* Returns a JSON response owning the malloc'd body; NULL on error. */
 struct MHD_Response *reply_json(char *body, size_t len);
+/* Returns 1 if the request's Accept-Encoding lets us answer in gzip. */
+int reply_accepts_gzip(const struct reply_req *rq);
 /* Queues r, made for this request alone, with CORS headers if due. */
 enum MHD_Result reply_queue(
     const struct reply_req *rq, unsigned status, struct MHD_Response *r);
@@ -43,7 +48,8 @@ enum MHD_Result reply_queue_shared(const struct reply_req *rq, unsigned status,
 /* Queues a JSON error; extra header name/value may be NULL. */
 enum MHD_Result reply_error(const struct reply_req *rq, unsigned status,
     const char *message, const char *hname, const char *hvalue);
-/* Queues a small JSON body rendered for this request alone; owns body. */
+/* Queues a JSON body rendered for this request alone, in gzip if the
+ * client accepts it; owns body. */
 enum MHD_Result reply_once(const struct reply_req *rq, char *body, size_t len);
 /* Queues a 304 (no body) for a client holding etag, as its header shows. */
 enum MHD_Result

@@ -6,7 +6,8 @@
 # figure is printed as one JSON line, then a short summary.  It builds
 # its own optimised copy of gatherd (a sanitizer build would measure
 # the sanitizers).  Usage: run.sh SRCDIR [quick]
-# BENCH_ONLY_EXTRAS, BENCH_ONLY_JQ or BENCH_ONLY_CLUSTER runs one figure.
+# BENCH_ONLY_EXTRAS, BENCH_ONLY_JQ, BENCH_ONLY_CLUSTER or BENCH_ONLY_GZIP
+# runs one figure.
 set -eu
 
 srcdir=$(cd "${1:-.}" && pwd)
@@ -291,6 +292,54 @@ serving() {
 		printf "{\"figure\":\"serving\",\"background_sources\":%d,\"doc_bytes\":%d,\"gatherd_rps\":%d,\"gatherd_p99_ms\":%.3f,\"nginx_rps\":%d,\"nginx_p99_ms\":%.3f,\"ratio\":%.2f,\"one_source_rps\":%d,\"one_source_p99_ms\":%.3f,\"not_modified_rps\":%d,\"not_modified_p99_ms\":%.3f,\"machine\":%s}\n", bg, b, gr, gp, nr, np, (nr ? gr / nr : 0), or, op, mr, mp, m }')"
 }
 
+# polls once gatherd answers a new connection again: right after wrk its
+# 64 connections may still count against the per-address limit.
+polls_settled() {
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		out=$(polls 2>/dev/null || true)
+		[ "${out%% *}" != 0 ] && [ -n "$out" ] && break
+		sleep 0.2
+	done
+	echo "${out:-0 0}"
+}
+
+# 4b. The whole document of N sources polling at 1 s, served in gzip and
+# not: wrk with and without Accept-Encoding, the bytes of each form, the
+# polls done meanwhile, and what gzip's level costs on that document
+# (tests/bench/gzlevel.c, gatherd's own gzip_compress).
+serving_gzip() {
+	n=$1
+	gzlevel="$work/build/gzlevel"
+	${CC:-cc} -O2 -I"$srcdir/lib" -o "$gzlevel" \
+	    "$srcdir/tests/bench/gzlevel.c" "$srcdir/lib/gzip.c" \
+	    $(pkg-config --cflags --libs zlib)
+	make_config "$n" "$up/stats.json" 1s 1s
+	start_gatherd "$work/$n.conf"
+	sleep 3
+	url="http://127.0.0.1:$gd_port/api/v1/stats"
+	curl -fsS -o "$work/doc.json" "$url"
+	curl -fsS -H 'Accept-Encoding: gzip' -o "$work/doc.json.gz" "$url"
+	gzip -t "$work/doc.json.gz" ||
+	    { echo "bench: the gzip form is not gzip" >&2; exit 1; }
+	set -- $(wrk_run "$url")
+	i_rps=$1 i_p99=$2
+	set -- $(polls_settled)
+	p0=$1 t0=$(date +%s%N)
+	set -- $(wrk_run "$url" "Accept-Encoding: gzip")
+	g_rps=$1 g_p99=$2
+	set -- $(polls_settled)
+	p1=$1 t1=$(date +%s%N)
+	stop_gatherd
+	emit "$(awk -v n="$n" -v ib="$(wc -c <"$work/doc.json")" \
+	    -v gb="$(wc -c <"$work/doc.json.gz")" -v ir="$i_rps" -v ip="$i_p99" \
+	    -v gr="$g_rps" -v gp="$g_p99" -v p="$((p1 - p0))" \
+	    -v s="$(((t1 - t0) / 1000000))e-3" \
+	    -v m="$machine" 'BEGIN {
+		printf "{\"figure\":\"serving_gzip\",\"sources\":%d,\"interval_s\":1,\"identity_bytes\":%d,\"gzip_bytes\":%d,\"bytes_ratio\":%.1f,\"target_bytes_ratio\":5,\"identity_rps\":%d,\"identity_p99_ms\":%.3f,\"gzip_rps\":%d,\"gzip_p99_ms\":%.3f,\"target_gzip_p99_ms\":10,\"good_polls_per_s_while_gzip\":%.0f,\"machine\":%s}\n", n, ib, gb, ib / gb, ir, ip, gr, gp, p / s, m }')"
+	emit "$("$gzlevel" "$work/doc.json" 20 |
+	    sed "s/}\$/,\"sources\":$n,\"machine\":$machine}/")"
+}
+
 # 5. Memory: RSS once every source has polled, history on.
 memory() {
 	n=$1
@@ -533,6 +582,10 @@ if [ "${BENCH_ONLY_CLUSTER:-}" ]; then
 	cluster 3000 20 15
 	exit 0
 fi
+if [ "${BENCH_ONLY_GZIP:-}" ]; then
+	serving_gzip 5000
+	exit 0
+fi
 if [ "${BENCH_ONLY_JQ:-}" ]; then
 	jq_figures quick
 	exit 0
@@ -543,6 +596,7 @@ if [ "$mode" = quick ]; then
 	raw 1000 5
 	fanout 200
 	serving 0
+	serving_gzip 1000
 	memory 1000
 	jq_figures quick
 	extras 1000 5 2
@@ -557,6 +611,7 @@ else
 	fanout 1000
 	serving 0
 	serving 5000
+	serving_gzip 5000
 	for n in 100 1000 10000 50000; do memory "$n"; done
 	[ -n "${BENCH_SKIP_FLAT:-}" ] || flat 10000
 	jq_figures

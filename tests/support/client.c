@@ -17,6 +17,7 @@
 
 #include <check.h>
 #include <curl/curl.h>
+#include <zlib.h>
 
 #include "client.h"
 
@@ -185,6 +186,39 @@ client_request(
 	r->r_len = body.b_len;
 	r->r_headers = head.b_data ? head.b_data : strdup("");
 	return r;
+}
+
+/* Inflates one gzip member; see client.h. */
+char *
+client_gunzip(const char *gz, size_t n, size_t *len)
+{
+	size_t room = 4096;
+	char *out = NULL;
+	z_stream z;
+	int rc = Z_OK;
+
+	memset(&z, 0, sizeof z);
+	ck_assert_int_eq(inflateInit2(&z, 15 + 16), Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)gz;
+	z.avail_in = (uInt)n;
+	while (rc == Z_OK || rc == Z_BUF_ERROR) {
+		/* Room for what came so far, as much again and a NUL. */
+		room *= 2;
+		out = realloc(out, room + 1);
+		ck_assert_ptr_nonnull(out);
+		z.next_out = (Bytef *)out + z.total_out;
+		z.avail_out = (uInt)(room - z.total_out);
+		rc = inflate(&z, Z_FINISH);
+		ck_assert_msg(rc != Z_BUF_ERROR || z.avail_out == 0,
+		    "a truncated gzip member (%zu bytes)", n);
+	}
+	ck_assert_int_eq(rc, Z_STREAM_END);
+	/* One member and nothing after it. */
+	ck_assert_uint_eq(z.avail_in, 0);
+	*len = (size_t)z.total_out;
+	out[*len] = '\0';
+	inflateEnd(&z);
+	return out;
 }
 
 /* Frees a response; NULL is allowed. */

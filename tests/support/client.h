@@ -42,6 +42,12 @@ client_get(unsigned port, const char *path, const char *header, char **body);
 void harness_resp_free(struct harness_resp *r);
 /* Returns the value of header name in r (a copy), or NULL. */
 char *harness_resp_header(const struct harness_resp *r, const char *name);
+/*
+ * Inflates n bytes of gz, which must be exactly one gzip member, failing
+ * the test if not; returns the body (caller frees, NUL-terminated) and
+ * its length in *len.
+ */
+char *client_gunzip(const char *gz, size_t n, size_t *len);
 /* libcurl write callback: appends to a struct harness_buf. */
 size_t harness_write_cb(char *data, size_t size, size_t nmemb, void *arg);
 

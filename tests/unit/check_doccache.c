@@ -6,6 +6,7 @@
  * 304, shared responses) is check_api's.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
@@ -14,6 +15,7 @@
 #include "cache.h"
 #include "config.h"
 #include "doccache.h"
+#include "gzip.h"
 #include "harness.h"
 #include "runner.h"
 
@@ -128,6 +130,82 @@ START_TEST(test_lifetime_reload)
 }
 END_TEST
 
+/* Returns a new JSON text of n bytes whose digits say which version. */
+static char *
+doc_text(size_t n, char version)
+{
+	char *s = malloc(n);
+	size_t i;
+
+	ck_assert_ptr_nonnull(s);
+	for (i = 0; i < n; i++)
+		s[i] = i % 16 == 0 ? version : "{\"a\":1234567890}"[i % 16];
+	return s;
+}
+
+/* Asserts db is the gzip form of len bytes of want. */
+static void
+assert_gunzips_to(const struct doccache_body *db, const char *want, size_t len)
+{
+	size_t n = 0;
+	char *out = client_gunzip(db->db_body, db->db_len, &n);
+
+	ck_assert_uint_eq(n, len);
+	ck_assert(memcmp(out, want, len) == 0);
+	free(out);
+}
+
+/*
+ * The gzip copy is made by the first request for it and shared by the
+ * next ones of the same version; a new rendering makes a new one.  A
+ * small body, or a client without gzip, gets the identity one.
+ */
+START_TEST(test_gzip_once_per_version)
+{
+	const struct doccache_body *gz, *again;
+	struct MHD_Response *first;
+	struct doccache_doc doc;
+	char *v1, *v2;
+
+	memset(&doc, 0, sizeof doc);
+	v1 = doc_text(4000, '1');
+	ck_assert_int_eq(doccache_put(&doc, 7, 100, v1, 4000), 0);
+	ck_assert_str_eq(doc.dd_etag, "\"7\"");
+	ck_assert_str_eq(doc.dd_etag_gzip, "\"7-gz\"");
+	ck_assert_str_eq(doc.dd_etag_gzip_header, "W/\"7-gz\"");
+	ck_assert_ptr_null(doc.dd_gzip.db_resp);
+	ck_assert_ptr_eq(doccache_body(&doc, 0), &doc.dd_identity);
+	/* Not asked for in gzip yet: none made. */
+	ck_assert_ptr_null(doc.dd_gzip.db_resp);
+	gz = doccache_body(&doc, 1);
+	ck_assert_ptr_eq(gz, &doc.dd_gzip);
+	ck_assert_ptr_nonnull(gz->db_resp);
+	ck_assert_uint_lt(gz->db_len * 5, 4000);
+	assert_gunzips_to(gz, v1, 4000);
+	first = gz->db_resp;
+	/* The same version: the same response, not compressed again. */
+	again = doccache_body(&doc, 1);
+	ck_assert_ptr_eq(again->db_resp, first);
+	ck_assert_ptr_eq(again->db_body, gz->db_body);
+	/* A new rendering: its own copy, made when asked for. */
+	v2 = doc_text(4000, '2');
+	ck_assert_int_eq(doccache_put(&doc, 8, 200, v2, 4000), 0);
+	ck_assert_ptr_null(doc.dd_gzip.db_resp);
+	gz = doccache_body(&doc, 1);
+	ck_assert_ptr_nonnull(gz->db_resp);
+	assert_gunzips_to(gz, v2, 4000);
+	ck_assert_str_eq(doc.dd_etag_gzip, "\"8-gz\"");
+	/* Below GZIP_MIN_BODY the identity body serves everyone. */
+	ck_assert_int_eq(
+	    doccache_put(&doc, 9, 300, doc_text(GZIP_MIN_BODY - 1, '3'),
+	        GZIP_MIN_BODY - 1),
+	    0);
+	ck_assert_ptr_eq(doccache_body(&doc, 1), &doc.dd_identity);
+	ck_assert_ptr_null(doc.dd_gzip.db_resp);
+	MHD_destroy_response(doc.dd_identity.db_resp);
+}
+END_TEST
+
 /* Builds the suite. */
 static Suite *
 doccache_suite(void)
@@ -141,6 +219,7 @@ doccache_suite(void)
 	tcase_add_test(tc, test_due_generation_and_age);
 	tcase_add_test(tc, test_due_throttle);
 	tcase_add_test(tc, test_lifetime_reload);
+	tcase_add_test(tc, test_gzip_once_per_version);
 	suite_add_tcase(s, tc);
 	return s;
 }
