@@ -99,6 +99,69 @@ START_TEST(test_openapi_served)
 }
 END_TEST
 
+/* In gzip to a client that accepts it: the same bytes once inflated,
+ * an ETag of its own, and a 304 for either ETag naming the form the
+ * client would get. */
+START_TEST(test_openapi_gzip)
+{
+	char *etag, *inm, *plain, *resp, *got;
+	struct harness_resp *r;
+	int fd, closed = 0;
+	struct harness *h;
+	size_t len;
+
+	h = harness_start(NULL, one_source);
+	r = harness_request(h, "GET", "/api/v1/openapi.json", NULL);
+	plain = harness_resp_header(r, "ETag");
+	ck_assert_ptr_nonnull(plain);
+	harness_resp_free(r);
+
+	r = harness_request(
+	    h, "GET", "/api/v1/openapi.json", "Accept-Encoding: gzip");
+	ck_assert_int_eq(r->r_status, 200);
+	harness_assert_header(r, "Content-Encoding", "gzip");
+	harness_assert_header(r, "Vary", "Origin, Accept-Encoding");
+	ck_assert_uint_lt(r->r_len, openapi_doc_len / 5);
+	inm = client_gunzip(r->r_body, r->r_len, &len);
+	ck_assert_ptr_nonnull(inm);
+	ck_assert_uint_eq(len, openapi_doc_len);
+	ck_assert(memcmp(inm, openapi_doc, len) == 0);
+	free(inm);
+	etag = harness_resp_header(r, "ETag");
+	ck_assert_ptr_nonnull(etag);
+	ck_assert_str_ne(etag, plain);
+	harness_resp_free(r);
+
+	ck_assert_int_gt(asprintf(&inm,
+	                     "GET /api/v1/openapi.json HTTP/1.1\r\nHost: x\r\n"
+	                     "If-None-Match: %s\r\nAccept-Encoding: gzip\r\n"
+	                     "Connection: close\r\n\r\n",
+	                     plain),
+	    0);
+	fd = harness_connect(h);
+	ck_assert_int_eq(raw_send(fd, inm, strlen(inm)), 0);
+	resp = raw_read(fd, NULL, 5000, &closed);
+	close(fd);
+	ck_assert_int_eq(raw_status(resp), 304);
+	got = raw_header(resp, "ETag");
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, etag);
+	free(got);
+	free(resp);
+	free(inm);
+
+	ck_assert_int_gt(asprintf(&inm, "If-None-Match: %s", etag), 0);
+	r = harness_request(h, "GET", "/api/v1/openapi.json", inm);
+	ck_assert_int_eq(r->r_status, 304);
+	harness_assert_header(r, "ETag", plain);
+	harness_resp_free(r);
+	free(inm);
+	free(etag);
+	free(plain);
+	harness_stop(h);
+}
+END_TEST
+
 /*
  * Sends a HEAD of path and a GET of /healthz on one connection: the
  * second answer must come whole, with nothing of the first's body
@@ -149,6 +212,7 @@ openapi_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_openapi_served);
+	tcase_add_test(tc, test_openapi_gzip);
 	tcase_add_test(tc, test_head_streamed);
 	suite_add_tcase(s, tc);
 	return s;
