@@ -29,7 +29,8 @@ rollup_new(int64_t width_ms, size_t points)
 		return NULL;
 	r->ru_width = width_ms;
 	r->ru_cap = points;
-	for (s = 0; s < ROLLUP_NSERIES; s++) {
+	/* Off: no series at all, so a stat without rollups costs only r. */
+	for (s = 0; points > 0 && s < ROLLUP_NSERIES; s++) {
 		if ((r->ru_series[s] = history_new(points)) == NULL)
 			goto fail;
 	}
@@ -107,7 +108,7 @@ rollup_clear(struct rollup *r)
 {
 	int s;
 
-	for (s = 0; s < ROLLUP_NSERIES; s++)
+	for (s = 0; r->ru_cap > 0 && s < ROLLUP_NSERIES; s++)
 		history_clear(r->ru_series[s]);
 	r->ru_open.rb_count = 0;
 }
@@ -116,7 +117,7 @@ rollup_clear(struct rollup *r)
 size_t
 rollup_len(const struct rollup *r)
 {
-	return history_len(r->ru_series[ROLLUP_COUNT]);
+	return r->ru_cap > 0 ? history_len(r->ru_series[ROLLUP_COUNT]) : 0;
 }
 
 /* Returns the bytes of memory r takes, its series included. */
@@ -126,7 +127,7 @@ rollup_bytes(const struct rollup *r)
 	size_t n = sizeof *r;
 	int s;
 
-	for (s = 0; s < ROLLUP_NSERIES; s++)
+	for (s = 0; r->ru_cap > 0 && s < ROLLUP_NSERIES; s++)
 		n += history_bytes(r->ru_series[s]);
 	return n;
 }
@@ -220,7 +221,7 @@ rollup_each(
 		    b->rb_count, arg);
 }
 
-/* Returns series s of the closed buckets, borrowed. */
+/* Returns series s of the closed buckets, borrowed; NULL when off. */
 struct history *
 rollup_series(struct rollup *r, enum rollup_series s)
 {

@@ -69,7 +69,8 @@ void rollup_each(
 /*
  * Returns series s of the closed buckets (borrowed), for the state
  * file: the four have the same times and length; whoever appends to
- * them directly must append to all four alike.
+ * them directly must append to all four alike.  NULL when r keeps no
+ * buckets (points 0: no series are allocated).
  */
 struct history *rollup_series(struct rollup *r, enum rollup_series s);
 /* Sets *b to the open bucket (rb_count 0 if there is none). */
