@@ -550,6 +550,11 @@ render_range_feed(const struct cache_entry *e, int i, int64_t from_ms,
 	struct render_range rr = {
 	    r, rollup_width(ru), INT64_MAX, INT64_MAX, 0, INT64_MIN};
 
+	if (rollup_capacity(ru) == 0) {
+		history_each(
+		    e->ce_history[i], from_ms, render_range_point_cb, &rr);
+		return;
+	}
 	history_each(e->ce_history[i], INT64_MIN, render_range_scan_cb, &rr);
 	rollup_each(ru, from_ms, render_range_bucket_in_cb, &rr);
 	history_each(e->ce_history[i],
