@@ -212,7 +212,8 @@ cache_rollup_point_cb(const struct history_point *pt, void *arg)
  * the width and the number of buckets are the same, copied (the newest
  * that fit) if only the number changed; with another width the old
  * buckets cannot be split and are dropped, and the rollups are rebuilt
- * from the raw points e's stat holds (carry the history first).
+ * from the raw points e's stat holds (carry the history first), as they
+ * are when o kept none.
  */
 static void
 cache_adopt_rollup(
@@ -220,7 +221,8 @@ cache_adopt_rollup(
 {
 	struct rollup *r;
 
-	if (rollup_width(e->ce_rollup[i]) == rollup_width(o->ce_rollup[j])) {
+	if (rollup_width(e->ce_rollup[i]) == rollup_width(o->ce_rollup[j]) &&
+	    rollup_capacity(o->ce_rollup[j]) > 0) {
 		if (rollup_capacity(e->ce_rollup[i]) ==
 		    rollup_capacity(o->ce_rollup[j])) {
 			r = e->ce_rollup[i];

@@ -533,7 +533,7 @@ bucket_count(const struct cache_entry *e, int64_t start)
  * Polls and restored points feed the rollups beside the history; a
  * cleared history clears them; a reload moves them whole (same keys),
  * copies the newest (fewer buckets) or rebuilds them from the raw
- * points (another width).
+ * points (another width, or none kept before).
  */
 START_TEST(test_rollups)
 {
@@ -588,6 +588,22 @@ START_TEST(test_rollups)
 	cache_adopt(c2, c);
 	e = cache_find(c2, "s");
 	ck_assert_uint_eq(rollup_len(e->ce_rollup[0]), 0);
+	ck_assert_uint_eq(bucket_count(e, T0 / 60000 * 60000), 2);
+	cache_free(c);
+	config_free(cf);
+
+	/* Rollups turned off, then on again: rebuilt from the raw points. */
+	cf = rollup_config("1m", "0");
+	c = cache_new(cf);
+	cache_adopt(c, c2);
+	e = cache_find(c, "s");
+	ck_assert_uint_eq(bucket_count(e, T0 / 60000 * 60000), 0);
+	cache_free(c2);
+	config_free(cf2);
+	cf2 = rollup_config("1m", "10");
+	c2 = cache_new(cf2);
+	cache_adopt(c2, c);
+	e = cache_find(c2, "s");
 	ck_assert_uint_eq(bucket_count(e, T0 / 60000 * 60000), 2);
 	cache_free(c);
 	config_free(cf);
