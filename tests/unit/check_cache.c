@@ -529,6 +529,29 @@ bucket_count(const struct cache_entry *e, int64_t start)
 	return b.rb_count;
 }
 
+/* A config and its cache, replaced by each reload. */
+struct loaded {
+	struct config *l_cf;
+	struct cache *l_c;
+};
+
+/* Reloads l with rollups of width and points: a new config and cache
+ * that adopt the old ones, then freed; returns s's entry. */
+static struct cache_entry *
+reload(struct loaded *l, const char *width, const char *points)
+{
+	struct loaded n;
+
+	n.l_cf = rollup_config(width, points);
+	n.l_c = cache_new(n.l_cf);
+	ck_assert_ptr_nonnull(n.l_c);
+	cache_adopt(n.l_c, l->l_c);
+	cache_free(l->l_c);
+	config_free(l->l_cf);
+	*l = n;
+	return cache_find(l->l_c, "s");
+}
+
 /*
  * Polls and restored points feed the rollups beside the history; a
  * cleared history clears them; a reload moves them whole (same keys),
@@ -537,16 +560,17 @@ bucket_count(const struct cache_entry *e, int64_t start)
  */
 START_TEST(test_rollups)
 {
-	struct config *cf = rollup_config("1s", "3"), *cf2;
-	struct cache *c = cache_new(cf), *c2;
+	struct loaded l = {rollup_config("1s", "3"), NULL};
+	const int64_t minute = T0 / 60000 * 60000;
 	struct cache_entry *e;
 	struct rollup *r;
 	int i;
 
-	ck_assert_ptr_nonnull(c);
-	e = cache_find(c, "s");
+	l.l_c = cache_new(l.l_cf);
+	ck_assert_ptr_nonnull(l.l_c);
+	e = cache_find(l.l_c, "s");
 	for (i = 0; i < 10; i++)
-		cache_put_ok(c, e, total_value(i), T0 + i * 500);
+		cache_put_ok(l.l_c, e, total_value(i), T0 + i * 500);
 	ck_assert_uint_eq(history_len(e->ce_history[0]), 2);
 	/* Buckets T0 .. T0+4000 (two points each), the last one open. */
 	ck_assert_uint_eq(rollup_len(e->ce_rollup[0]), 3);
@@ -559,56 +583,27 @@ START_TEST(test_rollups)
 	ck_assert_uint_eq(rollup_len(e->ce_rollup[0]), 0);
 	ck_assert_uint_eq(bucket_count(e, T0 + 5000), 0);
 	for (i = 0; i < 10; i++)
-		cache_put_ok(c, e, total_value(i), T0 + i * 500);
-
-	/* Same width and points: the very same rollups. */
+		cache_put_ok(l.l_c, e, total_value(i), T0 + i * 500);
 	r = e->ce_rollup[0];
-	cf2 = rollup_config("1s", "3");
-	c2 = cache_new(cf2);
-	cache_adopt(c2, c);
-	e = cache_find(c2, "s");
+	/* Same width and points: the very same rollups. */
+	e = reload(&l, "1s", "3");
 	ck_assert_ptr_eq(e->ce_rollup[0], r);
-	cache_free(c);
-	config_free(cf);
-
 	/* Fewer buckets: the newest copied. */
-	cf = rollup_config("1s", "1");
-	c = cache_new(cf);
-	cache_adopt(c, c2);
-	e = cache_find(c, "s");
+	e = reload(&l, "1s", "1");
 	ck_assert_uint_eq(rollup_len(e->ce_rollup[0]), 1);
 	ck_assert_uint_eq(bucket_count(e, T0 + 3000), 2);
 	ck_assert_uint_eq(bucket_count(e, T0 + 4000), 2);
-	cache_free(c2);
-	config_free(cf2);
-
 	/* Another width: rebuilt from the two raw points (T0+4000, 4500). */
-	cf2 = rollup_config("1m", "10");
-	c2 = cache_new(cf2);
-	cache_adopt(c2, c);
-	e = cache_find(c2, "s");
+	e = reload(&l, "1m", "10");
 	ck_assert_uint_eq(rollup_len(e->ce_rollup[0]), 0);
-	ck_assert_uint_eq(bucket_count(e, T0 / 60000 * 60000), 2);
-	cache_free(c);
-	config_free(cf);
-
+	ck_assert_uint_eq(bucket_count(e, minute), 2);
 	/* Rollups turned off, then on again: rebuilt from the raw points. */
-	cf = rollup_config("1m", "0");
-	c = cache_new(cf);
-	cache_adopt(c, c2);
-	e = cache_find(c, "s");
-	ck_assert_uint_eq(bucket_count(e, T0 / 60000 * 60000), 0);
-	cache_free(c2);
-	config_free(cf2);
-	cf2 = rollup_config("1m", "10");
-	c2 = cache_new(cf2);
-	cache_adopt(c2, c);
-	e = cache_find(c2, "s");
-	ck_assert_uint_eq(bucket_count(e, T0 / 60000 * 60000), 2);
-	cache_free(c);
-	config_free(cf);
-	cache_free(c2);
-	config_free(cf2);
+	e = reload(&l, "1m", "0");
+	ck_assert_uint_eq(bucket_count(e, minute), 0);
+	e = reload(&l, "1m", "10");
+	ck_assert_uint_eq(bucket_count(e, minute), 2);
+	cache_free(l.l_c);
+	config_free(l.l_cf);
 }
 END_TEST
 
