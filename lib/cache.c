@@ -26,24 +26,31 @@ struct cache {
 	struct cache_listener c_listeners[CACHE_LISTENERS_MAX];
 };
 
-/* Gives each stat of e a history ring; 0 or -1. */
+/* Gives each stat of e a history ring and rollups; 0 or -1. */
 static int
 cache_new_history(struct cache_entry *e)
 {
-	size_t i, n = e->ce_src->src_nstats;
+	const struct config_source *src = e->ce_src;
+	size_t i, n = src->src_nstats;
 
-	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-	if ((e->ce_history = calloc(n ? n : 1, sizeof *e->ce_history)) == NULL)
+	/* NOLINTBEGIN(bugprone-sizeof-expression): arrays of pointers */
+	e->ce_history = calloc(n ? n : 1, sizeof *e->ce_history);
+	e->ce_rollup = calloc(n ? n : 1, sizeof *e->ce_rollup);
+	/* NOLINTEND(bugprone-sizeof-expression) */
+	if (e->ce_history == NULL || e->ce_rollup == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		e->ce_history[i] = history_new((size_t)e->ce_src->src_history);
-		if (e->ce_history[i] == NULL)
+		e->ce_history[i] = history_new((size_t)src->src_history);
+		e->ce_rollup[i] =
+		    rollup_new((int64_t)src->src_history_rollup_ms,
+		        (size_t)src->src_history_rollup_points);
+		if (e->ce_history[i] == NULL || e->ce_rollup[i] == NULL)
 			return -1;
 	}
 	return 0;
 }
 
-/* Frees e's history rings. */
+/* Frees e's history rings and rollups. */
 static void
 cache_free_history(struct cache_entry *e)
 {
@@ -51,7 +58,18 @@ cache_free_history(struct cache_entry *e)
 
 	for (i = 0; e->ce_history != NULL && i < e->ce_src->src_nstats; i++)
 		history_free(e->ce_history[i]);
+	for (i = 0; e->ce_rollup != NULL && i < e->ce_src->src_nstats; i++)
+		rollup_free(e->ce_rollup[i]);
 	free(e->ce_history);
+	free(e->ce_rollup);
+}
+
+/* Adds a point to the history and rollups of e's stat i. */
+static void
+cache_add_point(struct cache_entry *e, size_t i, int64_t ms, double value)
+{
+	history_add(e->ce_history[i], ms, value);
+	rollup_add(e->ce_rollup[i], ms, value);
 }
 
 /* Returns a stat's value as history keeps it: NaN if not a number. */
@@ -76,7 +94,7 @@ cache_record_history(struct cache_entry *e, int64_t now)
 	size_t i;
 
 	for (i = 0; i < src->src_nstats; i++)
-		history_add(e->ce_history[i], now,
+		cache_add_point(e, i, now,
 		    cache_value_number(json_object_object_get(
 		        e->ce_values, src->src_stats[i].cs_name)));
 }
@@ -182,6 +200,42 @@ cache_copy_point_cb(const struct history_point *pt, void *arg)
 	history_add(arg, pt->hp_ms, pt->hp_value);
 }
 
+/* history_each callback: feeds a point to rollups. */
+static void
+cache_rollup_point_cb(const struct history_point *pt, void *arg)
+{
+	rollup_add(arg, pt->hp_ms, pt->hp_value);
+}
+
+/*
+ * Carries the rollups of o's stat j over to e's stat i: moved whole if
+ * the width and the number of buckets are the same, copied (the newest
+ * that fit) if only the number changed; with another width the old
+ * buckets cannot be split and are dropped, and the rollups are rebuilt
+ * from the raw points e's stat holds (carry the history first), as they
+ * are when o kept none.
+ */
+static void
+cache_adopt_rollup(
+    struct cache_entry *e, size_t i, struct cache_entry *o, size_t j)
+{
+	struct rollup *r;
+
+	if (rollup_width(e->ce_rollup[i]) == rollup_width(o->ce_rollup[j]) &&
+	    rollup_capacity(o->ce_rollup[j]) > 0) {
+		if (rollup_capacity(e->ce_rollup[i]) ==
+		    rollup_capacity(o->ce_rollup[j])) {
+			r = e->ce_rollup[i];
+			e->ce_rollup[i] = o->ce_rollup[j];
+			o->ce_rollup[j] = r;
+		} else
+			(void)rollup_copy(e->ce_rollup[i], o->ce_rollup[j]);
+		return;
+	}
+	history_each(
+	    e->ce_history[i], 0, cache_rollup_point_cb, e->ce_rollup[i]);
+}
+
 /* Moves o's state into e, stat by stat where the stats still match. */
 static void
 cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
@@ -212,6 +266,7 @@ cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)
 		} else
 			history_each(o->ce_history[j], 0, cache_copy_point_cb,
 			    e->ce_history[i]);
+		cache_adopt_rollup(e, i, o, (size_t)j);
 	}
 	e->ce_updated_at = o->ce_updated_at;
 	e->ce_last_attempt_at = o->ce_last_attempt_at;
@@ -384,12 +439,12 @@ cache_restore_entry(struct cache *c, struct cache_entry *e,
 	return 0;
 }
 
-/* Appends a saved point to the history of e's stat i, oldest first. */
+/* Appends a saved point to the history and rollups of e's stat i. */
 void
 cache_restore_point(struct cache_entry *e, size_t i, int64_t ms, double value)
 {
 	if (i < e->ce_src->src_nstats)
-		history_add(e->ce_history[i], ms, value);
+		cache_add_point(e, i, ms, value);
 }
 
 /* Sets s to e's shared state (copies); 0 or -1 (s cleared). */
@@ -515,14 +570,16 @@ cache_apply_shared(struct cache *c, struct cache_entry *e,
 	cache_touch(c, e);
 }
 
-/* Empties the history of each stat of e. */
+/* Empties the history and rollups of each stat of e. */
 void
 cache_clear_history(struct cache_entry *e)
 {
 	size_t i;
 
-	for (i = 0; i < e->ce_src->src_nstats; i++)
+	for (i = 0; i < e->ce_src->src_nstats; i++) {
 		history_clear(e->ce_history[i]);
+		rollup_clear(e->ce_rollup[i]);
+	}
 }
 
 /* Records a successful poll at wall time now; takes ownership of values. */

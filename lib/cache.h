@@ -16,6 +16,7 @@
 #include "config.h"
 #include "history.h"
 #include "pollstats.h"
+#include "rollup.h"
 #include "source.h"
 
 enum cache_status {
@@ -51,6 +52,7 @@ struct cache_entry {
 	uint64_t ce_consecutive_failures;
 	int64_t ce_retry_in_ms; /* delay chosen at the last failure */
 	struct history **ce_history; /* one ring per stat, config order */
+	struct rollup **ce_rollup; /* one per stat, beside ce_history */
 	char *ce_etag; /* validators of ce_values, or NULL */
 	char *ce_last_modified;
 	int ce_expired; /* expired as of the last cache_check_expiry */
@@ -116,7 +118,8 @@ void cache_apply_shared(struct cache *c, struct cache_entry *e,
     struct cache_shared *s, int add_point);
 /* Returns a stat's value as history keeps it: NaN if not a number. */
 double cache_value_number(struct json_object *v);
-/* Empties the history of each stat of e (a snapshot replaces it). */
+/* Empties the history and rollups of each stat of e (a snapshot
+ * replaces them). */
 void cache_clear_history(struct cache_entry *e);
 
 /* Creates an entry per source of cf, all pending; cf must outlive it. */
@@ -195,7 +198,8 @@ int cache_restore_entry(struct cache *c, struct cache_entry *e,
     struct json_object *values, int64_t updated_at,
     const struct source_error *err, const char *etag,
     const char *last_modified);
-/* Appends a saved point to the history of e's stat i, oldest first. */
+/* Appends a saved point to the history of e's stat i, oldest first,
+ * and adds it to the stat's rollups. */
 void
 cache_restore_point(struct cache_entry *e, size_t i, int64_t ms, double value);
 /* Returns the index of e's stat called name, or -1. */

@@ -68,6 +68,8 @@ struct config_source {
 	uint64_t src_low_speed_time_ms;
 	uint64_t src_max_body; /* bytes */
 	uint64_t src_history; /* points kept per stat */
+	uint64_t src_history_rollup_ms; /* width of a rollup bucket */
+	uint64_t src_history_rollup_points; /* buckets kept per stat */
 	unsigned src_set; /* bits of the tunables the file set */
 	char *src_ca_file; /* CA bundle, or NULL for the system's */
 	char *src_token; /* secret from token_file, or NULL */

@@ -78,6 +78,8 @@ enum config_tunable {
 	CONFIG_TUNE_MAX_BODY,
 	CONFIG_TUNE_CIRCUIT_COOLDOWN,
 	CONFIG_TUNE_HISTORY,
+	CONFIG_TUNE_HISTORY_ROLLUP,
+	CONFIG_TUNE_HISTORY_ROLLUP_POINTS,
 };
 
 /* A tunable's default that config.c computes from other values. */

@@ -325,18 +325,21 @@ metrics_cluster(struct metrics_buf *b, const struct cluster *cl)
 	    st->cs_lag_ms > 0 ? (double)st->cs_lag_ms / 1000.0 : 0.0);
 }
 
-/* Appends the history's points and memory, every stat together. */
+/* Appends the history's points and memory, every stat together, and
+ * its rollups' closed buckets and memory apart. */
 static void
 metrics_history(struct metrics_buf *b, struct cache *c)
 {
 	const struct cache_entry *e;
-	size_t i, j, points = 0, bytes = 0;
+	size_t i, j, points = 0, bytes = 0, buckets = 0, rbytes = 0;
 
 	for (i = 0; i < cache_count(c); i++) {
 		e = cache_entry_at(c, i);
 		for (j = 0; j < e->ce_src->src_nstats; j++) {
 			points += history_len(e->ce_history[j]);
 			bytes += history_bytes(e->ce_history[j]);
+			buckets += rollup_len(e->ce_rollup[j]);
+			rbytes += rollup_bytes(e->ce_rollup[j]);
 		}
 	}
 	metrics_family(b, "gatherd_history_points", "gauge",
@@ -345,6 +348,12 @@ metrics_history(struct metrics_buf *b, struct cache *c)
 	metrics_family(b, "gatherd_history_bytes", "gauge",
 	    "Memory the history takes, in bytes.");
 	metrics_printf(b, "gatherd_history_bytes %zu\n", bytes);
+	metrics_family(b, "gatherd_history_rollup_buckets", "gauge",
+	    "Closed rollup buckets held, every stat of every source.");
+	metrics_printf(b, "gatherd_history_rollup_buckets %zu\n", buckets);
+	metrics_family(b, "gatherd_history_rollup_bytes", "gauge",
+	    "Memory the rollups take, in bytes.");
+	metrics_printf(b, "gatherd_history_rollup_bytes %zu\n", rbytes);
 }
 
 /* Appends the process-level families. */

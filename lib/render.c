@@ -470,11 +470,96 @@ render_unix(int64_t ms)
 	return json_object_new_double_s((double)ms / 1000.0, buf);
 }
 
-/* history_each callback: feeds a point to the range aggregator. */
+/*
+ * A range answer's walks over one stat: rollup buckets before the raw
+ * points, with no overlap.  The cutover is the first raw point rounded
+ * up to a bucket boundary: buckets before it are fed, then the raw
+ * points from the end of the last bucket fed.  The bucket the first raw
+ * point falls in (it straddles the cutover) is left to the raw points if
+ * they hold all of it (the same count), so while the raw points reach
+ * back far enough the answer is theirs alone, at any step.
+ */
+struct render_range {
+	struct history_range *rr_range;
+	int64_t rr_width; /* of a rollup bucket */
+	int64_t rr_first; /* the first raw point's ms */
+	int64_t rr_cutover; /* INT64_MAX: no raw point */
+	uint64_t rr_straddled; /* numeric raw points before the cutover */
+	int64_t rr_raw_from; /* raw points at or after this are fed */
+};
+
+/* Returns ms rounded up to a multiple of w (w > 0, ms >= 0 in use). */
+static int64_t
+render_round_up(int64_t ms, int64_t w)
+{
+	int64_t q = ms / w;
+
+	if (ms % w != 0 && ms > 0)
+		q++;
+	return q * w;
+}
+
+/* history_each callback: finds the first raw point and counts the
+ * numeric ones before the cutover. */
+static void
+render_range_scan_cb(const struct history_point *pt, void *arg)
+{
+	struct render_range *rr = arg;
+
+	if (rr->rr_cutover == INT64_MAX) {
+		rr->rr_first = pt->hp_ms;
+		rr->rr_cutover = render_round_up(pt->hp_ms, rr->rr_width);
+	}
+	if (pt->hp_ms < rr->rr_cutover && !isnan(pt->hp_value))
+		rr->rr_straddled++;
+}
+
+/* rollup_each callback: feeds a bucket before the cutover. */
+static void
+render_range_bucket_in_cb(int64_t start_ms, int64_t width_ms, double min,
+    double max, double sum, uint64_t count, void *arg)
+{
+	struct render_range *rr = arg;
+	struct history_range_in in = {start_ms, width_ms, min, max, sum, count};
+
+	if (start_ms >= rr->rr_cutover)
+		return;
+	/* The straddling bucket, all of it in the raw points: theirs. */
+	if (start_ms + width_ms > rr->rr_first && count == rr->rr_straddled)
+		return;
+	history_range_add_bucket(rr->rr_range, &in);
+	rr->rr_raw_from = start_ms + width_ms;
+}
+
+/* history_each callback: feeds a raw point after the rollups. */
 static void
 render_range_point_cb(const struct history_point *pt, void *arg)
 {
-	history_range_add_point(arg, pt->hp_ms, pt->hp_value);
+	struct render_range *rr = arg;
+
+	if (pt->hp_ms >= rr->rr_raw_from)
+		history_range_add_point(rr->rr_range, pt->hp_ms, pt->hp_value);
+}
+
+/* Feeds stat i of e from from_ms on to r: rollups, then raw points. */
+static void
+render_range_feed(const struct cache_entry *e, int i, int64_t from_ms,
+    struct history_range *r)
+{
+	const struct rollup *ru = e->ce_rollup[i];
+	struct render_range rr = {
+	    r, rollup_width(ru), INT64_MAX, INT64_MAX, 0, INT64_MIN};
+
+	if (rollup_capacity(ru) == 0) {
+		history_each(
+		    e->ce_history[i], from_ms, render_range_point_cb, &rr);
+		return;
+	}
+	history_each(e->ce_history[i], INT64_MIN, render_range_scan_cb, &rr);
+	rollup_each(ru, from_ms, render_range_bucket_in_cb, &rr);
+	history_each(e->ce_history[i],
+	    from_ms > rr.rr_raw_from ? from_ms : rr.rr_raw_from,
+	    render_range_point_cb, &rr);
 }
 
 /* history_range_cb: appends [t, avg, min, max] to a JSON array. */
@@ -514,8 +599,7 @@ render_history_range(const struct cache_entry *e, int i, int64_t from_ms,
 	render_add(root, "step", render_unix(step_ms));
 	render_add(root, "from", render_unix(from_ms));
 	render_add(root, "to", render_unix(to_ms));
-	/* Raw points only, for now: rollups, older, would be fed first. */
-	history_each(e->ce_history[i], from_ms, render_range_point_cb, r);
+	render_range_feed(e, i, from_ms, r);
 	history_range_finish(r);
 	history_range_free(r);
 	render_add(root, "points", points);

@@ -4,6 +4,8 @@
  * its raw points read with the plain form, and the buckets of the range
  * form checked against buckets computed here from those points.  Every
  * 400 is checked with its exact message, and the plain form unchanged.
+ * With 3 raw points and 1 s rollups the range reaches back to the first
+ * poll through the rollups, every value counted once.
  */
 #include <math.h>
 #include <stdint.h>
@@ -360,6 +362,126 @@ START_TEST(test_range_errors)
 }
 END_TEST
 
+/* history = 3 and rollups of 1 s, polled every 100 ms; or rollups off. */
+#define ROLLED(points)                                                         \
+	"[source s]\n"                                                         \
+	"url = @UP@/stats?name=s\n"                                            \
+	"interval = 100ms\n"                                                   \
+	"history = 3\n"                                                        \
+	"history_rollup = 1s\n"                                                \
+	"history_rollup_points = " points "\n"                                 \
+	"stat total = /data/total\n"
+
+/* Reads the raw points of total until the oldest is at least value. */
+static void
+read_raw_from(struct harness *h, double value, struct raw *raw)
+{
+	int tries;
+
+	for (tries = 0; tries < 500; tries++) {
+		read_raw(h, "total", 3, raw);
+		if (raw->r_value[0] >= value)
+			return;
+		usleep(20 * 1000);
+	}
+	ck_abort_msg("total never reached %g", value);
+}
+
+/* GETs the range of total from a minute before raw's first point, at
+ * step_s seconds. */
+static struct json_object *
+get_minute_range(struct harness *h, const struct raw *raw, int step_s)
+{
+	char q[128];
+
+	snprintf(q, sizeof q, "from=%lld&step=%d",
+	    (long long)(raw->r_ms[0] / 1000 - 60), step_s);
+	return get_range(h, "total", q);
+}
+
+/*
+ * Asserts that the buckets of doc hold the counter's values (1000, then
+ * one more a poll) from 1000 on, every one once: each bucket's average
+ * is the middle of its min and max and the next starts one above, on
+ * multiples of step_s; returns how many buckets there are.
+ */
+static size_t
+assert_counter_buckets(struct json_object *doc, int step_s)
+{
+	size_t i, n = json_object_array_length(harness_at(doc, "/points"));
+	double min, max, prev_max = 999;
+	long long t, prev_t = -1;
+	char ptr[32];
+
+	for (i = 0; i < n; i++) {
+		snprintf(ptr, sizeof ptr, "/points/%zu/0", i);
+		t = harness_int(doc, ptr);
+		ck_assert_int_eq(t % step_s, 0);
+		ck_assert_int_gt(t, prev_t);
+		snprintf(ptr, sizeof ptr, "/points/%zu/2", i);
+		min = harness_number(doc, ptr);
+		snprintf(ptr, sizeof ptr, "/points/%zu/3", i);
+		max = harness_number(doc, ptr);
+		ck_assert_double_eq(min, prev_max + 1);
+		snprintf(ptr, sizeof ptr, "/points/%zu/1", i);
+		ck_assert_double_eq(harness_number(doc, ptr), (min + max) / 2);
+		prev_max = max;
+		prev_t = t;
+	}
+	return n;
+}
+
+/*
+ * With 3 raw points and 1 s rollups, a range from before the first poll
+ * reaches past the raw points: the older buckets come from the rollups,
+ * exact (every value once, none lost where rollups give way to raw
+ * points), at the rollups' width and at a wider step.
+ */
+START_TEST(test_range_rollups)
+{
+	struct harness *h = harness_start(NULL, ROLLED("1440"));
+	struct json_object *doc;
+	struct raw raw;
+	size_t n;
+
+	read_raw_from(h, 1025, &raw);
+	doc = get_minute_range(h, &raw, 1);
+	n = assert_counter_buckets(doc, 1);
+	ck_assert_uint_ge(n, 3);
+	/* The first bucket is the first poll's, long before the raw ones. */
+	ck_assert_int_eq(harness_int(doc, "/points/0/2"), 1000);
+	ck_assert_int_lt(harness_int(doc, "/points/0/0") * 1000, raw.r_ms[0]);
+	json_object_put(doc);
+	/* Two rollup buckets a step: merged exactly. */
+	doc = get_minute_range(h, &raw, 2);
+	ck_assert_uint_ge(assert_counter_buckets(doc, 2), 2);
+	ck_assert_int_eq(harness_int(doc, "/points/0/2"), 1000);
+	json_object_put(doc);
+	harness_stop(h);
+}
+END_TEST
+
+/* history_rollup_points = 0: the range holds the raw points alone. */
+START_TEST(test_range_rollups_off)
+{
+	struct harness *h = harness_start(NULL, ROLLED("0"));
+	struct json_object *doc;
+	struct raw raw;
+	size_t n;
+
+	read_raw_from(h, 1025, &raw);
+	doc = get_minute_range(h, &raw, 1);
+	n = json_object_array_length(harness_at(doc, "/points"));
+	/* At most 3 points, later than the ones read: 1 or 2 buckets. */
+	ck_assert_uint_ge(n, 1);
+	ck_assert_uint_le(n, 2);
+	ck_assert_double_ge(harness_number(doc, "/points/0/2"), raw.r_value[0]);
+	ck_assert_int_ge(harness_int(doc, "/points/0/0"), raw.r_ms[0] / 1000);
+	json_object_put(doc);
+	harness_stop(h);
+}
+END_TEST
+
 /* Builds the suite. */
 static Suite *
 history_api_suite(void)
@@ -371,6 +493,8 @@ history_api_suite(void)
 	tcase_add_test(tc, test_range_buckets);
 	tcase_add_test(tc, test_range_values);
 	tcase_add_test(tc, test_range_errors);
+	tcase_add_test(tc, test_range_rollups);
+	tcase_add_test(tc, test_range_rollups_off);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -78,6 +78,14 @@ static const char exact_text[] =
     "# HELP gatherd_history_bytes Memory the history takes, in bytes.\n"
     "# TYPE gatherd_history_bytes gauge\n"
     "gatherd_history_bytes @BYTES@\n"
+    "# HELP gatherd_history_rollup_buckets Closed rollup buckets held, "
+    "every stat of every source.\n"
+    "# TYPE gatherd_history_rollup_buckets gauge\n"
+    "gatherd_history_rollup_buckets 3\n"
+    "# HELP gatherd_history_rollup_bytes Memory the rollups take, in "
+    "bytes.\n"
+    "# TYPE gatherd_history_rollup_bytes gauge\n"
+    "gatherd_history_rollup_bytes @RBYTES@\n"
     "# HELP gatherd_event_streams Open Server-Sent Events streams on "
     "/api/v1/events.\n"
     "# TYPE gatherd_event_streams gauge\n"
@@ -288,25 +296,33 @@ assert_no_line(const char *text, const char *prefix)
 }
 
 /* Every family, in order, for one good and one failing source. */
-/* Returns text with @BYTES@ replaced by the memory c's history takes
- * (history_bytes: it depends on how history stores its points). */
+/* Returns text with @BYTES@ and @RBYTES@ replaced by the memory c's
+ * history and rollups take (history_bytes and rollup_bytes: they depend
+ * on how history stores its points). */
 static char *
 with_history_bytes(struct cache *c, const char *text)
 {
 	const struct cache_entry *e;
-	const char *at = strstr(text, "@BYTES@");
-	size_t i, j, bytes = 0;
+	const char *at = strstr(text, "@BYTES@"), *rat;
+	size_t i, j, bytes = 0, rbytes = 0;
 	char *out;
 
 	ck_assert_ptr_nonnull(at);
+	rat = strstr(at, "@RBYTES@");
+	ck_assert_ptr_nonnull(rat);
 	for (i = 0; i < cache_count(c); i++) {
 		e = cache_entry_at(c, i);
-		for (j = 0; j < e->ce_src->src_nstats; j++)
+		for (j = 0; j < e->ce_src->src_nstats; j++) {
 			bytes += history_bytes(e->ce_history[j]);
+			rbytes += rollup_bytes(e->ce_rollup[j]);
+		}
 	}
 	ck_assert_uint_gt(bytes, 0);
-	ck_assert_int_gt(asprintf(&out, "%.*s%zu%s", (int)(at - text), text,
-	                     bytes, at + strlen("@BYTES@")),
+	ck_assert_uint_gt(rbytes, 0);
+	ck_assert_int_gt(
+	    asprintf(&out, "%.*s%zu%.*s%zu%s", (int)(at - text), text, bytes,
+	        (int)(rat - at - strlen("@BYTES@")), at + strlen("@BYTES@"),
+	        rbytes, rat + strlen("@RBYTES@")),
 	    0);
 	return out;
 }

@@ -6,6 +6,7 @@
  * grow by one on every change and only on a change.  Times are fixed.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <check.h>
@@ -477,6 +478,135 @@ START_TEST(test_adopt_identity)
 }
 END_TEST
 
+/* A source s with stat total, rollups of width and points as given. */
+static struct config *
+rollup_config(const char *width, const char *points)
+{
+	char text[256];
+
+	snprintf(text, sizeof text,
+	    "[source s]\nurl = http://s.example/\nhistory = 2\n"
+	    "history_rollup = %s\nhistory_rollup_points = %s\n"
+	    "stat total = /total\n",
+	    width, points);
+	return harness_config(text, "rollup.conf");
+}
+
+/* Returns {"total": total}. */
+static struct json_object *
+total_value(double total)
+{
+	struct json_object *v = json_object_new_object();
+
+	ck_assert_ptr_nonnull(v);
+	json_object_object_add(v, "total", json_object_new_double(total));
+	return v;
+}
+
+/* Sets *b to the bucket of e's stat 0 that starts at start; 0 if none. */
+static void
+find_bucket_cb(int64_t start_ms, int64_t width_ms, double min, double max,
+    double sum, uint64_t count, void *arg)
+{
+	struct rollup_bucket *b = arg;
+
+	(void)width_ms;
+	if (start_ms == b->rb_start_ms) {
+		b->rb_min = min;
+		b->rb_max = max;
+		b->rb_sum = sum;
+		b->rb_count = count;
+	}
+}
+
+/* Returns the count of e's stat 0's bucket starting at start. */
+static uint64_t
+bucket_count(const struct cache_entry *e, int64_t start)
+{
+	struct rollup_bucket b = {start, 0, 0, 0, 0};
+
+	rollup_each(e->ce_rollup[0], INT64_MIN, find_bucket_cb, &b);
+	return b.rb_count;
+}
+
+/* A config and its cache, replaced by each reload. */
+struct loaded {
+	struct config *l_cf;
+	struct cache *l_c;
+};
+
+/* Reloads l with rollups of width and points: a new config and cache
+ * that adopt the old ones, then freed; returns s's entry. */
+static struct cache_entry *
+reload(struct loaded *l, const char *width, const char *points)
+{
+	struct loaded n;
+
+	n.l_cf = rollup_config(width, points);
+	n.l_c = cache_new(n.l_cf);
+	ck_assert_ptr_nonnull(n.l_c);
+	cache_adopt(n.l_c, l->l_c);
+	cache_free(l->l_c);
+	config_free(l->l_cf);
+	*l = n;
+	return cache_find(l->l_c, "s");
+}
+
+/*
+ * Polls and restored points feed the rollups beside the history; a
+ * cleared history clears them; a reload moves them whole (same keys),
+ * copies the newest (fewer buckets) or rebuilds them from the raw
+ * points (another width, or none kept before).
+ */
+START_TEST(test_rollups)
+{
+	struct loaded l = {rollup_config("1s", "3"), NULL};
+	const int64_t minute = T0 / 60000 * 60000;
+	struct cache_entry *e;
+	struct rollup *r;
+	int i;
+
+	l.l_c = cache_new(l.l_cf);
+	ck_assert_ptr_nonnull(l.l_c);
+	e = cache_find(l.l_c, "s");
+	for (i = 0; i < 10; i++)
+		cache_put_ok(l.l_c, e, total_value(i), T0 + i * 500);
+	ck_assert_uint_eq(history_len(e->ce_history[0]), 2);
+	/* Buckets T0 .. T0+4000 (two points each), the last one open. */
+	ck_assert_uint_eq(rollup_len(e->ce_rollup[0]), 3);
+	ck_assert_uint_eq(bucket_count(e, T0 + 4000), 2);
+	ck_assert_uint_eq(bucket_count(e, T0 + 1000), 2);
+	ck_assert_uint_eq(bucket_count(e, T0), 0); /* dropped: capacity */
+	cache_restore_point(e, 0, T0 + 5000, 1);
+	ck_assert_uint_eq(bucket_count(e, T0 + 5000), 1);
+	cache_clear_history(e);
+	ck_assert_uint_eq(rollup_len(e->ce_rollup[0]), 0);
+	ck_assert_uint_eq(bucket_count(e, T0 + 5000), 0);
+	for (i = 0; i < 10; i++)
+		cache_put_ok(l.l_c, e, total_value(i), T0 + i * 500);
+	r = e->ce_rollup[0];
+	/* Same width and points: the very same rollups. */
+	e = reload(&l, "1s", "3");
+	ck_assert_ptr_eq(e->ce_rollup[0], r);
+	/* Fewer buckets: the newest copied. */
+	e = reload(&l, "1s", "1");
+	ck_assert_uint_eq(rollup_len(e->ce_rollup[0]), 1);
+	ck_assert_uint_eq(bucket_count(e, T0 + 3000), 2);
+	ck_assert_uint_eq(bucket_count(e, T0 + 4000), 2);
+	/* Another width: rebuilt from the two raw points (T0+4000, 4500). */
+	e = reload(&l, "1m", "10");
+	ck_assert_uint_eq(rollup_len(e->ce_rollup[0]), 0);
+	ck_assert_uint_eq(bucket_count(e, minute), 2);
+	/* Rollups turned off, then on again: rebuilt from the raw points. */
+	e = reload(&l, "1m", "0");
+	ck_assert_uint_eq(bucket_count(e, minute), 0);
+	e = reload(&l, "1m", "10");
+	ck_assert_uint_eq(bucket_count(e, minute), 2);
+	cache_free(l.l_c);
+	config_free(l.l_cf);
+}
+END_TEST
+
 /* Builds the suite: construction, lookup and the status machine. */
 static Suite *
 cache_suite(void)
@@ -499,6 +629,7 @@ cache_suite(void)
 	tcase_add_test(tc, test_listeners);
 	tcase_add_test(tc, test_restore_entry);
 	tcase_add_test(tc, test_adopt_identity);
+	tcase_add_test(tc, test_rollups);
 	suite_add_tcase(s, tc);
 	return s;
 }

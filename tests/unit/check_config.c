@@ -754,6 +754,90 @@ START_TEST(test_tunables_inherit)
 }
 END_TEST
 
+/* History and its rollups: the defaults (360 points, 1 m buckets, a
+ * day of them), values, [gatherd] as every source's default, 0 = off. */
+START_TEST(test_history_keys)
+{
+	struct config *cf = expect_ok(GOOD_SOURCE);
+	const struct config_source *a, *b, *c;
+
+	a = &cf->cf_sources[0];
+	ck_assert_uint_eq(a->src_history, 360);
+	ck_assert_uint_eq(a->src_history_rollup_ms, 60000);
+	ck_assert_uint_eq(a->src_history_rollup_points, 1440);
+	config_free(cf);
+	cf = expect_ok("[gatherd]\n"
+	               "history_rollup = 5m\n"
+	               "history_rollup_points = 288\n"
+	               "[source a]\n"
+	               "url = http://a.example/\n"
+	               "history = 3\n"
+	               "history_rollup = 1s\n"
+	               "stat x = /x\n"
+	               "[source b]\n"
+	               "url = http://b.example/\n"
+	               "history_rollup_points = 0\n"
+	               "stat x = /x\n"
+	               "[source c]\n"
+	               "url = http://c.example/\n"
+	               "history_rollup = 1500ms\n"
+	               "history_rollup_points = 1000000\n"
+	               "stat x = /x\n");
+	a = &cf->cf_sources[0];
+	b = &cf->cf_sources[1];
+	c = &cf->cf_sources[2];
+	ck_assert_uint_eq(a->src_history, 3);
+	ck_assert_uint_eq(a->src_history_rollup_ms, 1000);
+	ck_assert_uint_eq(a->src_history_rollup_points, 288);
+	ck_assert_uint_eq(b->src_history_rollup_ms, 300000);
+	ck_assert_uint_eq(b->src_history_rollup_points, 0);
+	ck_assert_uint_eq(c->src_history_rollup_ms, 1500);
+	ck_assert_uint_eq(c->src_history_rollup_points, 1000000);
+	config_free(cf);
+}
+END_TEST
+
+/* Loads text, asserting it is refused with exactly want. */
+static void
+expect_exact(const char *text, const char *want)
+{
+	char err[CONFIG_ERR_LEN] = "";
+	struct config *cf;
+
+	cf = config_load_string(text, NAME, err, sizeof err);
+	ck_assert_msg(cf == NULL, "config accepted:\n%s", text);
+	ck_assert_str_eq(err, want);
+}
+
+/* Every error of the rollup keys, exactly. */
+START_TEST(test_history_rollup_errors)
+{
+	expect_exact("[gatherd]\nhistory_rollup = 999ms\n" GOOD_SOURCE,
+	    NAME ":2: history_rollup: bad duration \"999ms\" (use e.g. 1m, "
+	         "5m; at least 1s)");
+	expect_exact(GOOD_SOURCE "history_rollup = 0\n",
+	    NAME ":4: history_rollup: bad duration \"0\" (use e.g. 1m, 5m; "
+	         "at least 1s)");
+	expect_exact(GOOD_SOURCE "history_rollup = minute\n",
+	    NAME ":4: history_rollup: bad duration \"minute\" (use e.g. 1m, "
+	         "5m; at least 1s)");
+	expect_exact(GOOD_SOURCE "history_rollup = 8d\n",
+	    NAME ":4: history_rollup: bad duration \"8d\" (use e.g. 1m, 5m; "
+	         "at least 1s)");
+	expect_exact(GOOD_SOURCE "history_rollup_points = 1000001\n",
+	    NAME ":4: history_rollup_points: bad number \"1000001\" (use "
+	         "e.g. 1440 (buckets per stat, up to 1000000; 0 keeps none))");
+	expect_exact(GOOD_SOURCE "history_rollup_points = -1\n",
+	    NAME ":4: history_rollup_points: bad number \"-1\" (use e.g. "
+	         "1440 (buckets per stat, up to 1000000; 0 keeps none))");
+	expect_exact("[gatherd]\nhistory_rollup_points = day\n" GOOD_SOURCE,
+	    NAME ":2: history_rollup_points: bad number \"day\" (use e.g. "
+	         "1440 (buckets per stat, up to 1000000; 0 keeps none))");
+	expect_exact(GOOD_SOURCE "history_rollup = 1m\nhistory_rollup = 2m\n",
+	    NAME ":5: duplicate key \"history_rollup\"");
+}
+END_TEST
+
 /* Defaults that follow from the interval and the timeout. */
 START_TEST(test_tunables_derived)
 {
@@ -999,6 +1083,8 @@ config_suite(void)
 	tcase_add_test(tc, test_full_config);
 	tcase_add_test(tc, test_tunables_inherit);
 	tcase_add_test(tc, test_tunables_derived);
+	tcase_add_test(tc, test_history_keys);
+	tcase_add_test(tc, test_history_rollup_errors);
 	tcase_add_test(tc, test_tunables_errors);
 	tcase_add_test(tc, test_ca_file);
 	tcase_add_test(tc, test_token_permissions);

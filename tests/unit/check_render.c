@@ -1,9 +1,10 @@
 /*
  * Tests of the renderers: the stats document, one source's stats, the
- * operators' sources view and error bodies, from a cache driven with
- * fixed times.  Every output is parsed back with a strict, UTF-8
- * validating tokener and checked field by field against the contract;
- * hostile strings must come back intact after escaping.
+ * operators' sources view, error bodies and the history's range form
+ * over rollups and raw points, from a cache driven with fixed times.  Every
+ * output is parsed back with a strict, UTF-8 validating tokener and checked
+ * field by field against the contract; hostile strings must come back intact
+ * after escaping.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -523,6 +524,104 @@ START_TEST(test_empty_cache)
 }
 END_TEST
 
+/* Puts total = value for source s of c at ms. */
+static void
+put_total(struct cache *c, int64_t ms, int value)
+{
+	struct json_object *v = json_object_new_object();
+
+	ck_assert_ptr_nonnull(v);
+	json_object_object_add(v, "total", json_object_new_int(value));
+	cache_put_ok(c, cache_find(c, "s"), v, ms);
+}
+
+/* Renders the range of s's total from..to (unix seconds) at step and
+ * asserts its points are want. */
+static void
+expect_range(struct cache *c, int64_t from_s, int64_t to_s, int64_t step_s,
+    const char *want)
+{
+	struct json_object *doc;
+	size_t len = 0;
+	char *text;
+
+	text = render_history_range(cache_find(c, "s"), 0, from_s * 1000,
+	    to_s * 1000, step_s * 1000, &len);
+	ck_assert_ptr_nonnull(text);
+	doc = parse_output(text, len);
+	expect_json(doc, "/points", want);
+	json_object_put(doc);
+	free(text);
+}
+
+/*
+ * The range form feeds rollup buckets before the raw points, with no
+ * overlap: the minute bucket that holds the first raw point is the raw
+ * points' if they hold all of it, else the bucket's whole, and the raw
+ * points go on from the next minute.  NOW is 40 s into its minute.
+ */
+START_TEST(test_history_range_rollups)
+{
+	static const char conf[] = "[source s]\n"
+	                           "url = http://s.example/\n"
+	                           "history = %d\n"
+	                           "stat total = /total\n";
+	const int64_t m = (NOW - 40000) / 1000; /* the minute of NOW */
+	struct config *cf;
+	struct cache *c;
+	char text[128], want[256];
+	int i;
+
+	/* 20 raw points: all ten of the minute are there, per second. */
+	snprintf(text, sizeof text, conf, 20);
+	cf = harness_config(text, "r.conf");
+	c = cache_new(cf);
+	for (i = 0; i < 10; i++)
+		put_total(c, NOW + i * 1000, i);
+	snprintf(want, sizeof want,
+	    "[[%lld,0,0,0],[%lld,1,1,1],[%lld,2,2,2],[%lld,3,3,3],"
+	    "[%lld,4,4,4],[%lld,5,5,5],[%lld,6,6,6],[%lld,7,7,7],"
+	    "[%lld,8,8,8],[%lld,9,9,9]]",
+	    (long long)(NOW / 1000), (long long)(NOW / 1000 + 1),
+	    (long long)(NOW / 1000 + 2), (long long)(NOW / 1000 + 3),
+	    (long long)(NOW / 1000 + 4), (long long)(NOW / 1000 + 5),
+	    (long long)(NOW / 1000 + 6), (long long)(NOW / 1000 + 7),
+	    (long long)(NOW / 1000 + 8), (long long)(NOW / 1000 + 9));
+	expect_range(c, m - 60, m + 120, 1, want);
+	cache_free(c);
+	config_free(cf);
+
+	/* 5 raw points: the minute comes whole from its rollup bucket. */
+	snprintf(text, sizeof text, conf, 5);
+	cf = harness_config(text, "r.conf");
+	c = cache_new(cf);
+	for (i = 0; i < 10; i++)
+		put_total(c, NOW + i * 1000, i);
+	snprintf(want, sizeof want, "[[%lld,4.5,0,9]]", (long long)m);
+	expect_range(c, m - 60, m + 120, 1, want);
+	/* Three more in the next minute: 8 and 9 left in the raw points,
+	 * the first minute from its bucket, the next from the raw points. */
+	for (i = 0; i < 3; i++)
+		put_total(c, (m + 60 + i) * 1000, 100 + i);
+	snprintf(want, sizeof want,
+	    "[[%lld,4.5,0,9],[%lld,100,100,100],[%lld,101,101,101],"
+	    "[%lld,102,102,102]]",
+	    (long long)m, (long long)(m + 60), (long long)(m + 61),
+	    (long long)(m + 62));
+	expect_range(c, m - 60, m + 120, 1, want);
+	/* An hour's step merges the bucket and the points. */
+	snprintf(want, sizeof want, "[[%lld,%.17g,0,102]]",
+	    (long long)(m / 3600 * 3600), (45.0 + 303.0) / 13.0);
+	expect_range(c, m - 3600, m + 120, 3600, want);
+	/* from after the bucket's start: the raw points alone. */
+	snprintf(want, sizeof want, "[[%lld,101,101,101],[%lld,102,102,102]]",
+	    (long long)(m + 61), (long long)(m + 62));
+	expect_range(c, m + 61, m + 120, 1, want);
+	cache_free(c);
+	config_free(cf);
+}
+END_TEST
+
 /* Builds the suite: stats, one source, sources view and error bodies. */
 static Suite *
 render_suite(void)
@@ -538,6 +637,7 @@ render_suite(void)
 	tcase_add_test(tc, test_age_not_negative);
 	tcase_add_test(tc, test_source_stats);
 	tcase_add_test(tc, test_empty_cache);
+	tcase_add_test(tc, test_history_range_rollups);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sources");
