@@ -236,6 +236,15 @@ cache_adopt_rollup(
 	    e->ce_history[i], 0, cache_rollup_point_cb, e->ce_rollup[i]);
 }
 
+/* Rebuilds the rollups of e's stat i from the raw points it holds. */
+void
+cache_rebuild_rollup(struct cache_entry *e, size_t i)
+{
+	rollup_clear(e->ce_rollup[i]);
+	history_each(
+	    e->ce_history[i], 0, cache_rollup_point_cb, e->ce_rollup[i]);
+}
+
 /* Moves o's state into e, stat by stat where the stats still match. */
 static void
 cache_adopt_entry(struct cache_entry *e, struct cache_entry *o)

@@ -202,6 +202,9 @@ int cache_restore_entry(struct cache *c, struct cache_entry *e,
  * and adds it to the stat's rollups. */
 void
 cache_restore_point(struct cache_entry *e, size_t i, int64_t ms, double value);
+/* Rebuilds the rollups of e's stat i from the raw points it holds (a
+ * restore whose saved rollups could not be used). */
+void cache_rebuild_rollup(struct cache_entry *e, size_t i);
 /* Returns the index of e's stat called name, or -1. */
 int cache_stat_index(const struct cache_entry *e, const char *name);
 /* Records the state of e's request budget: free slots, and the wall ms

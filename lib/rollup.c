@@ -54,15 +54,19 @@ rollup_free(struct rollup *r)
 }
 
 /* Returns the start of the bucket of width w that holds ms (floor, so
- * times before 1970 fall in the bucket below, not the one above). */
+ * times before 1970 fall in the bucket below, not the one above; a time
+ * so low that its bucket would start below INT64_MIN is its own). */
 static int64_t
 rollup_floor(int64_t ms, int64_t w)
 {
-	int64_t q = ms / w;
+	int64_t rem = ms % w;
 
-	if (ms % w != 0 && ms < 0)
-		q--;
-	return q * w;
+	if (rem < 0) {
+		if (ms < INT64_MIN + w)
+			return ms;
+		rem += w;
+	}
+	return ms - rem;
 }
 
 /* Appends bucket b to the four series. */
@@ -86,7 +90,9 @@ rollup_add(struct rollup *r, int64_t ms, double value)
 		return;
 	if (o->rb_count > 0 && ms < o->rb_start_ms)
 		return;
-	if (o->rb_count > 0 && ms - o->rb_start_ms >= r->ru_width) {
+	/* Unsigned: ms >= start, and the difference may not fit in int64. */
+	if (o->rb_count > 0 &&
+	    (uint64_t)ms - (uint64_t)o->rb_start_ms >= (uint64_t)r->ru_width) {
 		rollup_append(r, o);
 		o->rb_count = 0;
 	}
@@ -176,7 +182,10 @@ rollup_walk_cb(const struct history_point *pt, void *arg)
 		b->rb_sum = pt->hp_value;
 		break;
 	default:
-		b->rb_count = (uint64_t)pt->hp_value;
+		/* Only a restored file can hold a count that is not one. */
+		b->rb_count = pt->hp_value >= 1 && pt->hp_value < 0x1p63
+		    ? (uint64_t)pt->hp_value
+		    : 0;
 		break;
 	}
 }

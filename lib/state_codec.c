@@ -18,6 +18,7 @@
 #include "base64.h"
 #include "log.h"
 #include "state_codec.h"
+#include "state_rollup.h"
 #include "tsblock.h"
 
 /* Adds key: v to o, where v NULL means out of memory; 0 or -1. */
@@ -124,7 +125,8 @@ state_codec_history_json(const struct history *h)
 	return o;
 }
 
-/* Returns {stat: {"raw": history}} for e's stats, or NULL. */
+/* Returns {stat: {"raw": history, "rollup": rollups}} for e's stats (no
+ * rollup member while there are no closed buckets), or NULL. */
 static struct json_object *
 state_codec_histories_json(const struct cache_entry *e)
 {
@@ -135,10 +137,12 @@ state_codec_histories_json(const struct cache_entry *e)
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
 	for (i = 0; i < src->src_nstats; i++) {
-		/* An object, so rollups can join raw later as members. */
 		if ((stat = json_object_new_object()) != NULL &&
-		    state_codec_add(stat, "raw",
-		        state_codec_history_json(e->ce_history[i])) == -1) {
+		    (state_codec_add(stat, "raw",
+		         state_codec_history_json(e->ce_history[i])) == -1 ||
+		        (rollup_len(e->ce_rollup[i]) > 0 &&
+		            state_codec_add(stat, "rollup",
+		                state_rollup_json(e->ce_rollup[i])) == -1))) {
 			json_object_put(stat);
 			stat = NULL;
 		}
@@ -452,8 +456,9 @@ state_codec_check_stat_history(struct json_object *o)
 {
 	struct json_object *raw;
 
-	/* Members other than raw (rollups, from a newer gatherd) are not
-	 * read. */
+	/* Rollups are not checked here: bad ones are rebuilt from the raw
+	 * points on restore (state_rollup_restore), losing nothing else.
+	 * Other members (from a newer gatherd) are not read. */
 	if (state_codec_member(o, "raw", json_type_object, &raw) == -1)
 		return "a stat's raw history is not an object";
 	return raw != NULL ? state_codec_history_check(raw) : NULL;
@@ -696,17 +701,26 @@ state_codec_skipped_cb(size_t block, const char *why, void *arg)
 	    w->sw_source, w->sw_stat, block, why);
 }
 
-/* Restores a stat's saved {"raw": history} into e's stat i. */
+/*
+ * Restores a stat's saved {"raw": history, "rollup": rollups} into e's
+ * stat i.  Rollups saved under another width, broken, or missing (an
+ * older file) are rebuilt from the raw points.
+ */
 static void
 state_codec_restore_stat(
     struct cache_entry *e, const char *stat, size_t i, struct json_object *o)
 {
 	struct state_codec_where w = {e->ce_src->src_name, stat};
-	struct json_object *raw;
+	struct json_object *raw, *rollup;
 
 	if (json_object_object_get_ex(o, "raw", &raw) && raw != NULL)
 		(void)state_codec_history_restore(
 		    raw, e->ce_history[i], state_codec_skipped_cb, &w);
+	if (json_object_object_get_ex(o, "rollup", &rollup) &&
+	    state_rollup_restore(
+	        rollup, e->ce_rollup[i], state_codec_skipped_cb, &w) == 1)
+		return;
+	cache_rebuild_rollup(e, i);
 }
 
 /* Applies checked state sv to e; 0, or -1 if out of memory. */

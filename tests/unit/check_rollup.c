@@ -64,6 +64,27 @@ assert_bucket(const struct seen *s, int i, int64_t start, double min,
 	ck_assert_uint_eq(s->s_b[i].rb_count, count);
 }
 
+/* Times at the ends of int64 (a state file can hold any): buckets
+ * without overflow, the lowest time its own bucket. */
+START_TEST(test_extreme_times)
+{
+	struct rollup *r = rollup_new(60000, 10);
+	struct seen s;
+
+	ck_assert_ptr_nonnull(r);
+	rollup_add(r, INT64_MIN, 1.0);
+	rollup_add(r, INT64_MIN + 1, 2.0);
+	rollup_add(r, -1, 3.0);
+	rollup_add(r, INT64_MAX, 4.0);
+	collect(r, INT64_MIN, &s);
+	ck_assert_int_eq(s.s_n, 3);
+	assert_bucket(&s, 0, INT64_MIN, 1.0, 2.0, 3.0, 2);
+	assert_bucket(&s, 1, -60000, 3.0, 3.0, 3.0, 1);
+	assert_bucket(&s, 2, INT64_MAX - INT64_MAX % 60000, 4.0, 4.0, 4.0, 1);
+	rollup_free(r);
+}
+END_TEST
+
 /* A point exactly at a bucket's end opens the next; the last ms before
  * it still counts in the first. */
 START_TEST(test_boundary)
@@ -398,6 +419,7 @@ main(void)
 	tcase_add_test(tc, test_clear);
 	tcase_add_test(tc, test_accessors);
 	tcase_add_test(tc, test_bytes_day);
+	tcase_add_test(tc, test_extreme_times);
 	suite_add_tcase(s, tc);
 	return runner_run(s) == 0 ? 0 : 1;
 }

@@ -19,6 +19,7 @@
 #include "harness.h"
 #include "log.h"
 #include "points.h"
+#include "rollup.h"
 #include "state_codec.h"
 #include "runner.h"
 
@@ -405,6 +406,207 @@ START_TEST(test_v2_and_rollup)
 }
 END_TEST
 
+/* Rollups of 10 s, 20 kept, and 30 raw points: most buckets are older
+ * than the raw points, so only saved rollups can bring them back. */
+static const char rollup_conf[] = "[source r]\n"
+                                  "url = http://r.example/stats\n"
+                                  "history = 30\n"
+                                  "history_rollup = 10s\n"
+                                  "history_rollup_points = 20\n"
+                                  "stat v = /v\n";
+
+/* Every bucket rollup_each reports, as the range query would see it. */
+struct buckets {
+	int64_t bk_start[32];
+	uint64_t bk_bits[32][3]; /* min, max, sum */
+	uint64_t bk_count[32];
+	size_t bk_n;
+};
+
+/* Returns the bits of d. */
+static uint64_t
+bits_of(double d)
+{
+	uint64_t v;
+
+	memcpy(&v, &d, sizeof v);
+	return v;
+}
+
+/* rollup_each callback: records a bucket. */
+static void
+bucket_cb(int64_t start_ms, int64_t width_ms, double min, double max,
+    double sum, uint64_t count, void *arg)
+{
+	struct buckets *b = arg;
+
+	(void)width_ms;
+	ck_assert_uint_lt(b->bk_n, 32);
+	b->bk_start[b->bk_n] = start_ms;
+	b->bk_bits[b->bk_n][0] = bits_of(min);
+	b->bk_bits[b->bk_n][1] = bits_of(max);
+	b->bk_bits[b->bk_n][2] = bits_of(sum);
+	b->bk_count[b->bk_n] = count;
+	b->bk_n++;
+}
+
+/* Asserts r reports the buckets want, bit for bit. */
+static void
+buckets_expect(const struct rollup *r, const struct buckets *want)
+{
+	static struct buckets got;
+	size_t i;
+
+	memset(&got, 0, sizeof got);
+	rollup_each(r, INT64_MIN, bucket_cb, &got);
+	ck_assert_uint_eq(got.bk_n, want->bk_n);
+	for (i = 0; i < got.bk_n; i++) {
+		ck_assert_int_eq(got.bk_start[i], want->bk_start[i]);
+		ck_assert(memcmp(got.bk_bits[i], want->bk_bits[i],
+		              sizeof got.bk_bits[i]) == 0);
+		ck_assert_uint_eq(got.bk_count[i], want->bk_count[i]);
+	}
+}
+
+/* 185 points a second apart (some NaN, -0.0, an infinity): 18 closed
+ * buckets and an open one of 4 numbers. */
+static void
+fill_rollup(struct cache_entry *e)
+{
+	int k;
+
+	for (k = 0; k < 185; k++)
+		cache_restore_point(e, 0, T0 + 1000LL * k,
+		    k == 3           ? INFINITY
+		        : k == 50    ? -0.0
+		        : k % 9 == 0 ? NAN
+		                     : (double)(k * 37 % 101) / 8.0);
+}
+
+/* The rollups are saved (their blocks, the open bucket) and come back
+ * bit for bit, beyond the raw points; saved again, the same text. */
+START_TEST(test_rollups_saved)
+{
+	struct config *cf = harness_config(rollup_conf, "r.conf");
+	struct cache *c = cache_new(cf), *c2 = cache_new(cf);
+	struct cache_entry *e = cache_find(c, "r"), *e2 = cache_find(c2, "r");
+	static struct buckets want;
+	struct json_object *doc;
+	struct state_saved sv;
+	char *text, *again;
+
+	fill_rollup(e);
+	memset(&want, 0, sizeof want);
+	rollup_each(e->ce_rollup[0], INT64_MIN, bucket_cb, &want);
+	ck_assert_uint_eq(want.bk_n, 19);
+	ck_assert_uint_eq(want.bk_count[18], 4); /* 180 is NaN */
+	text = encode_text(e);
+	ck_assert_ptr_nonnull(strstr(text, "\"rollup\":{\"width_ms\":10000,"));
+	doc = decode_apply(text, c2, e2, &sv);
+	json_object_put(doc);
+	buckets_expect(e2->ce_rollup[0], &want);
+	ck_assert_uint_eq(history_len(e2->ce_history[0]), 30);
+	again = encode_text(e2);
+	ck_assert_str_eq(again, text);
+	free(again);
+	/* The open bucket goes on filling where it was. */
+	cache_restore_point(e, 0, T0 + 185000, 2.0);
+	cache_restore_point(e2, 0, T0 + 185000, 2.0);
+	cache_restore_point(e, 0, T0 + 190000, 3.0);
+	cache_restore_point(e2, 0, T0 + 190000, 3.0);
+	memset(&want, 0, sizeof want);
+	rollup_each(e->ce_rollup[0], INT64_MIN, bucket_cb, &want);
+	buckets_expect(e2->ce_rollup[0], &want);
+	free(text);
+	cache_free(c);
+	cache_free(c2);
+	config_free(cf);
+}
+END_TEST
+
+/* Saved rollups that cannot be used (another width, a corrupt block in
+ * one series, none saved at all) are rebuilt from the raw points: the
+ * buckets those points cover, nothing made up, the raw points kept. */
+START_TEST(test_rollups_rebuilt)
+{
+	static const char other_width[] = "[source r]\n"
+	                                  "url = http://r.example/stats\n"
+	                                  "history = 30\n"
+	                                  "history_rollup = 5s\n"
+	                                  "stat v = /v\n";
+	struct config *cf = harness_config(rollup_conf, "r.conf");
+	struct config *cf5 = harness_config(other_width, "r5.conf");
+	struct cache *c = cache_new(cf), *c2;
+	struct cache_entry *e = cache_find(c, "r"), *e2;
+	struct rollup *from_raw;
+	static struct buckets want;
+	struct history_point pt;
+	struct json_object *doc;
+	struct state_saved sv;
+	char *text, *at, *cut;
+	int k;
+
+	fill_rollup(e);
+	text = encode_text(e);
+
+	/* Under 5 s buckets: what the 30 raw points make. */
+	c2 = cache_new(cf5);
+	e2 = cache_find(c2, "r");
+	doc = decode_apply(text, c2, e2, &sv);
+	json_object_put(doc);
+	ck_assert_ptr_nonnull(from_raw = rollup_new(5000, 1440));
+	for (k = 155; k < 185; k++) {
+		pt.hp_ms = T0 + 1000LL * k;
+		pt.hp_value = (double)(k * 37 % 101) / 8.0;
+		rollup_add(from_raw, pt.hp_ms, k % 9 == 0 ? NAN : pt.hp_value);
+	}
+	memset(&want, 0, sizeof want);
+	rollup_each(from_raw, INT64_MIN, bucket_cb, &want);
+	ck_assert_uint_eq(want.bk_n, 6);
+	buckets_expect(e2->ce_rollup[0], &want);
+	cache_free(c2);
+
+	/* A character changed in the sum series' first block. */
+	ck_assert_ptr_nonnull(at = strstr(text, "\"sum\":{\"blocks\":[["));
+	ck_assert_ptr_nonnull(at = strstr(at, ",\""));
+	at += 20;
+	*at = *at == 'A' ? 'B' : 'A';
+	c2 = cache_new(cf);
+	e2 = cache_find(c2, "r");
+	doc = decode_apply(text, c2, e2, &sv);
+	json_object_put(doc);
+	rollup_free(from_raw);
+	ck_assert_ptr_nonnull(from_raw = rollup_new(10000, 20));
+	for (k = 155; k < 185; k++)
+		rollup_add(from_raw, T0 + 1000LL * k,
+		    k % 9 == 0 ? NAN : (double)(k * 37 % 101) / 8.0);
+	memset(&want, 0, sizeof want);
+	rollup_each(from_raw, INT64_MIN, bucket_cb, &want);
+	ck_assert_uint_eq(want.bk_n, 4);
+	buckets_expect(e2->ce_rollup[0], &want);
+	ck_assert_uint_eq(history_len(e2->ce_history[0]), 30);
+	cache_free(c2);
+
+	/* No rollup member (a version 3 file from before them). */
+	ck_assert_ptr_nonnull(cut = strstr(text, ",\"rollup\":{"));
+	at = strstr(cut, "\"}}");
+	ck_assert_ptr_nonnull(at);
+	memmove(cut, at + 2, strlen(at + 2) + 1);
+	c2 = cache_new(cf);
+	e2 = cache_find(c2, "r");
+	doc = decode_apply(text, c2, e2, &sv);
+	json_object_put(doc);
+	buckets_expect(e2->ce_rollup[0], &want);
+	cache_free(c2);
+
+	rollup_free(from_raw);
+	free(text);
+	cache_free(c);
+	config_free(cf);
+	config_free(cf5);
+}
+END_TEST
+
 /* Every bad form of an entry is refused with a reason. */
 START_TEST(test_bad_entries)
 {
@@ -515,6 +717,8 @@ state_codec_suite(void)
 	tcase_add_test(tc, test_corrupt_block);
 	tcase_add_test(tc, test_bad_blocks);
 	tcase_add_test(tc, test_v2_and_rollup);
+	tcase_add_test(tc, test_rollups_saved);
+	tcase_add_test(tc, test_rollups_rebuilt);
 	tcase_add_test(tc, test_bad_entries);
 	tcase_add_test(tc, test_parse);
 	suite_add_tcase(s, tc);
