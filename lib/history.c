@@ -3,18 +3,24 @@
  * (tsblock: delta-of-delta times, values as scaled-integer deltas or
  * XOR), so memory grows with the points held, about two bytes a point
  * on analytics series instead of sixteen.  Blocks are filled one at a
- * time and sealed when full; the oldest block's first points are
- * skipped as newer ones come and it is freed once every one is gone, so
- * at most `capacity` points are shown and at most capacity plus one
- * block's worth are held.  Times only grow within a source, which lets
- * history_each skip a whole block ending before since.  The blocks go
- * to the state file and come back as their encoded bytes.
+ * time and sealed when full (the capacity's worth, within 32 and
+ * TSBLOCK_POINTS_MAX points: few blocks, each with its own overhead);
+ * the oldest block's first points are skipped as newer ones come, it is
+ * rewritten without them each time a quarter of a block is skipped and
+ * freed once every one is gone, so at most `capacity` points are shown
+ * and at most a quarter of a block more are held.  Times only grow
+ * within a source, which lets history_each skip a whole block ending
+ * before since.  The blocks go to the state file and come back as their
+ * encoded bytes.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "history.h"
 #include "tsblock.h"
+
+#define HISTORY_BLOCK_MIN 32 /* points a block holds at least */
+#define HISTORY_TRIM_DIV 4 /* the oldest block is rewritten every 1/4 */
 
 struct history {
 	struct tsblock **h_blocks; /* oldest first; the last one is open */
@@ -61,7 +67,21 @@ history_free(struct history *h)
 	free(h);
 }
 
-/* Puts b after the last block, which is sealed; 0 or -1 (b not taken). */
+/* Returns the points a block of h takes before it is sealed: the
+ * capacity, within HISTORY_BLOCK_MIN and TSBLOCK_POINTS_MAX. */
+static size_t
+history_block_points(const struct history *h)
+{
+	size_t n = h->h_cap;
+
+	if (n < HISTORY_BLOCK_MIN)
+		n = HISTORY_BLOCK_MIN;
+	return n < TSBLOCK_POINTS_MAX ? n : TSBLOCK_POINTS_MAX;
+}
+
+/* Puts b after the last block, which is sealed; 0 or -1 (b not taken).
+ * The first time, room for every block h can hold (full ones, the oldest
+ * being skipped, the open one). */
 static int
 history_push_block(struct history *h, struct tsblock *b)
 {
@@ -69,7 +89,8 @@ history_push_block(struct history *h, struct tsblock *b)
 	size_t slots;
 
 	if (h->h_nblocks == h->h_slots) {
-		slots = h->h_slots ? h->h_slots * 2 : 2;
+		slots = h->h_slots ? h->h_slots * 2
+		                   : h->h_cap / history_block_points(h) + 2;
 		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
 		blocks = reallocarray(h->h_blocks, slots, sizeof *blocks);
 		if (blocks == NULL)
@@ -98,13 +119,58 @@ history_open_block(struct history *h)
 	return 0;
 }
 
-/* Drops the oldest shown point, freeing its block once it is empty. */
+/* What history_trim_cb is given: the new block, the points to skip. */
+struct history_trim {
+	struct tsblock *ht_block;
+	size_t ht_skip;
+	int ht_failed;
+};
+
+/* tsblock_each callback: copies a point past the skipped ones. */
+static void
+history_trim_cb(int64_t ms, double value, void *arg)
+{
+	struct history_trim *t = arg;
+
+	if (t->ht_skip > 0)
+		t->ht_skip--;
+	else if (tsblock_append(t->ht_block, ms, value) != 0)
+		t->ht_failed = 1;
+}
+
+/* Rewrites the oldest block without its skipped points, so that they
+ * are not held until the last of the block goes; left as it is if out
+ * of memory. */
+static void
+history_trim_oldest(struct history *h)
+{
+	struct history_trim t = {NULL, h->h_skip, 0};
+
+	if ((t.ht_block = tsblock_new()) == NULL)
+		return;
+	tsblock_each(h->h_blocks[0], history_trim_cb, &t);
+	if (t.ht_failed) {
+		tsblock_free(t.ht_block);
+		return;
+	}
+	if (h->h_nblocks > 1)
+		tsblock_seal(t.ht_block);
+	tsblock_free(h->h_blocks[0]);
+	h->h_blocks[0] = t.ht_block;
+	h->h_skip = 0;
+}
+
+/* Drops the oldest shown point, freeing its block once it is empty and
+ * rewriting it each time a quarter of a block's points are skipped. */
 static void
 history_drop_oldest(struct history *h)
 {
 	h->h_len--;
-	if (++h->h_skip < tsblock_count(h->h_blocks[0]))
+	if (++h->h_skip < tsblock_count(h->h_blocks[0])) {
+		if (h->h_skip >= history_block_points(h) / HISTORY_TRIM_DIV)
+			history_trim_oldest(h);
 		return;
+	}
 	tsblock_free(h->h_blocks[0]);
 	h->h_nblocks--;
 	/* NOLINTBEGIN(bugprone-sizeof-expression): an array of pointers */
@@ -125,7 +191,10 @@ history_add(struct history *h, int64_t ms, double value)
 		return;
 	if (h->h_nblocks == 0 && history_open_block(h) == -1)
 		return;
-	rc = tsblock_append(h->h_blocks[h->h_nblocks - 1], ms, value);
+	rc = tsblock_count(h->h_blocks[h->h_nblocks - 1]) >=
+	        history_block_points(h)
+	    ? 1
+	    : tsblock_append(h->h_blocks[h->h_nblocks - 1], ms, value);
 	if (rc == 1) {
 		if (history_open_block(h) == -1)
 			return;

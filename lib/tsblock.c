@@ -32,29 +32,40 @@
 #define TSB_RICE_INIT 64 /* the mean's start: 8 x 8 */
 #define TSB_CRC_LEN 4
 #define TSB_APPEND_ROOM 32 /* bytes one append writes at most (26) */
-#define TSB_GROW 8 /* bytes more than that when the buffer grows */
+#define TSB_GROW 8 /* spare bytes when the buffer grows */
 #define TSB_NO_WINDOW 0xff /* no XOR window yet */
 #define TSB_REF_DIV 8 /* the reference delta moves 1/8 of the way */
 
-/* A block: its buffer, what the encoder and the decoder both track
- * between points (ts_), and the stream's length and checksum (one
- * struct, no padding between parts: it is most of a block's overhead). */
-struct tsblock {
-	uint8_t *tb_buf; /* the stream, then its CRC-32 */
+/* What the encoder and the decoder both track between points: the open
+ * block's, allocated with it and freed when it is sealed. */
+struct tsb_state {
 	int64_t ts_last_ms;
 	uint64_t ts_delta; /* the delta later ones refer to */
 	uint64_t ts_prev; /* scaled: the last integer; XOR: the last bits */
 	uint64_t ts_vdelta; /* scaled: the last integer's delta */
 	uint32_t ts_tsum; /* about 8 x the mean zigzag of time deltas */
 	uint32_t ts_vsum; /* the same for value deltas */
-	uint32_t tb_nbits; /* bits of the stream */
-	uint32_t tb_crc; /* CRC-32 of the stream's whole bytes */
-	uint16_t tb_cap; /* bytes of tb_buf */
-	uint16_t tb_count;
+	uint32_t ts_crc; /* CRC-32 of the stream's whole bytes */
 	uint8_t ts_mode; /* 0..6: scaled by 10^mode; TSB_MODE_XOR */
 	uint8_t ts_lead; /* XOR window, TSB_NO_WINDOW before the first */
 	uint8_t ts_trail;
-	uint8_t tb_sealed;
+};
+
+/* A block: its buffer and what reading it needs (32 bytes, most of a
+ * sealed block's overhead), and the encoder's state while it is open. */
+struct tsblock {
+	uint8_t *tb_buf; /* the stream, then its CRC-32 */
+	struct tsb_state *tb_st; /* NULL once sealed */
+	int64_t tb_last_ms;
+	uint32_t tb_nbits; /* bits of the stream */
+	uint16_t tb_cap; /* bytes of tb_buf */
+	uint16_t tb_count;
+};
+
+/* Writes bits of a stream into a buffer of zeros. */
+struct tsb_writer {
+	uint8_t *tw_buf;
+	size_t tw_nbits; /* bits written */
 };
 
 /* Reads bits of a stream, never past its end. */
@@ -118,7 +129,7 @@ tsb_rice_update(uint32_t *sum, uint64_t z)
 /* Moves the reference delta an eighth of the way to delta (whole ms:
  * a difference under 8 leaves it), following the interval's drift. */
 static void
-tsb_ref_update(struct tsblock *st, uint64_t delta)
+tsb_ref_update(struct tsb_state *st, uint64_t delta)
 {
 	int64_t d = (int64_t)(delta - st->ts_delta);
 
@@ -127,18 +138,18 @@ tsb_ref_update(struct tsblock *st, uint64_t delta)
 
 /* Writes the n low bits of v (n <= 64), most significant first. */
 static void
-tsb_put(struct tsblock *b, uint64_t v, unsigned n)
+tsb_put(struct tsb_writer *w, uint64_t v, unsigned n)
 {
 	while (n > 0) {
-		unsigned room = 8 - b->tb_nbits % 8;
+		unsigned room = 8 - w->tw_nbits % 8;
 		unsigned take = n < room ? n : room;
 		unsigned bits;
 
 		/* take is 1..8; the analyzer does not bound nbits % 8 */
 		bits = (unsigned)(v >> (n - take)) & tsb_low[take]; /* NOLINT */
 
-		b->tb_buf[b->tb_nbits >> 3] |= (uint8_t)(bits << (room - take));
-		b->tb_nbits += take;
+		w->tw_buf[w->tw_nbits >> 3] |= (uint8_t)(bits << (room - take));
+		w->tw_nbits += take;
 		n -= take;
 	}
 }
@@ -185,12 +196,12 @@ tsb_get(struct tsb_reader *r, unsigned n)
 
 /* Writes v as its bit length (7 bits, 0..64) and its bits. */
 static void
-tsb_put_var(struct tsblock *b, uint64_t v)
+tsb_put_var(struct tsb_writer *w, uint64_t v)
 {
 	unsigned len = tsb_bitlen(v);
 
-	tsb_put(b, len, 7);
-	tsb_put(b, v, len);
+	tsb_put(w, len, 7);
+	tsb_put(w, v, len);
 }
 
 /* Reads what tsb_put_var wrote; -1 if the length is over 64. */
@@ -208,19 +219,19 @@ tsb_get_var(struct tsb_reader *r, uint64_t *v)
 /* Writes z as a Rice code with parameter k; z too big for it is an
  * escape (TSB_RICE_QMAX ones) and, if switchable, a 0, then 64 bits. */
 static void
-tsb_put_rice(struct tsblock *b, uint64_t z, unsigned k, int switchable)
+tsb_put_rice(struct tsb_writer *w, uint64_t z, unsigned k, int switchable)
 {
 	uint64_t q = z >> k;
 
 	if (q < TSB_RICE_QMAX) {
-		tsb_put(b, (UINT64_C(1) << (q + 1)) - 2, (unsigned)q + 1);
-		tsb_put(b, z, k);
+		tsb_put(w, (UINT64_C(1) << (q + 1)) - 2, (unsigned)q + 1);
+		tsb_put(w, z, k);
 		return;
 	}
-	tsb_put(b, (UINT64_C(1) << TSB_RICE_QMAX) - 1, TSB_RICE_QMAX);
+	tsb_put(w, (UINT64_C(1) << TSB_RICE_QMAX) - 1, TSB_RICE_QMAX);
 	if (switchable)
-		tsb_put(b, 0, 1);
-	tsb_put(b, z, 64);
+		tsb_put(w, 0, 1);
+	tsb_put(w, z, 64);
 }
 
 /* Reads a Rice code: 0 with *z, 1 for a mode switch (if switchable). */
@@ -300,7 +311,7 @@ tsb_canonical(int64_t n, unsigned k)
 
 /* Returns the last value of a block in state st. */
 static double
-tsb_prev_value(const struct tsblock *st)
+tsb_prev_value(const struct tsb_state *st)
 {
 	if (st->ts_mode == TSB_MODE_XOR)
 		return tsb_from_bits(st->ts_prev);
@@ -309,15 +320,14 @@ tsb_prev_value(const struct tsblock *st)
 
 /* Writes v XORed with the last value (Gorilla, section 4.1.2). */
 static void
-tsb_put_xor(struct tsblock *b, double v)
+tsb_put_xor(struct tsb_writer *w, struct tsb_state *st, double v)
 {
-	struct tsblock *st = b;
 	uint64_t bits = tsb_to_bits(v), x = bits ^ st->ts_prev;
 	unsigned lead, trail, len;
 
 	st->ts_prev = bits;
 	if (x == 0) {
-		tsb_put(b, 0, 1);
+		tsb_put(w, 0, 1);
 		return;
 	}
 	lead = (unsigned)__builtin_clzll(x);
@@ -326,22 +336,22 @@ tsb_put_xor(struct tsblock *b, double v)
 		lead = 31;
 	if (st->ts_lead != TSB_NO_WINDOW && lead >= st->ts_lead &&
 	    trail >= st->ts_trail) {
-		tsb_put(b, 2, 2);
-		tsb_put(b, x >> st->ts_trail, 64u - st->ts_lead - st->ts_trail);
+		tsb_put(w, 2, 2);
+		tsb_put(w, x >> st->ts_trail, 64u - st->ts_lead - st->ts_trail);
 		return;
 	}
 	len = 64 - lead - trail;
-	tsb_put(b, 3, 2);
-	tsb_put(b, lead, 5);
-	tsb_put(b, len - 1, 6);
-	tsb_put(b, x >> trail, len);
+	tsb_put(w, 3, 2);
+	tsb_put(w, lead, 5);
+	tsb_put(w, len - 1, 6);
+	tsb_put(w, x >> trail, len);
 	st->ts_lead = (uint8_t)lead;
 	st->ts_trail = (uint8_t)trail;
 }
 
 /* Reads what tsb_put_xor wrote; -1 if it cannot be. */
 static int
-tsb_get_xor(struct tsb_reader *r, struct tsblock *st)
+tsb_get_xor(struct tsb_reader *r, struct tsb_state *st)
 {
 	unsigned lead, len;
 
@@ -366,7 +376,7 @@ tsb_get_xor(struct tsb_reader *r, struct tsblock *st)
 
 /* Moves a scaled block's integers up by 10^up (they fit: checked). */
 static void
-tsb_rescale(struct tsblock *st, unsigned up)
+tsb_rescale(struct tsb_state *st, unsigned up)
 {
 	uint64_t f = (uint64_t)tsb_pow10[up];
 
@@ -392,9 +402,8 @@ tsb_pick_mode(double v, unsigned from, unsigned at, int64_t prev, int64_t *n)
 
 /* Writes a value after the first: a scaled delta, or a switch. */
 static void
-tsb_put_value(struct tsblock *b, double v)
+tsb_put_value(struct tsb_writer *w, struct tsb_state *st, double v)
 {
-	struct tsblock *st = b;
 	unsigned mode = st->ts_mode;
 	int64_t n;
 
@@ -402,9 +411,9 @@ tsb_put_value(struct tsblock *b, double v)
 		unsigned to =
 		    tsb_pick_mode(v, mode + 1, mode, (int64_t)st->ts_prev, &n);
 
-		tsb_put(b, (UINT64_C(1) << TSB_RICE_QMAX) - 1, TSB_RICE_QMAX);
-		tsb_put(b, 1, 1);
-		tsb_put(b, to, 3);
+		tsb_put(w, (UINT64_C(1) << TSB_RICE_QMAX) - 1, TSB_RICE_QMAX);
+		tsb_put(w, 1, 1);
+		tsb_put(w, to, 3);
 		if (to == TSB_MODE_XOR)
 			st->ts_prev = tsb_to_bits(tsb_prev_value(st));
 		else
@@ -412,12 +421,12 @@ tsb_put_value(struct tsblock *b, double v)
 		st->ts_mode = (uint8_t)(mode = to);
 	}
 	if (mode == TSB_MODE_XOR) {
-		tsb_put_xor(b, v);
+		tsb_put_xor(w, st, v);
 	} else {
 		uint64_t delta = (uint64_t)n - st->ts_prev;
 		uint64_t z = tsb_zigzag(delta - st->ts_vdelta);
 
-		tsb_put_rice(b, z, tsb_rice_k(st->ts_vsum), 1);
+		tsb_put_rice(w, z, tsb_rice_k(st->ts_vsum), 1);
 		tsb_rice_update(&st->ts_vsum, z);
 		st->ts_prev = (uint64_t)n;
 		st->ts_vdelta = delta;
@@ -426,7 +435,7 @@ tsb_put_value(struct tsblock *b, double v)
 
 /* Reads a value after the first into st; -1 if it is corrupt. */
 static int
-tsb_get_value(struct tsb_reader *r, struct tsblock *st)
+tsb_get_value(struct tsb_reader *r, struct tsb_state *st)
 {
 	uint64_t z;
 	int64_t n;
@@ -464,8 +473,8 @@ tsb_get_value(struct tsb_reader *r, struct tsblock *st)
 /* Decodes count points of buf (nbits) into st, calling cb if not NULL;
  * returns the bits read, or -1 with *why if the stream is corrupt. */
 static long
-tsb_decode(const uint8_t *buf, size_t nbits, unsigned count, struct tsblock *st,
-    tsblock_point_cb *cb, void *arg, const char **why)
+tsb_decode(const uint8_t *buf, size_t nbits, unsigned count,
+    struct tsb_state *st, tsblock_point_cb *cb, void *arg, const char **why)
 {
 	struct tsb_reader r = {buf, nbits, 0, 0};
 	uint64_t u, z;
@@ -529,19 +538,20 @@ tsb_crc_end(uLong crc, unsigned count)
 	return crc32(crc, le, sizeof le);
 }
 
-/* Writes the CRC-32 of the stream and count after it, folding in whole bytes.
- */
+/* Writes the CRC-32 of the stream and count after it, folding in the
+ * whole bytes from whole_before on into the open block's running CRC. */
 static void
 tsb_put_crc(struct tsblock *b, size_t whole_before)
 {
+	struct tsb_state *st = b->tb_st;
 	size_t whole = b->tb_nbits / 8, n = tsb_nbytes(b->tb_nbits);
 	uLong crc;
 
 	if (whole > whole_before)
-		b->tb_crc = (uint32_t)crc32(b->tb_crc, b->tb_buf + whole_before,
-		    (uInt)(whole - whole_before));
+		st->ts_crc = (uint32_t)crc32(st->ts_crc,
+		    b->tb_buf + whole_before, (uInt)(whole - whole_before));
 	crc =
-	    tsb_crc_end(crc32(b->tb_crc, b->tb_buf + whole, (uInt)(n - whole)),
+	    tsb_crc_end(crc32(st->ts_crc, b->tb_buf + whole, (uInt)(n - whole)),
 	        b->tb_count);
 	b->tb_buf[n] = (uint8_t)crc;
 	b->tb_buf[n + 1] = (uint8_t)(crc >> 8);
@@ -557,9 +567,13 @@ tsblock_new(void)
 
 	if (b == NULL)
 		return NULL;
-	b->ts_lead = TSB_NO_WINDOW;
-	b->ts_tsum = b->ts_vsum = TSB_RICE_INIT;
-	b->tb_crc = (uint32_t)crc32(0, Z_NULL, 0);
+	if ((b->tb_st = calloc(1, sizeof *b->tb_st)) == NULL) {
+		free(b);
+		return NULL;
+	}
+	b->tb_st->ts_lead = TSB_NO_WINDOW;
+	b->tb_st->ts_tsum = b->tb_st->ts_vsum = TSB_RICE_INIT;
+	b->tb_st->ts_crc = (uint32_t)crc32(0, Z_NULL, 0);
 	return b;
 }
 
@@ -570,61 +584,80 @@ tsblock_free(struct tsblock *b)
 	if (b == NULL)
 		return;
 	free(b->tb_buf);
+	free(b->tb_st);
 	free(b);
 }
 
-/* Appends a point: 0, 1 if full or sealed, -1 if out of memory. */
-int
-tsblock_append(struct tsblock *b, int64_t ms, double value)
+/* Writes the point (ms, value) after those of st (its count points) to
+ * w, moving st on. */
+static void
+tsb_put_point(struct tsb_writer *w, struct tsb_state *st, unsigned count,
+    int64_t ms, double value)
 {
-	struct tsblock *st = b;
-	size_t n = tsb_nbytes(b->tb_nbits), whole = b->tb_nbits / 8;
-
-	if (b->tb_sealed || b->tb_count >= TSBLOCK_POINTS_MAX)
-		return 1;
-	if (n + TSB_APPEND_ROOM + TSB_CRC_LEN > b->tb_cap) {
-		size_t cap = n + TSB_APPEND_ROOM + TSB_CRC_LEN + TSB_GROW;
-		uint8_t *buf = realloc(b->tb_buf, cap);
-
-		if (buf == NULL)
-			return -1;
-		memset(buf + n, 0, cap - n);
-		b->tb_buf = buf;
-		b->tb_cap = (uint16_t)cap;
-	} else {
-		memset(b->tb_buf + n, 0, TSB_CRC_LEN);
-	}
-	if (b->tb_count == 0) {
+	if (count == 0) {
 		int64_t scaled = 0;
 
-		tsb_put(b, (uint64_t)ms, 64);
+		tsb_put(w, (uint64_t)ms, 64);
 		st->ts_mode = (uint8_t)tsb_pick_mode(value, 0, 0, 0, &scaled);
-		tsb_put(b, st->ts_mode, 3);
+		tsb_put(w, st->ts_mode, 3);
 		if (st->ts_mode == TSB_MODE_XOR) {
 			st->ts_prev = tsb_to_bits(value);
-			tsb_put(b, st->ts_prev, 64);
+			tsb_put(w, st->ts_prev, 64);
 		} else {
 			st->ts_prev = (uint64_t)scaled;
-			tsb_put_var(b, tsb_zigzag((uint64_t)scaled));
+			tsb_put_var(w, tsb_zigzag((uint64_t)scaled));
 		}
 	} else {
 		uint64_t delta = (uint64_t)ms - (uint64_t)st->ts_last_ms;
 
-		if (b->tb_count == 1) {
+		if (count == 1) {
 			st->ts_delta = delta;
-			tsb_put_var(b, delta);
+			tsb_put_var(w, delta);
 		} else {
 			uint64_t z = tsb_zigzag(delta - st->ts_delta);
 
-			tsb_put_rice(b, z, tsb_rice_k(st->ts_tsum), 0);
+			tsb_put_rice(w, z, tsb_rice_k(st->ts_tsum), 0);
 			tsb_rice_update(&st->ts_tsum, z);
 			tsb_ref_update(st, delta);
 		}
-		tsb_put_value(b, value);
+		tsb_put_value(w, st, value);
 	}
 	st->ts_last_ms = ms;
+}
+
+/* Appends a point: 0, 1 if full or sealed, -1 if out of memory.  The
+ * point is encoded into a scratch buffer first, so the block's buffer
+ * grows to what it holds plus a little, not to one append's room. */
+int
+tsblock_append(struct tsblock *b, int64_t ms, double value)
+{
+	uint8_t scratch[TSB_APPEND_ROOM] = {0};
+	struct tsb_writer w = {scratch, b->tb_nbits % 8};
+	struct tsb_state next;
+	size_t base = b->tb_nbits / 8, n;
+
+	if (b->tb_st == NULL || b->tb_count >= TSBLOCK_POINTS_MAX)
+		return 1;
+	if (w.tw_nbits > 0)
+		scratch[0] = b->tb_buf[base];
+	next = *b->tb_st;
+	tsb_put_point(&w, &next, b->tb_count, ms, value);
+	n = base + tsb_nbytes(w.tw_nbits);
+	if (n + TSB_CRC_LEN > b->tb_cap) {
+		size_t cap = n + TSB_CRC_LEN + TSB_GROW;
+		uint8_t *buf = realloc(b->tb_buf, cap);
+
+		if (buf == NULL)
+			return -1;
+		b->tb_buf = buf;
+		b->tb_cap = (uint16_t)cap;
+	}
+	memcpy(b->tb_buf + base, scratch, n - base);
+	*b->tb_st = next;
+	b->tb_nbits = (uint32_t)(base * 8 + w.tw_nbits);
+	b->tb_last_ms = ms;
 	b->tb_count++;
-	tsb_put_crc(b, whole);
+	tsb_put_crc(b, base);
 	return 0;
 }
 
@@ -653,21 +686,21 @@ tsblock_first_ms(const struct tsblock *b)
 int64_t
 tsblock_last_ms(const struct tsblock *b)
 {
-	return b->tb_count == 0 ? 0 : b->ts_last_ms;
+	return b->tb_count == 0 ? 0 : b->tb_last_ms;
 }
 
-/* Returns the bytes of memory b holds. */
+/* Returns the bytes of memory b holds: the open block's state too. */
 size_t
 tsblock_bytes(const struct tsblock *b)
 {
-	return sizeof *b + b->tb_cap;
+	return sizeof *b + b->tb_cap + (b->tb_st ? sizeof *b->tb_st : 0);
 }
 
 /* Calls cb for every point of b in order. */
 void
 tsblock_each(const struct tsblock *b, tsblock_point_cb *cb, void *arg)
 {
-	struct tsblock st;
+	struct tsb_state st;
 	const char *why;
 
 	if (b->tb_count > 0)
@@ -722,7 +755,8 @@ tsblock_load(const uint8_t *data, size_t len, unsigned count, const char **why)
 		*why = "the block's checksum does not match";
 		goto fail;
 	}
-	if ((nbits = tsb_decode(data, n * 8, count, b, NULL, NULL, why)) < 0)
+	nbits = tsb_decode(data, n * 8, count, b->tb_st, NULL, NULL, why);
+	if (nbits < 0)
 		goto fail;
 	if (tsb_nbytes((size_t)nbits) != n ||
 	    (nbits % 8 != 0 &&
@@ -738,7 +772,8 @@ tsblock_load(const uint8_t *data, size_t len, unsigned count, const char **why)
 	b->tb_cap = (uint16_t)len;
 	b->tb_nbits = (uint32_t)nbits;
 	b->tb_count = (uint16_t)count;
-	b->tb_crc = (uint32_t)crc32(
+	b->tb_last_ms = b->tb_st->ts_last_ms;
+	b->tb_st->ts_crc = (uint32_t)crc32(
 	    crc32(0, Z_NULL, 0), data, (uInt)(n - (nbits % 8 != 0)));
 	return b;
 fail:
@@ -746,14 +781,16 @@ fail:
 	return NULL;
 }
 
-/* Seals b: its buffer shrinks to the encoded bytes; no more appends. */
+/* Seals b: the encoder's state is freed, its buffer shrinks to the
+ * encoded bytes; no more appends. */
 void
 tsblock_seal(struct tsblock *b)
 {
 	size_t len;
 	uint8_t *buf;
 
-	b->tb_sealed = 1;
+	free(b->tb_st);
+	b->tb_st = NULL;
 	(void)tsblock_data(b, &len);
 	if (len == 0) {
 		free(b->tb_buf);

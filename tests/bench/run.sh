@@ -1,13 +1,15 @@
 #!/bin/sh
 # gatherd's benchmark: polling cost, fan-out, serving (against nginx on
 # the same bytes), serving while polling, memory by source count, jq,
-# templates and tokens, and cluster mode (3 replicas and Redis).
+# templates and tokens, cluster mode (3 replicas and Redis), and
+# history's memory on realistic series (tests/bench/series.js on njs).
 # Everything runs on 127.0.0.1, every run is bounded in time, and each
 # figure is printed as one JSON line, then a short summary.  It builds
 # its own optimised copy of gatherd (a sanitizer build would measure
 # the sanitizers).  Usage: run.sh SRCDIR [quick]
-# BENCH_ONLY_EXTRAS, BENCH_ONLY_JQ, BENCH_ONLY_CLUSTER or BENCH_ONLY_GZIP
-# runs one figure.
+# BENCH_ONLY_EXTRAS, BENCH_ONLY_JQ, BENCH_ONLY_CLUSTER, BENCH_ONLY_GZIP or
+# BENCH_ONLY_HISTORY runs one figure; BENCH_HISTORY_SOURCES,
+# BENCH_HISTORY_SECS and BENCH_HISTORY_KIND_SOURCES size the last.
 set -eu
 
 srcdir=$(cd "${1:-.}" && pwd)
@@ -37,6 +39,15 @@ need nginx nginx-light
 need wrk wrk
 need curl curl
 need redis-server redis-server
+# njs: the upstream of realistic series (tests/bench/series.js).
+njs_module=/usr/lib/nginx/modules/ngx_http_js_module.so
+if [ ! -f "$njs_module" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	apt-get install -y --no-install-recommends libnginx-mod-http-js >/dev/null ||
+	    { apt-get update >/dev/null && apt-get install -y \
+	    --no-install-recommends libnginx-mod-http-js >/dev/null; }
+fi
+[ -f "$njs_module" ] ||
+    { echo "bench: $njs_module is missing (Debian package libnginx-mod-http-js)" >&2; exit 1; }
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -79,7 +90,10 @@ cat >"$work/nginx/html/stats.json" <<'EOT'
 {"data":{"total":123456,"active":789,"ratio":0.25,"label":"bench"},"source":"nginx"}
 EOT
 chmod 644 "$work/nginx/html/stats.json"
+cp "$srcdir/tests/bench/series.js" "$work/nginx/series.js"
+chmod 644 "$work/nginx/series.js"
 cat >"$work/nginx/nginx.conf" <<EOT
+load_module $njs_module;
 worker_processes 1;
 worker_rlimit_nofile 65536;
 pid $work/nginx/nginx.pid;
@@ -91,9 +105,13 @@ http {
 	keepalive_requests 1000000;
 	keepalive_timeout 120s;
 	default_type application/json;
+	js_path $work/nginx;
+	js_import series from series.js;
 	server {
 		listen 127.0.0.1:18901;
 		root $work/nginx/html;
+		# A counter and a three-decimal gauge per ?name=.
+		location = /series { js_content series.stats; }
 	}
 	# The same files, each request logged: the cluster run counts them.
 	server {
@@ -109,6 +127,8 @@ up=http://127.0.0.1:18901
 counted=http://127.0.0.1:18903
 curl -fsS -o /dev/null "$up/stats.json" ||
     { echo "bench: nginx does not serve the upstream document" >&2; exit 1; }
+curl -fsS "$up/series?name=s0" | grep -q '"active":' ||
+    { echo "bench: nginx's njs does not serve the series" >&2; exit 1; }
 
 # Writes a config of $1 sources polling $2 every $3 to $work/N.conf;
 # $history, when set, is the [gatherd] history key.
@@ -573,7 +593,92 @@ cluster() {
 	emit "$(echo "$sse" | sed "s/}\$/,\"sources\":$n,\"machine\":$machine}/")"
 }
 
+# "good all points bytes" of one scrape of the gatherd on port $1: good
+# polls (ok, 304), every poll, gatherd_history_points and _bytes.
+scrape() {
+	curl -fsS "http://127.0.0.1:$1/metrics" |
+	    awk '/^gatherd_polls_total/ { a += $NF
+	        if (/result="(ok|not_modified)"/) g += $NF }
+	        $1 == "gatherd_history_points" { p = $2 }
+	        $1 == "gatherd_history_bytes" { b = $2 }
+	        END { printf "%d %d %d %d\n", g, a, p, b }'
+}
+
+# Starts a gatherd on $work/$3.conf without stat $2, as
+# $work/hist-$1.conf (state in $work/hist-$1/): sets kpid and kport.
+start_kind() {
+	rm -rf "$work/hist-$1"
+	mkdir -p "$work/hist-$1"
+	sed -e "/^stat $2 = /d" -e "s|^state_dir = .*|state_dir = $work/hist-$1|" \
+	    "$work/$3.conf" >"$work/hist-$1.conf"
+	"$gatherd" -c "$work/hist-$1.conf" 2>"$work/hist-$1.err" &
+	kpid=$!
+	pids="$pids $kpid"
+	kport=$(listen_port "$work/hist-$1.err")
+}
+
+# 9. History on realistic series (tests/bench/series.js on njs): $1
+# sources with a counter and a three-decimal gauge at 1 s for $2 s, past
+# the 360 s that fill the default history: polls done, peak RSS (VmHWM),
+# the median RSS of the last 15 s, and bytes a stored point
+# (gatherd_history_bytes / gatherd_history_points).  Then the same per
+# kind: $3 sources with the counter alone and as many with the gauge
+# alone, in two gatherds side by side for as long (0: not run).
+history_fig() {
+	n=$1 secs=$2 kn=$3
+	make_config "$n" "$up/series" 1s 1s
+	start_gatherd "$work/$n.conf"
+	sleep 3
+	set -- $(scrape "$gd_port")
+	g0=$1 a0=$2 c0=$(cpu_ms "$gd_pid") t0=$(date +%s%N)
+	# Once the history is full (370 s in), bytes a point every 10 s:
+	# their mean covers the phases of the oldest block's rewrites.
+	sleep "$((secs > 385 ? 367 : secs - 18))"
+	samples=$work/bytes.samples
+	: >"$samples"
+	while [ "$(($(date +%s%N) - t0))" -lt "$(((secs - 28) * 1000000000))" ]; do
+		scrape "$gd_port" >>"$samples"
+		sleep 10
+	done
+	[ -s "$samples" ] || scrape "$gd_port" >>"$samples"
+	rss=$(rss_median_kb "$gd_pid")
+	mean=$(awk '$3 > 0 { s += $4 / $3; n++ } END { printf "%.3f\n", n ? s / n : 0 }' "$samples")
+	set -- $(scrape "$gd_port")
+	g1=$1 a1=$2 pts=$3 bytes=$4 c1=$(cpu_ms "$gd_pid") t1=$(date +%s%N)
+	hwm=$(hwm_kb "$gd_pid")
+	state=$(stat -c %s "$work/state.json" 2>/dev/null || echo 0)
+	stop_gatherd
+	emit "$(awk -v n="$n" -v ns="$((t1 - t0))" -v g="$((g1 - g0))" \
+	    -v a="$((a1 - a0))" -v c="$((c1 - c0))" -v h="$hwm" -v r="$rss" \
+	    -v p="$pts" -v b="$bytes" -v st="$state" -v mb="$mean" \
+	    -v m="$machine" 'BEGIN {
+		s = ns / 1e9
+		printf "{\"figure\":\"history\",\"sources\":%d,\"stats\":2,\"history\":360,\"seconds\":%.0f,\"polls_done_percent\":%.2f,\"target_polls_done_percent\":99,\"good_polls_per_s\":%.0f,\"cpu_ms_per_1000_polls\":%.1f,\"peak_rss_mb\":%.1f,\"target_peak_rss_mb\":64,\"rss_mb_last_15s_median\":%.1f,\"history_points\":%d,\"history_full_percent\":%.1f,\"history_mb\":%.2f,\"bytes_per_point\":%.3f,\"bytes_per_point_mean_full\":%.3f,\"target_bytes_per_point\":2.0,\"state_file_mb\":%.1f,\"machine\":%s}\n", n, s, g * 100 / (n * s), g / s, (a ? c * 1000 / a : 0), h / 1024, r / 1024, p, p * 100 / (n * 2 * 360), b / 1048576, (p ? b / p : 0), mb, st / 1048576, m }')"
+	[ "$kn" -gt 0 ] || return 0
+	make_config "$kn" "$up/series" 1s 1s
+	start_kind counter active "$kn"
+	cpid=$kpid cport=$kport
+	start_kind gauge total "$kn"
+	gpid=$kpid gport=$kport
+	sleep "$secs"
+	for k in counter gauge; do
+		if [ "$k" = counter ]; then kpid=$cpid kport=$cport
+		else kpid=$gpid kport=$gport; fi
+		set -- $(scrape "$kport")
+		hwm=$(hwm_kb "$kpid")
+		kill "$kpid"; wait "$kpid" || true
+		emit "$(awk -v k="$k" -v n="$kn" -v s="$secs" -v p="$3" \
+		    -v b="$4" -v h="$hwm" -v m="$machine" 'BEGIN {
+			printf "{\"figure\":\"history_kind\",\"kind\":\"%s\",\"sources\":%d,\"stats\":1,\"history\":360,\"seconds\":%d,\"history_points\":%d,\"history_full_percent\":%.1f,\"bytes_per_point\":%.3f,\"peak_rss_mb\":%.1f,\"machine\":%s}\n", k, n, s, p, p * 100 / (n * 360), (p ? b / p : 0), h / 1024, m }')"
+	done
+}
+
 wrk_secs=10
+if [ "${BENCH_ONLY_HISTORY:-}" ]; then
+	history_fig "${BENCH_HISTORY_SOURCES:-10000}" \
+	    "${BENCH_HISTORY_SECS:-390}" "${BENCH_HISTORY_KIND_SOURCES:-2000}"
+	exit 0
+fi
 if [ "${BENCH_ONLY_EXTRAS:-}" ]; then
 	extras 1000 10 5
 	exit 0
@@ -617,6 +722,7 @@ else
 	jq_figures
 	extras 1000 20 3
 	cluster 3000 20 15
+	history_fig 10000 390 2000
 fi
 
 echo

@@ -210,15 +210,16 @@ START_TEST(test_history_blocks)
 	struct state_saved sv;
 	char *text, *again;
 
-	/* 500 points in 360: three blocks, 140 of the first skipped. */
+	/* 500 points in 360, blocks of 240: three blocks, 140 of the first
+	 * skipped, of which 120 were trimmed off it (60 at a time). */
 	fill(e, 0, 500);
 	fill(e, 1, 37);
 	points_of(e->ce_history[0], &total);
 	points_of(e->ce_history[1], &active);
 	ck_assert_uint_eq(total.p_n, 360);
 	text = encode_text(e);
-	ck_assert_ptr_nonnull(strstr(text, "\"skip\":140}"));
-	ck_assert_ptr_nonnull(strstr(text, "{\"raw\":{\"blocks\":[[240,\""));
+	ck_assert_ptr_nonnull(strstr(text, "\"skip\":20}"));
+	ck_assert_ptr_nonnull(strstr(text, "{\"raw\":{\"blocks\":[[120,\""));
 	doc = decode_apply(text, c2, e2, &sv);
 	raw = json_object_object_get(
 	    json_object_object_get(sv.sv_history, "total"), "raw");

@@ -262,20 +262,24 @@ START_TEST(test_full_and_sealed)
 	ck_assert_uint_eq(tsblock_count(b), TSBLOCK_POINTS_MAX);
 	ck_assert_int_eq(
 	    tsblock_last_ms(b), T0 + 1000 * (TSBLOCK_POINTS_MAX - 1));
-	/* Sealing gives back the spare room, keeps the points. */
+	/* An empty block: no bytes, loads back empty, seals. */
+	(void)tsblock_data(e, &len2);
+	ck_assert_uint_eq(len2, 0);
+	ck_assert_int_eq(tsblock_first_ms(e), 0);
+	ck_assert_int_eq(tsblock_last_ms(e), 0);
+	before = tsblock_bytes(e);
+	tsblock_seal(e);
+	/* Sealed, it gives back the encoder's state. */
+	ck_assert_uint_lt(tsblock_bytes(e), before);
+	/* Sealing gives back the spare room and the encoder's state, keeps
+	 * the points: a sealed block is its bytes and a sealed empty one. */
 	before = tsblock_bytes(b);
 	tsblock_seal(b);
-	ck_assert_uint_le(tsblock_bytes(b), before);
+	ck_assert_uint_lt(tsblock_bytes(b), before);
 	(void)tsblock_data(b, &len2);
 	ck_assert_uint_eq(len, len2);
 	ck_assert_uint_eq(tsblock_bytes(b), tsblock_bytes(e) + len);
 	ck_assert_uint_eq(tsblock_count(b), TSBLOCK_POINTS_MAX);
-	/* An empty block: no bytes, loads back empty, seals. */
-	(void)tsblock_data(e, &len);
-	ck_assert_uint_eq(len, 0);
-	ck_assert_int_eq(tsblock_first_ms(e), 0);
-	ck_assert_int_eq(tsblock_last_ms(e), 0);
-	tsblock_seal(e);
 	ck_assert_int_eq(tsblock_append(e, T0, 1.0), 1);
 	ck_assert_uint_eq(tsblock_count(e), 0);
 	tsblock_free(e);
@@ -308,6 +312,29 @@ START_TEST(test_bytes_grow)
 	}
 	ck_assert_uint_gt(last, empty + 100);
 	ck_assert_uint_lt(last, empty + TSBLOCK_POINTS_MAX * 2);
+	tsblock_free(b);
+}
+END_TEST
+
+/* An open block's buffer holds its bytes and at most 8 spare (the
+ * point is encoded aside first), not one append's room of 32 more. */
+START_TEST(test_open_spare)
+{
+	struct tsblock *b = tsblock_new(), *e = tsblock_new();
+	size_t len;
+	unsigned i;
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(e);
+	for (i = 0; i < TSBLOCK_POINTS_MAX; i++) {
+		ck_assert_int_eq(
+		    tsblock_append(b, T0 + 1000 * (int64_t)i + (int64_t)(i % 7),
+		        (double)(i * 3 % 11)),
+		    0);
+		(void)tsblock_data(b, &len);
+		ck_assert_uint_le(tsblock_bytes(b), tsblock_bytes(e) + len + 8);
+	}
+	tsblock_free(e);
 	tsblock_free(b);
 }
 END_TEST
@@ -630,6 +657,7 @@ tsblock_suite(void)
 	tcase_add_test(tc, test_adversarial_times);
 	tcase_add_test(tc, test_full_and_sealed);
 	tcase_add_test(tc, test_bytes_grow);
+	tcase_add_test(tc, test_open_spare);
 	tcase_add_test(tc, test_load_corrupt);
 	tcase_add_test(tc, test_load_reasons);
 	tcase_add_test(tc, test_load_then_fill);
