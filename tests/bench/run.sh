@@ -7,8 +7,10 @@
 # figure is printed as one JSON line, then a short summary.  It builds
 # its own optimised copy of gatherd (a sanitizer build would measure
 # the sanitizers).  Usage: run.sh SRCDIR [quick]
-# BENCH_ONLY_EXTRAS, BENCH_ONLY_JQ, BENCH_ONLY_CLUSTER, BENCH_ONLY_GZIP or
-# BENCH_ONLY_HISTORY runs one figure; BENCH_HISTORY_SOURCES,
+# BENCH_ONLY_EXTRAS, BENCH_ONLY_JQ, BENCH_ONLY_CLUSTER, BENCH_ONLY_GZIP,
+# BENCH_ONLY_HISTORY, BENCH_ONLY_ROLLUP or BENCH_ONLY_FANOUT runs one
+# figure, BENCH_ONLY="steady fanout gzip rollup history" those named;
+# BENCH_HISTORY_SOURCES,
 # BENCH_HISTORY_SECS and BENCH_HISTORY_KIND_SOURCES size the last.
 set -eu
 
@@ -76,6 +78,13 @@ jqbench="$work/build/jqbench"
     -D_GNU_SOURCE -I"$work/src/lib" $(pkg-config --cflags json-c) \
     -o "$jqbench" "$srcdir/tests/bench/jqbench.c" lib/libgatherd.la >/dev/null)
 
+# A day of points into the state file (tests/bench/rollfill.c).
+rollfill="$work/build/rollfill"
+(cd "$work/build" && ./libtool --mode=link --tag=CC ${CC:-cc} -O2 \
+    -D_GNU_SOURCE -I"$work/src/lib" -I"$srcdir/tests/bench" \
+    $(pkg-config --cflags json-c) -o "$rollfill" \
+    "$srcdir/tests/bench/rollfill.c" lib/libgatherd.la -lm >/dev/null)
+
 # The token endpoint of the cached-token figure (tests/bench/tokenfake.c).
 tokenfake="$work/build/tokenfake"
 (cd "$work/build" && ./libtool --mode=link --tag=CC ${CC:-cc} -O2 \
@@ -112,6 +121,8 @@ http {
 		root $work/nginx/html;
 		# A counter and a three-decimal gauge per ?name=.
 		location = /series { js_content series.stats; }
+		# The same, answered a second late: the fan-out's upstream.
+		location = /slow { js_content series.slow; }
 	}
 	# The same files, each request logged: the cluster run counts them.
 	server {
@@ -262,6 +273,15 @@ fanout() {
 	kill "$fpid"; wait "$fpid" 2>/dev/null || true
 	emit "$(awk -v n="$n" -v ok="$ok" -v ns="$((t1 - t0))" -v m="$machine" 'BEGIN {
 		printf "{\"figure\":\"fanout\",\"sources\":%d,\"ok\":%d,\"upstream_delay_s\":1,\"seconds_until_all_ok\":%.3f,\"machine\":%s}\n", n, ok, ns / 1e9, m }')"
+	# The same on nginx (njs answers a second late, on one event loop),
+	# which costs the machine less than the fake's thread a connection.
+	make_config "$n" "$up/slow" 1h 0 "$n"
+	t0=$(date +%s%N)
+	"$gatherd" --once -c "$work/$n.conf" >"$work/once.json" || true
+	t1=$(date +%s%N)
+	ok=$(grep -o '"status":"ok"' "$work/once.json" | wc -l)
+	emit "$(awk -v n="$n" -v ok="$ok" -v ns="$((t1 - t0))" -v m="$machine" 'BEGIN {
+		printf "{\"figure\":\"fanout_nginx\",\"sources\":%d,\"ok\":%d,\"upstream_delay_s\":1,\"seconds_until_all_ok\":%.3f,\"machine\":%s}\n", n, ok, ns / 1e9, m }')"
 }
 
 # Runs wrk against url with an optional header; prints "rps p99_ms".
@@ -673,7 +693,71 @@ history_fig() {
 	done
 }
 
+# 10. A day of rollups: $1 sources with a counter and a three-decimal
+# gauge, a day of points a second written into the state file by
+# rollfill, then gatherd started on it, polling them at 1 s: peak RSS
+# (VmHWM) and the median RSS after $2 s, the rollup buckets and bytes,
+# and a 24 h range query (step=300) on one stat under wrk, one
+# connection (each query as soon as the last is answered): its p99.
+rollup_fig() {
+	n=$1 secs=$2
+	rm -f "$work/state.json"
+	make_config "$n" "$up/series" 1s 1s
+	"$rollfill" "$work/$n.conf" 86400 >&2
+	start_gatherd "$work/$n.conf"
+	sleep "$secs"
+	set -- $(curl -fsS "http://127.0.0.1:$gd_port/metrics" | awk '
+		/^gatherd_history_rollup_buckets / { rb = $2 }
+		/^gatherd_history_rollup_bytes / { rB = $2 }
+		/^gatherd_history_points / { p = $2 }
+		END { print rb + 0, rB + 0, p + 0 }')
+	rb=$1 rB=$2 pts=$3
+	rss=$(rss_median_kb "$gd_pid")
+	now=$(date +%s)
+	url="http://127.0.0.1:$gd_port/api/v1/sources/s0/history?stat=total&from=$((now - 86400))&to=$now&step=300"
+	buckets=$(curl -fsS "$url" | grep -o '\],\[' | wc -l)
+	# One client after another: the query's own time, not a queue's.
+	wrk -t1 -c1 -d"$wrk_secs" --latency "$url" >"$work/wrk.out"
+	set -- $(awk '/Requests\/sec/ { rps = $2 }
+	    $1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+	        p = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v }
+	    END { printf "%.0f %.3f
+", rps, p }' "$work/wrk.out")
+	rps=$1 p99=$2
+	hwm=$(hwm_kb "$gd_pid")
+	stop_gatherd
+	rm -f "$work/state.json"
+	emit "$(awk -v n="$n" -v rb="$rb" -v rB="$rB" -v p="$pts" -v h="$hwm" \
+	    -v r="$rss" -v bk="$((buckets + 1))" -v rps="$rps" -v p99="$p99" \
+	    -v m="$machine" 'BEGIN {
+		printf "{\"figure\":\"rollups_day\",\"sources\":%d,\"stats\":2,\"rollup_buckets\":%d,\"rollup_full_percent\":%.1f,\"rollup_mb\":%.2f,\"rollup_bytes_per_bucket\":%.2f,\"history_points\":%d,\"peak_rss_mb\":%.1f,\"target_peak_rss_mb\":64,\"rss_mb_median\":%.1f,\"range_24h_step300_buckets\":%d,\"range_rps\":%.0f,\"range_p99_ms\":%.2f,\"target_range_p99_ms\":2,\"machine\":%s}\n", n, rb, rb * 100 / (n * 2 * 1440), rB / 1048576, (rb ? rB / rb : 0), p, h / 1024, r / 1024, bk, rps, p99, m }')"
+}
+
 wrk_secs=10
+# BENCH_ONLY="rollup fanout ...": the figures named, in one build.
+if [ -n "${BENCH_ONLY:-}" ]; then
+	for fig in $BENCH_ONLY; do
+		case $fig in
+		steady) steady 10000 20 ;;
+		fanout) fanout 1000 ;;
+		gzip) serving_gzip 5000 ;;
+		rollup) rollup_fig "${BENCH_ROLLUP_SOURCES:-1000}" 20 ;;
+		history) history_fig "${BENCH_HISTORY_SOURCES:-10000}" \
+		    "${BENCH_HISTORY_SECS:-390}" \
+		    "${BENCH_HISTORY_KIND_SOURCES:-2000}" ;;
+		*) echo "bench: BENCH_ONLY: no figure $fig" >&2; exit 2 ;;
+		esac
+	done
+	exit 0
+fi
+if [ "${BENCH_ONLY_ROLLUP:-}" ]; then
+	rollup_fig "${BENCH_ROLLUP_SOURCES:-1000}" 20
+	exit 0
+fi
+if [ "${BENCH_ONLY_FANOUT:-}" ]; then
+	fanout 1000
+	exit 0
+fi
 if [ "${BENCH_ONLY_HISTORY:-}" ]; then
 	history_fig "${BENCH_HISTORY_SOURCES:-10000}" \
 	    "${BENCH_HISTORY_SECS:-390}" "${BENCH_HISTORY_KIND_SOURCES:-2000}"
@@ -723,6 +807,7 @@ else
 	extras 1000 20 3
 	cluster 3000 20 15
 	history_fig 10000 390 2000
+	rollup_fig 1000 20
 fi
 
 echo

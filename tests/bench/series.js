@@ -52,4 +52,11 @@ function stats(r)
 	    {data: {total: total, active: active}, source: "njs"}));
 }
 
-export default {stats};
+/* Answers /slow?name=NAME as /series does, a second late: a timer on
+ * nginx's event loop, no thread a request (the fan-out's upstream). */
+function slow(r)
+{
+	setTimeout(function () { stats(r); }, 1000);
+}
+
+export default {stats, slow};
