@@ -721,8 +721,7 @@ rollup_fig() {
 	set -- $(awk '/Requests\/sec/ { rps = $2 }
 	    $1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
 	        p = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v }
-	    END { printf "%.0f %.3f
-", rps, p }' "$work/wrk.out")
+	    END { printf "%.0f %.3f\n", rps, p }' "$work/wrk.out")
 	rps=$1 p99=$2
 	hwm=$(hwm_kb "$gd_pid")
 	stop_gatherd
