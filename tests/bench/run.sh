@@ -704,7 +704,11 @@ rollup_fig() {
 	rm -f "$work/state.json"
 	make_config "$n" "$up/series" 1s 1s
 	"$rollfill" "$work/$n.conf" 86400 >&2
-	start_gatherd "$work/$n.conf"
+	# Not start_gatherd: it starts without saved state.
+	"$gatherd" -c "$work/$n.conf" 2>"$work/gatherd.err" &
+	gd_pid=$!
+	pids="$pids $gd_pid"
+	gd_port=$(listen_port "$work/gatherd.err")
 	sleep "$secs"
 	set -- $(curl -fsS "http://127.0.0.1:$gd_port/metrics" | awk '
 		/^gatherd_history_rollup_buckets / { rb = $2 }
