@@ -378,6 +378,9 @@ main_start(struct gatherd *g)
 	         g->g_base, g->g_cf->cf_state_dir, g->g_cache, 0)) == NULL ||
 	    store_restore(g->g_store) == -1)
 		return -1;
+	/* The restore's parse tree is freed: give its pages back (a day of
+	 * rollups at 1,000 sources: 105 MB resident after it, 50 MB). */
+	(void)malloc_trim(0);
 	if ((g->g_poller = poller_new(g->g_base, g->g_cf, g->g_cache)) ==
 	    NULL) {
 		log_errx("cannot set up polling");
