@@ -22,7 +22,7 @@
 #include "tsblock.h"
 
 /* Adds key: v to o, where v NULL means out of memory; 0 or -1. */
-static int
+int
 state_codec_add(struct json_object *o, const char *key, struct json_object *v)
 {
 	if (v == NULL)

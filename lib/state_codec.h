@@ -72,6 +72,10 @@ const char *state_codec_text(struct json_object *o, size_t *len);
  */
 struct json_object *state_codec_parse(
     const char *buf, size_t len, char *why, size_t wlen, int *oom);
+/* Adds key: v to o, where v NULL means out of memory (v is released
+ * if the add fails); 0 or -1. */
+int
+state_codec_add(struct json_object *o, const char *key, struct json_object *v);
 /*
  * Sets *v to o's member key: NULL if absent or null.  0, or -1 if it is
  * there with a type other than type.

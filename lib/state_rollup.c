@@ -77,19 +77,6 @@ state_rollup_open_json(const struct rollup *r)
 	return json_object_new_string_len(text, (int)n);
 }
 
-/* Adds key: v to o, where v NULL means out of memory; 0 or -1. */
-static int
-state_rollup_add(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (v == NULL)
-		return -1;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
 /* Returns r as saved; NULL if out of memory or r keeps no buckets. */
 struct json_object *
 state_rollup_json(const struct rollup *r)
@@ -102,15 +89,15 @@ state_rollup_json(const struct rollup *r)
 	if (rollup_series(rw, ROLLUP_MIN) == NULL ||
 	    (o = json_object_new_object()) == NULL)
 		return NULL;
-	if (state_rollup_add(
+	if (state_codec_add(
 	        o, "width_ms", json_object_new_int64(rollup_width(r))) == -1)
 		goto fail;
 	for (s = 0; s < ROLLUP_NSERIES; s++)
-		if (state_rollup_add(o, state_rollup_names[s],
+		if (state_codec_add(o, state_rollup_names[s],
 		        state_codec_history_json(
 		            rollup_series(rw, (enum rollup_series)s))) == -1)
 			goto fail;
-	if (state_rollup_add(o, "open", state_rollup_open_json(r)) == -1)
+	if (state_codec_add(o, "open", state_rollup_open_json(r)) == -1)
 		goto fail;
 	return o;
 fail:
